@@ -1,0 +1,3 @@
+from phasec.cli.main import run
+
+run()

@@ -1,0 +1,266 @@
+"""Check every statement against the language schema.
+
+``bind`` walks the syntax tree context by context.  Each statement must be a
+keyword its context allows, with values that fit the keyword's signature; a
+block only where the keyword takes one.  Anything else is reported at its
+position with a suggestion, and left out of what lowering sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from phasec.compiler.diagnostics import DiagnosticBag, did_you_mean
+from phasec.compiler.schema import CONTEXTS, Clause, Param, Stmt, contexts_allowing
+from phasec.grammar.tree import ERROR, HANDLE, NAME, NUMBER, STRING, Statement, Value
+from phasec.source import Span
+
+Arg = Value | list[Value] | None
+
+
+@dataclass
+class Bound:
+    """A statement that fits its signature: values by parameter name."""
+
+    stmt: Statement
+    spec: Stmt
+    args: dict[str, Arg] = field(default_factory=dict)
+    flags: dict[str, Span] = field(default_factory=dict)
+    clauses: dict[str, dict[str, Arg]] = field(default_factory=dict)
+    children: list["Bound"] = field(default_factory=list)
+
+    @property
+    def keyword(self) -> str:
+        return self.stmt.keyword
+
+    @property
+    def span(self) -> Span:
+        return self.stmt.span
+
+    def get(self, name: str) -> Value | None:
+        v = self.args.get(name)
+        return v if isinstance(v, Value) else None
+
+    def text(self, name: str) -> str | None:
+        v = self.get(name)
+        return v.value if v is not None else None
+
+    def values(self, name: str) -> list[Value]:
+        v = self.args.get(name)
+        if v is None:
+            return []
+        return v if isinstance(v, list) else [v]
+
+    def clause(self, word: str, name: str) -> Arg:
+        return self.clauses.get(word, {}).get(name)
+
+    def clause_value(self, word: str, name: str) -> Value | None:
+        v = self.clause(word, name)
+        return v if isinstance(v, Value) else None
+
+    def clause_values(self, word: str, name: str) -> list[Value]:
+        v = self.clause(word, name)
+        if v is None:
+            return []
+        return v if isinstance(v, list) else [v]
+
+    def kids(self, keyword: str) -> list["Bound"]:
+        return [c for c in self.children if c.keyword == keyword]
+
+    def kid(self, keyword: str) -> "Bound | None":
+        for c in self.children:
+            if c.keyword == keyword:
+                return c
+        return None
+
+
+def _fits(v: Value, types: tuple[str, ...]) -> bool:
+    for t in types:
+        if t == "str" and v.kind == STRING:
+            return True
+        if t == "name" and v.kind == NAME:
+            return True
+        if t == "id" and v.kind in (NAME, NUMBER):
+            return True
+        if t == "int" and v.kind == NUMBER and v.value.isdigit():
+            return True
+        if t in ("handle", "@owner") and v.kind == HANDLE:
+            return True
+        if t.startswith("@") and t != "@owner" and v.kind in (NAME, NUMBER):
+            return True
+    return False
+
+
+class Binder:
+    def __init__(self, bag: DiagnosticBag):
+        self.bag = bag
+
+    def bind_block(self, statements: list[Statement], context: str, owner_span: Span) -> list[Bound]:
+        ctx = CONTEXTS[context]
+        out: list[Bound] = []
+        seen: dict[str, Statement] = {}
+        for st in statements:
+            spec = ctx.statements.get(st.keyword)
+            if spec is None:
+                self.unknown(st, context)
+                continue
+            if not spec.many and st.keyword in seen:
+                first = seen[st.keyword]
+                self.bag.error(
+                    "PC106",
+                    f"`{st.keyword}` may appear only once in {ctx.title}",
+                    st.keyword_span,
+                    help=f"the first `{st.keyword}` is at line {first.span.line}",
+                )
+                continue
+            seen.setdefault(st.keyword, st)
+            bound = self.bind_stmt(st, spec)
+            if bound is not None:
+                out.append(bound)
+        for spec in ctx.statements.values():
+            if spec.required and spec.keyword not in seen:
+                self.bag.error(
+                    "PC109",
+                    f"{ctx.title} needs a `{spec.keyword}` statement",
+                    owner_span,
+                    help=f"add `{spec.keyword} {spec.sig}`".rstrip(),
+                )
+        return out
+
+    def unknown(self, st: Statement, context: str) -> None:
+        ctx = CONTEXTS[context]
+        elsewhere = [c for c in contexts_allowing(st.keyword)]
+        if elsewhere:
+            self.bag.error(
+                "PC102",
+                f"`{st.keyword}` is not allowed in {ctx.title}",
+                st.keyword_span,
+                help=f"`{st.keyword}` belongs in {', '.join(elsewhere)}",
+            )
+            return
+        self.bag.error(
+            "PC101",
+            f"unknown keyword `{st.keyword}` in {ctx.title}",
+            st.keyword_span,
+            help=did_you_mean(st.keyword, ctx.statements)
+            or f"{ctx.title} allows: {', '.join(sorted(ctx.statements))}",
+        )
+
+    def take(self, st: Statement, values: list[Value], i: int, params: tuple[Param, ...], stop_words: set[str], where: str):
+        """Match ``params`` against values[i:]; return (args, next index, ok)."""
+        args: dict[str, Arg] = {}
+        ok = True
+        for p in params:
+            if p.many:
+                got: list[Value] = []
+                while i < len(values) and _fits(values[i], p.types) and not (
+                    values[i].kind == NAME and values[i].value in stop_words
+                ):
+                    got.append(values[i])
+                    i += 1
+                if p.quant == "+" and not got:
+                    ok = False
+                    self.missing(st, values, i, p, where)
+                    return args, i, ok
+                args[p.name] = got
+                continue
+            if i < len(values) and _fits(values[i], p.types) and not (
+                p.optional and values[i].kind == NAME and values[i].value in stop_words
+            ):
+                args[p.name] = values[i]
+                i += 1
+                continue
+            if p.optional:
+                args[p.name] = None
+                continue
+            ok = False
+            self.missing(st, values, i, p, where)
+            return args, i, ok
+        return args, i, ok
+
+    def missing(self, st: Statement, values: list[Value], i: int, p: Param, where: str) -> None:
+        if i < len(values):
+            v = values[i]
+            if v.kind == ERROR:
+                return  # already reported by the parser
+            self.bag.error(
+                "PC104",
+                f"`{where}` expects {p.describe()} for `{p.name}`, found {v.describe()}",
+                v.span,
+                help=f"usage: `{st.keyword} {self.usage(st)}`",
+            )
+        else:
+            anchor = values[-1].span if values else st.keyword_span
+            self.bag.error(
+                "PC103",
+                f"`{where}` is missing {p.describe()} for `{p.name}`",
+                anchor,
+                help=f"usage: `{st.keyword} {self.usage(st)}`",
+            )
+
+    def usage(self, st: Statement) -> str:
+        for ctx in CONTEXTS.values():
+            spec = ctx.statements.get(st.keyword)
+            if spec is not None:
+                return spec.sig
+        return ""
+
+    def bind_stmt(self, st: Statement, spec: Stmt) -> Bound | None:
+        sig = spec.signature
+        clause_words = {c.word for c in sig.clauses}
+        values = st.values
+        if any(v.kind == ERROR for v in values):
+            # The parser reported the bad token; keep the good values.
+            values = [v for v in values if v.kind != ERROR]
+        args, i, ok = self.take(st, values, 0, sig.params, clause_words, st.keyword)
+        if not ok:
+            return None
+        bound = Bound(st, spec, args)
+        while i < len(values):
+            v = values[i]
+            clause: Clause | None = sig.clause(v.value) if v.kind == NAME else None
+            if clause is None:
+                hint = None
+                if v.kind == NAME and sig.clauses:
+                    hint = did_you_mean(v.value, clause_words)
+                if hint is None:
+                    hint = f"usage: `{st.keyword} {spec.sig}`"
+                self.bag.error("PC105", f"unexpected {v.describe()} in `{st.keyword}`", v.span, help=hint)
+                return None
+            if clause.word in bound.flags or clause.word in bound.clauses:
+                self.bag.error("PC106", f"`{clause.word}` given twice in `{st.keyword}`", v.span)
+                return None
+            i += 1
+            if not clause.params:
+                bound.flags[clause.word] = v.span
+                continue
+            cargs, i, ok = self.take(st, values, i, clause.params, clause_words, f"{st.keyword} ... {clause.word}")
+            if not ok:
+                return None
+            bound.clauses[clause.word] = cargs
+            bound.flags[clause.word] = v.span
+        if st.block is not None:
+            if spec.block is None:
+                self.bag.error(
+                    "PC107",
+                    f"`{st.keyword}` does not take a block",
+                    st.block_span or st.span,
+                    help="remove the `{ ... }`",
+                )
+            else:
+                bound.children = self.bind_block(st.block, spec.block, st.keyword_span)
+        elif spec.block_required:
+            self.bag.error(
+                "PC108",
+                f"`{st.keyword}` needs a block `{{ ... }}`",
+                st.keyword_span,
+                help=f"write `{st.keyword} ... {{` and its statements on the following lines",
+            )
+            return None
+        elif spec.block is not None:
+            bound.children = self.bind_block([], spec.block, st.keyword_span)
+        return bound
+
+
+def bind(statements: list[Statement], bag: DiagnosticBag, file_span: Span) -> list[Bound]:
+    return Binder(bag).bind_block(statements, "file", file_span)

@@ -1,0 +1,98 @@
+"""Diagnostics: data over spans, rendered last by separate renderers."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel, Field
+
+from phasec.source import Span
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+class Related(BaseModel):
+    """A secondary location with its own short message (e.g. one edge of a cycle)."""
+
+    span: Span
+    message: str
+
+
+class Diagnostic(BaseModel):
+    """One finding: a permanent code, a severity, a message over a primary span."""
+
+    code: str
+    severity: Severity
+    message: str
+    span: Span
+    related: list[Related] = Field(default_factory=list)
+    help: str | None = None
+
+    def sort_key(self) -> tuple:
+        return (self.span.file, self.span.line, self.span.column, self.code, self.message)
+
+
+class DiagnosticBag:
+    """Collects diagnostics during one pipeline run."""
+
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+
+    def add(
+        self,
+        code: str,
+        message: str,
+        span: Span,
+        *,
+        severity: Severity = Severity.ERROR,
+        help: str | None = None,
+        related: list[Related] | None = None,
+    ) -> Diagnostic:
+        diag = Diagnostic(
+            code=code, severity=severity, message=message, span=span, help=help, related=related or []
+        )
+        self.items.append(diag)
+        return diag
+
+    def error(self, code: str, message: str, span: Span, **kw) -> Diagnostic:
+        return self.add(code, message, span, severity=Severity.ERROR, **kw)
+
+    def warning(self, code: str, message: str, span: Span, **kw) -> Diagnostic:
+        return self.add(code, message, span, severity=Severity.WARNING, **kw)
+
+    def extend(self, diags: list[Diagnostic]) -> None:
+        self.items.extend(diags)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self.items)
+
+    def sorted(self) -> list[Diagnostic]:
+        return sorted(self.items, key=Diagnostic.sort_key)
+
+
+def suggest(name: str, candidates) -> str | None:
+    """The closest candidate to ``name`` (difflib ratio >= 0.6), or None."""
+    import difflib
+
+    cands = sorted(set(candidates))
+    if not cands:
+        return None
+    lowered = {c.lower(): c for c in cands}
+    if name.lower() in lowered and lowered[name.lower()] != name:
+        return lowered[name.lower()]
+    matches = difflib.get_close_matches(name, cands, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def did_you_mean(name: str, candidates) -> str | None:
+    best = suggest(name, candidates)
+    return f"did you mean `{best}`?" if best else None

@@ -1,0 +1,378 @@
+"""The typed IR: one pydantic model per construct, every node with its span.
+
+Lowering (``phasec.compiler.lower``) builds it from the bound syntax tree.
+References to other declarations are :class:`Ref` nodes (kind + id + span);
+name resolution (``phasec.compiler.resolve``) checks them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from phasec.source import Span
+
+
+class Node(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    span: Span
+
+
+class Ref(Node):
+    """A reference to a declaration: ``kind`` may be a union such as ``stage|slice``."""
+
+    kind: str
+    id: str
+
+
+class Prose(Node):
+    """A piece of prose, optionally id'd, with nested items."""
+
+    id: str | None = None
+    text: str
+    items: list["Prose"] = Field(default_factory=list)
+
+
+class Phase(Node):
+    id: str
+    title: str
+    pass_kind: str | None = None
+    summary: list[Prose] = Field(default_factory=list)
+    posture: list[str] = Field(default_factory=list)
+    locked: list[Prose] = Field(default_factory=list)
+    activation: Prose | None = None
+    status: str | None = None
+    entrypoint: str | None = None
+    objective: Prose | None = None
+    entry: list[Prose] = Field(default_factory=list)
+    scope: list[Prose] = Field(default_factory=list)
+    out_of_scope: list[Prose] = Field(default_factory=list)
+    order: list[Prose] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+
+
+class Branch(Node):
+    id: str
+    name: str
+    name_span: Span
+    parent: Ref | None = None
+    worktree: str | None = None
+    create: str | None = None
+
+
+class Command(Node):
+    command: str
+    only: bool = False
+    per_slice: bool = False
+
+
+class Repo(Node):
+    tool: str | None = None
+    branches: list[Branch] = Field(default_factory=list)
+    slice_base: Ref | None = None
+    sync: list[Command] = Field(default_factory=list)
+    submit: list[Command] = Field(default_factory=list)
+    clean: list[Ref] = Field(default_factory=list)
+    end_state: Prose | None = None
+    rules: list[Prose] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+
+
+class Agent(Node):
+    id: str
+    responsibility: str
+    wave: str | None = None
+    skills: list[str] = Field(default_factory=list)
+    release_after: Ref | None = None
+    charter: list[Prose] = Field(default_factory=list)
+    outputs: list[str] = Field(default_factory=list)
+    docs: list[str] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+
+
+class Wave(Node):
+    id: str
+    title: str | None = None
+    agents: list[str] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+
+
+class Lifecycle(Node):
+    sweep: Prose | None = None
+    classify: list[str] = Field(default_factory=list)
+    close: list[Prose] = Field(default_factory=list)
+    reuse: list[Prose] = Field(default_factory=list)
+    compact: list[Prose] = Field(default_factory=list)
+    fresh: list[Prose] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+
+
+class Team(Node):
+    max_active: int | None = None
+    max_active_span: Span | None = None
+    target_low: int | None = None
+    target_high: int | None = None
+    agent_type: str | None = None
+    waves: list[Wave] = Field(default_factory=list)
+    agents: list[Agent] = Field(default_factory=list)
+    lifecycle: Lifecycle | None = None
+    rules: list[Prose] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+
+
+class ProtocolArtifact(Node):
+    id: str
+    template: str
+    note: str | None = None
+
+
+class Section(Node):
+    title: str
+    note: str | None = None
+
+
+class Protocol(Node):
+    introspect: Prose | None = None
+    artifacts: list[ProtocolArtifact] = Field(default_factory=list)
+    sections: list[Section] = Field(default_factory=list)
+    rules: list[Prose] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+
+
+class Doc(Node):
+    path: str
+    note: str | None = None
+
+
+class Equivalent(Node):
+    name: str
+    text: str
+
+
+class DocList(Node):
+    title: str | None = None
+    agents: list[Ref] = Field(default_factory=list)
+    docs: list[Doc] = Field(default_factory=list)
+    equivalents: list[Equivalent] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+
+
+class Artifact(Node):
+    id: str
+    name: str
+    root: str
+    producer: Ref | None = None
+    conditional: bool = False
+
+
+class Outputs(Node):
+    id: str
+    root: str  # repo-relative when written under a declared worktree
+    root_span: Span
+    root_written: str | None = None
+    worktree: str | None = None
+    artifacts: list[Artifact] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+
+
+class Owner(Node):
+    handle: str
+    title: str | None = None
+    backup: Ref | None = None
+
+
+class Step(Node):
+    """One activity of a stage: a step, a checkpoint or a guard."""
+
+    kind: Literal["step", "checkpoint", "guard"]
+    number: int
+    text: str
+    agents: list[Ref] = Field(default_factory=list)
+    produces: list[Ref] = Field(default_factory=list)
+    items: list[Prose] = Field(default_factory=list)
+    group: int | None = None  # index into Stage.groups when the step is in a parallel group
+
+
+class ParallelGroup(Node):
+    title: str | None = None
+
+
+class Stage(Node):
+    id: str
+    title: str
+    order: int
+    covers: list[Ref] = Field(default_factory=list)
+    steps: list[Step] = Field(default_factory=list)
+    groups: list[ParallelGroup] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+
+
+class Dependency(Node):
+    slice: Ref
+    if_triggered: bool = False
+
+
+class FileRef(Node):
+    path: str  # repo-relative when written under a declared worktree
+    written: str | None = None  # the path as written, when it was normalised
+    worktree: str | None = None  # the branch whose worktree it was under
+    new: bool = False
+    optional: bool = False
+    note: str | None = None
+
+
+class Acceptance(Node):
+    id: str | None = None
+    text: str | None = None
+
+
+class GateItem(Node):
+    """One entry of a slice's gate list: a named gate or an inline command."""
+
+    gate: Ref | None = None
+    command: str | None = None
+
+
+class GateBinding(Node):
+    cadence: Ref
+    items: list[GateItem] = Field(default_factory=list)
+
+
+class Signal(Node):
+    text: str
+    response: str | None = None
+
+
+class Trigger(Node):
+    id: str
+    text: str
+    gate: Ref | None = None
+
+
+class DeferRecord(Node):
+    target: Ref
+    artifact: Ref | None = None
+
+
+class Slice(Node):
+    id: str
+    title: str
+    conditional: bool = False
+    kind: str | None = None
+    objective: Prose | None = None
+    agents: list[Ref] = Field(default_factory=list)
+    owner: Ref | None = None
+    backup: Ref | None = None
+    after: list[Dependency] = Field(default_factory=list)
+    prereqs: list[Prose] = Field(default_factory=list)
+    branch: str | None = None
+    branch_span: Span | None = None
+    files: list[FileRef] = Field(default_factory=list)
+    implement: list[Prose] = Field(default_factory=list)
+    accept: list[Acceptance] = Field(default_factory=list)
+    gates: list[GateBinding] = Field(default_factory=list)
+    requires: list[Ref] = Field(default_factory=list)
+    signals: list[Signal] = Field(default_factory=list)
+    lenses: list[Ref] = Field(default_factory=list)
+    triggers: list[Trigger] = Field(default_factory=list)
+    triggered: list[Prose] = Field(default_factory=list)
+    not_triggered: list[Prose] = Field(default_factory=list)
+    defer_records: list[DeferRecord] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+    stage: str | None = None  # the stage that covers it (filled by resolution)
+
+
+class GateStep(Node):
+    kind: Literal["run", "use"]
+    command: str | None = None
+    gates: list[Ref] = Field(default_factory=list)
+
+
+class Gate(Node):
+    id: str
+    kind: Literal["gate", "check"] = "gate"
+    title: str | None = None
+    script: str | None = None
+    steps: list[GateStep] = Field(default_factory=list)
+    defined_by: Ref | None = None
+    notes: list[Prose] = Field(default_factory=list)
+
+
+class Scripts(Node):
+    runner: str
+    manifest: str | None = None
+    added_in: list[Ref] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+
+
+class Cadence(Node):
+    id: str
+    title: str | None = None
+    for_kinds: list[str] = Field(default_factory=list)
+    on: list[Prose] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+
+
+class Exit(Node):
+    gates: list[Ref] = Field(default_factory=list)
+    covers: list[Ref] = Field(default_factory=list)
+    require: list[Prose] = Field(default_factory=list)
+
+
+class Titled(Node):
+    """Interfaces, scenarios, invariants, assumptions, deferred items, lenses."""
+
+    id: str
+    title: str | None = None
+    text: str | None = None
+    kind: str | None = None
+    items: list[Prose] = Field(default_factory=list)
+
+
+class Runbook(Node):
+    path: str
+    sha256: str
+    phase: Phase | None = None
+    repo: Repo | None = None
+    team: Team | None = None
+    protocol: Protocol | None = None
+    grounding: DocList | None = None
+    introspections: list[DocList] = Field(default_factory=list)
+    outputs: list[Outputs] = Field(default_factory=list)
+    owners: list[Owner] | None = None
+    owners_span: Span | None = None
+    invariants: list[Titled] = Field(default_factory=list)
+    stages: list[Stage] = Field(default_factory=list)
+    slices: list[Slice] = Field(default_factory=list)
+    gates: list[Gate] = Field(default_factory=list)
+    scripts: Scripts | None = None
+    cadences: list[Cadence] = Field(default_factory=list)
+    exit: Exit | None = None
+    interfaces: list[Titled] = Field(default_factory=list)
+    scenarios: list[Titled] = Field(default_factory=list)
+    assumptions: list[Titled] = Field(default_factory=list)
+    deferred: list[Titled] = Field(default_factory=list)
+    authority: list[Prose] = Field(default_factory=list)
+    lenses: list[Titled] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+
+    # Convenience lookups (not serialised).
+    def slice(self, sid: str) -> Slice | None:
+        for s in self.slices:
+            if s.id == sid:
+                return s
+        return None
+
+    def gate(self, gid: str) -> Gate | None:
+        for g in self.gates:
+            if g.id == gid:
+                return g
+        return None
+
+    def artifacts(self) -> list[Artifact]:
+        return [a for o in self.outputs for a in o.artifacts]
+
+    def agents(self) -> list[Agent]:
+        return list(self.team.agents) if self.team else []

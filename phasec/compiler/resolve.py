@@ -1,0 +1,147 @@
+"""Name resolution: duplicate declarations and unknown references.
+
+Each kind of declaration has its own namespace (a slice and an agent may both
+be called ``A1``); references are typed by where they appear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import BaseModel
+
+from phasec.compiler import ir
+from phasec.compiler.diagnostics import DiagnosticBag, Related, did_you_mean
+from phasec.source import Span
+
+KIND_WORDS = {
+    "slice": "slice",
+    "agent": "agent",
+    "gate": "gate",
+    "stage": "stage",
+    "owner": "owner",
+    "artifact": "artifact",
+    "cadence": "cadence",
+    "branch": "branch",
+    "lens": "lens",
+}
+
+
+def declarations(rb: ir.Runbook) -> dict[str, dict[str, Span]]:
+    """First declaration of every id, by kind."""
+    table: dict[str, dict[str, Span]] = {k: {} for k in KIND_WORDS}
+    for kind, items in _declared(rb):
+        for ident, span in items:
+            table[kind].setdefault(ident, span)
+    return table
+
+
+def _declared(rb: ir.Runbook):
+    yield "slice", [(s.id, s.span) for s in rb.slices]
+    yield "agent", [(a.id, a.span) for a in rb.agents()]
+    yield "gate", [(g.id, g.span) for g in rb.gates]
+    yield "stage", [(s.id, s.span) for s in rb.stages]
+    if rb.owners is not None:
+        yield "owner", [(o.handle, o.span) for o in rb.owners]
+    yield "artifact", [(a.id, a.span) for a in rb.artifacts()]
+    yield "cadence", [(c.id, c.span) for c in rb.cadences]
+    if rb.repo is not None:
+        yield "branch", [(b.id, b.span) for b in rb.repo.branches]
+    yield "lens", [(lens.id, lens.span) for lens in rb.lenses]
+
+
+def _other_declared(rb: ir.Runbook):
+    yield "invariant", [(i.id, i.span) for i in rb.invariants]
+    yield "interface", [(i.id, i.span) for i in rb.interfaces]
+    yield "scenario", [(i.id, i.span) for i in rb.scenarios]
+    yield "assumption", [(i.id, i.span) for i in rb.assumptions]
+    yield "deferred item", [(i.id, i.span) for i in rb.deferred]
+    yield "outputs root", [(o.id, o.span) for o in rb.outputs]
+    yield "wave", [(w.id, w.span) for w in (rb.team.waves if rb.team else [])]
+    if rb.protocol is not None:
+        yield "protocol artifact", [(a.id, a.span) for a in rb.protocol.artifacts]
+    for s in rb.slices:
+        yield f"trigger of slice {s.id}", [(t.id, t.span) for t in s.triggers]
+
+
+def iter_refs(node: BaseModel) -> Iterator[ir.Ref]:
+    """Every Ref in the tree, in field order."""
+    stack: list = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, ir.Ref):
+            yield cur
+            continue
+        if isinstance(cur, BaseModel):
+            vals = [getattr(cur, f) for f in type(cur).model_fields]
+            stack.extend(reversed(vals))
+        elif isinstance(cur, list):
+            stack.extend(reversed(cur))
+
+
+def resolve(rb: ir.Runbook, bag: DiagnosticBag) -> None:
+    # Duplicates.
+    for kind, items in list(_declared(rb)) + list(_other_declared(rb)):
+        first: dict[str, Span] = {}
+        for ident, span in items:
+            if ident in first:
+                bag.error(
+                    "PC201",
+                    f"duplicate {kind} `{ident}`",
+                    span,
+                    related=[Related(span=first[ident], message=f"`{ident}` first declared here")],
+                    help="give each declaration its own id",
+                )
+            else:
+                first[ident] = span
+    table = declarations(rb)
+    # Unknown references.
+    for ref in iter_refs(rb):
+        kinds = ref.kind.split("|")
+        if any(ref.id in table.get(k, {}) for k in kinds):
+            continue
+        if "owner" in kinds and rb.owners is None:
+            continue  # no registry: undeclared owners are a lint rule's business
+        names = [n for k in kinds for n in table.get(k, {})]
+        what = " or ".join(KIND_WORDS.get(k, k) for k in kinds)
+        bag.error(
+            "PC202",
+            f"unknown {what} `{ref.id}`",
+            ref.span,
+            help=did_you_mean(ref.id, names) or (f"no {what} is declared" if not names else f"declared: {', '.join(sorted(names)[:12])}"),
+        )
+    _normalise_paths(rb)
+    # Stage membership of slices.
+    for st in rb.stages:
+        for ref in st.covers:
+            s = rb.slice(ref.id)
+            if s is not None and s.stage is None:
+                s.stage = st.id
+
+
+def _normalise_paths(rb: ir.Runbook) -> None:
+    """Paths written under a declared worktree become repo-relative."""
+    if rb.repo is None:
+        return
+    roots = sorted(
+        ((b.worktree.rstrip("/") + "/", b.id) for b in rb.repo.branches if b.worktree),
+        key=lambda t: -len(t[0]),
+    )
+    if not roots:
+        return
+
+    def rel(path: str) -> tuple[str, str] | None:
+        for prefix, bid in roots:
+            if path.startswith(prefix):
+                return path[len(prefix):], bid
+        return None
+
+    for s in rb.slices:
+        for f in s.files:
+            r = rel(f.path)
+            if r:
+                f.written, (f.path, f.worktree) = f.path, r
+    for o in rb.outputs:
+        r = rel(o.root)
+        if r:
+            o.root_written, (o.root, o.worktree) = o.root, r

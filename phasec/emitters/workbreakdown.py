@@ -1,0 +1,108 @@
+"""PHASE_<ID>_WORKBREAKDOWN.yaml: the machine-readable slice map."""
+
+from __future__ import annotations
+
+from phasec.compiler import ir
+from phasec.emitters.env import environment
+
+
+def gate_invocation(rb: ir.Runbook, gate: ir.Gate) -> list[str]:
+    """How a slice's gate list names a gate: `<runner> <script>`, its commands, or its id."""
+    if gate.kind == "check":
+        return [gate.id]
+    if gate.script:
+        runner = rb.scripts.runner if rb.scripts else "npm run"
+        return [f"{runner} {gate.script}"]
+    cmds: list[str] = []
+    for step in gate.steps:
+        if step.kind == "run" and step.command:
+            cmds.append(step.command)
+        else:
+            for ref in step.gates:
+                g = rb.gate(ref.id)
+                cmds.extend(gate_invocation(rb, g) if g else [ref.id])
+    return cmds or [gate.id]
+
+
+def slice_gates(rb: ir.Runbook, s: ir.Slice) -> list[tuple[str, list[str]]]:
+    out: list[tuple[str, list[str]]] = []
+    for b in s.gates:
+        cmds: list[str] = []
+        for item in b.items:
+            if item.command is not None:
+                cmds.append(item.command)
+            elif item.gate is not None:
+                g = rb.gate(item.gate.id)
+                cmds.extend(gate_invocation(rb, g) if g else [item.gate.id])
+        out.append((b.cadence.id, cmds))
+    return out
+
+
+def artifact_path(rb: ir.Runbook, ref: ir.Ref) -> str:
+    for o in rb.outputs:
+        for a in o.artifacts:
+            if a.id == ref.id:
+                return f"{o.root.rstrip('/')}/{a.name}" if o.root else a.name
+    return ref.id
+
+
+def trigger_text(rb: ir.Runbook, t: ir.Trigger) -> str:
+    if t.gate is not None:
+        g = rb.gate(t.gate.id)
+        name = (g.script if g and g.script else t.gate.id)
+        return f"{name} {t.text}"
+    return t.text
+
+
+def workbreakdown_context(rb: ir.Runbook) -> dict:
+    phase = rb.phase
+    slices = []
+    for s in rb.slices:
+        slices.append(
+            {
+                "id": s.id,
+                "title": s.title,
+                "owner": s.owner.id if s.owner else None,
+                "backup": s.backup.id if s.backup else None,
+                "depends_on": [d.slice.id for d in s.after if not d.if_triggered],
+                "depends_on_if_triggered": [d.slice.id for d in s.after if d.if_triggered],
+                "requires_artifacts": [artifact_path(rb, r) for r in s.requires],
+                "objective": s.objective.text if s.objective else None,
+                "files": [f.path for f in s.files],
+                "conditional": s.conditional,
+                "trigger_criteria": [trigger_text(rb, t) for t in s.triggers],
+                "acceptance": [a.id for a in s.accept if a.id],
+                "failure_triggers": [sig.text for sig in s.signals],
+            }
+        )
+    gates = []
+    for s in rb.slices:
+        bindings = slice_gates(rb, s)
+        if bindings:
+            gates.append({"slice": s.id, "bindings": bindings})
+    if rb.exit is not None and rb.exit.gates:
+        cmds: list[str] = []
+        for ref in rb.exit.gates:
+            g = rb.gate(ref.id)
+            cmds.extend(gate_invocation(rb, g) if g else [ref.id])
+        gates.append({"slice": "phase_exit", "bindings": [("full", cmds)]})
+    invariants = []
+    for inv in rb.invariants:
+        invariants.append({"id": inv.id, "text": inv.text, "items": [i.text for i in inv.items]})
+    return {
+        "source": rb.path,
+        "sha256": rb.sha256,
+        "phase": phase.id if phase else "",
+        "status": phase.status if phase else None,
+        "entrypoint": phase.entrypoint if phase else None,
+        "invariants": invariants,
+        "slices": slices,
+        "gates": gates,
+        "deferred": [d.id for d in rb.deferred],
+    }
+
+
+def emit_workbreakdown(rb: ir.Runbook, template_dir: str | None = None) -> dict[str, str]:
+    ctx = workbreakdown_context(rb)
+    text = environment(template_dir).get_template("WORKBREAKDOWN.yaml.j2").render(**ctx)
+    return {f"PHASE_{ctx['phase']}_WORKBREAKDOWN.yaml": text}

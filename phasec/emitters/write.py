@@ -1,0 +1,60 @@
+"""The one place that writes emitted files: atomically, and only under the output folder."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from pathlib import Path
+
+
+class OutputPathError(ValueError):
+    pass
+
+
+def _target(out_dir: Path, rel: str) -> Path:
+    rel_path = Path(rel)
+    if rel_path.is_absolute() or ".." in rel_path.parts:
+        raise OutputPathError(f"output name escapes the output folder: {rel}")
+    return out_dir / rel_path
+
+
+def write_outputs(out_dir: Path, outputs: dict[str, str]) -> list[Path]:
+    """Write every file atomically (temp file + rename). Paths are checked first: all or nothing."""
+    targets = [(_target(out_dir, rel), text) for rel, text in sorted(outputs.items())]
+    written = []
+    for path, text in targets:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        written.append(path)
+    return written
+
+
+def check_outputs(out_dir: Path, outputs: dict[str, str]) -> str:
+    """A unified diff between what is in ``out_dir`` and ``outputs`` ('' when equal)."""
+    chunks: list[str] = []
+    for rel, text in sorted(outputs.items()):
+        path = _target(out_dir, rel)
+        try:
+            old = path.read_text(encoding="utf-8")
+        except (FileNotFoundError, IsADirectoryError):
+            old = None
+        if old == text:
+            continue
+        chunks.extend(
+            difflib.unified_diff(
+                (old or "").splitlines(keepends=True),
+                text.splitlines(keepends=True),
+                fromfile=f"a/{rel}" if old is not None else "/dev/null",
+                tofile=f"b/{rel}",
+            )
+        )
+    return "".join(chunks)

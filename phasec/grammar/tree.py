@@ -1,0 +1,67 @@
+"""The concrete syntax tree: generic statements with values and blocks.
+
+This is what the parser produces and what the formatter and language server
+walk.  Lowering (phasec.compiler.lower) turns it into the typed IR.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from phasec.source import SourceFile, Span
+
+#: Value kinds.  ``error`` values come from error tokens (bad characters,
+#: unterminated strings) that the parser accepted in order to recover.
+STRING, NAME, NUMBER, HANDLE, ERROR = "string", "name", "number", "handle", "error"
+
+
+@dataclass(slots=True)
+class Value:
+    kind: str
+    text: str  # the source text of the token
+    value: str  # decoded value (strings unescaped and dedented)
+    span: Span
+    long: bool = False  # a triple-quoted string
+
+    def describe(self) -> str:
+        if self.kind == STRING:
+            return "a string"
+        if self.kind == NAME:
+            return f"the name `{self.value}`"
+        if self.kind == NUMBER:
+            return f"the number `{self.value}`"
+        if self.kind == HANDLE:
+            return f"the owner handle `{self.value}`"
+        return f"`{self.text}`"
+
+
+@dataclass(slots=True)
+class Statement:
+    keyword: str
+    keyword_span: Span
+    values: list[Value]
+    block: list["Statement"] | None
+    span: Span
+    block_span: Span | None = None
+
+
+@dataclass(slots=True)
+class Comment:
+    text: str
+    span: Span
+
+
+@dataclass
+class Document:
+    source: SourceFile
+    statements: list[Statement]
+    comments: list[Comment] = field(default_factory=list)
+
+    def walk(self):
+        """Every statement, depth first, in source order."""
+        stack = list(reversed(self.statements))
+        while stack:
+            st = stack.pop()
+            yield st
+            if st.block:
+                stack.extend(reversed(st.block))
