@@ -210,8 +210,12 @@ class Binder:
         clause_words = {c.word for c in sig.clauses}
         values = st.values
         if any(v.kind == ERROR for v in values):
-            # The parser reported the bad token; keep the good values.
-            values = [v for v in values if v.kind != ERROR]
+            # The parser reported the bad token; bind what fits, report nothing more.
+            saved, self.bag = self.bag, DiagnosticBag()
+            try:
+                return self.bind_stmt(_without_errors(st), spec)
+            finally:
+                self.bag = _merge_blocks(saved, self.bag)
         args, i, ok = self.take(st, values, 0, sig.params, clause_words, st.keyword)
         if not ok:
             return None
@@ -264,3 +268,14 @@ class Binder:
 
 def bind(statements: list[Statement], bag: DiagnosticBag, file_span: Span) -> list[Bound]:
     return Binder(bag).bind_block(statements, "file", file_span)
+
+
+def _without_errors(st: Statement) -> Statement:
+    return Statement(st.keyword, st.keyword_span, [v for v in st.values if v.kind != ERROR], st.block, st.span, st.block_span)
+
+
+def _merge_blocks(saved: DiagnosticBag, inner: DiagnosticBag) -> DiagnosticBag:
+    """Keep diagnostics from inside the statement's block; drop those about its own values."""
+    # Diagnostics about the statement's own values are consequences of the bad token.
+    saved.extend([d for d in inner.items if d.code not in ("PC103", "PC104", "PC105", "PC108")])
+    return saved

@@ -79,8 +79,23 @@ class DiagnosticBag:
         return sorted(self.items, key=Diagnostic.sort_key)
 
 
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (small strings only)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
 def suggest(name: str, candidates) -> str | None:
-    """The closest candidate to ``name`` (difflib ratio >= 0.6), or None."""
+    """The closest candidate to ``name``, or None when nothing is close.
+
+    Case-insensitive equality wins; short ids (``C0``/``C1``) match at edit
+    distance 1; longer names use difflib's ratio (>= 0.6).
+    """
     import difflib
 
     cands = sorted(set(candidates))
@@ -89,6 +104,10 @@ def suggest(name: str, candidates) -> str | None:
     lowered = {c.lower(): c for c in cands}
     if name.lower() in lowered and lowered[name.lower()] != name:
         return lowered[name.lower()]
+    if len(name) <= 4:
+        close = [c for c in cands if _distance(name.lower(), c.lower()) == 1]
+        if close:
+            return close[0]
     matches = difflib.get_close_matches(name, cands, n=1, cutoff=0.6)
     return matches[0] if matches else None
 

@@ -358,3 +358,13 @@ def keywords() -> list[str]:
 
 def contexts_allowing(keyword: str) -> list[str]:
     return sorted(c.title for c in CONTEXTS.values() if keyword in c.statements)
+
+
+@lru_cache(maxsize=1)
+def top_level_only() -> frozenset[str]:
+    """Keywords valid at top level and nowhere else (used by parser recovery)."""
+    top = set(CONTEXTS["file"].statements)
+    for name, ctx in CONTEXTS.items():
+        if name != "file":
+            top -= set(ctx.statements)
+    return frozenset(top)

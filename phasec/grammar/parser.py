@@ -14,16 +14,28 @@ from phasec.compiler.diagnostics import Diagnostic, DiagnosticBag
 from phasec.grammar.tree import ERROR, HANDLE, NAME, NUMBER, STRING, Comment, Document, Statement, Value
 from phasec.source import SourceFile, Span
 
-#: How each token type is described to users.
+#: How each token type is named after "unexpected" / "found".
+TOKEN_FOUND = {
+    "NAME": "name",
+    "NUMBER": "number",
+    "HANDLE": "owner handle",
+    "STRING": "string",
+    "LONG_STRING": "multi-line string",
+    "UNTERMINATED_STRING": "string",
+    "UNTERMINATED_LONG_STRING": "multi-line string",
+    "BAD_CHAR": "character",
+    "LBRACE": "`{`",
+    "RBRACE": "`}`",
+    "_NL": "end of line",
+    "$END": "end of file",
+}
+#: How each token type is described in "expected ...".
 TOKEN_WORDS = {
-    "NAME": "a keyword or name",
-    "NUMBER": "a number",
-    "HANDLE": "an owner handle (`@name`)",
-    "STRING": "a string",
-    "LONG_STRING": "a multi-line string",
-    "UNTERMINATED_STRING": "a string",
-    "UNTERMINATED_LONG_STRING": "a multi-line string",
-    "BAD_CHAR": "a value",
+    "NAME": "a keyword",
+    "NUMBER": "a value",
+    "HANDLE": "a value",
+    "STRING": "a value",
+    "LONG_STRING": "a value",
     "LBRACE": "`{`",
     "RBRACE": "`}`",
     "_NL": "the end of the line",
@@ -57,7 +69,7 @@ def grammar_text() -> str:
 
 
 def _words(types) -> str:
-    words = sorted({TOKEN_WORDS.get(t, f"`{t}`") for t in types if t in TOKEN_WORDS or not t.startswith("_")})
+    words = sorted({TOKEN_WORDS[t] for t in types if t in TOKEN_WORDS})
     if not words:
         return "something else"
     if len(words) == 1:
@@ -105,7 +117,63 @@ class _Recovering:
                     s = tok.start_pos + m.start()
                     comments.append(Comment(m.group(0), self.src.span(s, s + len(m.group(0)))))
             out.append(tok)
+        return self.repair(out)
+
+    def repair(self, toks):
+        """Token-level repairs for two common slips, each reported once.
+
+        * an unterminated string that ends in ``{``: the brace opens a block;
+        * ``{`` alone at the start of the next line: joined to its statement.
+        """
+        from lark import Token
+
+        out = []
+        for tok in toks:
+            if tok.type == "UNTERMINATED_STRING" and str(tok).rstrip().endswith("{") and len(str(tok).rstrip()) > 1:
+                text = str(tok).rstrip()
+                brace = tok.start_pos + len(text) - 1
+                body = text[:-1].rstrip()
+                out.append(Token(
+                    "UNTERMINATED_STRING", body, start_pos=tok.start_pos, end_pos=tok.start_pos + len(body),
+                    line=tok.line, column=tok.column))
+                out.append(Token("LBRACE", "{", start_pos=brace, end_pos=brace + 1))
+                continue
+            if (
+                tok.type == "LBRACE"
+                and len(out) >= 2
+                and out[-1].type == "_NL"
+                and out[-1].strip() == ""
+                and out[-2].type not in ("LBRACE", "RBRACE", "_NL")
+            ):
+                self.bag.error(
+                    "PC001",
+                    "a block's `{` must be on the same line as its statement",
+                    self.tok_span(tok),
+                    help="move `{` to the end of the previous line",
+                )
+                out.pop()
+            out.append(tok)
         return out
+
+    def top_level_break(self, toks, i, opens) -> bool:
+        """True when toks[i] looks like a new top-level statement inside an unclosed block.
+
+        Heuristic (as rustc does with indentation): a keyword that is only
+        valid at top level, at column 1, right after a line end, while a
+        block opened by a column-1 statement is still open.
+        """
+        tok = toks[i]
+        if not opens or tok.type != "NAME" or i == 0 or toks[i - 1].type != "_NL":
+            return False
+        if self.src.position(tok.start_pos)[1] != 1:
+            return False
+        from phasec.compiler.schema import top_level_only
+
+        if str(tok) not in top_level_only():
+            return False
+        first = opens[0]
+        line_start = self.src.text.rfind("\n", 0, first.start_pos) + 1
+        return not self.src.text[line_start:first.start_pos].startswith((" ", "\t"))
 
     def parse(self):
         from lark import Token
@@ -119,9 +187,22 @@ class _Recovering:
         prev = None
         while i < n:
             tok = toks[i]
+            if self.top_level_break(toks, i, opens):
+                self.bag.error(
+                    "PC004",
+                    "this block is never closed",
+                    self.tok_span(opens[-1]),
+                    help=f"add a `}}` before line {self.src.position(tok.start_pos)[0]}",
+                )
+                while opens:
+                    opens.pop()
+                    self.feed_close(ip, tok)
             try:
                 ip.feed_token(tok)
             except UnexpectedToken as exc:
+                if tok.type == "_NL":
+                    i += 1  # a line end where one was just taken (after recovery): nothing to report
+                    continue
                 i = self.recover(ip, toks, i, prev, exc, opens)
                 prev = None
                 continue
@@ -131,8 +212,10 @@ class _Recovering:
                 opens.pop()
             prev = tok
             i += 1
-        # End of file: close what is open, then finish.
-        for opener in reversed(opens):
+        # End of file: close what is open, then finish.  A multi-line string
+        # that runs to the end of the file has already been reported.
+        ate_rest = any(t.type == "UNTERMINATED_LONG_STRING" for t in toks)
+        for opener in reversed(opens if not ate_rest else []):
             self.bag.error(
                 "PC004",
                 "this block is never closed",
@@ -150,31 +233,31 @@ class _Recovering:
             ip.feed_token(Token(kind, "}" if kind == "RBRACE" else "\n", start_pos=end, end_pos=end))
         return ip.feed_eof()
 
+    def feed_close(self, ip, at) -> None:
+        from lark import Token
+
+        for kind, text in (("_NL", "\n"), ("RBRACE", "}"), ("_NL", "\n")):
+            if kind in ip.accepts():
+                ip.feed_token(Token(kind, text, start_pos=at.start_pos, end_pos=at.start_pos))
+
     def recover(self, ip, toks, i, prev, exc, opens) -> int:
         tok = toks[i]
-        expected = exc.expected or ip.accepts()
+        expected = ip.accepts()
         span = self.tok_span(tok)
         if tok.type == "RBRACE" and not opens:
             self.bag.error("PC005", "unmatched `}`", span, help="remove it, or add the `{` it closes")
             return i + 1
-        if tok.type == "LBRACE" and prev is not None and prev.type == "_NL":
+        if tok.type in _VALUE_TOKENS | _ERROR_TOKENS and "NAME" in expected:
             self.bag.error(
                 "PC001",
-                "a block's `{` must be on the same line as its statement",
-                span,
-                help="move `{` to the end of the previous line",
-            )
-        elif "NAME" in expected and "$END" not in expected and "RBRACE" not in expected:
-            self.bag.error("PC001", f"unexpected {_words([tok.type])}; expected {_words(expected)}", span)
-        elif tok.type in _VALUE_TOKENS | _ERROR_TOKENS and "NAME" in expected:
-            self.bag.error(
-                "PC001",
-                f"a statement must start with a keyword, found {_words([tok.type])}",
+                f"a statement must start with a keyword, found a {TOKEN_FOUND.get(tok.type, tok.type)}",
                 span,
                 help="every statement is `keyword value... [{ ... }]`",
             )
         else:
-            self.bag.error("PC001", f"unexpected {_words([tok.type])}; expected {_words(expected)}", span)
+            self.bag.error(
+                "PC001", f"unexpected {TOKEN_FOUND.get(tok.type, tok.type)}; expected {_words(expected)}", span
+            )
         # Panic mode: skip to the end of this statement, skipping whole blocks.
         depth = 0
         j = i
