@@ -44,6 +44,7 @@ class Phase(Node):
     locked: list[Prose] = Field(default_factory=list)
     activation: Prose | None = None
     status: str | None = None
+    landed_through: Ref | None = None
     entrypoint: str | None = None
     objective: Prose | None = None
     entry: list[Prose] = Field(default_factory=list)
@@ -89,12 +90,14 @@ class Agent(Node):
     charter: list[Prose] = Field(default_factory=list)
     outputs: list[str] = Field(default_factory=list)
     docs: list[str] = Field(default_factory=list)
+    equivalents: list["Equivalent"] = Field(default_factory=list)
     notes: list[Prose] = Field(default_factory=list)
 
 
 class Wave(Node):
     id: str
     title: str | None = None
+    stages: list[Ref] = Field(default_factory=list)
     agents: list[str] = Field(default_factory=list)
     notes: list[Prose] = Field(default_factory=list)
 
@@ -165,6 +168,8 @@ class Artifact(Node):
     root: str
     producer: Ref | None = None
     conditional: bool = False
+    either_path: bool = False
+    note: str | None = None
 
 
 class Outputs(Node):
@@ -191,6 +196,7 @@ class Step(Node):
     text: str
     agents: list[Ref] = Field(default_factory=list)
     produces: list[Ref] = Field(default_factory=list)
+    submits: Ref | None = None
     items: list[Prose] = Field(default_factory=list)
     group: int | None = None  # index into Stage.groups when the step is in a parallel group
 
@@ -220,6 +226,7 @@ class FileRef(Node):
     worktree: str | None = None  # the branch whose worktree it was under
     new: bool = False
     optional: bool = False
+    dir: bool = False
     note: str | None = None
 
 
@@ -238,6 +245,7 @@ class GateItem(Node):
 class GateBinding(Node):
     cadence: Ref
     items: list[GateItem] = Field(default_factory=list)
+    always: bool = False
 
 
 class Signal(Node):
@@ -277,6 +285,7 @@ class Slice(Node):
     signals: list[Signal] = Field(default_factory=list)
     lenses: list[Ref] = Field(default_factory=list)
     triggers: list[Trigger] = Field(default_factory=list)
+    always: list[Prose] = Field(default_factory=list)
     triggered: list[Prose] = Field(default_factory=list)
     not_triggered: list[Prose] = Field(default_factory=list)
     defer_records: list[DeferRecord] = Field(default_factory=list)
@@ -376,3 +385,6 @@ class Runbook(Node):
 
     def agents(self) -> list[Agent]:
         return list(self.team.agents) if self.team else []
+
+
+Agent.model_rebuild()

@@ -57,6 +57,7 @@ def _lower_phase(b: Bound) -> ir.Phase:
         locked=_proses(b, "locked"),
         activation=_one(b, "activation"),
         status=_word(b, "status", "status"),
+        landed_through=_ref("slice", b.kid("landed_through").get("slice")) if b.kid("landed_through") else None,
         entrypoint=_word(b, "entrypoint", "path"),
         objective=_one(b, "objective"),
         entry=_proses(b, "entry"),
@@ -120,6 +121,7 @@ def _lower_agent(k: Bound, wave: str | None) -> ir.Agent:
         charter=_proses(k, "charter"),
         outputs=[c.text("template") or "" for c in k.kids("output")],
         docs=[c.text("path") or "" for c in k.kids("doc")],
+        equivalents=[ir.Equivalent(span=c.span, name=c.text("name") or "", text=c.text("text") or "") for c in k.kids("equivalent")],
         notes=_proses(k, "note"),
     )
 
@@ -135,7 +137,14 @@ def _lower_team(b: Bound) -> ir.Team:
             members = [_lower_agent(a, wid) for a in c.kids("agent")]
             agents.extend(members)
             waves.append(
-                ir.Wave(span=c.span, id=wid, title=c.text("title"), agents=[a.id for a in members], notes=_proses(c, "note"))
+                ir.Wave(
+                    span=c.span,
+                    id=wid,
+                    title=c.text("title"),
+                    stages=_refs("stage", c.kid("stages").values("stages")) if c.kid("stages") else [],
+                    agents=[a.id for a in members],
+                    notes=_proses(c, "note"),
+                )
             )
     cap = b.kid("max_active")
     target = b.kid("target")
@@ -228,6 +237,8 @@ def _lower_outputs(b: Bound) -> ir.Outputs:
                 root=oid,
                 producer=_ref("slice|stage", by) if by else None,
                 conditional="conditional" in k.flags,
+                either_path="either_path" in k.flags,
+                note=(k.clause_value("note", "text").value if k.clause_value("note", "text") else None),
             )
         )
     return ir.Outputs(
@@ -253,7 +264,8 @@ def _lower_stage(b: Bound, order: int) -> ir.Stage:
             text=k.text("text") or "",
             agents=_refs("agent", k.clause_values("by", "agents")),
             produces=_refs("artifact", k.clause_values("produces", "artifacts")),
-            items=[_prose(c) for c in k.kids("item")],
+            submits=_ref("branch", k.clause_value("submits", "branch")) if k.clause_value("submits", "branch") else None,
+            items=[_prose(c) for c in k.kids("item") + k.kids("note")],
             group=group,
         )
 
@@ -290,7 +302,9 @@ def _lower_slice(b: Bound) -> ir.Slice:
                 items.append(ir.GateItem(span=v.span, command=v.value))
             else:
                 items.append(ir.GateItem(span=v.span, gate=_ref("gate", v)))
-        gates.append(ir.GateBinding(span=k.span, cadence=_ref("cadence", k.get("cadence")), items=items))
+        gates.append(
+            ir.GateBinding(span=k.span, cadence=_ref("cadence", k.get("cadence")), items=items, always="always" in k.flags)
+        )
     defer = []
     for k in b.kids("defer_record"):
         a = k.clause_value("artifact", "a")
@@ -321,6 +335,7 @@ def _lower_slice(b: Bound) -> ir.Slice:
                 path=k.text("path") or "",
                 new="new" in k.flags,
                 optional="optional" in k.flags,
+                dir="dir" in k.flags,
                 note=(k.clause_value("note", "text").value if k.clause_value("note", "text") else None),
             )
             for k in b.kids("file")
@@ -347,6 +362,7 @@ def _lower_slice(b: Bound) -> ir.Slice:
             )
             for k in b.kids("trigger")
         ],
+        always=_proses(b, "always"),
         triggered=_proses(b, "triggered"),
         not_triggered=_proses(b, "not_triggered"),
         defer_records=defer,

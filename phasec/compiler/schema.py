@@ -180,9 +180,10 @@ _register(
         Stmt("pass", "kind:name", "The pass kind: planning, implementation, prep, runtime, ..."),
         Stmt("summary", "text:str", "A summary paragraph.", many=True),
         Stmt("posture", "words:name+", "Posture words, e.g. `forward_only continuous_wave`."),
-        Stmt("locked", "id:id? text:str", "A locked choice that may not be re-opened.", many=True),
+        Stmt("locked", "id:id? text:str", "A locked choice that may not be re-opened.", block="items", many=True),
         Stmt("activation", "text:str", "When execution of the runbook begins."),
         Stmt("status", "status:name", "The packet status, e.g. `planning_ready_pending_steward_review`."),
+        Stmt("landed_through", "slice:@slice", "The last slice landed (for an as-landed packet)."),
         Stmt("entrypoint", "path:str", "The packet's single entrypoint document."),
         Stmt("objective", "text:str", "The phase objective."),
         Stmt("entry", "text:str", "An entry-state condition.", many=True),
@@ -219,6 +220,7 @@ _register(
     _ctx(
         "wave",
         "wave",
+        Stmt("stages", "stages:@stage+", "The stages this wave works in; its agents act only there."),
         Stmt("agent", "id:id responsibility:str [skills names:name+] [release_after point:@stage|@slice]", "An agent: id, responsibility, skills, release point.", block="agent", many=True),
         NOTE,
     ),
@@ -229,6 +231,7 @@ _register(
         Stmt("charter", "text:str", "A line of the agent's charter.", many=True),
         Stmt("output", "template:str", "A file the agent must write.", many=True),
         Stmt("doc", "path:str", "A document the agent must read.", many=True),
+        Stmt("equivalent", "name:str text:str", "An accepted equivalent document name and how to log it.", many=True),
         NOTE,
     ),
     _ctx(
@@ -260,7 +263,13 @@ _register(
     _ctx(
         "outputs",
         "outputs",
-        Stmt("artifact", "id:id name:str [by producer:@slice|@stage] [conditional]", "An artifact, who produces it, and whether it is conditional.", many=True),
+        Stmt(
+            "artifact",
+            "id:id name:str [by producer:@slice|@stage] [conditional] [either_path] [note text:str]",
+            "An artifact and who produces it. `conditional`: only on a path that may not run; "
+            "`either_path`: a conditional slice produces it whether or not it is triggered.",
+            many=True,
+        ),
         NOTE,
     ),
     _ctx(
@@ -272,7 +281,7 @@ _register(
         "stage",
         "stage",
         Stmt("covers", "slices:@slice+", "The slices this stage carries."),
-        Stmt("step", "text:str [by agents:@agent+] [produces artifacts:@artifact+]", "A step, run in order.", block="items", many=True),
+        Stmt("step", "text:str [by agents:@agent+] [produces artifacts:@artifact+] [submits branch:@branch]", "A step, run in order.", block="items", many=True),
         Stmt("parallel", "title:str?", "Steps that run in parallel.", block="parallel", block_required=True, many=True),
         Stmt("checkpoint", "text:str [by agents:@agent+]", "A checkpoint: work stops until it holds.", block="items", many=True),
         Stmt("guard", "text:str", "A stop or guard rule for the stage.", block="items", many=True),
@@ -293,10 +302,11 @@ _register(
         Stmt("after", "slices:@slice+ [if_triggered]", "Dependencies (`if_triggered`: only when they run).", many=True),
         Stmt("prereq", "text:str", "A prerequisite outside this phase.", many=True),
         Stmt("branch", "name:str", "The slice branch."),
-        Stmt("file", "path:str [new] [optional] [note text:str]", "A file the slice touches.", many=True),
+        Stmt("file", "path:str [new] [optional] [dir] [note text:str]", "A file (or, with `dir`, a folder) the slice touches.", many=True),
         Stmt("implement", "text:str", "An implementation step.", block="items", many=True),
         Stmt("accept", "id:id? text:str?", "An acceptance criterion.", many=True),
-        Stmt("gate", "cadence:@cadence gates:@gate|str+", "Gates for a cadence (named gates or inline commands).", many=True),
+        Stmt("gate", "cadence:@cadence gates:@gate|str+ [always]", "Gates for a cadence (named gates or inline commands); `always`: on both paths of a conditional slice.", many=True),
+        Stmt("always", "text:str", "Conditional slices: a step that runs whether or not the slice is triggered.", many=True),
         Stmt("requires", "artifacts:@artifact+", "Artifacts that must exist before the slice starts.", many=True),
         Stmt("signal", "text:str [response r:str]", "A first-failure signal and the immediate response.", many=True),
         Stmt("lens", "lenses:@lens+", "Review lenses applied."),
@@ -342,7 +352,7 @@ _register(
         "authority",
         Stmt("source", "text:str", "An authority, highest first.", many=True),
     ),
-    _ctx("items", "prose list", ITEM),
+    _ctx("items", "prose list", ITEM, NOTE),
 )
 
 

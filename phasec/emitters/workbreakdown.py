@@ -88,12 +88,13 @@ def workbreakdown_context(rb: ir.Runbook) -> dict:
         gates.append({"slice": "phase_exit", "bindings": [("full", cmds)]})
     invariants = []
     for inv in rb.invariants:
-        invariants.append({"id": inv.id, "text": inv.text, "items": [i.text for i in inv.items]})
+        invariants.append({"id": inv.id, "text": inv.text, "entries": [i.text for i in inv.items]})
     return {
         "source": rb.path,
         "sha256": rb.sha256,
         "phase": phase.id if phase else "",
         "status": phase.status if phase else None,
+        "landed_through": phase.landed_through.id if phase and phase.landed_through else None,
         "entrypoint": phase.entrypoint if phase else None,
         "invariants": invariants,
         "slices": slices,

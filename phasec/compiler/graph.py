@@ -1,0 +1,316 @@
+"""The graph layer: the runbook's orders as networkx graphs behind one class.
+
+networkx is imported here and nowhere else, and only when a rule asks for a
+graph.  Nodes are plain tuples:
+
+* ``("slice", id)`` – a slice;
+* ``("step", stage, n)`` – step n of a stage (steps, checkpoints, guards);
+* ``("start", stage)`` / ``("end", stage)`` – stage boundaries;
+* ``("join", stage, k)`` – a junction after the k-th unit of a stage.
+
+Edges of the activity graph mean "must finish before ... starts".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import networkx as nx
+
+from phasec.compiler import ir
+from phasec.source import Span
+
+
+@dataclass
+class Edge:
+    """A dependency edge with the place it is written."""
+
+    before: str
+    after: str
+    span: Span
+    if_triggered: bool = False
+
+
+@dataclass
+class AgentOverlap:
+    """The result of the agent-cap analysis."""
+
+    width: int  # the largest number of agents that can be active at once
+    agents: list[str]  # one such set
+    point: list[tuple]  # activities that run when they overlap
+    concurrent_pairs: dict[str, list[tuple[tuple, tuple]]] = field(default_factory=dict)
+    after_release: dict[str, list[tuple]] = field(default_factory=dict)
+
+
+def node_label(rb: ir.Runbook, node: tuple) -> str:
+    kind = node[0]
+    if kind == "slice":
+        return f"slice {node[1]}"
+    if kind == "step":
+        return f"stage {node[1]} step {node[2]}"
+    if kind in ("start", "end"):
+        return f"the {kind} of stage {node[1]}"
+    return f"stage {node[1]}"
+
+
+class RunbookGraph:
+    """Slice dependencies, activity order, gate composition, artifacts."""
+
+    def __init__(self, rb: ir.Runbook):
+        self.rb = rb
+
+    # -- slice dependencies ------------------------------------------------
+    @cached_property
+    def slice_graph(self) -> nx.DiGraph:
+        """Edge dep -> slice for every `after` (attribute ``edge``: the Edge)."""
+        g = nx.DiGraph()
+        for s in self.rb.slices:
+            g.add_node(s.id)
+        for s in self.rb.slices:
+            for d in s.after:
+                if d.slice.id in g:
+                    g.add_edge(d.slice.id, s.id, edge=Edge(d.slice.id, s.id, d.span, d.if_triggered))
+        return g
+
+    def cycles(self, g: nx.DiGraph) -> list[list[Edge]]:
+        """One cycle per strongly connected component, as its edges in order."""
+        out = []
+        for comp in nx.strongly_connected_components(g):
+            if len(comp) == 1:
+                (n,) = comp
+                if not g.has_edge(n, n):
+                    continue
+            sub = g.subgraph(comp)
+            start = min(comp)
+            cyc = nx.find_cycle(sub, source=start)
+            out.append([g.edges[u, v]["edge"] for u, v in cyc])
+        out.sort(key=lambda es: (es[0].span.line, es[0].span.column))
+        return out
+
+    def slice_cycles(self) -> list[list[Edge]]:
+        return self.cycles(self.slice_graph)
+
+    def slice_ancestors(self, sid: str) -> set[str]:
+        return nx.ancestors(self.slice_graph, sid) if sid in self.slice_graph else set()
+
+    def slice_descendants(self, sid: str) -> set[str]:
+        return nx.descendants(self.slice_graph, sid) if sid in self.slice_graph else set()
+
+    # -- gate composition --------------------------------------------------
+    @cached_property
+    def gate_graph(self) -> nx.DiGraph:
+        """Edge composite -> used gate."""
+        g = nx.DiGraph()
+        for gate in self.rb.gates:
+            g.add_node(gate.id)
+        for gate in self.rb.gates:
+            for step in gate.steps:
+                for ref in step.gates:
+                    if ref.id in g:
+                        g.add_edge(gate.id, ref.id, edge=Edge(gate.id, ref.id, ref.span))
+        return g
+
+    def gate_cycles(self) -> list[list[Edge]]:
+        return self.cycles(self.gate_graph)
+
+    def gate_closure(self, gid: str) -> set[str]:
+        """The gate and every gate it uses, transitively."""
+        if gid not in self.gate_graph:
+            return {gid}
+        return {gid} | nx.descendants(self.gate_graph, gid)
+
+    # -- activities --------------------------------------------------------
+    @cached_property
+    def stage_index(self) -> dict[str, int]:
+        return {st.id: i for i, st in enumerate(self.rb.stages)}
+
+    @cached_property
+    def slice_stage(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for st in self.rb.stages:
+            for ref in st.covers:
+                out.setdefault(ref.id, st.id)
+        return out
+
+    @cached_property
+    def activity_graph(self) -> nx.DiGraph:
+        rb = self.rb
+        g = nx.DiGraph()
+        prev_end = None
+        known = {s.id for s in rb.slices}
+        for st in rb.stages:
+            start, end = ("start", st.id), ("end", st.id)
+            g.add_node(start)
+            g.add_node(end)
+            if prev_end is not None:
+                g.add_edge(prev_end, start)
+            # Steps: units in order; a parallel group is one unit.
+            units: list[list[tuple]] = []
+            last_group = None
+            for step in st.steps:
+                node = ("step", st.id, step.number)
+                g.add_node(node)
+                if step.group is not None and step.group == last_group:
+                    units[-1].append(node)
+                else:
+                    units.append([node])
+                last_group = step.group
+            cur = [start]
+            for k, unit in enumerate(units):
+                if len(cur) > 1 and len(unit) > 1:
+                    join = ("join", st.id, k)
+                    g.add_edges_from((c, join) for c in cur)
+                    cur = [join]
+                g.add_edges_from((c, u) for c in cur for u in unit)
+                cur = unit
+            g.add_edges_from((c, end) for c in cur)
+            for ref in st.covers:
+                if ref.id in known and self.slice_stage.get(ref.id) == st.id:
+                    g.add_edge(start, ("slice", ref.id))
+                    g.add_edge(("slice", ref.id), end)
+            prev_end = end
+        for s in rb.slices:
+            g.add_node(("slice", s.id))
+            for d in s.after:
+                if d.slice.id in known:
+                    g.add_edge(("slice", d.slice.id), ("slice", s.id))
+        return g
+
+    def agent_activities(self) -> dict[str, list[tuple]]:
+        out: dict[str, list[tuple]] = {a.id: [] for a in self.rb.agents()}
+        for s in self.rb.slices:
+            for ref in s.agents:
+                out.setdefault(ref.id, []).append(("slice", s.id))
+        for st in self.rb.stages:
+            for step in st.steps:
+                for ref in step.agents:
+                    out.setdefault(ref.id, []).append(("step", st.id, step.number))
+        return {k: sorted(set(v), key=str) for k, v in out.items()}
+
+    def release_node(self, agent: ir.Agent) -> tuple | None:
+        ref = agent.release_after
+        if ref is None:
+            return None
+        if self.rb.slice(ref.id) is not None:
+            return ("slice", ref.id)
+        if ref.id in self.stage_index:
+            return ("end", ref.id)
+        return None
+
+    def agent_overlap(self) -> AgentOverlap | None:
+        """The largest set of agents that can be active at once (None if the order has a cycle).
+
+        See the PC501 documentation for the semantics.  One topological pass
+        carries, per node, a bitset of the agent activities that must finish
+        before it; no transitive closure is built.
+        """
+        g = self.activity_graph
+        try:
+            order = list(nx.topological_sort(g))
+        except nx.NetworkXUnfeasible:
+            return None
+        acts = {a: v for a, v in self.agent_activities().items() if v}
+        agents = sorted(acts)
+        released = {}
+        for a in self.rb.agents():
+            node = self.release_node(a)
+            if node is not None and a.id in acts:
+                released[a.id] = node
+        # Slots: one bit per (agent, activity), grouped by agent; plus a release slot.
+        slot_of: dict[tuple, list[tuple[str, int]]] = {}
+        mask: dict[str, int] = {}
+        rmask: dict[str, int] = {}
+        bit = 0
+        for a in agents:
+            m = 0
+            for node in acts[a]:
+                slot_of.setdefault(node, []).append((a, bit))
+                m |= 1 << bit
+                bit += 1
+            mask[a] = m
+            if a in released:
+                slot_of.setdefault(released[a], []).append(("release:" + a, bit))
+                rmask[a] = 1 << bit
+                bit += 1
+        own: dict[tuple, int] = {}
+        for node, slots in slot_of.items():
+            v = 0
+            for _, b in slots:
+                v |= 1 << b
+            own[node] = v
+        by_node: dict[tuple, list[str]] = {}
+        for a in agents:
+            for node in acts[a]:
+                by_node.setdefault(node, []).append(a)
+        remaining = {n: g.out_degree(n) for n in g}
+        full: dict[tuple, int] = {}  # node -> bits of slots at or before it (freed when done)
+        minimal: dict[str, list[tuple]] = {a: [] for a in agents}
+        strict_at: dict[tuple, int] = {}
+        not_max: dict[str, int] = {a: 0 for a in agents}
+        concurrent: dict[str, list[tuple[tuple, tuple]]] = {}
+        after_release: dict[str, list[tuple]] = {}
+        last_seen: dict[str, tuple] = {}
+        index = {n: i for i, n in enumerate(order)}
+        for node in order:
+            strict = 0
+            for p in g.predecessors(node):
+                strict |= full[p]
+                remaining[p] -= 1
+                if remaining[p] == 0:
+                    del full[p]
+            full[node] = strict | own.get(node, 0)
+            for a in by_node.get(node, ()):
+                before = strict & mask[a]
+                if not before:
+                    minimal[a].append(node)
+                    strict_at[node] = strict
+                not_max[a] |= before
+                if a in rmask and strict & rmask[a]:
+                    after_release.setdefault(a, []).append(node)
+                prev = last_seen.get(a)
+                if prev is not None and not (strict & own_bit(prev, a, slot_of)):
+                    concurrent.setdefault(a, []).append((prev, node))
+                last_seen[a] = node
+            if remaining[node] == 0:
+                del full[node]
+        # a precedes b when every activity of a (or a's release point) finishes before b's minimal activities.
+        precedes: dict[str, set[str]] = {a: set() for a in agents}
+        for b in agents:
+            for a in agents:
+                if a == b:
+                    continue
+                need = rmask.get(a) or mask[a]
+                if all((strict_at[y] & need) == need for y in minimal[b]):
+                    precedes[a].add(b)
+        width, chosen = _max_antichain(agents, precedes)
+        firsts = [min(minimal[a], key=index.__getitem__) for a in chosen]
+        point = [f for f in firsts if not any((strict_at[o] & own.get(f, 0)) for o in firsts if o != f)]
+        point = sorted(set(point), key=index.__getitem__)
+        return AgentOverlap(width, chosen, point, concurrent, after_release)
+
+
+def own_bit(node: tuple, agent: str, slot_of) -> int:
+    for a, b in slot_of.get(node, ()):
+        if a == agent:
+            return 1 << b
+    return 0
+
+
+def _max_antichain(nodes: list[str], precedes: dict[str, set[str]]) -> tuple[int, list[str]]:
+    """Width of a strict partial order and one maximum antichain (Dilworth / König)."""
+    if not nodes:
+        return 0, []
+    from networkx.algorithms import bipartite
+
+    b = nx.Graph()
+    left = [("L", n) for n in nodes]
+    b.add_nodes_from(left, bipartite=0)
+    b.add_nodes_from((("R", n) for n in nodes), bipartite=1)
+    for a, succs in precedes.items():
+        for s in succs:
+            b.add_edge(("L", a), ("R", s))
+    matching = bipartite.hopcroft_karp_matching(b, top_nodes=left)
+    cover = bipartite.to_vertex_cover(b, matching, top_nodes=left)
+    chosen = sorted(n for n in nodes if ("L", n) not in cover and ("R", n) not in cover)
+    return len(chosen), chosen

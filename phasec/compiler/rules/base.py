@@ -1,0 +1,86 @@
+"""What a rule is: a permanent code, a name, a family, a default severity,
+documentation (the rule module's docstring) and a check function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+from phasec.compiler import ir
+from phasec.compiler.diagnostics import Diagnostic, Related, Severity
+from phasec.source import Span
+
+FAMILIES = {
+    "PC0": "syntax",
+    "PC1": "schema",
+    "PC2": "names",
+    "PC3": "ordering",
+    "PC4": "conditional",
+    "PC5": "agents",
+    "PC6": "ownership",
+    "PC7": "gates-artifacts",
+    "PC8": "names-paths",
+    "PC9": "suppressions",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    doc: str
+    check: Callable[["RuleContext"], Iterable[Diagnostic]]
+
+    @property
+    def family(self) -> str:
+        return FAMILIES.get(self.code[:3], "other")
+
+
+class RuleContext:
+    """What a rule sees: the IR, the syntax tree, and the graphs (built on first use)."""
+
+    def __init__(self, rb: ir.Runbook, doc=None, rule: Rule | None = None):
+        self.rb = rb
+        self.doc = doc
+        self.rule = rule
+
+    @cached_property
+    def graph(self):
+        from phasec.compiler.graph import RunbookGraph
+
+        return RunbookGraph(self.rb)
+
+    def diag(
+        self,
+        span: Span,
+        message: str,
+        *,
+        help: str | None = None,
+        related: list[tuple[Span, str]] | None = None,
+    ) -> Diagnostic:
+        assert self.rule is not None
+        return Diagnostic(
+            code=self.rule.code,
+            severity=self.rule.severity,
+            message=message,
+            span=span,
+            help=help,
+            related=[Related(span=s, message=m) for s, m in (related or [])],
+        )
+
+
+def rule(code: str, name: str, severity: str = "error"):
+    """Decorator for a rule's check function; documentation is the module docstring."""
+
+    def wrap(fn: Callable[[RuleContext], Iterable[Diagnostic]]) -> Rule:
+        import sys
+
+        module = sys.modules[fn.__module__]
+        doc = (module.__doc__ or "").strip()
+        summary = doc.splitlines()[0] if doc else name
+        return Rule(code, name, Severity(severity), summary, doc, fn)
+
+    return wrap
