@@ -64,6 +64,16 @@ def _read(path: Path) -> str:
     raise typer.Exit(EXIT_USAGE)
 
 
+def _config(path: Path):
+    from phasec.compiler.config import ConfigError, load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        typer.echo(f"phasec: error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
 def _print_diags(diags, sources, fmt: str = "text", stream=None) -> None:
     from phasec.compiler.render import RENDERERS, use_color
 
@@ -86,7 +96,7 @@ def lint(
     sources = {}
     for path in files:
         text = _read(path)
-        res = analyze(text, str(path))
+        res = analyze(text, str(path), config=_config(path))
         sources[str(path)] = res.document.source if res.document else None
         all_diags.extend(res.diagnostics)
     fmt = format.value
@@ -116,7 +126,7 @@ def compile_(
     from phasec.compiler.pipeline import analyze
 
     text = _read(file)
-    res = analyze(text, str(file))
+    res = analyze(text, str(file), config=_config(file))
     sources = {str(file): res.document.source}
     _print_diags(res.diagnostics, sources)
     if res.has_errors:
@@ -147,6 +157,28 @@ def compile_(
     written = write_outputs(out, outputs)
     for p in written:
         typer.echo(str(p))
+
+
+@app.command()
+def rules(
+    json_: Annotated[bool, typer.Option("--json", help="Machine-readable list.")] = False,
+) -> None:
+    """List every diagnostic code and rule."""
+    from phasec.compiler.rules.catalog import render_list
+
+    sys.stdout.write(render_list(json_))
+
+
+@app.command()
+def explain(code: Annotated[str, typer.Argument(help="A code such as PC301.", show_default=False)]) -> None:
+    """Print the documentation of a rule."""
+    from phasec.compiler.rules.catalog import explain as _explain
+
+    text = _explain(code)
+    if text is None:
+        typer.echo(f"phasec: error: unknown code {code!r}; `phasec rules` lists them", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    sys.stdout.write(text)
 
 
 def run() -> None:

@@ -3,7 +3,8 @@
 networkx is imported here and nowhere else, and only when a rule asks for a
 graph.  Nodes are plain tuples:
 
-* ``("slice", id)`` – a slice;
+* ``("begin", id)`` / ``("slice", id)`` – the start and the end of a slice
+  (dependents wait for the end; steps `for` the slice run between the two);
 * ``("step", stage, n)`` – step n of a stage (steps, checkpoints, guards);
 * ``("start", stage)`` / ``("end", stage)`` – stage boundaries;
 * ``("join", stage, k)`` – a junction after the k-th unit of a stage.
@@ -47,6 +48,8 @@ def node_label(rb: ir.Runbook, node: tuple) -> str:
     kind = node[0]
     if kind == "slice":
         return f"slice {node[1]}"
+    if kind == "begin":
+        return f"the start of slice {node[1]}"
     if kind == "step":
         return f"stage {node[1]} step {node[2]}"
     if kind in ("start", "end"):
@@ -167,21 +170,26 @@ class RunbookGraph:
             g.add_edges_from((c, end) for c in cur)
             for ref in st.covers:
                 if ref.id in known and self.slice_stage.get(ref.id) == st.id:
-                    g.add_edge(start, ("slice", ref.id))
+                    g.add_edge(start, ("begin", ref.id))
                     g.add_edge(("slice", ref.id), end)
+            for step in st.steps:
+                for ref in step.slices:
+                    if ref.id in known:
+                        g.add_edge(("begin", ref.id), ("step", st.id, step.number))
+                        g.add_edge(("step", st.id, step.number), ("slice", ref.id))
             prev_end = end
         for s in rb.slices:
-            g.add_node(("slice", s.id))
+            g.add_edge(("begin", s.id), ("slice", s.id))
             for d in s.after:
                 if d.slice.id in known:
-                    g.add_edge(("slice", d.slice.id), ("slice", s.id))
+                    g.add_edge(("slice", d.slice.id), ("begin", s.id))
         return g
 
     def agent_activities(self) -> dict[str, list[tuple]]:
         out: dict[str, list[tuple]] = {a.id: [] for a in self.rb.agents()}
         for s in self.rb.slices:
             for ref in s.agents:
-                out.setdefault(ref.id, []).append(("slice", s.id))
+                out.setdefault(ref.id, []).extend([("begin", s.id), ("slice", s.id)])
         for st in self.rb.stages:
             for step in st.steps:
                 for ref in step.agents:

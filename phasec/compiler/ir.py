@@ -195,6 +195,7 @@ class Step(Node):
     number: int
     text: str
     agents: list[Ref] = Field(default_factory=list)
+    slices: list[Ref] = Field(default_factory=list)  # the slices this step carries out
     produces: list[Ref] = Field(default_factory=list)
     submits: Ref | None = None
     items: list[Prose] = Field(default_factory=list)

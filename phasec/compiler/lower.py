@@ -263,6 +263,7 @@ def _lower_stage(b: Bound, order: int) -> ir.Stage:
             number=len(steps) + 1,
             text=k.text("text") or "",
             agents=_refs("agent", k.clause_values("by", "agents")),
+            slices=_refs("slice", k.clause_values("for", "slices")),
             produces=_refs("artifact", k.clause_values("produces", "artifacts")),
             submits=_ref("branch", k.clause_value("submits", "branch")) if k.clause_value("submits", "branch") else None,
             items=[_prose(c) for c in k.kids("item") + k.kids("note")],

@@ -58,6 +58,8 @@ def analyze(text: str, path: str = "<input>", *, rules: bool = True, config=None
     rb, more = lower(doc)
     diags = diags + more
     if rules and not any(d.severity is Severity.ERROR for d in diags):
-        diags = diags + check(rb, doc, config)
+        from phasec.compiler.suppress import apply_suppressions
+
+        diags = diags + apply_suppressions(doc, check(rb, doc, config), config)
     diags.sort(key=Diagnostic.sort_key)
     return Result(doc, rb, diags)

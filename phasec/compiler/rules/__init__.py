@@ -1,7 +1,83 @@
-"""Lint rules: one module per rule, each with a permanent code."""
+"""Lint rules: one module per rule (``pcNNN_<name>.py``), one permanent code each.
+
+A rule module's docstring is its documentation (what it does / why it matters /
+example); ``phasec explain CODE`` prints it and docs/rules.md is generated from
+it.  Rules run in code order.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import re
+from functools import lru_cache
+
+from phasec.compiler.rules.base import Rule, RuleContext
+
+_MODULE = re.compile(r"^pc\d{3}_[a-z0-9_]+$")
+
+#: Codes reported by the front end (parser, schema checking, name resolution).
+FRONT_END = {
+    "PC000": ("internal-error", "error", "phasec failed while checking this file (a bug in phasec)."),
+    "PC001": ("syntax-error", "error", "The text does not follow the statement syntax `keyword value... [{ ... }]`."),
+    "PC002": ("unterminated-string", "error", "A string is not closed on its line (or a multi-line string is never closed)."),
+    "PC003": ("invalid-character", "error", "A character that cannot start any value."),
+    "PC004": ("unclosed-block", "error", "A `{` is never closed."),
+    "PC005": ("unmatched-brace", "error", "A `}` closes no block."),
+    "PC006": ("invalid-escape", "error", 'A backslash escape other than \\" \\\\ \\n \\t in a string.'),
+    "PC101": ("unknown-keyword", "error", "A keyword the language does not have (a close one is suggested)."),
+    "PC102": ("misplaced-keyword", "error", "A keyword used in a block where it does not belong (where it belongs is named)."),
+    "PC103": ("missing-value", "error", "A statement lacks a value its signature requires."),
+    "PC104": ("wrong-value-type", "error", "A value of the wrong kind (e.g. a name where a string is required)."),
+    "PC105": ("unexpected-value", "error", "A value beyond what the statement takes (or a misspelt clause word)."),
+    "PC106": ("duplicate-statement", "error", "A statement that may appear once appears twice in the same block."),
+    "PC107": ("unexpected-block", "error", "A block given to a statement that takes none."),
+    "PC108": ("missing-block", "error", "A statement that needs a block has none."),
+    "PC109": ("missing-statement", "error", "A block lacks a statement it requires (e.g. `team` without `max_active`)."),
+    "PC201": ("duplicate-id", "error", "Two declarations of the same kind share an id."),
+    "PC202": ("unknown-reference", "error", "A reference to an id that is not declared (a close one is suggested)."),
+}
+
+
+@lru_cache(maxsize=1)
+def all_rules() -> tuple[Rule, ...]:
+    """Every lint rule, in code order."""
+    import phasec.compiler.rules as pkg
+
+    rules = []
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if not _MODULE.match(info.name):
+            continue
+        mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        r = getattr(mod, "check", None)
+        if isinstance(r, Rule):
+            rules.append(r)
+    rules.sort(key=lambda r: r.code)
+    return tuple(rules)
+
+
+def get_rule(code: str) -> Rule | None:
+    for r in all_rules():
+        if r.code == code.upper():
+            return r
+    return None
+
 
 def run_rules(rb, doc=None, config=None) -> list:
-    return []
+    """Run every enabled rule; apply the configuration's severities."""
+    from phasec.compiler.config import Config
+
+    config = config or Config()
+    out = []
+    shared = RuleContext(rb, doc)
+    for r in all_rules():
+        if not config.enabled(r.code):
+            continue
+        ctx = RuleContext(rb, doc, r)
+        if "graph" in shared.__dict__:
+            ctx.__dict__["graph"] = shared.__dict__["graph"]
+        for d in r.check(ctx):
+            out.append(config.regrade(d))
+        if "graph" in ctx.__dict__:
+            shared.__dict__["graph"] = ctx.__dict__["graph"]
+    return out

@@ -1,0 +1,94 @@
+"""Inline suppressions: ``# phasec: ignore[PC605] -- reason``.
+
+A suppression comment at the end of a line applies to diagnostics that start
+on that line; on a line of its own it applies to the next line.  A reason is
+required (after ``--`` or ``:``); without one the comment suppresses nothing
+and PC902 is reported.  Codes that suppress nothing are reported by PC901,
+unknown codes by PC903.
+"""
+
+from __future__ import annotations
+
+import re
+
+from phasec.compiler.diagnostics import Diagnostic, Severity
+from phasec.grammar.tree import Document
+from phasec.source import Span
+
+_PATTERN = re.compile(r"#\s*phasec:\s*ignore\s*\[([^\]]*)\]\s*(?:(?:--|:)\s*(.*))?$", re.I)
+_LOOSE = re.compile(r"#\s*phasec\s*:", re.I)
+
+
+def _make(code: str, message: str, span: Span, help: str, config) -> Diagnostic | None:
+    from phasec.compiler.rules import get_rule
+
+    r = get_rule(code)
+    sev = r.severity if r else Severity.WARNING
+    d = Diagnostic(code=code, severity=sev, message=message, span=span, help=help)
+    if config is not None:
+        if not config.enabled(code):
+            return None
+        d = config.regrade(d)
+    return d
+
+
+def apply_suppressions(doc: Document, diags: list[Diagnostic], config=None) -> list[Diagnostic]:
+    from phasec.compiler.rules import FRONT_END, get_rule
+
+    src = doc.source
+    entries = []  # (target line, codes, span, used set)
+    extra: list[Diagnostic] = []
+    for c in doc.comments:
+        m = _PATTERN.search(c.text)
+        if not m:
+            if _LOOSE.search(c.text):
+                d = _make("PC902", "malformed suppression comment", c.span,
+                          "write `# phasec: ignore[CODE] -- why this is fine`", config)
+                if d:
+                    extra.append(d)
+            continue
+        codes = [x.strip().upper() for x in m.group(1).split(",") if x.strip()]
+        reason = (m.group(2) or "").strip()
+        if not reason:
+            d = _make("PC902", "suppression without a reason", c.span,
+                      "add the reason after `--`: `# phasec: ignore[CODE] -- why this is fine`", config)
+            if d:
+                extra.append(d)
+            continue
+        own_line = src.line_text(c.span.line)[: c.span.column - 1].strip() == ""
+        target = c.span.line
+        if own_line:
+            target = c.span.line + 1
+            while target <= src.line_count and src.line_text(target).strip().startswith("#"):
+                target += 1
+        valid = []
+        for code in codes:
+            if get_rule(code) is None:
+                hint = "front-end errors cannot be suppressed" if code in FRONT_END else "run `phasec rules` for the list"
+                d = _make("PC903", f"unknown rule `{code}` in suppression", c.span, hint, config)
+                if d:
+                    extra.append(d)
+            else:
+                valid.append(code)
+        entries.append((target, valid, c.span, set()))
+    if not entries:
+        return diags + extra
+    kept = []
+    for d in diags:
+        hit = None
+        for target, codes, _span, used in entries:
+            if d.span.line == target and d.code in codes:
+                hit = used
+                break
+        if hit is None:
+            kept.append(d)
+        else:
+            hit.add(d.code)
+    for _target, codes, span, used in entries:
+        for code in codes:
+            if code not in used:
+                d = _make("PC901", f"suppression of {code} suppresses nothing", span,
+                          "remove it (the problem is gone) or move it to the line it is meant for", config)
+                if d:
+                    extra.append(d)
+    return kept + extra
