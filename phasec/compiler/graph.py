@@ -207,7 +207,13 @@ class RunbookGraph:
         return None
 
     def agent_overlap(self) -> AgentOverlap | None:
-        """The largest set of agents that can be active at once (None if the order has a cycle).
+        """The largest set of agents that can be active at once (None if the order has a cycle); cached."""
+        if "_overlap" not in self.__dict__:
+            self.__dict__["_overlap"] = self._agent_overlap()
+        return self.__dict__["_overlap"]
+
+    def _agent_overlap(self) -> AgentOverlap | None:
+        """Compute :meth:`agent_overlap`.
 
         See the PC501 documentation for the semantics.  One topological pass
         carries, per node, a bitset of the agent activities that must finish
@@ -296,6 +302,56 @@ class RunbookGraph:
         point = [f for f in firsts if not any((strict_at[o] & own.get(f, 0)) for o in firsts if o != f)]
         point = sorted(set(point), key=index.__getitem__)
         return AgentOverlap(width, chosen, point, concurrent, after_release)
+
+    # -- slice order (PC605) ------------------------------------------------
+    @cached_property
+    def slice_precedence(self) -> tuple[dict[str, int], dict[str, int]]:
+        """(bit of each slice, per slice the bitset of slices that end before it begins).
+
+        Computed on the activity graph, so stage order and dependencies (with
+        `if_triggered`) combine transitively.  One topological pass carrying
+        bitsets; slices on a dependency cycle count as ordered (PC301 reports it).
+        """
+        g = self.activity_graph
+        bit: dict[str, int] = {}
+        for s in self.rb.slices:
+            bit.setdefault(s.id, len(bit))
+        if nx.is_directed_acyclic_graph(g):
+            h, where = g, None
+        else:
+            h = nx.condensation(g)
+            where = h.graph["mapping"]
+        own: dict = {}
+        begins: dict = {}
+        for sid, i in bit.items():
+            end, begin = ("slice", sid), ("begin", sid)
+            k = where[end] if where else end
+            own[k] = own.get(k, 0) | (1 << i)
+            begins.setdefault(where[begin] if where else begin, []).append(sid)
+        remaining = {n: h.out_degree(n) for n in h}
+        full: dict = {}
+        before: dict[str, int] = {}
+        for node in nx.topological_sort(h):
+            acc = own.get(node, 0)
+            for p in h.predecessors(node):
+                acc |= full[p]
+                remaining[p] -= 1
+                if remaining[p] == 0:
+                    del full[p]
+            for sid in begins.get(node, ()):
+                before[sid] = acc
+            if remaining[node]:
+                full[node] = acc
+        return bit, before
+
+    def ordered(self, a: str, b: str) -> bool:
+        """True when one of the slices must end before the other begins."""
+        if a == b:
+            return True
+        bit, before = self.slice_precedence
+        if a not in bit or b not in bit:
+            return False
+        return bool((before.get(b, 0) >> bit[a]) & 1 or (before.get(a, 0) >> bit[b]) & 1)
 
 
 def own_bit(node: tuple, agent: str, slot_of) -> int:

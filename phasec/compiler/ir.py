@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from phasec.source import Span
 
@@ -368,18 +368,25 @@ class Runbook(Node):
     lenses: list[Titled] = Field(default_factory=list)
     notes: list[Prose] = Field(default_factory=list)
 
-    # Convenience lookups (not serialised).
+    # Convenience lookups (not serialised).  The IR is built once and not
+    # re-shaped afterwards, so the indexes are built on first use.
+    _index: dict | None = PrivateAttr(default=None)
+
+    def _by_id(self, kind: str) -> dict:
+        if self._index is None or self._index.get("_sizes") != (len(self.slices), len(self.gates)):
+            idx: dict = {"_sizes": (len(self.slices), len(self.gates)), "slice": {}, "gate": {}}
+            for s in self.slices:
+                idx["slice"].setdefault(s.id, s)
+            for g in self.gates:
+                idx["gate"].setdefault(g.id, g)
+            self._index = idx
+        return self._index[kind]
+
     def slice(self, sid: str) -> Slice | None:
-        for s in self.slices:
-            if s.id == sid:
-                return s
-        return None
+        return self._by_id("slice").get(sid)
 
     def gate(self, gid: str) -> Gate | None:
-        for g in self.gates:
-            if g.id == gid:
-                return g
-        return None
+        return self._by_id("gate").get(gid)
 
     def artifacts(self) -> list[Artifact]:
         return [a for o in self.outputs for a in o.artifacts]

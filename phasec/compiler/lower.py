@@ -282,7 +282,7 @@ def _lower_stage(b: Bound, order: int) -> ir.Stage:
         id=b.text("id") or "",
         title=b.text("title") or "",
         order=order,
-        covers=_refs("slice", covers.values("slices")) if covers else [],
+        covers=[_ref("slice", v) for k in b.kids("covers") for v in k.values("slices")],
         steps=steps,
         groups=groups,
         notes=_proses(b, "note"),

@@ -280,7 +280,7 @@ _register(
     _ctx(
         "stage",
         "stage",
-        Stmt("covers", "slices:@slice+", "The slices this stage carries."),
+        Stmt("covers", "slices:@slice+", "The slices this stage carries (may be split over several lines).", many=True),
         Stmt(
             "step",
             "text:str [by agents:@agent+] [for slices:@slice+] [produces artifacts:@artifact+] [submits branch:@branch]",
