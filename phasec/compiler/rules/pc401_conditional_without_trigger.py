@@ -1,0 +1,45 @@
+"""A conditional slice has no trigger.
+
+## What it does
+Reports a slice declared `conditional` that has no `trigger` statement.  The
+diagnostic points at the word `conditional`.
+
+## Why it matters
+A conditional slice runs only when something happens.  Without a trigger the
+runbook never says what that something is, so whether the slice runs is
+decided ad hoc by whoever reaches it — the drift phasec exists to prevent
+(one document treats the slice as mandatory, another as optional).  A
+trigger names the condition, and with `by GATE` the gate that detects it.
+
+## Example
+```
+slice C4 "Conditional tightening" conditional {
+  defer_record C7
+}
+```
+reports `conditional slice `C4` has no `trigger`: nothing says when it runs`.
+Add `trigger d009 "middleware chains of depth >= 3 without dedupe markers" by c4_dedupe_scan`,
+or drop `conditional` if the slice always runs.
+"""
+
+from __future__ import annotations
+
+from phasec.compiler.rules._locate import id_span, word_span
+from phasec.compiler.rules.base import rule
+
+
+def conditional_span(ctx, s):
+    """Where a slice is declared conditional: the `conditional` word, else its id."""
+    return word_span(ctx, s.span, "conditional") or id_span(ctx, s.span)
+
+
+@rule("PC401", "conditional-without-trigger")
+def check(ctx):
+    for s in ctx.rb.slices:
+        if s.conditional and not s.triggers:
+            yield ctx.diag(
+                conditional_span(ctx, s),
+                f"conditional slice `{s.id}` has no `trigger`: nothing says when it runs",
+                help=f'add `trigger ID "condition" by GATE` to `{s.id}` for each condition that makes it run, '
+                "or drop `conditional` if it always runs",
+            )

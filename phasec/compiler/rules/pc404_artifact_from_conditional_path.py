@@ -1,0 +1,76 @@
+"""A slice requires an artifact that may not exist.
+
+## What it does
+Reports a `requires A` where artifact `A` may never be produced:
+
+* `A` is declared `conditional` (it exists only on a path that may not run); or
+* `A` is produced (`by X`) by a conditional slice `X` and is not declared
+  `either_path` — so, as declared, `X` produces it only when triggered.
+
+The diagnostic points at `A` in the `requires`, with a note at the artifact's
+declaration.
+
+## Why it matters
+`requires` means the slice cannot start until the artifact exists.  If the
+artifact exists only when a conditional slice is triggered, the requiring
+slice is blocked on the not-triggered path — the "conditional slice treated
+as mandatory in one file and optional in another" drift.  Either the artifact
+really is written on both paths (say so with `either_path`), or the
+requirement must go.
+
+## Example
+```
+outputs runtime "docs/runtime" {
+  artifact C4_DISPOSITION "C4_DISPOSITION.md" by C4
+}
+slice C4 "Conditional tightening" conditional { ... }
+slice C5 "Review" { after C4 if_triggered; requires C4_DISPOSITION }
+```
+reports `slice `C5` requires artifact `C4_DISPOSITION`, which conditional slice `C4` produces only when triggered`.
+If C4 writes the disposition whether or not it is triggered, declare the
+artifact `... by C4 either_path`.
+"""
+
+from __future__ import annotations
+
+from phasec.compiler.rules.base import rule
+
+
+@rule("PC404", "artifact-from-conditional-path")
+def check(ctx):
+    rb = ctx.rb
+    arts = {}
+    for a in rb.artifacts():
+        arts.setdefault(a.id, a)
+    for s in rb.slices:
+        for ref in s.requires:
+            a = arts.get(ref.id)
+            if a is None:
+                continue
+            if a.conditional:
+                message = (
+                    f"slice `{s.id}` requires artifact `{a.id}`, which is conditional: "
+                    "it exists only on a path that may not run"
+                )
+                help = (
+                    f"`{s.id}` cannot start until `{a.id}` exists; require an artifact that exists on every path, "
+                    f"or drop `conditional` from `{a.id}` if it is always produced"
+                )
+            else:
+                producer = rb.slice(a.producer.id) if a.producer is not None else None
+                if producer is None or not producer.conditional or a.either_path:
+                    continue
+                message = (
+                    f"slice `{s.id}` requires artifact `{a.id}`, "
+                    f"which conditional slice `{producer.id}` produces only when triggered"
+                )
+                help = (
+                    f"if `{producer.id}` produces `{a.id}` whether or not it is triggered, declare it "
+                    f"`artifact {a.id} ... by {producer.id} either_path`; otherwise `{s.id}` cannot require it"
+                )
+            yield ctx.diag(
+                ref.span,
+                message,
+                related=[(a.span, f"artifact `{a.id}` is declared here")],
+                help=help,
+            )

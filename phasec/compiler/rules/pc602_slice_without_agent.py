@@ -1,0 +1,42 @@
+"""A slice has no agent to execute it.
+
+## What it does
+Reports a slice that names no executing `agent` and that no stage step
+carries out with agents (`step "..." by I1 for C1`).
+
+## Why it matters
+Owners are accountable, agents do the work.  A slice nobody is assigned to
+execute is either forgotten in the team plan or silently absorbed by whoever
+is free, which defeats the agent cap and the concurrency analysis (PC501,
+PC502): the slice's work is invisible to them.
+
+## Example
+```
+slice C6 "Docs and cleanup" {
+  owner @rawr-docs-maintainer
+  after C5
+}
+```
+reports ``slice `C6` has no agent: no `agent` and no step `for` it with `by` agents``.
+Add `agent I5`, or a stage step `step "..." by I5 for C6`.
+"""
+
+from __future__ import annotations
+
+from phasec.compiler.rules._values import value_span
+from phasec.compiler.rules.base import rule
+
+
+@rule("PC602", "slice-without-agent", "warning")
+def check(ctx):
+    rb = ctx.rb
+    staffed = {ref.id for st in rb.stages for step in st.steps if step.agents for ref in step.slices}
+    for s in rb.slices:
+        if s.agents or s.id in staffed:
+            continue
+        yield ctx.diag(
+            value_span(ctx, s.span, index=0),
+            f"slice `{s.id}` has no agent: no `agent` and no step `for` it with `by` agents",
+            help=f"name the executing agents (`agent I1`), or carry the slice out in a stage step "
+            f"(`step \"...\" by I1 for {s.id}`)",
+        )

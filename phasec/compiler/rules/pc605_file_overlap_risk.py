@@ -1,0 +1,130 @@
+"""Two slices that can run concurrently touch the same file.
+
+## What it does
+Reports each pair of slices that have no order between them and list the
+same `file` (or where one lists a folder with `file "..." dir` that holds a
+file or folder the other lists).  Paths are compared after normalisation, so
+an absolute path under a declared worktree matches its repo-relative form.
+
+Two slices are ordered when one must end before the other begins: through
+their dependencies (`after`, including `after ... if_triggered`, transitively)
+or because they are covered by different stages, which run in sequence (the
+same order PC501 uses).  Each pair is reported once, at the second slice's
+first shared file, naming the first shared path and how many others there are.
+
+## Why it matters
+Slices that may run at the same time are usually worked on separate
+branches by separate agents.  If both edit one file, the second to land
+meets a conflict that nobody planned for — or worse, silently overwrites the
+first slice's change during a restack.  Runbooks mark such lanes
+"non-overlap" in prose; this check makes it a fact.
+
+## Example
+```
+slice C2 "Telemetry" {
+  after C1
+  file "packages/core/src/orpc/runtime-router.ts"
+}
+slice C3 "Distribution" {
+  after C1
+  file "packages/core/src/orpc/runtime-router.ts"
+}
+```
+reports ``slices `C2` and `C3` can run concurrently and both touch `packages/core/src/orpc/runtime-router.ts```.
+Order them (`after C2` in C3), or move the change to one slice.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+from phasec.compiler.rules._values import value_span
+from phasec.compiler.rules.base import rule
+
+
+def _norm(path: str, is_dir: bool) -> tuple[str, bool]:
+    p = path.strip().replace("\\", "/")
+    while "//" in p:
+        p = p.replace("//", "/")
+    while p.startswith("./"):
+        p = p[2:]
+    if p.endswith("/"):
+        is_dir = True
+    return p.rstrip("/") or "/", is_dir
+
+
+@rule("PC605", "file-overlap-risk", "warning")
+def check(ctx):
+    rb = ctx.rb
+    order = {}
+    for i, s in enumerate(rb.slices):
+        order.setdefault(s.id, i)
+    # entry: (slice index, file index, path, is_dir, FileRef)
+    entries = []
+    for si, s in enumerate(rb.slices):
+        if order[s.id] != si:
+            continue  # a duplicate slice id (PC201)
+        for fi, f in enumerate(s.files):
+            if not f.path:
+                continue
+            p, d = _norm(f.path, f.dir)
+            entries.append((si, fi, p, d, f))
+    if not entries:
+        return
+    by_path: dict[str, list] = {}
+    for e in entries:
+        by_path.setdefault(e[2], []).append(e)
+    keys = sorted(by_path)
+    pairs: dict[tuple[int, int], dict[tuple[int, int], tuple]] = {}
+
+    def add(a, b):
+        if a[0] == b[0]:
+            return
+        if a[0] > b[0]:
+            a, b = b, a
+        pairs.setdefault((a[0], b[0]), {})[(a[1], b[1])] = (a, b)
+
+    for group in by_path.values():
+        for x in range(len(group)):
+            for y in range(x + 1, len(group)):
+                add(group[x], group[y])
+    for e in entries:
+        if not e[3]:
+            continue
+        prefix = e[2] + "/" if e[2] != "/" else "/"
+        k = bisect_left(keys, prefix)
+        while k < len(keys) and keys[k].startswith(prefix):
+            for other in by_path[keys[k]]:
+                add(e, other)
+            k += 1
+    graph = ctx.graph
+    for (i, j), found in sorted(pairs.items()):
+        first, second = rb.slices[i], rb.slices[j]
+        if graph.ordered(first.id, second.id):
+            continue
+        overlaps = sorted(found.values(), key=lambda ab: (ab[1][1], ab[0][1]))
+        shared = []
+        for a, b in overlaps:
+            what = _describe(a, b)
+            if what not in shared:
+                shared.append(what)
+        a, b = overlaps[0]
+        others = len(shared) - 1
+        more = f" (and {others} other file{'s' if others != 1 else ''})" if others else ""
+        fa, fb = a[4], b[4]
+        yield ctx.diag(
+            value_span(ctx, fb.span, text=fb.written or fb.path),
+            f"slices `{first.id}` and `{second.id}` can run concurrently and both touch {shared[0]}{more}",
+            related=[(value_span(ctx, fa.span, text=fa.written or fa.path), f"slice `{first.id}` lists `{fa.path}` here")],
+            help=f"order them (`after {first.id}` in slice {second.id}, or cover them in different stages), "
+            "or move the change to one slice",
+        )
+
+
+def _describe(a, b) -> str:
+    pa, da, pb, db = a[2], a[3], b[2], b[3]
+    if pa == pb:
+        return f"`{pa}`" + (" (a folder)" if da and db else "")
+    # One is a folder holding the other.
+    inner, outer = (pb, pa) if len(pa) < len(pb) else (pa, pb)
+    return f"`{inner}` (in folder `{outer}`)"
