@@ -390,3 +390,35 @@ def top_level_only() -> frozenset[str]:
         if name != "file":
             top -= set(ctx.statements)
     return frozenset(top)
+
+
+_CONTEXT_ORDER = [
+    "file", "phase", "repo", "team", "wave", "agent", "lifecycle", "protocol", "docs", "outputs", "owners",
+    "stage", "parallel", "slice", "gate", "scripts", "cadence", "exit", "authority", "items",
+]
+
+
+def render_reference() -> str:
+    """The statement reference of docs/language.md (generated; a test keeps it current)."""
+    where: dict[str, list[str]] = {}
+    for ctx in CONTEXTS.values():
+        for st in ctx.statements.values():
+            if st.block:
+                where.setdefault(st.block, []).append(f"`{st.keyword}`")
+    out = []
+    for name in _CONTEXT_ORDER:
+        ctx = CONTEXTS[name]
+        heading = "Top level" if name == "file" else f"Inside {', '.join(sorted(set(where.get(name, []))))}"
+        out.append(f"### {heading}")
+        out.append("")
+        out.append("| statement | values | block | may repeat | meaning |")
+        out.append("|---|---|---|---|---|")
+        for st in ctx.statements.values():
+            escaped = st.sig.replace("|", "\\|")
+            sig = f"`{escaped}`" if st.sig else ""
+            block = "required" if st.block_required else ("optional" if st.block else "")
+            rep = "yes" if st.many else "no"
+            doc = ("**Required.** " if st.required else "") + st.doc.replace("|", "/")
+            out.append(f"| `{st.keyword}` | {sig} | {block} | {rep} | {doc} |")
+        out.append("")
+    return "\n".join(out)
