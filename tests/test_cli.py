@@ -10,7 +10,10 @@ import pytest
 
 from conftest import FIXTURES, ROOT
 
-GOOD = 'phase C "T" {\n  posture forward_only\n}\nslice C1 "x" {\n  objective "y"\n}\n'
+GOOD = (
+    'phase C "T" {\n  posture forward_only\n}\nslice C1 "x" {\n  objective "y"\n  owner @team\n  agent P1\n}\n'
+    'owners {\n  owner @team "The team"\n}\nteam {\n  max_active 1\n  agent P1 "Does it"\n}\n'
+)
 
 
 def run(*args: str, cwd: Path | None = None, env=None) -> subprocess.CompletedProcess:
@@ -36,6 +39,14 @@ def test_lint_clean_file_exits_0(tmp_path):
     r = run("lint", str(f))
     assert r.returncode == 0, r.stderr
     assert "no problems" in r.stderr
+
+
+def test_lint_warnings_only_exits_0(tmp_path):
+    f = tmp_path / "warn.phc"
+    f.write_text(GOOD.replace("  agent P1\n}", "}", 1))  # PC602 (warning): no agent
+    r = run("lint", str(f))
+    assert r.returncode == 0, r.stderr
+    assert "PC602" in r.stderr and "0 errors, 2 warnings" in r.stderr
 
 
 def test_lint_errors_exit_1_with_compiler_style_messages():
@@ -107,7 +118,7 @@ def test_compile_emit_ir_prints_json_with_spans(tmp_path):
     assert r.returncode == 0
     ir = json.loads(r.stdout)
     assert ir["slices"][0]["id"] == "C1"
-    assert ir["slices"][0]["span"] == {"file": str(f), "line": 4, "column": 1, "end_line": 6, "end_column": 2}
+    assert ir["slices"][0]["span"] == {"file": str(f), "line": 4, "column": 1, "end_line": 8, "end_column": 2}
 
 
 def test_compile_check_mode(tmp_path):

@@ -30,6 +30,11 @@ class Config:
     severity: dict[str, Severity] = field(default_factory=dict)
     path: Path | None = None
 
+    def __post_init__(self) -> None:
+        self.select = [c.upper() for c in self.select]
+        self.ignore = [c.upper() for c in self.ignore]
+        self.severity = {k.upper(): Severity(v) for k, v in self.severity.items()}
+
     def enabled(self, code: str) -> bool:
         if code[:3] in ("PC0", "PC1", "PC2"):
             return True

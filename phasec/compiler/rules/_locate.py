@@ -43,17 +43,3 @@ def word_span(ctx, span: Span, word: str) -> Span | None:
             return v.span
     return None
 
-
-def header_span(ctx, span: Span) -> Span:
-    """The first line of a block statement (keyword to the end of its values)."""
-    st = _statement(ctx, span)
-    if st is not None and st.values:
-        last = st.values[-1].span
-        return Span(
-            file=span.file,
-            line=st.keyword_span.line,
-            column=st.keyword_span.column,
-            end_line=last.end_line,
-            end_column=last.end_column,
-        )
-    return span

@@ -36,10 +36,16 @@ def check(ctx):
     if not rb.stages:
         return
     covered = {ref.id for st in rb.stages for ref in st.covers}
+    carriers: dict[str, list] = {}  # slice id -> the steps `for` it, in order
+    for st in rb.stages:
+        for step in st.steps:
+            for ref in step.slices:
+                if ref.id not in covered:
+                    carriers.setdefault(ref.id, []).append((st, step))
     for s in rb.slices:
         if s.id in covered:
             continue
-        carried = [(st, step) for st in rb.stages for step in st.steps if any(r.id == s.id for r in step.slices)]
+        carried = carriers.get(s.id, [])
         if carried:
             st = carried[0][0]
             help = f"stage {st.id} has a step `for {s.id}`; add `{s.id}` to that stage's `covers`"

@@ -19,7 +19,7 @@ slice C4 "Conditional tightening" conditional {
   trigger d009 "middleware chains without dedupe markers" by c4_dedupe_scan
 }
 ```
-reports `conditional slice `C4` has no `defer_record`: where its not-triggered disposition is recorded is not said`.
+reports `conditional slice `C4` has no `defer_record`: nothing says where its defer disposition is recorded when it is not triggered`.
 Add e.g. `defer_record C7 artifact C7_PHASE_D_READINESS`.
 """
 
@@ -36,7 +36,7 @@ def check(ctx):
             yield ctx.diag(
                 conditional_span(ctx, s),
                 f"conditional slice `{s.id}` has no `defer_record`: "
-                "where its not-triggered disposition is recorded is not said",
+                "nothing says where its defer disposition is recorded when it is not triggered",
                 help=f"add `defer_record SLICE [artifact ARTIFACT]` (or `defer_record ARTIFACT`) to `{s.id}`, "
                 "naming where the defer decision and its evidence are written when it is not triggered",
             )

@@ -8,7 +8,8 @@ Reports a `requires A` where artifact `A` may never be produced:
   `either_path` — so, as declared, `X` produces it only when triggered.
 
 The diagnostic points at `A` in the `requires`, with a note at the artifact's
-declaration.
+declaration.  (The `exit` block has no `requires` statement yet; when it gets
+one, its requirements are checked the same way.)
 
 ## Why it matters
 `requires` means the slice cannot start until the artifact exists.  If the
@@ -36,41 +37,47 @@ from __future__ import annotations
 from phasec.compiler.rules.base import rule
 
 
+def _requirements(rb):
+    """(who, short name, ref) for every artifact requirement: slices, and the exit if it has `requires`."""
+    for s in rb.slices:
+        for ref in s.requires:
+            yield f"slice `{s.id}`", f"`{s.id}` cannot start", ref
+    # The exit block has no `requires` statement today; check it as soon as it has one.
+    for ref in getattr(rb.exit, "requires", None) or []:
+        yield "the phase exit", "the phase cannot exit", ref
+
+
 @rule("PC404", "artifact-from-conditional-path")
 def check(ctx):
     rb = ctx.rb
     arts = {}
     for a in rb.artifacts():
         arts.setdefault(a.id, a)
-    for s in rb.slices:
-        for ref in s.requires:
-            a = arts.get(ref.id)
-            if a is None:
-                continue
-            if a.conditional:
-                message = (
-                    f"slice `{s.id}` requires artifact `{a.id}`, which is conditional: "
-                    "it exists only on a path that may not run"
-                )
-                help = (
-                    f"`{s.id}` cannot start until `{a.id}` exists; require an artifact that exists on every path, "
-                    f"or drop `conditional` from `{a.id}` if it is always produced"
-                )
-            else:
-                producer = rb.slice(a.producer.id) if a.producer is not None else None
-                if producer is None or not producer.conditional or a.either_path:
-                    continue
-                message = (
-                    f"slice `{s.id}` requires artifact `{a.id}`, "
-                    f"which conditional slice `{producer.id}` produces only when triggered"
-                )
-                help = (
-                    f"if `{producer.id}` produces `{a.id}` whether or not it is triggered, declare it "
-                    f"`artifact {a.id} ... by {producer.id} either_path`; otherwise `{s.id}` cannot require it"
-                )
-            yield ctx.diag(
-                ref.span,
-                message,
-                related=[(a.span, f"artifact `{a.id}` is declared here")],
-                help=help,
+    for who, blocked, ref in _requirements(rb):
+        a = arts.get(ref.id)
+        if a is None:
+            continue
+        if a.conditional:
+            message = f"{who} requires artifact `{a.id}`, which is conditional: it exists only on a path that may not run"
+            help = (
+                f"{blocked} until `{a.id}` exists; require an artifact that exists on every path, "
+                f"or drop `conditional` from `{a.id}` if it is always produced"
             )
+        else:
+            producer = rb.slice(a.producer.id) if a.producer is not None else None
+            if producer is None or not producer.conditional or a.either_path:
+                continue
+            message = (
+                f"{who} requires artifact `{a.id}`, which conditional slice `{producer.id}` produces only when triggered"
+            )
+            help = (
+                f"if `{producer.id}` produces `{a.id}` whether or not it is triggered, declare it "
+                f"`artifact {a.id} ... by {producer.id} either_path`; otherwise do not require it ({blocked} "
+                "on the not-triggered path)"
+            )
+        yield ctx.diag(
+            ref.span,
+            message,
+            related=[(a.span, f"artifact `{a.id}` is declared here")],
+            help=help,
+        )

@@ -67,10 +67,13 @@ def check(ctx):
                 what = "a gate whose suite runs no command (no `run` or `script` in it or the gates it uses)"
             else:
                 what = "a gate that runs nothing (no `run`, `use` or `script`)"
+            if gate.kind == "check":
+                fix = f"declare `{gate.id}` as a `gate` with a `run` command or `script` that detects the condition"
+            else:
+                fix = f"give `{gate.id}` a `run` command or `script` that detects the condition"
             yield ctx.diag(
                 t.gate.span,
                 f"trigger `{t.id}` of slice `{s.id}` is evaluated by `{gate.id}`, {what}",
                 related=[(gate.span, f"`{gate.id}` is declared here")],
-                help=f"give `{gate.id}` a `run` command or `script` that detects the condition, "
-                f"or name such a gate in `by`",
+                help=f"{fix}, or name such a gate in `by`",
             )

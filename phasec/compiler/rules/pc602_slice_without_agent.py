@@ -37,6 +37,6 @@ def check(ctx):
         yield ctx.diag(
             value_span(ctx, s.span, index=0),
             f"slice `{s.id}` has no agent: no `agent` and no step `for` it with `by` agents",
-            help=f"name the executing agents (`agent I1`), or carry the slice out in a stage step "
-            f"(`step \"...\" by I1 for {s.id}`)",
+            help=f"name the executing agents (`agent ID ...`), or carry the slice out in a stage step "
+            f"with agents (`step \"...\" by ID for {s.id}`)",
         )

@@ -30,7 +30,7 @@ slice C3 "Distribution" {
   file "packages/core/src/orpc/runtime-router.ts"
 }
 ```
-reports ``slices `C2` and `C3` can run concurrently and both touch `packages/core/src/orpc/runtime-router.ts```.
+reports `` slices `C2` and `C3` can run concurrently and both touch `packages/core/src/orpc/runtime-router.ts` ``.
 Order them (`after C2` in C3), or move the change to one slice.
 """
 
@@ -56,7 +56,7 @@ def _norm(path: str, is_dir: bool) -> tuple[str, bool]:
 @rule("PC605", "file-overlap-risk", "warning")
 def check(ctx):
     rb = ctx.rb
-    order = {}
+    order: dict[str, int] = {}
     for i, s in enumerate(rb.slices):
         order.setdefault(s.id, i)
     # entry: (slice index, file index, path, is_dir, FileRef)
@@ -65,29 +65,44 @@ def check(ctx):
         if order[s.id] != si:
             continue  # a duplicate slice id (PC201)
         for fi, f in enumerate(s.files):
-            if not f.path:
-                continue
-            p, d = _norm(f.path, f.dir)
-            entries.append((si, fi, p, d, f))
-    if not entries:
-        return
+            if f.path:
+                p, d = _norm(f.path, f.dir)
+                entries.append((si, fi, p, d, f))
     by_path: dict[str, list] = {}
     for e in entries:
         by_path.setdefault(e[2], []).append(e)
-    keys = sorted(by_path)
+    if not any(len({e[0] for e in g}) > 1 for g in by_path.values()) and not any(e[3] for e in entries):
+        return  # nothing is shared: skip the order computation
+    bit, before = ctx.graph.slice_precedence
+    sid = [s.id for s in rb.slices]
+    # Slices sorted by how many slices precede them: if `a` ends before `b`
+    # begins, `a` comes first, so for a pair in this order only `a in before[b]`
+    # needs testing (and whole groups are tested with one mask operation).
+    rank = {i: (before[sid[i]].bit_count(), i) for i in {e[0] for e in entries}}
     pairs: dict[tuple[int, int], dict[tuple[int, int], tuple]] = {}
 
     def add(a, b):
-        if a[0] == b[0]:
-            return
         if a[0] > b[0]:
             a, b = b, a
         pairs.setdefault((a[0], b[0]), {})[(a[1], b[1])] = (a, b)
 
     for group in by_path.values():
-        for x in range(len(group)):
-            for y in range(x + 1, len(group)):
-                add(group[x], group[y])
+        first: dict[int, tuple] = {}
+        for e in group:
+            first.setdefault(e[0], e)
+        if len(first) < 2:
+            continue
+        at_bit = {bit[sid[si]]: e for si, e in first.items()}
+        prefix = 0
+        for si in sorted(first, key=rank.__getitem__):
+            e = first[si]
+            loose = prefix & ~before[sid[si]]
+            while loose:
+                low = loose & -loose
+                add(at_bit[low.bit_length() - 1], e)
+                loose ^= low
+            prefix |= 1 << bit[sid[si]]
+    keys = sorted(by_path)
     for e in entries:
         if not e[3]:
             continue
@@ -95,15 +110,13 @@ def check(ctx):
         k = bisect_left(keys, prefix)
         while k < len(keys) and keys[k].startswith(prefix):
             for other in by_path[keys[k]]:
-                add(e, other)
+                if other[0] != e[0] and not _ordered(e[0], other[0], rank, bit, before, sid):
+                    add(e, other)
             k += 1
-    graph = ctx.graph
     for (i, j), found in sorted(pairs.items()):
-        first, second = rb.slices[i], rb.slices[j]
-        if graph.ordered(first.id, second.id):
-            continue
+        first_s, second = rb.slices[i], rb.slices[j]
         overlaps = sorted(found.values(), key=lambda ab: (ab[1][1], ab[0][1]))
-        shared = []
+        shared: list[str] = []
         for a, b in overlaps:
             what = _describe(a, b)
             if what not in shared:
@@ -114,11 +127,17 @@ def check(ctx):
         fa, fb = a[4], b[4]
         yield ctx.diag(
             value_span(ctx, fb.span, text=fb.written or fb.path),
-            f"slices `{first.id}` and `{second.id}` can run concurrently and both touch {shared[0]}{more}",
-            related=[(value_span(ctx, fa.span, text=fa.written or fa.path), f"slice `{first.id}` lists `{fa.path}` here")],
-            help=f"order them (`after {first.id}` in slice {second.id}, or cover them in different stages), "
+            f"slices `{first_s.id}` and `{second.id}` can run concurrently and both touch {shared[0]}{more}",
+            related=[(value_span(ctx, fa.span, text=fa.written or fa.path), f"slice `{first_s.id}` lists `{fa.path}` here")],
+            help=f"order them (`after {first_s.id}` in slice {second.id}, or cover them in different stages), "
             "or move the change to one slice",
         )
+
+
+def _ordered(x: int, y: int, rank, bit, before, sid) -> bool:
+    if rank[x] > rank[y]:
+        x, y = y, x
+    return bool((before[sid[y]] >> bit[sid[x]]) & 1)
 
 
 def _describe(a, b) -> str:

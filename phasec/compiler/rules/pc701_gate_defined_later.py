@@ -79,13 +79,20 @@ def check(ctx):
     index = graph.stage_index
     slices = {s.id for s in rb.slices}
 
+    # Few slices define gates: cache what each one finishes before.
+    after_it: dict[str, set[str]] = {}
+
     def finishes_before(d: str, u: str) -> bool:
         if d == u:
             return True
-        if d in slices and d in graph.slice_ancestors(u):
-            return True
         sd, su = stage_of.get(d), stage_of.get(u)
-        return sd is not None and su is not None and index[sd] < index[su]
+        if sd is not None and su is not None and index[sd] < index[su]:
+            return True
+        if d not in slices:
+            return False
+        if d not in after_it:
+            after_it[d] = graph.slice_descendants(d)
+        return u in after_it[d]
 
     for s in rb.slices:
         # The gate references the slice itself makes, in source order.

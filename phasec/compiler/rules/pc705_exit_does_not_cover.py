@@ -53,14 +53,18 @@ def check(ctx):
         by = "run by the exit gates " + ", ".join(f"`{g}`" for g in exit_gates)
     else:
         by = "run by the exit (it names no gate)"
+    closures: dict[str, set[str]] = {}
+
+    def closure(gid: str) -> set[str]:
+        if gid not in closures:
+            closures[gid] = graph.gate_closure(gid)
+        return closures[gid]
+
     for s in rb.slices:
         if s.id in covered:
             continue
         bound = {item.gate.id for b in s.gates for item in b.items if item.gate is not None}
-        uses: set[str] = set()
-        for gid in bound:
-            uses |= graph.gate_closure(gid)
-        if uses & run_by_exit:
+        if any(not closure(gid).isdisjoint(run_by_exit) for gid in sorted(bound)):
             continue
         yield ctx.diag(
             ex.span,

@@ -82,9 +82,9 @@ def ref_format_problems(name: str) -> list[str]:
 
 def suggest(name: str) -> str | None:
     """A close name git accepts, if one is easy to find."""
-    s = "".join("-" if (ord(c) < 0x21 or ord(c) == 0x7F or c in _FORBIDDEN) else c for c in name)
-    s = s.replace("@{", "@-")
-    s = re.sub(r"\.{2,}", ".", s)
+    s = re.sub(r"@\{([^}]*)\}?", r"-\1", name)
+    s = "".join("-" if (ord(c) < 0x21 or ord(c) == 0x7F or c in _FORBIDDEN) else c for c in s)
+    s = re.sub(r"\.{2,}", "-", s)
     s = re.sub(r"/{2,}", "/", s)
     comps = []
     for comp in s.strip("/").split("/"):
@@ -108,7 +108,7 @@ def branch_names(rb):
             out.append((b.name, b.name_span, f"repo branch `{b.id}`", b))
     for s in rb.slices:
         if s.branch is not None:
-            out.append((s.branch, s.branch_span or s.span, f"the branch of slice `{s.id}`", s))
+            out.append((s.branch, s.branch_span or s.span, f"slice `{s.id}`", s))
     out.sort(key=lambda t: (t[1].line, t[1].column))
     return out
 

@@ -1,0 +1,107 @@
+"""Configuration ([tool.phasec] / phasec.toml) and the rules/explain commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import FIXTURES, ROOT
+from phasec.compiler.config import Config, ConfigError, load_config
+from phasec.compiler.pipeline import analyze
+
+CAP = (FIXTURES / "rules" / "PC501_parallel_group.phc").read_text()
+
+
+def codes(text, config=None):
+    return [d.code for d in analyze(text, "t.phc", config=config).diagnostics]
+
+
+def test_default_runs_every_rule():
+    assert "PC501" in codes(CAP)
+
+
+def test_ignore_and_select():
+    assert "PC501" not in codes(CAP, Config(ignore=["PC5"]))
+    assert "PC501" not in codes(CAP, Config(select=["PC3"]))
+    assert "PC501" in codes(CAP, Config(select=["PC50"]))
+
+
+def test_regrade():
+    d = [d for d in analyze(CAP, "t.phc", config=Config(severity={"PC501": "warning"})).diagnostics if d.code == "PC501"]
+    assert d[0].severity.value == "warning"
+
+
+def test_front_end_codes_cannot_be_disabled():
+    cfg = Config(ignore=["PC1", "PC0"])
+    assert cfg.enabled("PC101") and cfg.enabled("PC001")
+
+
+def test_pyproject_is_found_upward_and_phasec_toml_wins(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.phasec]\nignore = ["PC605"]\n[tool.phasec.severity]\nPC305 = "error"\n')
+    sub = tmp_path / "runbooks" / "deep"
+    sub.mkdir(parents=True)
+    cfg = load_config(sub / "x.phc")
+    assert cfg.ignore == ["PC605"] and cfg.severity["PC305"].value == "error"
+    (sub / "phasec.toml").write_text('select = ["PC3"]\n')
+    cfg = load_config(sub / "x.phc")
+    assert cfg.select == ["PC3"] and cfg.ignore == []
+
+
+def test_pyproject_without_table_is_skipped(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
+    assert load_config(tmp_path / "x.phc").path is None
+
+
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ('[tool.phasec]\nignore = "PC605"\n', "must be a list"),
+        ('[tool.phasec]\n[tool.phasec.severity]\nPC605 = "fatal"\n', "must be error, warning or info"),
+        ('[tool.phasec]\nignroe = ["PC605"]\n', "unknown setting"),
+        ("[tool.phasec\n", "pyproject.toml"),
+    ],
+)
+def test_bad_configuration_is_an_error(tmp_path, content, fragment):
+    (tmp_path / "pyproject.toml").write_text(content)
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path / "x.phc")
+    assert fragment in str(exc.value)
+
+
+def test_cli_applies_configuration_and_rejects_bad_one(tmp_path):
+    f = tmp_path / "cap.phc"
+    f.write_text(CAP)
+    run = lambda: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "phasec", "lint", str(f)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert run().returncode == 1
+    (tmp_path / "phasec.toml").write_text('[severity]\nPC501 = "warning"\n')
+    r = run()
+    assert r.returncode == 0 and "PC501" in r.stderr
+    (tmp_path / "phasec.toml").write_text('ignore = 5\n')
+    r = run()
+    assert r.returncode == 2 and "must be a list" in r.stderr
+
+
+def test_rules_and_explain_commands():
+    r = subprocess.run([sys.executable, "-m", "phasec", "rules", "--json"], capture_output=True, text=True, cwd=ROOT)
+    data = json.loads(r.stdout)
+    codes_ = [row["code"] for row in data["rules"]]
+    assert "PC301" in codes_ and "PC001" in codes_ and codes_ == sorted(codes_)
+    r = subprocess.run([sys.executable, "-m", "phasec", "explain", "pc501"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0 and "## What it does" in r.stdout and "Dilworth" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "phasec", "explain", "PC999"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2
+
+
+def test_cycle_message_lists_every_edge_with_its_own_location():
+    text = (FIXTURES / "rules" / "PC301_cycle.phc").read_text()
+    d = [d for d in analyze(text, "c.phc").diagnostics if d.code == "PC301"][0]
+    assert [(r.span.line, r.span.column, r.message) for r in d.related] == [
+        (5, 9, "`C1` is after `C3` here"),
+        (11, 9, "`C3` is after `C2` here"),
+        (8, 9, "`C2` is after `C1` here"),
+    ]
