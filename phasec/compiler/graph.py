@@ -172,8 +172,12 @@ class RunbookGraph:
                 if ref.id in known and self.slice_stage.get(ref.id) == st.id:
                     g.add_edge(start, ("begin", ref.id))
                     g.add_edge(("slice", ref.id), end)
+            only = [r.id for r in st.covers if r.id in known]
             for step in st.steps:
-                for ref in step.slices:
+                # A stage that carries one slice: its steps carry out that slice.
+                targets = [r.id for r in step.slices] or (only if len(only) == 1 else [])
+                for sid in targets:
+                    ref = ir.Ref(kind="slice", id=sid, span=step.span)
                     if ref.id in known:
                         g.add_edge(("begin", ref.id), ("step", st.id, step.number))
                         g.add_edge(("step", st.id, step.number), ("slice", ref.id))

@@ -10,6 +10,8 @@ Semantics, exactly:
 * **Activities** are slices (executed by their `agent`s) and stage steps,
   checkpoints and guards (executed by their `by` agents).  A step written
   `for C1` carries out slice C1: it runs after C1 starts and before it ends.
+  In a stage that `covers` exactly one slice, every step carries out that
+  slice unless it says otherwise.
 * **Order.** Stages run in sequence: every activity of a stage finishes before
   any activity of the next stage starts.  Within a stage, steps run in order,
   except that the steps of one `parallel` group are unordered among
