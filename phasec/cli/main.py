@@ -25,7 +25,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+from phasec.cli.common import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, _config, _print_diags, _read
 
 
 class LintFormat(str, Enum):
@@ -48,39 +48,6 @@ def main(
     ] = None,
 ) -> None:
     """Compile and lint phase runbooks."""
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        typer.echo(f"phasec: error: {path}: no such file", err=True)
-    except IsADirectoryError:
-        typer.echo(f"phasec: error: {path}: is a directory", err=True)
-    except UnicodeDecodeError as exc:
-        typer.echo(f"phasec: error: {path}: not UTF-8 text ({exc.reason} at byte {exc.start})", err=True)
-    except OSError as exc:
-        typer.echo(f"phasec: error: {path}: {exc.strerror}", err=True)
-    raise typer.Exit(EXIT_USAGE)
-
-
-def _config(path: Path):
-    from phasec.compiler.config import ConfigError, load_config
-
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        typer.echo(f"phasec: error: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
-
-
-def _print_diags(diags, sources, fmt: str = "text", stream=None) -> None:
-    from phasec.compiler.render import RENDERERS, use_color
-
-    stream = stream or sys.stderr
-    text = RENDERERS[fmt](diags, sources, use_color(stream) if fmt == "text" else False)
-    if text:
-        stream.write(text if text.endswith("\n") else text + "\n")
 
 
 @app.command()
@@ -111,6 +78,18 @@ def lint(
 class Emit(str, Enum):
     ir = "ir"
     workbreakdown = "workbreakdown"
+    ci = "ci"
+
+
+def _parse_assume(values: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for v in values:
+        sid, sep, path = v.partition("=")
+        if not sep or not sid or not path:
+            typer.echo(f"phasec: error: --assume {v!r}: write SLICE=triggered or SLICE=deferred", err=True)
+            raise typer.Exit(EXIT_USAGE)
+        out[sid.strip()] = path.strip()
+    return out
 
 
 @app.command("compile")
@@ -118,43 +97,86 @@ def compile_(
     file: Annotated[Path, typer.Argument(help="The runbook to compile.", show_default=False)],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output directory.")] = None,
     emit: Annotated[
-        Optional[Emit], typer.Option("--emit", help="Print one artifact to stdout instead of writing files (`ir`: the IR as JSON).")
+        Optional[list[Emit]],
+        typer.Option(
+            "--emit",
+            help="`ir`: print the IR as JSON; `workbreakdown`: print the work breakdown; "
+            "`ci`: also write a GitHub Actions workflow. Repeatable.",
+        ),
     ] = None,
-    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 with a diff if DIR differs from what would be generated.")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 with a diff if DIR differs from what would be generated.")
+    ] = False,
+    assume: Annotated[
+        Optional[list[str]],
+        typer.Option("--assume", help="Resolve a conditional slice: SLICE=triggered or SLICE=deferred. Repeatable."),
+    ] = None,
+    templates: Annotated[
+        Optional[Path], typer.Option("--templates", help="A folder of templates overriding the shipped ones.")
+    ] = None,
 ) -> None:
     """Compile a runbook into its phase packet."""
     from phasec.compiler.pipeline import analyze
 
+    emits = set(emit or [])
+    assumed = _parse_assume(assume or [])
+    if templates is not None and not templates.is_dir():
+        typer.echo(f"phasec: error: --templates {templates}: not a folder", err=True)
+        raise typer.Exit(EXIT_USAGE)
     text = _read(file)
-    res = analyze(text, str(file), config=_config(file))
-    sources = {str(file): res.document.source}
+    res = analyze(text, file.as_posix(), config=_config(file))
+    sources = {file.as_posix(): res.document.source}
     _print_diags(res.diagnostics, sources)
     if res.has_errors:
         typer.echo(f"phasec: {file}: not compiled: fix the errors above", err=True)
         raise typer.Exit(EXIT_ERRORS)
-    if emit is Emit.ir:
+    if Emit.ir in emits:
         sys.stdout.write(res.runbook.model_dump_json(indent=2) + "\n")
         raise typer.Exit(EXIT_OK)
-    from phasec.emitters import emit_all
-    from phasec.emitters.write import check_outputs, write_outputs
+    from phasec.emitters import EmitError, EmitOptions, emit_all
+    from phasec.emitters.write import OutputPathError, check_outputs, write_outputs
 
-    outputs = emit_all(res.runbook)
-    if emit is Emit.workbreakdown:
+    options = EmitOptions(
+        assume=assumed,
+        templates=str(templates) if templates else None,
+        extras=frozenset(e.value for e in emits if e is Emit.ci),
+    )
+    try:
+        outputs = emit_all(res.runbook, options)
+    except EmitError as exc:
+        typer.echo(f"phasec: error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    except Exception as exc:
+        import jinja2
+
+        if isinstance(exc, jinja2.TemplateError):
+            where = f" ({exc.filename}:{exc.lineno})" if getattr(exc, "lineno", None) else ""
+            typer.echo(f"phasec: error: template{where}: {exc}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+        raise
+    if Emit.workbreakdown in emits:
         name = next(p for p in outputs if p.endswith("_WORKBREAKDOWN.yaml"))
         sys.stdout.write(outputs[name])
         raise typer.Exit(EXIT_OK)
     if out is None:
-        typer.echo("phasec: error: compile needs --out DIR (or --emit)", err=True)
+        typer.echo("phasec: error: compile needs --out DIR (or --emit ir / --emit workbreakdown)", err=True)
         raise typer.Exit(EXIT_USAGE)
-    if check:
-        diff = check_outputs(out, outputs)
-        if diff:
-            sys.stdout.write(diff)
-            typer.echo(f"phasec: {out}: differs from what {file} generates", err=True)
-            raise typer.Exit(EXIT_ERRORS)
-        typer.echo(f"phasec: {out}: up to date ({len(outputs)} files)", err=True)
-        raise typer.Exit(EXIT_OK)
-    written = write_outputs(out, outputs)
+    try:
+        if check:
+            diff = check_outputs(out, outputs)
+            if diff:
+                sys.stdout.write(diff)
+                typer.echo(f"phasec: {out}: differs from what {file} generates", err=True)
+                raise typer.Exit(EXIT_ERRORS)
+            typer.echo(f"phasec: {out}: up to date ({len(outputs)} files)", err=True)
+            raise typer.Exit(EXIT_OK)
+        written = write_outputs(out, outputs)
+    except OutputPathError as exc:
+        typer.echo(f"phasec: error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERRORS) from None
+    except OSError as exc:
+        typer.echo(f"phasec: error: {out}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
     for p in written:
         typer.echo(str(p))
 
@@ -179,6 +201,17 @@ def explain(code: Annotated[str, typer.Argument(help="A code such as PC301.", sh
         typer.echo(f"phasec: error: unknown code {code!r}; `phasec rules` lists them", err=True)
         raise typer.Exit(EXIT_USAGE)
     sys.stdout.write(text)
+
+
+def _register_commands() -> None:
+    """Commands that live in their own modules (each module owns its command)."""
+    from phasec.cli import fmt_cmd, graph_cmd, lsp_cmd, schema_cmd
+
+    for mod in (graph_cmd, schema_cmd, fmt_cmd, lsp_cmd):
+        mod.register(app)
+
+
+_register_commands()
 
 
 def run() -> None:

@@ -26,6 +26,21 @@ class Related(BaseModel):
     message: str
 
 
+class Edit(BaseModel):
+    """Replace the text of ``span`` with ``replacement`` (an empty span inserts)."""
+
+    span: Span
+    replacement: str
+
+
+class Fix(BaseModel):
+    """A change that resolves a diagnostic; ``safe`` fixes never change meaning beyond the finding."""
+
+    description: str
+    edits: list[Edit]
+    safe: bool = True
+
+
 class Diagnostic(BaseModel):
     """One finding: a permanent code, a severity, a message over a primary span."""
 
@@ -35,6 +50,7 @@ class Diagnostic(BaseModel):
     span: Span
     related: list[Related] = Field(default_factory=list)
     help: str | None = None
+    fix: Fix | None = None
 
     def sort_key(self) -> tuple:
         return (self.span.file, self.span.line, self.span.column, self.code, self.message)

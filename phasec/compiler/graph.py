@@ -309,12 +309,14 @@ class RunbookGraph:
 
     # -- slice order (PC605) ------------------------------------------------
     @cached_property
-    def slice_precedence(self) -> tuple[dict[str, int], dict[str, int]]:
-        """(bit of each slice, per slice the bitset of slices that end before it begins).
+    def slice_precedence(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+        """(bit of each slice, and per slice two bitsets: the slices that end before it
+        begins, and the slices that begin after it ends).
 
         Computed on the activity graph, so stage order and dependencies (with
-        `if_triggered`) combine transitively.  One topological pass carrying
-        bitsets; slices on a dependency cycle count as ordered (PC301 reports it).
+        `if_triggered`) combine transitively.  One topological pass each way,
+        carrying bitsets; slices on a dependency cycle count as ordered (PC301
+        reports the cycle).
         """
         g = self.activity_graph
         bit: dict[str, int] = {}
@@ -325,37 +327,44 @@ class RunbookGraph:
         else:
             h = nx.condensation(g)
             where = h.graph["mapping"]
-        own: dict = {}
-        begins: dict = {}
-        for sid, i in bit.items():
-            end, begin = ("slice", sid), ("begin", sid)
-            k = where[end] if where else end
-            own[k] = own.get(k, 0) | (1 << i)
-            begins.setdefault(where[begin] if where else begin, []).append(sid)
-        remaining = {n: h.out_degree(n) for n in h}
-        full: dict = {}
-        before: dict[str, int] = {}
-        for node in nx.topological_sort(h):
-            acc = own.get(node, 0)
-            for p in h.predecessors(node):
-                acc |= full[p]
-                remaining[p] -= 1
-                if remaining[p] == 0:
-                    del full[p]
-            for sid in begins.get(node, ()):
-                before[sid] = acc
-            if remaining[node]:
-                full[node] = acc
-        return bit, before
+        order = list(nx.topological_sort(h))
+
+        def sweep(nodes, own_kind, at_kind, neighbours, degree):
+            own: dict = {}
+            at: dict = {}
+            for sid, i in bit.items():
+                o, a = (own_kind, sid), (at_kind, sid)
+                k = where[o] if where else o
+                own[k] = own.get(k, 0) | (1 << i)
+                at.setdefault(where[a] if where else a, []).append(sid)
+            remaining = {n: degree(n) for n in h}
+            full: dict = {}
+            out: dict[str, int] = {}
+            for node in nodes:
+                acc = own.get(node, 0)
+                for p in neighbours(node):
+                    acc |= full[p]
+                    remaining[p] -= 1
+                    if remaining[p] == 0:
+                        del full[p]
+                for sid in at.get(node, ()):
+                    out[sid] = acc
+                if remaining[node]:
+                    full[node] = acc
+            return out
+
+        before = sweep(order, "slice", "begin", h.predecessors, h.out_degree)
+        after = sweep(reversed(order), "begin", "slice", h.successors, h.in_degree)
+        return bit, before, after
 
     def ordered(self, a: str, b: str) -> bool:
         """True when one of the slices must end before the other begins."""
         if a == b:
             return True
-        bit, before = self.slice_precedence
+        bit, before, _ = self.slice_precedence
         if a not in bit or b not in bit:
             return False
-        return bool((before.get(b, 0) >> bit[a]) & 1 or (before.get(a, 0) >> bit[b]) & 1)
+        return bool((before[b] >> bit[a]) & 1 or (before[a] >> bit[b]) & 1)
 
 
 def own_bit(node: tuple, agent: str, slot_of) -> int:

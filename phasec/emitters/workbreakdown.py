@@ -5,6 +5,8 @@ from __future__ import annotations
 from phasec.compiler import ir
 from phasec.emitters.env import environment
 
+EMITTER = True
+
 
 def gate_invocation(rb: ir.Runbook, gate: ir.Gate) -> list[str]:
     """How a slice's gate list names a gate: `<runner> <script>`, its commands, or its id."""
@@ -103,7 +105,7 @@ def workbreakdown_context(rb: ir.Runbook) -> dict:
     }
 
 
-def emit_workbreakdown(rb: ir.Runbook, template_dir: str | None = None) -> dict[str, str]:
+def emit(rb: ir.Runbook, options) -> dict[str, str]:
     ctx = workbreakdown_context(rb)
-    text = environment(template_dir).get_template("WORKBREAKDOWN.yaml.j2").render(**ctx)
+    text = environment(options.templates).get_template("WORKBREAKDOWN.yaml.j2").render(**ctx)
     return {f"PHASE_{ctx['phase']}_WORKBREAKDOWN.yaml": text}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from phasec.compiler import ir
-from phasec.compiler.diagnostics import Diagnostic, Related, Severity
+from phasec.compiler.diagnostics import Diagnostic, Fix, Related, Severity
 from phasec.source import Span
 
 FAMILIES = {
@@ -60,6 +60,7 @@ class RuleContext:
         *,
         help: str | None = None,
         related: list[tuple[Span, str]] | None = None,
+        fix: Fix | None = None,
     ) -> Diagnostic:
         assert self.rule is not None
         return Diagnostic(
@@ -69,6 +70,7 @@ class RuleContext:
             span=span,
             help=help,
             related=[Related(span=s, message=m) for s, m in (related or [])],
+            fix=fix,
         )
 
 

@@ -53,6 +53,17 @@ def _norm(path: str, is_dir: bool) -> tuple[str, bool]:
     return p.rstrip("/") or "/", is_dir
 
 
+#: Pairs reported at most; past it one more diagnostic says the list is cut.
+LIMIT = 1000
+
+
+def _bits(mask: int):
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
 @rule("PC605", "file-overlap-risk", "warning")
 def check(ctx):
     rb = ctx.rb
@@ -73,46 +84,63 @@ def check(ctx):
         by_path.setdefault(e[2], []).append(e)
     if not any(len({e[0] for e in g}) > 1 for g in by_path.values()) and not any(e[3] for e in entries):
         return  # nothing is shared: skip the order computation
-    bit, before = ctx.graph.slice_precedence
+    bit, before, after = ctx.graph.slice_precedence
     sid = [s.id for s in rb.slices]
-    # Slices sorted by how many slices precede them: if `a` ends before `b`
-    # begins, `a` comes first, so for a pair in this order only `a in before[b]`
-    # needs testing (and whole groups are tested with one mask operation).
-    rank = {i: (before[sid[i]].bit_count(), i) for i in {e[0] for e in entries}}
+    of_bit = {bit[sid[e[0]]]: e[0] for e in entries}
+    # Slices whose order with slice i is unknown: neither before nor after it.
+    loose_of = {i: ~(before[sid[i]] | after[sid[i]] | (1 << bit[sid[i]])) for i in {e[0] for e in entries}}
     pairs: dict[tuple[int, int], dict[tuple[int, int], tuple]] = {}
 
-    def add(a, b):
+    def add(a, b) -> bool:
         if a[0] > b[0]:
             a, b = b, a
         pairs.setdefault((a[0], b[0]), {})[(a[1], b[1])] = (a, b)
+        return len(pairs) < LIMIT
 
-    for group in by_path.values():
-        first: dict[int, tuple] = {}
-        for e in group:
-            first.setdefault(e[0], e)
-        if len(first) < 2:
-            continue
-        at_bit = {bit[sid[si]]: e for si, e in first.items()}
-        prefix = 0
-        for si in sorted(first, key=rank.__getitem__):
-            e = first[si]
-            loose = prefix & ~before[sid[si]]
-            while loose:
-                low = loose & -loose
-                add(at_bit[low.bit_length() - 1], e)
-                loose ^= low
-            prefix |= 1 << bit[sid[si]]
-    keys = sorted(by_path)
+    def collect() -> bool:
+        """Fill `pairs`; False when LIMIT is reached."""
+        # The same path: one mask operation per slice against the slices before it in the group.
+        for group in by_path.values():
+            first: dict[int, tuple] = {}
+            for e in group:
+                first.setdefault(e[0], e)
+            if len(first) < 2:
+                continue
+            seen = 0
+            for si, e in first.items():
+                for b in _bits(seen & loose_of[si]):
+                    if not add(first[of_bit[b]], e):
+                        return False
+                seen |= 1 << bit[sid[si]]
+        # A folder and what lies under it.
+        keys = sorted(by_path)
+        mask_of = {k: 0 for k in keys}
+        for e in entries:
+            mask_of[e[2]] |= 1 << bit[sid[e[0]]]
+        under: dict[str, int] = {}
+        for e in entries:
+            if not e[3]:
+                continue
+            prefix = e[2] + "/" if e[2] != "/" else "/"
+            if prefix not in under:
+                m = 0
+                k = bisect_left(keys, prefix)
+                while k < len(keys) and keys[k].startswith(prefix):
+                    m |= mask_of[keys[k]]
+                    k += 1
+                under[prefix] = m
+            for b in _bits(under[prefix] & loose_of[e[0]]):
+                si = of_bit[b]
+                for other in rb.slices[si].files and [x for x in by_slice[si] if x[2].startswith(prefix)]:
+                    if not add(e, other):
+                        return False
+        return True
+
+    by_slice: dict[int, list] = {}
     for e in entries:
-        if not e[3]:
-            continue
-        prefix = e[2] + "/" if e[2] != "/" else "/"
-        k = bisect_left(keys, prefix)
-        while k < len(keys) and keys[k].startswith(prefix):
-            for other in by_path[keys[k]]:
-                if other[0] != e[0] and not _ordered(e[0], other[0], rank, bit, before, sid):
-                    add(e, other)
-            k += 1
+        by_slice.setdefault(e[0], []).append(e)
+    complete = collect()
+    last = None
     for (i, j), found in sorted(pairs.items()):
         first_s, second = rb.slices[i], rb.slices[j]
         overlaps = sorted(found.values(), key=lambda ab: (ab[1][1], ab[0][1]))
@@ -125,19 +153,20 @@ def check(ctx):
         others = len(shared) - 1
         more = f" (and {others} other file{'s' if others != 1 else ''})" if others else ""
         fa, fb = a[4], b[4]
+        last = value_span(ctx, fb.span, text=fb.written or fb.path)
         yield ctx.diag(
-            value_span(ctx, fb.span, text=fb.written or fb.path),
+            last,
             f"slices `{first_s.id}` and `{second.id}` can run concurrently and both touch {shared[0]}{more}",
             related=[(value_span(ctx, fa.span, text=fa.written or fa.path), f"slice `{first_s.id}` lists `{fa.path}` here")],
             help=f"order them (`after {first_s.id}` in slice {second.id}, or cover them in different stages), "
             "or move the change to one slice",
         )
-
-
-def _ordered(x: int, y: int, rank, bit, before, sid) -> bool:
-    if rank[x] > rank[y]:
-        x, y = y, x
-    return bool((before[sid[y]] >> bit[sid[x]]) & 1)
+    if not complete and last is not None:
+        yield ctx.diag(
+            last,
+            f"more pairs of slices that can run concurrently touch the same files; only {LIMIT} pairs are reported",
+            help="order the slices (`after`, stages), then lint again to see the rest",
+        )
 
 
 def _describe(a, b) -> str:

@@ -1,0 +1,43 @@
+"""Helpers shared by the CLI commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        typer.echo(f"phasec: error: {path}: no such file", err=True)
+    except IsADirectoryError:
+        typer.echo(f"phasec: error: {path}: is a directory", err=True)
+    except UnicodeDecodeError as exc:
+        typer.echo(f"phasec: error: {path}: not UTF-8 text ({exc.reason} at byte {exc.start})", err=True)
+    except OSError as exc:
+        typer.echo(f"phasec: error: {path}: {exc.strerror}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _config(path: Path):
+    from phasec.compiler.config import ConfigError, load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        typer.echo(f"phasec: error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _print_diags(diags, sources, fmt: str = "text", stream=None) -> None:
+    from phasec.compiler.render import RENDERERS, use_color
+
+    stream = stream or sys.stderr
+    text = RENDERERS[fmt](diags, sources, use_color(stream) if fmt == "text" else False)
+    if text:
+        stream.write(text if text.endswith("\n") else text + "\n")
