@@ -7,10 +7,13 @@ Lines and columns are 1-based; ``end_column`` is exclusive, as in Lark.
 from __future__ import annotations
 
 import hashlib
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
+
+_NEWLINE = re.compile("\n")
 
 
 class Span(BaseModel):
@@ -45,11 +48,7 @@ class SourceFile:
     _line_starts: list[int] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
-        starts = [0]
-        for i, ch in enumerate(self.text):
-            if ch == "\n":
-                starts.append(i + 1)
-        self._line_starts = starts
+        self._line_starts = [0] + [m.end() for m in _NEWLINE.finditer(self.text)]
 
     @property
     def sha256(self) -> str:
