@@ -12,13 +12,17 @@ import re
 
 from phasec.source import Span
 
-_last: list = [None, None]  # (document, index): one document per lint run
+_last: tuple = (None, {})  # (document, index): the rules of one lint run share it
 
 
 def _index(doc) -> dict:
-    if _last[0] is not doc:
-        _last[0], _last[1] = doc, {(st.span.line, st.span.column): st for st in doc.walk()}
-    return _last[1]
+    global _last
+    cached = _last
+    if cached[0] is doc:
+        return cached[1]
+    index = {(st.span.line, st.span.column): st for st in doc.walk()}
+    _last = (doc, index)
+    return index
 
 
 def statement_at(ctx, span: Span):

@@ -2,7 +2,8 @@
 
 ## What it does
 Reports a slice that names no executing `agent` and that no stage step
-carries out with agents (`step "..." by I1 for C1`).
+carries out with agents (`step "..." by I1 for C1`; in a stage that covers
+exactly one slice, every step carries out that slice).
 
 ## Why it matters
 Owners are accountable, agents do the work.  A slice nobody is assigned to
@@ -17,7 +18,7 @@ slice C6 "Docs and cleanup" {
   after C5
 }
 ```
-reports ``slice `C6` has no agent: no `agent` and no step `for` it with `by` agents``.
+reports ``slice `C6` has no agent: no `agent`, and no stage step with `by` agents carries it out``.
 Add `agent I5`, or a stage step `step "..." by I5 for C6`.
 """
 
@@ -30,13 +31,21 @@ from phasec.compiler.rules.base import rule
 @rule("PC602", "slice-without-agent", "warning")
 def check(ctx):
     rb = ctx.rb
-    staffed = {ref.id for st in rb.stages for step in st.steps if step.agents for ref in step.slices}
+    known = {s.id for s in rb.slices}
+    staffed: set[str] = set()
+    for st in rb.stages:
+        only = [r.id for r in st.covers if r.id in known]
+        for step in st.steps:
+            if step.agents:
+                # As in the order of work (PC501): in a stage that covers exactly
+                # one slice, every step carries out that slice.
+                staffed.update([r.id for r in step.slices] or (only if len(only) == 1 else []))
     for s in rb.slices:
         if s.agents or s.id in staffed:
             continue
         yield ctx.diag(
             value_span(ctx, s.span, index=0),
-            f"slice `{s.id}` has no agent: no `agent` and no step `for` it with `by` agents",
+            f"slice `{s.id}` has no agent: no `agent`, and no stage step with `by` agents carries it out",
             help=f"name the executing agents (`agent ID ...`), or carry the slice out in a stage step "
             f"with agents (`step \"...\" by ID for {s.id}`)",
         )
