@@ -126,14 +126,39 @@ def test_compile_check_mode(tmp_path):
     f.write_text(GOOD)
     out = tmp_path / "out"
     assert run("compile", str(f), "-o", str(out)).returncode == 0
-    before = {p: p.read_bytes() for p in out.iterdir()}
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}  # scripts/ is a folder
     r = run("compile", str(f), "-o", str(out), "--check")
     assert r.returncode == 0, r.stderr
     f.write_text(GOOD.replace('objective "y"', 'objective "new goal"'))
     r = run("compile", str(f), "-o", str(out), "--check")
     assert r.returncode == 1
     assert "-    objective: 'y'" in r.stdout and "+    objective: new goal" in r.stdout
-    assert {p: p.read_bytes() for p in out.iterdir()} == before  # --check wrote nothing
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # --check wrote nothing
+
+
+def test_compile_check_missing_folder_edited_file_and_ci_workflow(tmp_path):
+    f = tmp_path / "ok.phc"
+    f.write_text(GOOD)
+    out = tmp_path / "out"
+    # a folder that does not exist: every file differs, nothing is created
+    r = run("compile", str(f), "-o", str(out), "--check")
+    assert r.returncode == 1
+    assert "--- /dev/null\n+++ b/PHASE_C_WORKBREAKDOWN.yaml\n" in r.stdout and "+++ b/manifest.json" in r.stdout
+    assert not out.exists()
+    assert run("compile", str(f), "-o", str(out), "--emit", "ci").returncode == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert run("compile", str(f), "-o", str(out), "--emit", "ci", "--check").returncode == 0
+    # a hand edit of a committed file is a difference (a unified diff, a/ b/ paths)
+    wf = out / ".github" / "workflows" / "phase-c.yml"
+    wf.write_text(wf.read_text().replace("runs-on: ubuntu-latest", "runs-on: macos-latest", 1))
+    r = run("compile", str(f), "-o", str(out), "--emit", "ci", "--check")
+    assert r.returncode == 1
+    assert "--- a/.github/workflows/phase-c.yml\n+++ b/.github/workflows/phase-c.yml\n" in r.stdout
+    assert "-    runs-on: macos-latest\n+    runs-on: ubuntu-latest\n" in r.stdout
+    assert "differs from what" in r.stderr
+    assert wf.read_text().count("macos-latest") == 1  # --check repaired nothing
+    wf.write_bytes(before[wf])
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
 def test_internal_error_is_reported_without_traceback_and_exits_3(tmp_path, monkeypatch, capsys):

@@ -32,7 +32,9 @@ class LintFormat(str, Enum):
     text = "text"
     concise = "concise"
     json = "json"
+    sarif = "sarif"
     github = "github"
+    junit = "junit"
 
 
 def _version(value: bool) -> None:
@@ -53,21 +55,33 @@ def main(
 @app.command()
 def lint(
     files: Annotated[list[Path], typer.Argument(help="Runbook files to check.", show_default=False)],
-    format: Annotated[LintFormat, typer.Option("--format", "-f", help="Output format.")] = LintFormat.text,
+    format: Annotated[
+        LintFormat,
+        typer.Option(
+            "--format", "-f",
+            help="Output format: text (stderr, coloured on a terminal), or on stdout concise, json, sarif, github, junit "
+            "(docs/output-formats.md).",
+        ),
+    ] = LintFormat.text,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply safe fixes in place (atomically), then report what is left.")] = False,
 ) -> None:
     """Check runbooks and report diagnostics."""
     from phasec.compiler.pipeline import analyze
-    from phasec.compiler.render import summary
+    from phasec.compiler.render import MACHINE_FORMATS, summary
 
     all_diags = []
     sources = {}
     for path in files:
         text = _read(path)
+        if fix:
+            from phasec.cli.lint_fix import fix_file
+
+            text = fix_file(path, text, _config(path))
         res = analyze(text, str(path), config=_config(path))
         sources[str(path)] = res.document.source if res.document else None
         all_diags.extend(res.diagnostics)
     fmt = format.value
-    out = sys.stdout if fmt in ("json", "github", "concise") else sys.stderr
+    out = sys.stdout if fmt in MACHINE_FORMATS else sys.stderr
     _print_diags(all_diags, sources, fmt, out)
     if fmt == "text":
         sys.stderr.write(summary(all_diags, len(files)) + "\n")

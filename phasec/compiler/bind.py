@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from phasec.compiler.diagnostics import DiagnosticBag, did_you_mean
+from phasec.compiler.diagnostics import DiagnosticBag, close_matches, did_you_mean, replace_fix
 from phasec.compiler.schema import CONTEXTS, Clause, Param, Stmt, contexts_allowing
 from phasec.grammar.tree import ERROR, HANDLE, NAME, NUMBER, STRING, Statement, Value
 from phasec.source import Span
@@ -138,13 +138,18 @@ class Binder:
                 help=f"`{st.keyword}` belongs in {', '.join(elsewhere)}",
             )
             return
-        self.bag.error(
+        diag = self.bag.error(
             "PC101",
             f"unknown keyword `{st.keyword}` in {ctx.title}",
             st.keyword_span,
             help=did_you_mean(st.keyword, ctx.statements)
             or f"{ctx.title} allows: {', '.join(sorted(ctx.statements))}",
         )
+        # One close keyword: offer it as a fix.  Unsafe (not applied by `lint --fix`):
+        # the keyword decides what the values mean, so the author must look.
+        close = close_matches(st.keyword, ctx.statements)
+        if len(close) == 1:
+            diag.fix = replace_fix(st.keyword_span, st.keyword, close[0], safe=False)
 
     def take(self, st: Statement, values: list[Value], i: int, params: tuple[Param, ...], stop_words: set[str], where: str):
         """Match ``params`` against values[i:]; return (args, next index, ok)."""

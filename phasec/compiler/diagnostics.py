@@ -128,6 +128,31 @@ def suggest(name: str, candidates) -> str | None:
     return matches[0] if matches else None
 
 
+def close_matches(name: str, candidates) -> list[str]:
+    """Every candidate as close to ``name`` as the one :func:`suggest` picks (same criteria).
+
+    A fix that replaces ``name`` is offered only when this has exactly one element.
+    """
+    import difflib
+
+    cands = sorted(set(candidates))
+    if not cands:
+        return []
+    lowered = {c.lower(): c for c in cands}
+    if name.lower() in lowered and lowered[name.lower()] != name:
+        return [lowered[name.lower()]]
+    if len(name) <= 4:
+        close = [c for c in cands if _distance(name.lower(), c.lower()) == 1]
+        if close:
+            return close
+    return difflib.get_close_matches(name, cands, n=len(cands), cutoff=0.6)
+
+
+def replace_fix(span: Span, old: str, new: str, *, safe: bool) -> Fix:
+    """A fix that replaces the text at ``span`` (``old``) with ``new``."""
+    return Fix(description=f"replace `{old}` with `{new}`", edits=[Edit(span=span, replacement=new)], safe=safe)
+
+
 def did_you_mean(name: str, candidates) -> str | None:
     best = suggest(name, candidates)
     return f"did you mean `{best}`?" if best else None

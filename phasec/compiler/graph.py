@@ -366,6 +366,20 @@ class RunbookGraph:
             return False
         return bool((before[b] >> bit[a]) & 1 or (before[a] >> bit[b]) & 1)
 
+    # -- rendering (phasec graph) --------------------------------------------
+    def slice_cycle_edges(self) -> set[tuple[str, str]]:
+        """Every slice dependency edge that lies on some cycle (dep, slice).
+
+        An edge lies on a cycle exactly when both ends are in the same strongly
+        connected component (a self-loop included); `phasec graph` highlights them.
+        """
+        g = self.slice_graph
+        comp_of: dict[str, int] = {}
+        for i, comp in enumerate(nx.strongly_connected_components(g)):
+            for n in comp:
+                comp_of[n] = i
+        return {(u, v) for u, v in g.edges if comp_of[u] == comp_of[v]}
+
 
 def own_bit(node: tuple, agent: str, slot_of) -> int:
     for a, b in slot_of.get(node, ()):

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pydantic import BaseModel
 
 from phasec.compiler import ir
-from phasec.compiler.diagnostics import DiagnosticBag, Related, did_you_mean
+from phasec.compiler.diagnostics import DiagnosticBag, Related, close_matches, did_you_mean, replace_fix
 from phasec.source import Span
 
 KIND_WORDS = {
@@ -104,12 +104,16 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag) -> None:
             continue  # no registry: undeclared owners are a lint rule's business
         names = [n for k in kinds for n in table.get(k, {})]
         what = " or ".join(KIND_WORDS.get(k, k) for k in kinds)
-        bag.error(
+        diag = bag.error(
             "PC202",
             f"unknown {what} `{ref.id}`",
             ref.span,
             help=did_you_mean(ref.id, names) or (f"no {what} is declared" if not names else f"declared: {', '.join(sorted(names)[:12])}"),
         )
+        close = close_matches(ref.id, names)
+        written = ref.span.line == ref.span.end_line and ref.span.end_column - ref.span.column == len(ref.id)
+        if len(close) == 1 and written:  # unsafe: the author must confirm which declaration was meant
+            diag.fix = replace_fix(ref.span, ref.id, close[0], safe=False)
     _normalise_paths(rb)
     # Stage membership of slices.
     for st in rb.stages:

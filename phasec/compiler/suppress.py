@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from phasec.compiler.diagnostics import Diagnostic, Severity
+from phasec.compiler.diagnostics import Diagnostic, Edit, Fix, Severity
 from phasec.grammar.tree import Document
 from phasec.source import Span
 
@@ -19,12 +19,12 @@ _PATTERN = re.compile(r"#\s*phasec:\s*ignore\s*\[([^\]]*)\]\s*(?:(?:--|:)\s*(.*)
 _LOOSE = re.compile(r"#\s*phasec\s*:", re.I)
 
 
-def _make(code: str, message: str, span: Span, help: str, config) -> Diagnostic | None:
+def _make(code: str, message: str, span: Span, help: str, config, fix: Fix | None = None) -> Diagnostic | None:
     from phasec.compiler.rules import get_rule
 
     r = get_rule(code)
     sev = r.severity if r else Severity.WARNING
-    d = Diagnostic(code=code, severity=sev, message=message, span=span, help=help)
+    d = Diagnostic(code=code, severity=sev, message=message, span=span, help=help, fix=fix)
     if config is not None:
         if not config.enabled(code):
             return None
@@ -70,13 +70,13 @@ def apply_suppressions(doc: Document, diags: list[Diagnostic], config=None) -> l
                     extra.append(d)
             else:
                 valid.append(code)
-        entries.append((target, valid, c.span, set()))
+        entries.append((target, valid, c.span, set(), (c, m, own_line)))
     if not entries:
         return diags + extra
     kept = []
     for d in diags:
         hit = None
-        for target, codes, _span, used in entries:
+        for target, codes, _span, used, _c in entries:
             if d.span.line == target and d.code in codes:
                 hit = used
                 break
@@ -84,11 +84,44 @@ def apply_suppressions(doc: Document, diags: list[Diagnostic], config=None) -> l
             kept.append(d)
         else:
             hit.add(d.code)
-    for _target, codes, span, used in entries:
+    for _target, codes, span, used, (comment, match, own_line) in entries:
+        unused = {code for code in codes if code not in used}
+        fix = _unused_fix(src, comment, match, own_line, unused) if unused else None
         for code in codes:
             if code not in used:
                 d = _make("PC901", f"suppression of {code} suppresses nothing", span,
-                          "remove it (the problem is gone) or move it to the line it is meant for", config)
+                          "remove it (the problem is gone) or move it to the line it is meant for", config, fix)
                 if d:
                     extra.append(d)
     return kept + extra
+
+
+def _unused_fix(src, comment, match, own_line: bool, unused: set[str]) -> Fix:
+    """Remove the unused codes from a suppression, or the whole comment when nothing is left.
+
+    Every PC901 finding of one comment carries the same fix (all its unused
+    codes at once), so applying any of them resolves them all.
+    """
+    written = [x.strip() for x in match.group(1).split(",") if x.strip()]
+    kept = [x for x in written if x.upper() not in unused]
+    sp = comment.span
+    if kept:
+        col = sp.column + match.start(1)
+        end = sp.column + match.end(1)
+        edit = Edit(span=Span(file=sp.file, line=sp.line, column=col, end_line=sp.line, end_column=end),
+                    replacement=", ".join(kept))
+        return Fix(description="remove the unused codes from the suppression", edits=[edit])
+    if match.start() > 0:  # prose before the suppression in the same comment: keep it
+        start = sp.column + len(comment.text[: match.start()].rstrip())
+        tail = Span(file=sp.file, line=sp.line, column=start, end_line=sp.end_line, end_column=sp.end_column)
+        return Fix(description="remove the unused suppression", edits=[Edit(span=tail, replacement="")])
+    if own_line:
+        if sp.line < src.line_count:
+            whole = Span(file=sp.file, line=sp.line, column=1, end_line=sp.line + 1, end_column=1)
+        else:
+            whole = Span(file=sp.file, line=sp.line, column=1, end_line=sp.end_line, end_column=sp.end_column)
+        return Fix(description="remove the unused suppression comment", edits=[Edit(span=whole, replacement="")])
+    before = src.line_text(sp.line)[: sp.column - 1].rstrip()
+    start = len(before) + 1
+    gap = Span(file=sp.file, line=sp.line, column=start, end_line=sp.end_line, end_column=sp.end_column)
+    return Fix(description="remove the unused suppression comment", edits=[Edit(span=gap, replacement="")])

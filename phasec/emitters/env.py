@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./ +<>*()=,:\-]*$")
 _RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "~", "y", "n"}
+
+
+# Characters written escaped: outside YAML's printable set, or read as line breaks (NEL, LS, PS).
+_NON_PRINTABLE = re.compile("[^\x09\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _double_quoted(text: str) -> str:
+    """A double-quoted YAML scalar with every non-printable character escaped."""
+
+    def esc(m: re.Match) -> str:
+        c = m.group(0)
+        if c in '\\"':
+            return "\\" + c
+        if c == "\n":
+            return "\\n"
+        n = ord(c)
+        return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
+
+    return '"' + re.sub('[\\\\"]|' + _NON_PRINTABLE.pattern, esc, text) + '"'
 
 
 def yaml_scalar(value) -> str:
@@ -19,8 +37,8 @@ def yaml_scalar(value) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     text = str(value)
-    if "\n" in text:
-        return json.dumps(text)
+    if "\n" in text or _NON_PRINTABLE.search(text):
+        return _double_quoted(text)
     plain = (
         _PLAIN.match(text)
         and text.lower() not in _RESERVED
@@ -29,13 +47,31 @@ def yaml_scalar(value) -> str:
         and " #" not in text
         and not re.fullmatch(r"[0-9.eE+\-]+", text)
     )
-    if plain:
+    if plain and _reads_back(text):
         return text
     return "'" + text.replace("'", "''") + "'"
 
 
+@lru_cache(maxsize=4096)
+def _reads_back(text: str) -> bool:
+    """A plain scalar must read back as this string (not 12:30 -> 750, 0x10 -> 16, .inf)."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text) == text
+    except yaml.YAMLError:
+        return False
+
+
 def yaml_flow(items) -> str:
-    return "[" + ", ".join(yaml_scalar(i) for i in items) + "]"
+    """A flow sequence; items with flow indicators (`,[]{}`) are quoted."""
+    out = []
+    for i in items:
+        s = yaml_scalar(i)
+        if isinstance(i, str) and not s.startswith(("'", '"')) and any(c in s for c in ",[]{}"):
+            s = "'" + s.replace("'", "''") + "'"
+        out.append(s)
+    return "[" + ", ".join(out) + "]"
 
 
 @lru_cache(maxsize=8)

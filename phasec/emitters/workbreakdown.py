@@ -1,4 +1,19 @@
-"""PHASE_<ID>_WORKBREAKDOWN.yaml: the machine-readable slice map."""
+"""PHASE_<ID>_WORKBREAKDOWN.yaml: the machine-readable slice map.
+
+The shape follows the hand-written packets (``corpus/phase-c``, ``corpus/phase-b``);
+``phasec schema workbreakdown`` prints its JSON Schema.  Where a slice's gates go
+is decided per slice, from the runbook, so that both hand-written shapes come out:
+
+* a slice whose gate bindings are all **inline commands** (``gate quick "bunx ..."``,
+  as in Phase B) gets them inside its own entry, as ``gates: {cadence: [command...]}``;
+* a slice that binds at least one **named gate or check** (``gate quick c1_quick``, as
+  in Phase C) is listed in the top-level ``gates:`` map under its id instead;
+* the phase exit gate (``exit { gate ... }``) is always the top-level ``phase_exit``
+  entry, with cadence ``full``.
+
+``acceptance`` lists the ids of a slice's ``accept`` criteria (criteria without an id
+are prose for the packet documents); ``failure_triggers`` are its ``signal`` texts.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +41,11 @@ def gate_invocation(rb: ir.Runbook, gate: ir.Gate) -> list[str]:
     return cmds or [gate.id]
 
 
+def inline_only(s: ir.Slice) -> bool:
+    """True when every gate the slice binds is an inline command (the per-slice shape)."""
+    return bool(s.gates) and all(item.command is not None for b in s.gates for item in b.items)
+
+
 def slice_gates(rb: ir.Runbook, s: ir.Slice) -> list[tuple[str, list[str]]]:
     out: list[tuple[str, list[str]]] = []
     for b in s.gates:
@@ -37,7 +57,15 @@ def slice_gates(rb: ir.Runbook, s: ir.Slice) -> list[tuple[str, list[str]]]:
                 g = rb.gate(item.gate.id)
                 cmds.extend(gate_invocation(rb, g) if g else [item.gate.id])
         out.append((b.cadence.id, cmds))
-    return out
+    return _merge_cadences(out)
+
+
+def _merge_cadences(bindings: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    """One entry per cadence (first-appearance order): a YAML map has unique keys."""
+    merged: dict[str, list[str]] = {}
+    for cadence, cmds in bindings:
+        merged.setdefault(cadence, []).extend(cmds)
+    return list(merged.items())
 
 
 def artifact_path(rb: ir.Runbook, ref: ir.Ref) -> str:
@@ -56,6 +84,11 @@ def trigger_text(rb: ir.Runbook, t: ir.Trigger) -> str:
     return t.text
 
 
+def _unique(items) -> list:
+    """Keep the first of repeated entries (lists of ids and paths are sets in source order)."""
+    return list(dict.fromkeys(items))
+
+
 def workbreakdown_context(rb: ir.Runbook) -> dict:
     phase = rb.phase
     slices = []
@@ -66,19 +99,22 @@ def workbreakdown_context(rb: ir.Runbook) -> dict:
                 "title": s.title,
                 "owner": s.owner.id if s.owner else None,
                 "backup": s.backup.id if s.backup else None,
-                "depends_on": [d.slice.id for d in s.after if not d.if_triggered],
-                "depends_on_if_triggered": [d.slice.id for d in s.after if d.if_triggered],
-                "requires_artifacts": [artifact_path(rb, r) for r in s.requires],
+                "depends_on": _unique(d.slice.id for d in s.after if not d.if_triggered),
+                "depends_on_if_triggered": _unique(d.slice.id for d in s.after if d.if_triggered),
+                "requires_artifacts": _unique(artifact_path(rb, r) for r in s.requires),
                 "objective": s.objective.text if s.objective else None,
-                "files": [f.path for f in s.files],
+                "files": _unique(f.path for f in s.files),
                 "conditional": s.conditional,
                 "trigger_criteria": [trigger_text(rb, t) for t in s.triggers],
-                "acceptance": [a.id for a in s.accept if a.id],
+                "acceptance": _unique(a.id for a in s.accept if a.id),
+                "gates": slice_gates(rb, s) if inline_only(s) else [],
                 "failure_triggers": [sig.text for sig in s.signals],
             }
         )
     gates = []
     for s in rb.slices:
+        if inline_only(s):
+            continue
         bindings = slice_gates(rb, s)
         if bindings:
             gates.append({"slice": s.id, "bindings": bindings})
@@ -101,7 +137,7 @@ def workbreakdown_context(rb: ir.Runbook) -> dict:
         "invariants": invariants,
         "slices": slices,
         "gates": gates,
-        "deferred": [d.id for d in rb.deferred],
+        "deferred": _unique(d.id for d in rb.deferred),
     }
 
 

@@ -19,6 +19,13 @@ def _target(out_dir: Path, rel: str) -> Path:
     return out_dir / rel_path
 
 
+def _mode(path: Path) -> int:
+    """Scripts are executable; everything else is an ordinary file (both subject to the umask)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o755 if path.suffix == ".sh" else 0o644) & ~umask
+
+
 def write_outputs(out_dir: Path, outputs: dict[str, str]) -> list[Path]:
     """Write every file atomically (temp file + rename). Paths are checked first: all or nothing."""
     targets = [(_target(out_dir, rel), text) for rel, text in sorted(outputs.items())]
@@ -29,6 +36,7 @@ def write_outputs(out_dir: Path, outputs: dict[str, str]) -> list[Path]:
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
+            os.chmod(tmp, _mode(path))
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):

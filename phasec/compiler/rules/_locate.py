@@ -43,3 +43,18 @@ def word_span(ctx, span: Span, word: str) -> Span | None:
             return v.span
     return None
 
+
+
+def value_statement(ctx, span: Span):
+    """The syntax-tree statement one of whose values is at ``span``, and the value's index (or None)."""
+    doc = getattr(ctx, "doc", None)
+    if doc is None:
+        return None
+    index = ctx.__dict__.get("_statements_by_value")
+    if index is None:
+        index = {}
+        for st in doc.walk():
+            for i, v in enumerate(st.values):
+                index.setdefault(v.span, (st, i))
+        ctx.__dict__["_statements_by_value"] = index
+    return index.get(span)

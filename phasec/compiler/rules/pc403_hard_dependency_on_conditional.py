@@ -22,10 +22,21 @@ slice C5 "Review" { after C4 }
 reports `slice `C5` has a hard dependency on conditional slice `C4`, which may not run`.
 Write `after C4 if_triggered`, or `requires C4_DISPOSITION` where
 `artifact C4_DISPOSITION "C4_DISPOSITION.md" by C4 either_path`.
+
+## Fix
+Safe (applied by `phasec lint --fix`): adds `if_triggered` to the `after`.
+When the same `after` also names slices that always run, it is split in two
+so that only the conditional ones are qualified — `after C3 C4` becomes
+`after C3` and `after C4 if_triggered` on the next line (joined with `;` when
+the statement shares its line with other code).  Waiting for the slice only
+when it runs is what a dependency on a conditional slice can mean; if the
+dependent slice needs something from both paths, replace the dependency with
+`requires` of an `either_path` artifact by hand.
 """
 
 from __future__ import annotations
 
+from phasec.compiler.rules._fixes import after_fix
 from phasec.compiler.rules.base import rule
 from phasec.compiler.rules.pc401_conditional_without_trigger import conditional_span
 
@@ -52,4 +63,5 @@ def check(ctx):
                 f"slice `{s.id}` has a hard dependency on conditional slice `{target.id}`, which may not run",
                 related=[(conditional_span(ctx, target), f"`{target.id}` is declared conditional here")],
                 help=f"write `after {target.id} if_triggered` to wait for it only when it runs, or {other}",
+                fix=after_fix(ctx, dep.span),
             )

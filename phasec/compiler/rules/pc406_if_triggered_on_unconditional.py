@@ -19,10 +19,18 @@ slice C5 "Review" { after C3 if_triggered }
 ```
 reports `slice `C5` depends on `C3` if triggered, but `C3` is not conditional: it always runs`.
 Write `after C3`, or declare `C3` conditional.
+
+## Fix
+Safe (applied by `phasec lint --fix`): removes `if_triggered` — it changes
+nothing today, since the slice always runs.  When the same `after` also names
+conditional slices (`after C3 C4 if_triggered` with `C4` conditional), the
+statement is split so they keep it: `after C3` and `after C4 if_triggered`.
+If `C3` was meant to be conditional, declare it so instead of applying the fix.
 """
 
 from __future__ import annotations
 
+from phasec.compiler.rules._fixes import after_fix
 from phasec.compiler.rules._locate import id_span
 from phasec.compiler.rules.base import rule
 
@@ -42,4 +50,5 @@ def check(ctx):
                 related=[(id_span(ctx, target.span), f"`{target.id}` is declared here, without `conditional`")],
                 help=f"write `after {target.id}` (put it on its own `after` line if other slices there are "
                 f"conditional), or declare `{target.id}` conditional if it runs only when triggered",
+                fix=after_fix(ctx, dep.span),
             )

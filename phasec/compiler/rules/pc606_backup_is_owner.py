@@ -18,10 +18,17 @@ slice C1 "Storage lock" {
 ```
 reports ``slice `C1` names `@rawr-runtime-host` as both owner and backup``.
 Name another handle, e.g. `backup @rawr-platform-duty`.
+
+## Fix
+Unsafe (offered to editors as a code action, never applied by
+`phasec lint --fix`): removes the `backup @...` clause.  That states what the
+runbook already meant — there is no backup — but the better fix is usually to
+name the duty rotation that was intended, which only the author knows.
 """
 
 from __future__ import annotations
 
+from phasec.compiler.rules._fixes import remove_clause_fix
 from phasec.compiler.rules.base import rule
 
 
@@ -35,6 +42,7 @@ def check(ctx):
                 f"owner `{o.handle}` is its own backup",
                 help="a backup must be another handle who can act when the owner cannot "
                 "(e.g. a duty rotation), or leave the backup out",
+                fix=remove_clause_fix(ctx, o.backup.span, "backup", "remove the backup clause", safe=False),
             )
     for s in rb.slices:
         if s.owner is not None and s.backup is not None and s.owner.id == s.backup.id:
@@ -43,4 +51,5 @@ def check(ctx):
                 f"slice `{s.id}` names `{s.owner.id}` as both owner and backup",
                 related=[(s.owner.span, "the owner")],
                 help="a backup must be another handle who can act when the owner cannot (e.g. a duty rotation)",
+                fix=remove_clause_fix(ctx, s.backup.span, "backup", "remove the backup clause", safe=False),
             )

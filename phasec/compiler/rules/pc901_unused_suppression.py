@@ -14,6 +14,12 @@ they also mislead readers into thinking something is wrong on that line.
 slice C2 "x" {  # phasec: ignore[PC605] -- shares package.json with C3 by design
 ```
 reports `suppression of PC605 suppresses nothing` once the overlap is gone.
+
+## Fix
+Safe (applied by `phasec lint --fix`): removes the codes that suppress
+nothing from the comment (`ignore[PC605, PC501]` becomes `ignore[PC501]`), or
+the whole comment when none of its codes is used — a comment on a line of its
+own is removed with its line, a trailing one with the spaces before it.
 """
 
 from __future__ import annotations

@@ -1,0 +1,170 @@
+"""Benchmark the language server: re-lint time per edit, measured inside the server.
+
+    python benchmarks/bench_lsp.py                # examples/phase-c.phc and 2,000 generated slices
+    python benchmarks/bench_lsp.py --repeat 10 --sizes 2000,10000
+
+Starts the real server (`python -m phasec lsp`) over stdio with
+``initializationOptions = {"debounceMs": 0, "timings": true}``, opens each runbook,
+then makes ``--repeat`` one-character edits (inside a slice title, so the runbook
+stays valid), 0.3 s apart, and, for each, waits for the diagnostics of that version.  The server
+reports, per analysis:
+
+* ``analyze`` — the `pipeline.analyze` call (parse, lower, resolve, rules);
+* ``snapshot`` — analyze plus configuration lookup, symbol index and LSP conversion;
+* ``change→publish`` — from receiving `didChange` to sending `publishDiagnostics`.
+
+The client adds the round trip (``edit→diagnostics``: sending the edit to receiving
+the diagnostics).  Also timed: a hover and a completion request on the current
+version.  With the default debounce (150 ms) every change→publish figure is 150 ms
+longer.  Figures go into docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402
+
+args_verbose = "-v" in sys.argv
+
+
+class Bench:
+    def __init__(self) -> None:
+        self.client = LanguageClient("phasec-bench", "1")
+        self.published: dict[tuple[str, int | None], float] = {}
+        self.timings: dict[tuple[str, int | None], dict] = {}
+
+        @self.client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def _published(params: types.PublishDiagnosticsParams) -> None:
+            self.published[(params.uri, params.version)] = time.perf_counter()
+
+        @self.client.feature(types.WINDOW_LOG_MESSAGE)
+        def _log(params: types.LogMessageParams) -> None:
+            if params.message.startswith("phasec-timings "):
+                t = json.loads(params.message.split(" ", 1)[1])
+                self.timings[(t["uri"], t["version"])] = t
+
+    async def start(self) -> None:
+        await self.client.start_io(sys.executable, "-m", "phasec", "lsp")
+        await self.client.initialize_async(
+            types.InitializeParams(
+                capabilities=types.ClientCapabilities(),
+                initialization_options={"debounceMs": 0, "timings": True},
+            )
+        )
+        self.client.initialized(types.InitializedParams())
+
+    async def stop(self) -> None:
+        await self.client.shutdown_async(None)
+        self.client.exit(None)
+        await self.client.stop()
+
+    async def wait(self, uri: str, version: int, timeout: float = 120.0) -> float:
+        deadline = time.perf_counter() + timeout
+        while (uri, version) not in self.published or (uri, version) not in self.timings:
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"no diagnostics for {uri} v{version}")
+            await asyncio.sleep(0.001)
+        return self.published[(uri, version)]
+
+    async def run(self, name: str, text: str, path: Path, repeat: int) -> dict:
+        uri = path.as_uri()
+        path.write_text(text, encoding="utf-8")
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=uri, language_id="phasec", version=1, text=text))
+        )
+        await self.wait(uri, 1)
+        lines = text.split("\n")
+        line = next(i for i, ln in enumerate(lines) if ln.startswith("slice "))
+        col = lines[line].index('"') + 1  # first character of the title
+        rows = []
+        for n in range(repeat):
+            await asyncio.sleep(0.3)  # a pause between edits, as when typing
+            version = n + 2
+            pos = types.Position(line=line, character=col)
+            sent = time.perf_counter()
+            self.client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[types.TextDocumentContentChangePartial(range=types.Range(start=pos, end=pos), text="x")],
+                )
+            )
+            got = await self.wait(uri, version)
+            t = self.timings[(uri, version)]
+            rows.append((t["analyze_ms"], t["snapshot_ms"], t["change_to_publish_ms"], (got - sent) * 1000))
+            if args_verbose:
+                print(name, version, t, file=sys.stderr)
+        # A hover on the slice id and a completion on the current version (after the
+        # collection that follows an analysis: see PhasecServer.gc_paused).
+        await asyncio.sleep(0.5)
+        sid_col = lines[line].index(" ") + 1
+        t0 = time.perf_counter()
+        await self.client.text_document_hover_async(
+            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=line, character=sid_col + 1))
+        )
+        hover_ms = (time.perf_counter() - t0) * 1000
+        t0 = time.perf_counter()
+        await self.client.text_document_completion_async(
+            types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=len(lines) - 2, character=0))
+        )
+        completion_ms = (time.perf_counter() - t0) * 1000
+        self.client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+        med = [statistics.median(col) for col in zip(*rows)]
+        return {
+            "input": name,
+            "lines": text.count("\n"),
+            "analyze": med[0],
+            "snapshot": med[1],
+            "change_to_publish": med[2],
+            "round_trip": med[3],
+            "hover": hover_ms,
+            "completion": completion_ms,
+        }
+
+
+async def main_async(args) -> None:
+    inputs = [("examples/phase-c.phc", (ROOT / "examples" / "phase-c.phc").read_text(encoding="utf-8"))]
+    for n in (int(s) for s in args.sizes.split(",") if s):
+        inputs.append((f"generated {n:,} slices", generate.lanes(n, 10 if n <= 2000 else max(2, n // 200))))
+    bench = Bench()
+    await bench.start()
+    try:
+        results = []
+        with tempfile.TemporaryDirectory() as d:
+            for i, (name, text) in enumerate(inputs):
+                results.append(await bench.run(name, text, Path(d) / f"bench{i}.phc", args.repeat))
+    finally:
+        await bench.stop()
+    print(f"median of {args.repeat} edits; debounce 0 ms (the default 150 ms adds 150 ms to change→publish)")
+    print(f"{'input':<26} {'lines':>7} {'analyze':>9} {'snapshot':>9} {'chg→pub':>9} {'edit→diag':>10} {'hover':>8} {'complete':>9}")
+    for r in results:
+        print(
+            f"{r['input']:<26} {r['lines']:>7} {r['analyze']:>7.1f}ms {r['snapshot']:>7.1f}ms "
+            f"{r['change_to_publish']:>7.1f}ms {r['round_trip']:>8.1f}ms {r['hover']:>6.1f}ms {r['completion']:>7.1f}ms"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--sizes", default="2000")
+    ap.add_argument("-v", action="store_true", help="print every analysis's timings")
+    asyncio.run(main_async(ap.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

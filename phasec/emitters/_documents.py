@@ -1,0 +1,550 @@
+"""Shared helpers for the markdown packet emitters (not an emitter itself).
+
+The packet documents (acceptance gates, execution packet, implementation spec,
+planning handoff, agent protocol skeletons) are rendered by jinja2 templates in
+``templates/``; the functions here only prepare data for them: deterministic
+slice order, expanded gate steps, flattened prose trees (with the indentation
+markdown needs), conditional-slice assumptions and safe output paths.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import unicodedata
+from functools import lru_cache
+
+from phasec.compiler import ir
+from phasec.emitters import EmitError, EmitOptions
+from phasec.emitters.env import environment
+from phasec.emitters.workbreakdown import artifact_path, gate_invocation
+
+# ─── environment ─────────────────────────────────────────────────────────────
+
+
+def md_code(value) -> str:
+    """Inline code: `x`, with a longer fence when the text itself holds backticks."""
+    text = str(value)
+    if "`" not in text:
+        return f"`{text}`"
+    longest = max(len(m) for m in re.findall(r"`+", text))
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
+
+
+def json_string(value) -> str:
+    """A JSON string literal (no HTML escaping, unlike jinja's ``tojson``)."""
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def mermaid_label(value) -> str:
+    """Text safe inside a mermaid ``["..."]`` label."""
+    text = str(value)
+    for ch, ent in (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;")):
+        text = text.replace(ch, ent)
+    return text.replace("\n", " ")
+
+
+def table_cell(value) -> str:
+    """Text safe inside a markdown table cell."""
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def html_comment(value) -> str:
+    """Text safe inside an HTML comment (no ``--``)."""
+    return re.sub(r"-(?=-)", "- ", str(value))
+
+
+@lru_cache(maxsize=8)
+def doc_environment(template_dir: str | None = None):
+    """The shared emitter environment plus the markdown filters these templates use.
+
+    A separate (cached) instance, so that the filters added here never leak
+    into the environment other emitters share.
+    """
+    env = getattr(environment, "__wrapped__", environment)(template_dir)
+    env.filters["code"] = md_code
+    env.filters["cell"] = table_cell
+    env.filters["json"] = json_string
+    env.filters["mermaid"] = mermaid_label
+    env.filters["comment"] = html_comment
+    return env
+
+
+def render(options: EmitOptions, template: str | list[str], **ctx) -> str:
+    """Render a template; runs of blank lines collapse to one and the text ends with one newline.
+
+    (The normalisation lets templates use blank lines freely around optional
+    sections; it never touches non-blank lines.)
+    """
+    env = doc_environment(options.templates)
+    tpl = env.select_template(template) if isinstance(template, list) else env.get_template(template)
+    text = tpl.render(**ctx)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip("\n") + "\n"
+
+
+# ─── names ───────────────────────────────────────────────────────────────────
+
+
+def phase_id(rb: ir.Runbook) -> str:
+    return rb.phase.id if rb.phase else ""
+
+
+def doc_name(rb: ir.Runbook, kind: str) -> str:
+    """``PHASE_<ID>_<KIND>``: the packet file names (kind e.g. ``ACCEPTANCE_GATES.md``)."""
+    return f"PHASE_{phase_id(rb)}_{kind}"
+
+
+def packet_names(rb: ir.Runbook) -> dict[str, str]:
+    return {
+        "gates": doc_name(rb, "ACCEPTANCE_GATES.md"),
+        "packet": doc_name(rb, "EXECUTION_PACKET.md"),
+        "spec": doc_name(rb, "IMPLEMENTATION_SPEC.md") if rb.interfaces else None,
+        "workbreakdown": doc_name(rb, "WORKBREAKDOWN.yaml"),
+        "handoff": doc_name(rb, "PLANNING_HANDOFF.md"),
+    }
+
+
+def upper_snake(text: str) -> str:
+    """``"C1 + C4 runtime owner"`` -> ``"C1_C4_RUNTIME_OWNER"`` (ASCII letters and digits only)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9]+", "_", ascii_text).strip("_").upper()
+
+
+def safe_relpath(*parts: str) -> str:
+    """Join path parts into a relative POSIX path that stays inside the output folder.
+
+    Absolute prefixes (``/``, ``~``, ``C:``) are dropped; a ``..`` that would climb
+    above the folder is an error (PC806 reports it in the runbook; this guards
+    the emitters when they are called without the rules).
+    """
+    segments: list[str] = []
+    for part in parts:
+        for seg in re.split(r"[\\/]+", part):
+            if seg in ("", ".") or seg == "~" or re.fullmatch(r"[A-Za-z]:", seg):
+                continue
+            if seg == "..":
+                if not segments:
+                    raise EmitError(f"output name `{posixpath.join(*parts)}` leaves the output folder")
+                segments.pop()
+                continue
+            segments.append(seg)
+    if not segments:
+        raise EmitError(f"empty output name from `{posixpath.join(*parts)}`")
+    return "/".join(segments)
+
+
+# ─── header ──────────────────────────────────────────────────────────────────
+
+
+def base_context(rb: ir.Runbook, options: EmitOptions) -> dict:
+    """Context every packet template receives."""
+    phase = rb.phase
+    return {
+        "source": rb.path,
+        "sha256": rb.sha256,
+        "phase": phase_id(rb),
+        "phase_title": phase.title if phase else "",
+        "names": packet_names(rb),
+        "assumed": assumptions(rb, options),
+    }
+
+
+# ─── conditional slices ──────────────────────────────────────────────────────
+
+
+def assumptions(rb: ir.Runbook, options: EmitOptions) -> list[dict]:
+    """The conditional slices resolved by ``--assume``, in slice order."""
+    out = []
+    for s in slice_order(rb):
+        path = options.path_of(s.id) if s.conditional else None
+        if path:
+            out.append({"slice": s.id, "title": s.title, "path": path})
+    return out
+
+
+def path_of(options: EmitOptions, s: ir.Slice) -> str | None:
+    """None for both paths (unconditional slices, or conditional ones not assumed)."""
+    return options.path_of(s.id) if s.conditional else None
+
+
+def shows(options: EmitOptions, s: ir.Slice, path: str) -> bool:
+    """Whether a conditional slice's ``path`` ("triggered"/"deferred") is shown."""
+    assumed = path_of(options, s)
+    return assumed is None or assumed == path
+
+
+def dependencies(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> list[dict]:
+    """A slice's dependencies; an ``if_triggered`` one is dropped when its slice is assumed deferred."""
+    out = []
+    for d in s.after:
+        target = rb.slice(d.slice.id)
+        assumed = options.path_of(d.slice.id) if target is not None and target.conditional else None
+        if d.if_triggered and assumed == "deferred":
+            continue
+        out.append({"id": d.slice.id, "if_triggered": d.if_triggered and assumed != "triggered"})
+    return out
+
+
+# ─── order ───────────────────────────────────────────────────────────────────
+
+
+def slice_order(rb: ir.Runbook) -> list[ir.Slice]:
+    """Slices in topological order of ``after`` (both kinds), ties broken by declaration order.
+
+    Deterministic; slices left in a cycle (an error the rules report) follow in
+    declaration order.
+    """
+    index = {}
+    for i, s in enumerate(rb.slices):
+        index.setdefault(s.id, i)
+    slices = [s for i, s in enumerate(rb.slices) if index[s.id] == i]
+    deps = {s.id: {d.slice.id for d in s.after if d.slice.id in index and d.slice.id != s.id} for s in slices}
+    done: set[str] = set()
+    order: list[ir.Slice] = []
+    remaining = list(slices)
+    while remaining:
+        ready = next((s for s in remaining if deps[s.id] <= done), None)
+        if ready is None:
+            order.extend(remaining)
+            break
+        order.append(ready)
+        done.add(ready.id)
+        remaining.remove(ready)
+    return order
+
+
+def order_chain(rb: ir.Runbook, options: EmitOptions) -> list[dict]:
+    out = []
+    for s in slice_order(rb):
+        label = None
+        if s.conditional:
+            assumed = options.path_of(s.id)
+            label = f"conditional, assumed {assumed}" if assumed else "conditional"
+        out.append({"id": s.id, "label": label})
+    return out
+
+
+def chain_text(chain: list[dict]) -> str:
+    return " -> ".join(c["id"] + (f" ({c['label']})" if c["label"] else "") for c in chain)
+
+
+def _normal_chain(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("`", "")).strip().rstrip(".").strip()
+
+
+def order_rules(rb: ir.Runbook) -> list[ir.Prose]:
+    """The phase ``order`` rules, without one that only restates the slice order."""
+    if rb.phase is None:
+        return []
+    plain = _normal_chain(chain_text(order_chain(rb, EmitOptions())))
+    return [p for p in rb.phase.order if _normal_chain(p.text) != plain]
+
+
+# ─── prose ───────────────────────────────────────────────────────────────────
+
+
+def _indent_text(text: str, indent: str) -> str:
+    return text.replace("\n", "\n" + indent)
+
+
+def flatten(items: list, ordered: bool = True, indent: str = "", text=lambda p: p.text, children=None) -> list[dict]:
+    """A prose tree as markdown list lines: ``{indent, marker, text, node}``.
+
+    Top-level entries are numbered when ``ordered``; nested ones are bullets.
+    The indentation of nested lines follows the width of their parent's marker.
+    """
+    kids = children or (lambda p: getattr(p, "items", None) or [])
+    lines: list[dict] = []
+    depth = 0 if not indent else indent.count(" ")  # only compared with 0
+    for n, node in enumerate(items, 1):
+        marker = f"{n}." if ordered else "-"
+        child_indent = indent + " " * (len(marker) + 1)
+        lines.append(
+            {
+                "indent": indent,
+                "marker": marker,
+                "text": _indent_text(text(node), child_indent),
+                "node": node,
+                "top": depth == 0,
+            }
+        )
+        lines.extend(flatten(kids(node), False, child_indent, text, children))
+    return lines
+
+
+def tree_lines(nodes: list[dict], ordered: bool = True) -> list[dict]:
+    """Flatten dict nodes ``{"text", "children", ...}`` (see :func:`prose_tree`)."""
+    return flatten(nodes, ordered, text=lambda n: n["text"], children=lambda n: n["children"])
+
+
+def prose_tree(p: ir.Prose, kind: str = "item") -> dict:
+    return {"kind": kind, "id": p.id, "text": p.text, "children": [prose_tree(i) for i in p.items]}
+
+
+def prose_block(items: list[ir.Prose], ordered: bool = True) -> list[dict]:
+    return flatten(items, ordered)
+
+
+# ─── gates ───────────────────────────────────────────────────────────────────
+
+
+def runner(rb: ir.Runbook) -> str:
+    return rb.scripts.runner if rb.scripts else "npm run"
+
+
+def has_body(g: ir.Gate) -> bool:
+    return any((st.kind == "run" and st.command) or (st.kind == "use" and st.gates) for st in g.steps)
+
+
+def invocation(rb: ir.Runbook, g: ir.Gate) -> str | None:
+    """``<runner> <script>`` for a gate with a script, else None."""
+    return f"{runner(rb)} {g.script}" if g.kind == "gate" and g.script else None
+
+
+def _entry_for_gate(rb: ir.Runbook, gid: str) -> list[dict]:
+    g = rb.gate(gid)
+    if g is None:
+        return [{"kind": "unknown", "id": gid}]
+    if g.kind == "check":
+        return [{"kind": "check", "id": g.id, "text": g.title or _check_text(g)}]
+    return [{"kind": "command", "command": c, "gate": g.id} for c in gate_invocation(rb, g)]
+
+
+def _check_text(g: ir.Gate) -> str | None:
+    for st in g.steps:
+        if st.kind == "run" and st.command:
+            return st.command
+    return None
+
+
+def gate_steps(rb: ir.Runbook, g: ir.Gate) -> list[dict]:
+    """A gate's body, one entry per step: run commands, and each used gate as its invocation."""
+    out: list[dict] = []
+    for st in g.steps:
+        if st.kind == "run" and st.command:
+            out.append({"kind": "command", "command": st.command, "gate": None})
+        else:
+            for ref in st.gates:
+                out.extend(_entry_for_gate(rb, ref.id))
+    return out
+
+
+def gate_view(rb: ir.Runbook, g: ir.Gate) -> dict:
+    """A named gate as the documents show it: its invocation (if any), title, and steps."""
+    if g.kind == "check":
+        return {
+            "kind": "check",
+            "id": g.id,
+            "title": None,
+            "text": g.title or _check_text(g),
+            "invocation": None,
+            "steps": [],
+            "notes": prose_block(g.notes, ordered=False),
+        }
+    inv = invocation(rb, g)
+    if inv is not None and not has_body(g):
+        kind = "script"  # a pre-existing script: shown as its invocation only
+        steps: list[dict] = []
+    elif inv is not None:
+        kind = "suite"
+        steps = gate_steps(rb, g)
+    else:
+        kind = "commands"
+        steps = gate_steps(rb, g)
+    return {
+        "kind": kind,
+        "id": g.id,
+        "title": g.title,
+        "text": None,
+        "invocation": inv,
+        "steps": steps,
+        "notes": prose_block(g.notes, ordered=False),
+    }
+
+
+def exit_gates(rb: ir.Runbook) -> list[dict]:
+    """The exit block's gates as :func:`gate_view` dicts (an undeclared id is shown as it is)."""
+    out = []
+    for ref in rb.exit.gates if rb.exit else []:
+        g = rb.gate(ref.id)
+        if g is not None:
+            out.append(gate_view(rb, g))
+        else:
+            out.append({"kind": "unknown", "id": ref.id, "title": None, "text": None, "invocation": None,
+                        "steps": [], "notes": []})
+    return out
+
+
+def binding_view(rb: ir.Runbook, s: ir.Slice, b: ir.GateBinding) -> dict:
+    cad = next((c for c in rb.cadences if c.id == b.cadence.id), None)
+    items = []
+    for item in b.items:
+        if item.command is not None:
+            items.append({"kind": "command", "command": item.command})
+        elif item.gate is not None:
+            g = rb.gate(item.gate.id)
+            items.append(gate_view(rb, g) if g else {"kind": "unknown", "id": item.gate.id})
+    executable = any(i["kind"] in ("command", "script", "suite", "commands") for i in items)
+    return {
+        "cadence": b.cadence.id,
+        "title": cad.title if cad and cad.title else b.cadence.id,
+        "always": b.always,
+        "entries": items,
+        "executable": executable,
+        # One scripted suite: its invocation heads the list and its steps are the list.
+        "single": items[0] if len(items) == 1 and items[0]["kind"] in ("suite", "commands") else None,
+    }
+
+
+def slice_bindings(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
+    """A slice's gate bindings, split by path for conditional slices.
+
+    ``always`` bindings hold on both paths; the others of a conditional slice hold
+    on the triggered path only.
+    """
+    views = [binding_view(rb, s, b) for b in s.gates]
+    if not s.conditional:
+        return {"all": views, "always": [], "triggered": []}
+    return {
+        "all": [],
+        "always": [v for v in views if v["always"]],
+        "triggered": [v for v in views if not v["always"]] if shows(options, s, "triggered") else [],
+    }
+
+
+def baseline_gates(rb: ir.Runbook) -> tuple[ir.Cadence | None, list[ir.Gate]]:
+    """The baseline of the per-commit cadence: named gates every slice's gates for it use.
+
+    The per-commit cadence is the first cadence declared.  Over the slices that
+    bind named gates to it (at least two), take the gates each slice reaches
+    through its bound gates' ``use`` steps (transitively), intersect, drop
+    checks, and keep the outermost (those no other common gate uses).
+    """
+    if not rb.cadences:
+        return None, []
+    cad = rb.cadences[0]
+    reach: list[set[str]] = []
+    for s in rb.slices:
+        roots = [i.gate.id for b in s.gates if b.cadence.id == cad.id for i in b.items if i.gate is not None]
+        if roots:
+            reach.append(_closure(rb, roots))
+    if len(reach) < 2:
+        return cad, []
+    common = set.intersection(*reach)
+    common = {gid for gid in common if (g := rb.gate(gid)) is not None and g.kind == "gate"}
+    used_by_common = set()
+    for gid in common:
+        used_by_common |= _closure(rb, [gid]) - {gid}
+    keep = common - used_by_common
+    return cad, [g for g in rb.gates if g.id in keep and rb.gate(g.id) is g]
+
+
+def _closure(rb: ir.Runbook, roots: list[str]) -> set[str]:
+    seen: set[str] = set()
+    stack = list(roots)
+    while stack:
+        gid = stack.pop()
+        if gid in seen:
+            continue
+        seen.add(gid)
+        g = rb.gate(gid)
+        if g is not None:
+            stack.extend(ref.id for st in g.steps for ref in st.gates)
+    return seen
+
+
+def command_contract(rb: ir.Runbook) -> list[dict]:
+    """The planned scripts: every gate with a script whose body the runbook defines, in declaration order."""
+    out = []
+    seen: set[str] = set()
+    for g in rb.gates:
+        if g.kind != "gate" or not g.script or not has_body(g) or g.script in seen:
+            continue
+        seen.add(g.script)
+        parts: list[str] = []
+        for st in g.steps:
+            if st.kind == "run" and st.command:
+                parts.append(st.command)
+            else:
+                for ref in st.gates:
+                    used = rb.gate(ref.id)
+                    parts.extend(gate_invocation(rb, used) if used else [ref.id])
+        out.append(
+            {
+                "key": g.script,
+                "value": " && ".join(parts),
+                "gate": g.id,
+                "defined_by": g.defined_by.id if g.defined_by else None,
+            }
+        )
+    return out
+
+
+# ─── artifacts and agents ────────────────────────────────────────────────────
+
+
+def produced_by(rb: ir.Runbook, producer: str) -> list[tuple[ir.Outputs, ir.Artifact]]:
+    out = []
+    for o in rb.outputs:
+        for a in o.artifacts:
+            if a.producer is not None and a.producer.id == producer:
+                out.append((o, a))
+    return out
+
+
+def artifact_view(rb: ir.Runbook, o: ir.Outputs, a: ir.Artifact, options: EmitOptions) -> dict | None:
+    """An artifact as shown; None when it exists only on a path assumed away."""
+    producer = rb.slice(a.producer.id) if a.producer is not None else None
+    if a.conditional and producer is not None and producer.conditional and not shows(options, producer, "triggered"):
+        return None
+    return {
+        "id": a.id,
+        "name": a.name,
+        "path": f"{o.root.rstrip('/')}/{a.name}" if o.root else a.name,
+        "producer": a.producer.id if a.producer else None,
+        "producer_kind": ("slice" if producer is not None else "stage") if a.producer else None,
+        "steps": producing_steps(rb, a.id),
+        "conditional": a.conditional,
+        "either_path": a.either_path,
+        "note": a.note,
+    }
+
+
+def producing_steps(rb: ir.Runbook, artifact_id: str) -> list[dict]:
+    """The stage steps that name the artifact in ``produces``."""
+    return [
+        {"stage": st.id, "number": step.number}
+        for st in rb.stages
+        for step in st.steps
+        if any(r.id == artifact_id for r in step.produces)
+    ]
+
+
+__all__ = [
+    "artifact_path",
+    "assumptions",
+    "base_context",
+    "baseline_gates",
+    "binding_view",
+    "chain_text",
+    "command_contract",
+    "dependencies",
+    "doc_environment",
+    "doc_name",
+    "flatten",
+    "gate_steps",
+    "gate_view",
+    "order_chain",
+    "order_rules",
+    "packet_names",
+    "phase_id",
+    "render",
+    "safe_relpath",
+    "slice_bindings",
+    "slice_order",
+    "upper_snake",
+]

@@ -1,0 +1,143 @@
+"""PHASE_<ID>_ACCEPTANCE_GATES.md: the gate contract (cadences, per-slice gates, exit, package.json scripts)."""
+
+from __future__ import annotations
+
+from phasec.compiler import ir
+from phasec.emitters import EmitOptions
+from phasec.emitters import _documents as d
+from phasec.emitters.workbreakdown import artifact_path
+
+EMITTER = True
+TEMPLATE = "ACCEPTANCE_GATES.md.j2"
+
+
+def trigger_view(rb: ir.Runbook, t: ir.Trigger) -> dict:
+    g = rb.gate(t.gate.id) if t.gate else None
+    return {
+        "id": t.id,
+        "text": t.text,
+        "gate": t.gate.id if t.gate else None,
+        "invocation": (d.invocation(rb, g) or g.id) if g else (t.gate.id if t.gate else None),
+    }
+
+
+def defer_records(rb: ir.Runbook, s: ir.Slice) -> list[dict]:
+    """Where the not-triggered disposition is recorded (duplicates dropped, order kept)."""
+    out: list[dict] = []
+    seen: set[tuple] = set()
+    for r in s.defer_records:
+        key = (r.target.id, r.artifact.id if r.artifact else None)
+        if key in seen:
+            continue
+        seen.add(key)
+        is_slice = rb.slice(r.target.id) is not None
+        out.append(
+            {
+                "slice": r.target.id if is_slice else None,
+                "artifact": artifact_path(rb, r.artifact) if r.artifact else (None if is_slice else artifact_path(rb, r.target)),
+            }
+        )
+    return out
+
+
+def conditional_view(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
+    return {
+        "assumed": d.path_of(options, s),
+        "show_triggered": d.shows(options, s, "triggered"),
+        "show_deferred": d.shows(options, s, "deferred"),
+        "triggers": [trigger_view(rb, t) for t in s.triggers],
+        "always": d.prose_block(s.always),
+        "triggered": d.prose_block(s.triggered),
+        "not_triggered": d.prose_block(s.not_triggered),
+        "defer_records": defer_records(rb, s),
+    }
+
+
+def required_kinds(rb: ir.Runbook) -> set[str]:
+    return {k for c in rb.cadences for k in c.for_kinds}
+
+
+def context(rb: ir.Runbook, options: EmitOptions) -> dict:
+    ctx = d.base_context(rb, options)
+    phase = rb.phase
+    required = required_kinds(rb)
+    covered = {r.id for r in rb.exit.covers} if rb.exit else set()
+    lens_titles = {l.id: (l.title or l.id) for l in rb.lenses}
+
+    matrix, closure, ungated = [], [], []
+    for s in d.slice_order(rb):
+        bindings = d.slice_bindings(rb, s, options)
+        views = bindings["all"] + bindings["always"] + bindings["triggered"]
+        base = {
+            "id": s.id,
+            "title": s.title,
+            "kind": s.kind,
+            "conditional": s.conditional,
+            "bindings": bindings,
+            "accept": d.flatten(s.accept, text=lambda a: a.text or a.id or ""),
+        }
+        if s.conditional or any(v["executable"] for v in views):
+            base["paths"] = conditional_view(rb, s, options) if s.conditional else None
+            matrix.append(base)
+        elif s.gates or s.lenses or (s.kind in required):
+            base.update(
+                {
+                    "mandatory": not s.conditional and (s.id in covered or s.kind in required),
+                    "after": d.dependencies(rb, s, options),
+                    "lenses": [{"id": r.id, "title": lens_titles.get(r.id, r.id)} for r in s.lenses],
+                    "implement": d.prose_block(s.implement),
+                }
+            )
+            closure.append(base)
+        else:
+            ungated.append({"id": s.id, "kind": s.kind})
+
+    cad, baseline = d.baseline_gates(rb)
+    exit_ = rb.exit
+    contract = d.command_contract(rb)
+    scripts = rb.scripts
+    ctx.update(
+        {
+            "posture": list(phase.posture) if phase else [],
+            "status": phase.status if phase else None,
+            "landed_through": phase.landed_through.id if phase and phase.landed_through else None,
+            "runner": d.runner(rb),
+            "manifest": scripts.manifest if scripts and scripts.manifest else "package.json",
+            "added_in": [r.id for r in scripts.added_in] if scripts else [],
+            "script_notes": d.prose_block(scripts.notes, ordered=False) if scripts else [],
+            "cadences": [
+                {
+                    "id": c.id,
+                    "title": c.title or c.id,
+                    "for_kinds": list(c.for_kinds),
+                    "on": [p.text for p in c.on],
+                    "notes": d.prose_block(c.notes, ordered=False),
+                }
+                for c in rb.cadences
+            ],
+            "baseline": {
+                "cadence": (cad.title or cad.id) if cad else None,
+                "cadence_id": cad.id if cad else None,
+                "gates": [d.gate_view(rb, g) for g in baseline],
+            },
+            "matrix": matrix,
+            "closure": closure,
+            "ungated": ungated,
+            "exit": {
+                "gates": d.exit_gates(rb) if exit_ else [],
+                "covers": [r.id for r in exit_.covers] if exit_ else [],
+                "require": d.prose_block(exit_.require) if exit_ else [],
+            }
+            if exit_
+            else None,
+            "contract": contract,
+            "existing_scripts": [
+                d.invocation(rb, g) for g in rb.gates if g.kind == "gate" and g.script and not d.has_body(g)
+            ],
+        }
+    )
+    return ctx
+
+
+def emit(rb: ir.Runbook, options: EmitOptions) -> dict[str, str]:
+    return {d.doc_name(rb, "ACCEPTANCE_GATES.md"): d.render(options, TEMPLATE, **context(rb, options))}

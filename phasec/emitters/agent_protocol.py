@@ -1,0 +1,148 @@
+"""Per-agent protocol skeletons: one file per agent and ``protocol { artifact ... }`` template.
+
+Names: ``<N>`` is the agent id; ``<OBJECTIVE>`` is the agent's objective in
+upper snake case — taken from an ``output`` the agent declares that matches the
+template (``output "AGENT_I1_FINAL_STORAGE_LOCK.md"``), else derived from its
+responsibility with parenthesised asides dropped (``"C1 + C4 runtime
+implementation owner"`` -> ``C1_C4_RUNTIME_IMPLEMENTATION_OWNER``).
+
+Place: ``agents/<root>/`` inside the output folder, where ``<root>`` is the
+repo-relative root of the planning ``outputs`` block: the block holding an
+artifact of the first slice (in slice order), else the first block.
+
+Roles: the first artifact is the agent's plan (assignment, reading list, then
+an empty plan section); an artifact whose id is ``final`` or whose template
+has ``<OBJECTIVE>`` is the final document (one ``## <section>`` per protocol
+``section``; the last artifact when none qualifies); any other is a log.
+"""
+
+from __future__ import annotations
+
+import re
+
+from phasec.compiler import ir
+from phasec.emitters import EmitError, EmitOptions
+from phasec.emitters import _documents as d
+
+EMITTER = True
+TEMPLATE = "AGENT_ARTIFACT.md.j2"
+
+
+def planning_root(rb: ir.Runbook) -> ir.Outputs | None:
+    order = d.slice_order(rb)
+    if order:
+        first = order[0].id
+        produced = {a.id for _, a in d.produced_by(rb, first)}
+        for st in rb.stages:
+            only = [r.id for r in st.covers]
+            for step in st.steps:
+                targets = [r.id for r in step.slices] or (only if len(only) == 1 else [])
+                if first in targets:
+                    produced |= {r.id for r in step.produces}
+        for o in rb.outputs:
+            if any(a.id in produced for a in o.artifacts):
+                return o
+    return rb.outputs[0] if rb.outputs else None
+
+
+def objective(agent: ir.Agent, templates: list[str]) -> tuple[str, str]:
+    """(OBJECTIVE, "declared" | "derived")."""
+    for template in templates:
+        if "<OBJECTIVE>" not in template:
+            continue
+        parts = re.split(r"(<N>|<OBJECTIVE>)", template)
+        rx = "".join(
+            re.escape(agent.id) if p == "<N>" else "([A-Z0-9_]+)" if p == "<OBJECTIVE>" else re.escape(p) for p in parts
+        )
+        for out in agent.outputs:
+            m = re.fullmatch(rx, out.rsplit("/", 1)[-1])
+            if m:
+                return m.group(1), "declared"
+    derived = d.upper_snake(re.sub(r"\([^)]*\)", " ", agent.responsibility)) or d.upper_snake(agent.responsibility)
+    return derived or "OBJECTIVE", "derived"
+
+
+def roles(protocol: ir.Protocol) -> dict[str, str]:
+    arts = protocol.artifacts
+    finals = {a.id for a in arts if a.id == "final" or "<OBJECTIVE>" in a.template}
+    if not finals and len(arts) > 1:
+        finals = {arts[-1].id}
+    out = {}
+    for i, a in enumerate(arts):
+        out[a.id] = "final" if a.id in finals else "plan" if i == 0 else "log"
+    return out
+
+
+def agent_context(rb: ir.Runbook, agent: ir.Agent) -> dict:
+    team = rb.team
+    wave = next((w for w in team.waves if agent.id in w.agents), None) if team else None
+    slices = [{"id": s.id, "title": s.title} for s in d.slice_order(rb) if any(r.id == agent.id for r in s.agents)]
+    steps = [
+        {"stage": st.id, "stage_title": st.title, "kind": step.kind, "text": step.text}
+        for st in rb.stages
+        for step in st.steps
+        if any(r.id == agent.id for r in step.agents)
+    ]
+    reading = [{"path": doc.path, "note": doc.note} for doc in (rb.grounding.docs if rb.grounding else [])]
+    equivalents = []
+    for lst in rb.introspections:
+        if any(r.id == agent.id for r in lst.agents):
+            reading += [{"path": doc.path, "note": doc.note} for doc in lst.docs]
+            equivalents += [{"name": e.name, "text": e.text} for e in lst.equivalents]
+    reading += [{"path": p, "note": None} for p in agent.docs]
+    equivalents += [{"name": e.name, "text": e.text} for e in agent.equivalents]
+    return {
+        "id": agent.id,
+        "responsibility": agent.responsibility,
+        "wave": {"id": wave.id, "title": wave.title, "stages": [r.id for r in wave.stages]} if wave else None,
+        "skills": list(agent.skills),
+        "release_after": agent.release_after.id if agent.release_after else None,
+        "charter": d.prose_block(agent.charter, ordered=False),
+        "notes": d.prose_block(agent.notes, ordered=False),
+        "slices": slices,
+        "steps": steps,
+        "reading": reading,
+        "reading_title": rb.grounding.title if rb.grounding and rb.grounding.title else None,
+        "equivalents": equivalents,
+    }
+
+
+def emit(rb: ir.Runbook, options: EmitOptions) -> dict[str, str]:
+    protocol = rb.protocol
+    if protocol is None or not protocol.artifacts or not rb.agents():
+        return {}
+    root = planning_root(rb)
+    root_path = root.root if root is not None else ""
+    role_of = roles(protocol)
+    templates = [a.template for a in protocol.artifacts]
+    base = d.base_context(rb, options)
+    out: dict[str, str] = {}
+    for agent in rb.agents():
+        obj, obj_source = objective(agent, templates)
+        names = {a.id: a.template.replace("<N>", agent.id).replace("<OBJECTIVE>", obj) for a in protocol.artifacts}
+        actx = agent_context(rb, agent)
+        for a in protocol.artifacts:
+            # The root and the name are each kept inside (PC806 semantics), then joined under agents/.
+            rel = "/".join(["agents", *([d.safe_relpath(root_path)] if root_path else []), d.safe_relpath(names[a.id])])
+            if rel in out:
+                raise EmitError(f"two agent protocol files would be written to {rel}")
+            ctx = dict(base)
+            ctx.update(
+                {
+                    "agent": actx,
+                    "objective": obj,
+                    "objective_source": obj_source,
+                    "artifact": {"id": a.id, "template": a.template, "note": a.note, "name": names[a.id], "role": role_of[a.id]},
+                    "files": [
+                        {"id": x.id, "name": names[x.id], "note": x.note, "role": role_of[x.id]} for x in protocol.artifacts
+                    ],
+                    "root": root_path,
+                    "root_id": root.id if root is not None else None,
+                    "sections": [{"title": s.title, "note": s.note} for s in protocol.sections],
+                    "introspect": protocol.introspect.text if protocol.introspect else None,
+                    "rules": d.prose_block(protocol.rules),
+                }
+            )
+            template = [f"AGENT_{d.upper_snake(a.id)}.md.j2", TEMPLATE]
+            out[rel] = d.render(options, template, **ctx)
+    return out

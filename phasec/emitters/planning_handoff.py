@@ -1,0 +1,66 @@
+"""PHASE_<ID>_PLANNING_HANDOFF.md: the short handoff from planning to execution."""
+
+from __future__ import annotations
+
+from phasec.compiler import ir
+from phasec.emitters import EmitOptions
+from phasec.emitters import _documents as d
+from phasec.emitters.acceptance_gates import defer_records, trigger_view
+
+EMITTER = True
+TEMPLATE = "PLANNING_HANDOFF.md.j2"
+
+
+def decision_view(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
+    assess = []
+    for b in s.gates:
+        if not b.always:
+            continue
+        for item in b.items:
+            g = rb.gate(item.gate.id) if item.gate else None
+            if item.command is not None:
+                assess.append(item.command)
+            elif g is not None and g.kind == "gate":
+                assess.append(d.invocation(rb, g) or g.id)
+    dependents = [x.id for x in d.slice_order(rb) for dep in x.after if dep.slice.id == s.id and dep.if_triggered]
+    return {
+        "id": s.id,
+        "title": s.title,
+        "assumed": d.path_of(options, s),
+        "triggers": [trigger_view(rb, t) for t in s.triggers],
+        "gates": assess,
+        "defer_records": defer_records(rb, s),
+        "dependents": dependents,
+    }
+
+
+def context(rb: ir.Runbook, options: EmitOptions) -> dict:
+    ctx = d.base_context(rb, options)
+    phase = rb.phase
+    order = d.slice_order(rb)
+    ctx.update(
+        {
+            "status": phase.status if phase else None,
+            "pass_kind": phase.pass_kind if phase else None,
+            "landed_through": phase.landed_through.id if phase and phase.landed_through else None,
+            "entrypoint": phase.entrypoint if phase else None,
+            "chain": d.chain_text(d.order_chain(rb, options)),
+            "decisions": [decision_view(rb, s, options) for s in order if s.conditional],
+            "deferred": [{"id": t.id, "text": t.text or t.title or t.id} for t in rb.deferred],
+            "files": sorted(
+                p
+                for p in (
+                    ctx["names"]["packet"],
+                    ctx["names"]["gates"],
+                    ctx["names"]["spec"],
+                    ctx["names"]["workbreakdown"],
+                )
+                if p
+            ),
+        }
+    )
+    return ctx
+
+
+def emit(rb: ir.Runbook, options: EmitOptions) -> dict[str, str]:
+    return {d.doc_name(rb, "PLANNING_HANDOFF.md"): d.render(options, TEMPLATE, **context(rb, options))}

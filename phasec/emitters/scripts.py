@@ -1,0 +1,387 @@
+"""scripts/*.sh: bash scripts that drive the phase from the runbook.
+
+* ``stack.sh`` creates the branch stack and worktrees (git, plus ``gt track``
+  with ``tool graphite``);
+* ``gates.sh SLICE CADENCE`` / ``gates.sh exit`` runs a slice's gates and
+  records a pass at the current commit;
+* ``submit.sh SLICE`` refuses a dirty worktree or a missing gate pass, then
+  runs the runbook's ``submit`` commands;
+* ``preflight.sh`` checks the ``clean`` branches and their worktrees.
+
+Every value from the runbook reaches the scripts through :func:`shell_quote`
+(or :func:`shell_comment` in comments); the templates never interpolate a raw
+value.  See docs/scripts.md for the behaviour of the scripts.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from phasec.compiler import ir
+from phasec.emitters.env import environment
+
+EMITTER = True
+
+#: the emitted scripts, in the order they are documented
+SCRIPTS = ("stack.sh", "gates.sh", "submit.sh", "preflight.sh")
+
+#: the cadence whose recorded pass ``submit.sh`` requires
+SUBMIT_CADENCE = "full"
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NEEDS_DOUBLE = re.compile(r"['$`\\]")
+
+
+def shell_quote(value) -> str:
+    """One bash word whose value is exactly ``value``; always quoted.
+
+    Single quotes when the value has no ``'``, ``$``, backtick or backslash;
+    double quotes (escaping ``\\ " $ ```) when it has; ``$'...'`` when it has
+    control characters (newlines, tabs).  Single-quoted text never holds ``$`` or
+    a backtick, so shellcheck's SC2016 ("expressions don't expand in single
+    quotes") cannot fire on runbook values.
+    """
+    text = "" if value is None else str(value)
+    if _CONTROL.search(text):
+        out = []
+        for ch in text:
+            if ch == "\\":
+                out.append("\\\\")
+            elif ch == "'":
+                out.append("\\'")
+            elif ch == "\n":
+                out.append("\\n")
+            elif ch == "\t":
+                out.append("\\t")
+            elif ch == "\r":
+                out.append("\\r")
+            elif _CONTROL.match(ch):
+                out.append(f"\\x{ord(ch):02x}")
+            else:
+                out.append(ch)
+        return "$'" + "".join(out) + "'"
+    if _NEEDS_DOUBLE.search(text):
+        return '"' + re.sub(r'([\\"$`])', r"\\\1", text) + '"'
+    return "'" + text + "'"
+
+
+def shell_comment(value) -> str:
+    """Text safe inside a ``#`` comment: control characters become spaces."""
+    return _CONTROL.sub(" ", "" if value is None else str(value))
+
+
+def _env(options):
+    env = environment(options.templates)
+    # Registered on the shared environment under names no other emitter uses.
+    env.filters.setdefault("shq", shell_quote)
+    env.filters.setdefault("shcomment", shell_comment)
+    return env
+
+
+# ─── gates ───────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class GateStep:
+    """One step of a gate run: a command to run, or a manual (symbolic) check."""
+
+    kind: str  # "run" | "check"
+    gate: str  # the gate id, or "inline" for an inline command
+    text: str  # the command, or the check's description
+
+
+def _runner(rb: ir.Runbook) -> str:
+    return rb.scripts.runner if rb.scripts and rb.scripts.runner else "npm run"
+
+
+def expand_gate(rb: ir.Runbook, gate_id: str, _stack: tuple[str, ...] = ()) -> list[GateStep]:
+    """The steps a named gate runs, in order.
+
+    A gate with a ``script`` runs as ``<runner> <script>`` (its body is the
+    script's definition in the command contract); otherwise its ``run`` commands
+    and ``use``d gates run in order.  A ``check`` is a manual step.
+    """
+    g = rb.gate(gate_id)
+    if g is None:
+        return [GateStep("check", gate_id, f"unknown gate `{gate_id}`")]
+    if g.kind == "check":
+        return [GateStep("check", g.id, g.title or g.id)]
+    if g.script:
+        return [GateStep("run", g.id, f"{_runner(rb)} {shlex.quote(g.script)}")]
+    if gate_id in _stack:  # a composition cycle (PC703): do not recurse
+        return []
+    steps: list[GateStep] = []
+    for st in g.steps:
+        if st.kind == "run" and st.command is not None:
+            steps.append(GateStep("run", g.id, st.command))
+        else:
+            for ref in st.gates:
+                steps.extend(expand_gate(rb, ref.id, _stack + (gate_id,)))
+    return steps
+
+
+def _binding_steps(rb: ir.Runbook, b: ir.GateBinding) -> list[GateStep]:
+    steps: list[GateStep] = []
+    for item in b.items:
+        if item.command is not None:
+            steps.append(GateStep("run", "inline", item.command))
+        elif item.gate is not None:
+            steps.extend(expand_gate(rb, item.gate.id))
+    return steps
+
+
+@dataclass
+class GateTarget:
+    key: str  # "SLICE/CADENCE" or "exit"
+    record: str  # the record file name, without ".ok"
+    slice: str | None
+    cadence: str | None
+    steps: list[GateStep] = field(default_factory=list)
+    #: why the target does not apply (a conditional slice assumed deferred)
+    not_applicable: str | None = None
+
+
+def _slice_path(s: ir.Slice, options) -> str | None:
+    """`triggered`/`deferred` for a resolved conditional slice, None otherwise."""
+    return options.path_of(s.id) if s.conditional else None
+
+
+def gate_targets(rb: ir.Runbook, options) -> list[GateTarget]:
+    targets: list[GateTarget] = []
+    for s in rb.slices:
+        by_cadence: dict[str, GateTarget] = {}
+        deferred = _slice_path(s, options) == "deferred"
+        for b in s.gates:
+            cad = b.cadence.id
+            t = by_cadence.get(cad)
+            if t is None:
+                t = by_cadence[cad] = GateTarget(f"{s.id}/{cad}", f"{s.id}-{cad}", s.id, cad)
+                t.not_applicable = (
+                    f"{s.id} is assumed deferred (--assume {s.id}=deferred): its `{cad}` gates run only when triggered"
+                    if deferred
+                    else None
+                )
+            if deferred and b.always:
+                t.not_applicable = None
+            t.steps.extend(_binding_steps(rb, b))
+        targets.extend(by_cadence.values())
+    if rb.exit is not None and rb.exit.gates:
+        t = GateTarget("exit", "exit", None, None)
+        for ref in rb.exit.gates:
+            t.steps.extend(expand_gate(rb, ref.id))
+        targets.append(t)
+    return targets
+
+
+def submit_cadences(s: ir.Slice, targets: list[GateTarget]) -> list[str]:
+    """The cadences whose recorded passes ``submit.sh`` requires for a slice.
+
+    The ``full`` record when the slice binds a ``full`` gate; otherwise a record
+    for every cadence it binds (that applies); none when it binds no gates.
+    """
+    mine = [t for t in targets if t.slice == s.id and t.not_applicable is None]
+    full = [t for t in mine if t.cadence == SUBMIT_CADENCE]
+    return [t.cadence for t in (full or mine) if t.cadence]
+
+
+# ─── the branch stack ────────────────────────────────────────────────────────
+
+
+@dataclass
+class StackBranch:
+    name: str
+    kind: str  # "root" | "repo" | "slice"
+    id: str  # the repo branch id or the slice id
+    title: str | None = None  # slices: the slice title
+    parent: str | None = None  # repo branches: the parent's git name
+    worktree: str | None = None
+    create: str | None = None  # the runbook's `create` command (documentation)
+    #: slices: "always" | "optional" (conditional, unresolved)
+    inclusion: str = "always"
+    #: slices: parent candidates, latest dependency first; the first one that
+    #: exists (or is created by the run) is the parent; the last always exists
+    candidates: list[str] = field(default_factory=list)
+    #: slices: which candidates are branches of optional (conditional) slices
+    optional_candidates: list[str] = field(default_factory=list)
+    #: slices: with no slice base declared, the branch checked out when the
+    #: script runs is the last candidate
+    fallback_current: bool = False
+
+
+def _topo(items: list, key, deps) -> list:
+    """Kahn's algorithm; ties (and a cycle's remainder) in source order."""
+    keys = [key(i) for i in items]
+    pending = {k: {d for d in deps(i) if d in keys and d != k} for k, i in zip(keys, items)}
+    order: list = []
+    done: set = set()
+    by_key = dict(zip(keys, items))
+    while len(order) < len(items):
+        ready = [k for k in keys if k not in done and pending[k] <= done]
+        if not ready:  # a cycle (reported by the rules): the rest in source order
+            ready = [k for k in keys if k not in done]
+        k = ready[0]
+        done.add(k)
+        order.append(by_key[k])
+    return order
+
+
+def repo_branches(rb: ir.Runbook) -> list[ir.Branch]:
+    """The repo branches, parents before children (source order otherwise)."""
+    if rb.repo is None:
+        return []
+    seen: set[str] = set()
+    unique = []
+    for b in rb.repo.branches:
+        if b.id not in seen:
+            seen.add(b.id)
+            unique.append(b)
+    return _topo(unique, lambda b: b.id, lambda b: [b.parent.id] if b.parent else [])
+
+
+def slice_order(rb: ir.Runbook) -> list[ir.Slice]:
+    """Slices in dependency order (source order among independent ones)."""
+    seen: set[str] = set()
+    unique = []
+    for s in rb.slices:
+        if s.id not in seen:
+            seen.add(s.id)
+            unique.append(s)
+    return _topo(unique, lambda s: s.id, lambda s: [d.slice.id for d in s.after])
+
+
+def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[tuple[ir.Slice, str]]]:
+    """(branches in creation order, the slice base's git name, skipped slices with why)."""
+    repo = repo_branches(rb)
+    names = {b.id: b.name for b in repo}
+    out: list[StackBranch] = []
+    for b in repo:
+        parent = names.get(b.parent.id) if b.parent else None
+        out.append(
+            StackBranch(
+                name=b.name,
+                kind="repo" if parent else "root",
+                id=b.id,
+                parent=parent,
+                worktree=b.worktree,
+                create=b.create,
+            )
+        )
+    base = None
+    if rb.repo is not None and rb.repo.slice_base is not None:
+        base = names.get(rb.repo.slice_base.id)
+    elif repo:
+        base = out[-1].name
+
+    taken = {b.name for b in out}
+    order = slice_order(rb)
+    position = {s.id: i for i, s in enumerate(order)}
+    by_id = {s.id: s for s in order}
+    own: dict[str, StackBranch] = {}
+    skipped: list[tuple[ir.Slice, str]] = []
+    for s in order:
+        if not s.branch:
+            continue
+        if s.branch in taken:
+            why = "it is a repo branch" if s.branch in names.values() else "an earlier slice declares it"
+            skipped.append((s, f"branch {s.branch} already in the stack ({why})"))
+            continue
+        path = _slice_path(s, options)
+        if path == "deferred":
+            skipped.append((s, f"conditional, assumed deferred (--assume {s.id}=deferred)"))
+            continue
+        inclusion = "optional" if s.conditional and path is None else "always"
+        taken.add(s.branch)
+        own[s.id] = StackBranch(name=s.branch, kind="slice", id=s.id, title=s.title, inclusion=inclusion)
+
+    def reach(sid: str, visiting: frozenset[str] = frozenset()) -> list[str]:
+        """Slices whose branches may hold `sid`'s work, looking through slices without one."""
+        if sid in visiting or sid not in by_id:
+            return []
+        b = own.get(sid)
+        if b is not None and b.inclusion == "always":
+            return [sid]
+        found = [sid] if b is not None else []
+        for d in by_id[sid].after:
+            found.extend(reach(d.slice.id, visiting | {sid}))
+        return found
+
+    for s in order:
+        b = own.get(s.id)
+        if b is None:
+            continue
+        deps: set[str] = set()
+        for d in s.after:
+            deps.update(reach(d.slice.id))
+        cands: list[str] = []
+        for sid in sorted(deps, key=lambda x: -position[x]):
+            cands.append(own[sid].name)
+            if own[sid].inclusion == "optional":
+                b.optional_candidates.append(own[sid].name)
+            else:
+                break
+        else:
+            if base is not None:
+                cands.append(base)
+            else:
+                b.fallback_current = True
+        b.candidates = cands
+        out.append(b)
+    return out, base, skipped
+
+
+# ─── emit ────────────────────────────────────────────────────────────────────
+
+
+def scripts_context(rb: ir.Runbook, options) -> dict:
+    phase = rb.phase
+    repo = rb.repo
+    graphite = bool(repo and repo.tool == "graphite")
+    branches, base, skipped = stack(rb, options)
+    targets = gate_targets(rb, options)
+    slices = []
+    for s in rb.slices:
+        slices.append(
+            {
+                "id": s.id,
+                "title": s.title,
+                "branch": s.branch,
+                "conditional": s.conditional,
+                "path": _slice_path(s, options),
+                "submit_cadences": submit_cadences(s, targets),
+                "cadences": [t.cadence for t in targets if t.slice == s.id],
+            }
+        )
+    clean = []
+    if repo is not None:
+        ids = {b.id: b for b in repo.branches}
+        for ref in repo.clean:
+            b = ids.get(ref.id)
+            if b is not None:
+                clean.append({"id": b.id, "name": b.name, "worktree": b.worktree})
+    return {
+        "source": rb.path,
+        "sha256": rb.sha256,
+        "phase": phase.id if phase else "",
+        "phase_title": phase.title if phase else "",
+        "graphite": graphite,
+        "tool": (repo.tool if repo and repo.tool else "git"),
+        "branches": branches,
+        "roots": [b for b in branches if b.kind == "root"],
+        "needs_current_branch": any(b.fallback_current for b in branches),
+        "slice_branch": {s.id: s.branch for s in rb.slices},
+        "skipped": skipped,
+        "targets": targets,
+        "slices": slices,
+        "submit": [c.command for c in repo.submit] if repo else [],
+        "sync": [c.command for c in repo.sync] if repo else [],
+        "clean": clean,
+        "submit_cadence": SUBMIT_CADENCE,
+    }
+
+
+def emit(rb: ir.Runbook, options) -> dict[str, str]:
+    ctx = scripts_context(rb, options)
+    env = _env(options)
+    return {f"scripts/{name}": env.get_template(f"{name}.j2").render(script=name, **ctx) for name in SCRIPTS}

@@ -1,0 +1,113 @@
+"""One analysis of one version of a document: what every feature reads.
+
+A :class:`Snapshot` holds the text, the syntax tree, the IR, the diagnostics
+(same pipeline and configuration as ``phasec lint``), the symbol index and the
+position mapper of one version.  Snapshots are immutable once built, so the
+server can build them on a worker thread and hand them to request handlers.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lsprotocol import types
+
+from phasec.compiler.diagnostics import Diagnostic
+from phasec.compiler.pipeline import Result, analyze
+from phasec.lsp.index import SymbolIndex
+from phasec.lsp.positions import UTF16, PositionMapper
+
+
+@dataclass
+class Snapshot:
+    uri: str
+    path: str
+    version: int | None
+    text: str
+    result: Result
+    index: SymbolIndex
+    mapper: PositionMapper
+    config_error: str | None = None
+    analyze_ms: float = 0.0
+    total_ms: float = 0.0
+    started_at: float = 0.0  # time.perf_counter() when the analysis began
+    lsp_diagnostics: list[types.Diagnostic] = field(default_factory=list)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return self.result.diagnostics
+
+    @property
+    def runbook(self):
+        return self.result.runbook
+
+    @property
+    def document(self):
+        return self.result.document
+
+
+def path_of(uri: str) -> str | None:
+    """The filesystem path of a ``file:`` URI (None for other schemes)."""
+    from pygls.uris import to_fs_path
+
+    if not uri.startswith("file:"):
+        return None
+    return to_fs_path(uri)
+
+
+def load_config_for(path: str | None):
+    """(config, error message) for a runbook at ``path`` — the CLI's configuration lookup."""
+    from phasec.compiler.config import Config, ConfigError, load_config
+
+    if path is None:
+        return Config(), None
+    try:
+        return load_config(Path(path)), None
+    except ConfigError as exc:
+        return Config(), str(exc)
+
+
+def build_snapshot(uri: str, text: str, version: int | None, encoding: str = UTF16) -> Snapshot:
+    """Analyse ``text`` (parse, lower, resolve, lint) and index it.
+
+    The cyclic garbage collector is paused meanwhile: an analysis allocates many
+    small objects that reference counting frees anyway, and with the previous
+    snapshot still alive every collection would rescan it (on a 2,000-slice
+    runbook that more than doubles the time).  Collection resumes afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(uri, text, version, encoding)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(uri: str, text: str, version: int | None, encoding: str) -> Snapshot:
+    from phasec.lsp.diagnostics import to_lsp_diagnostics
+
+    t0 = time.perf_counter()
+    path = path_of(uri)
+    config, config_error = load_config_for(path)
+    t1 = time.perf_counter()
+    result = analyze(text, path or uri, config=config)
+    t2 = time.perf_counter()
+    snap = Snapshot(
+        uri=uri,
+        path=path or uri,
+        version=version,
+        text=text,
+        result=result,
+        index=SymbolIndex(result.runbook, result.document),
+        mapper=PositionMapper(text, encoding),
+        config_error=config_error,
+        analyze_ms=(t2 - t1) * 1000,
+    )
+    snap.started_at = t0
+    snap.lsp_diagnostics = to_lsp_diagnostics(snap)
+    snap.total_ms = (time.perf_counter() - t0) * 1000
+    return snap
