@@ -36,7 +36,6 @@ nothing else.
 from __future__ import annotations
 
 import re
-import textwrap
 
 from phasec.compiler.diagnostics import Diagnostic, Severity
 from phasec.grammar.tree import STRING, Comment, Document, Statement, Value
@@ -84,15 +83,9 @@ def render_string(value: str) -> str:
 
 def _long_body(text: str) -> str:
     """The raw (still escaped) content of a multi-line string, dedented as the parser does."""
-    body = text[3:-3]
-    if body.startswith("\n"):
-        body = body[1:]
-    elif body.startswith("\r\n"):
-        body = body[2:]
-    body = textwrap.dedent(body).rstrip(" \t")
-    if body.endswith("\n"):
-        body = body.rstrip("\n")
-    return body
+    from phasec.grammar.parser import long_string_body
+
+    return long_string_body(text)
 
 
 def render_long_string(text: str, indent: str) -> list[str]:

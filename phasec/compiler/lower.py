@@ -254,7 +254,6 @@ def _lower_outputs(b: Bound) -> ir.Outputs:
 def _lower_stage(b: Bound, order: int) -> ir.Stage:
     steps: list[ir.Step] = []
     groups: list[ir.ParallelGroup] = []
-    covers = b.kid("covers")
 
     def step(k: Bound, group: int | None) -> ir.Step:
         return ir.Step(

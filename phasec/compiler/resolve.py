@@ -6,7 +6,9 @@ be called ``A1``); references are typed by where they appear.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterator
+from functools import lru_cache
 
 from pydantic import BaseModel
 
@@ -64,19 +66,34 @@ def _other_declared(rb: ir.Runbook):
         yield f"trigger of slice {s.id}", [(t.id, t.span) for t in s.triggers]
 
 
+def _holds_models(annotation) -> bool:
+    """Whether a field of this type can hold IR nodes (and so Refs); spans and scalars cannot."""
+    if isinstance(annotation, type):
+        return issubclass(annotation, BaseModel) and annotation is not Span
+    if isinstance(annotation, str):  # an unresolved forward reference: be safe
+        return True
+    return any(_holds_models(a) for a in typing.get_args(annotation))
+
+
+@lru_cache(maxsize=None)
+def _node_fields(cls: type) -> tuple[str, ...]:
+    return tuple(name for name, f in cls.model_fields.items() if _holds_models(f.annotation))
+
+
 def iter_refs(node: BaseModel) -> Iterator[ir.Ref]:
-    """Every Ref in the tree, in field order."""
+    """Every Ref under ``node``, in field order (spans and scalar fields are skipped)."""
     stack: list = [node]
     while stack:
         cur = stack.pop()
         if isinstance(cur, ir.Ref):
             yield cur
-            continue
-        if isinstance(cur, BaseModel):
-            vals = [getattr(cur, f) for f in type(cur).model_fields]
-            stack.extend(reversed(vals))
         elif isinstance(cur, list):
             stack.extend(reversed(cur))
+        elif isinstance(cur, BaseModel):
+            for name in reversed(_node_fields(type(cur))):
+                v = getattr(cur, name)
+                if v is not None:
+                    stack.append(v)
 
 
 def resolve(rb: ir.Runbook, bag: DiagnosticBag) -> None:

@@ -18,7 +18,7 @@ from functools import lru_cache
 from phasec.compiler import ir
 from phasec.emitters import EmitError, EmitOptions
 from phasec.emitters.env import environment
-from phasec.emitters.workbreakdown import artifact_path, gate_invocation
+from phasec.emitters.workbreakdown import artifact_path, gate_body, gate_invocation
 
 # ─── environment ─────────────────────────────────────────────────────────────
 
@@ -465,14 +465,7 @@ def command_contract(rb: ir.Runbook) -> list[dict]:
         if g.kind != "gate" or not g.script or not has_body(g) or g.script in seen:
             continue
         seen.add(g.script)
-        parts: list[str] = []
-        for st in g.steps:
-            if st.kind == "run" and st.command:
-                parts.append(st.command)
-            else:
-                for ref in st.gates:
-                    used = rb.gate(ref.id)
-                    parts.extend(gate_invocation(rb, used) if used else [ref.id])
+        parts = gate_body(rb, g)
         out.append(
             {
                 "key": g.script,

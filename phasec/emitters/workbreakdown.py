@@ -23,13 +23,8 @@ from phasec.emitters.env import environment
 EMITTER = True
 
 
-def gate_invocation(rb: ir.Runbook, gate: ir.Gate) -> list[str]:
-    """How a slice's gate list names a gate: `<runner> <script>`, its commands, or its id."""
-    if gate.kind == "check":
-        return [gate.id]
-    if gate.script:
-        runner = rb.scripts.runner if rb.scripts else "npm run"
-        return [f"{runner} {gate.script}"]
+def gate_body(rb: ir.Runbook, gate: ir.Gate) -> list[str]:
+    """A gate's steps one level down: its `run` commands and the invocations of the gates it `use`s."""
     cmds: list[str] = []
     for step in gate.steps:
         if step.kind == "run" and step.command:
@@ -38,7 +33,17 @@ def gate_invocation(rb: ir.Runbook, gate: ir.Gate) -> list[str]:
             for ref in step.gates:
                 g = rb.gate(ref.id)
                 cmds.extend(gate_invocation(rb, g) if g else [ref.id])
-    return cmds or [gate.id]
+    return cmds
+
+
+def gate_invocation(rb: ir.Runbook, gate: ir.Gate) -> list[str]:
+    """How a slice's gate list names a gate: `<runner> <script>`, its commands, or its id."""
+    if gate.kind == "check":
+        return [gate.id]
+    if gate.script:
+        runner = rb.scripts.runner if rb.scripts else "npm run"
+        return [f"{runner} {gate.script}"]
+    return gate_body(rb, gate) or [gate.id]
 
 
 def inline_only(s: ir.Slice) -> bool:

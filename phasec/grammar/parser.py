@@ -281,6 +281,19 @@ class _Recovering:
         return j
 
 
+def long_string_body(text: str) -> str:
+    """The raw (still escaped) content of a multi-line string token: first newline dropped, dedented."""
+    body = text[3:-3]
+    if body.startswith("\n"):
+        body = body[1:]
+    elif body.startswith("\r\n"):
+        body = body[2:]
+    body = textwrap.dedent(body).rstrip(" \t")
+    if body.endswith("\n"):
+        body = body.rstrip("\n")
+    return body
+
+
 def _decode(src: SourceFile, tok, bag: DiagnosticBag) -> Value:
     span = src.span(tok.start_pos, tok.end_pos)
     text = str(tok)
@@ -305,13 +318,7 @@ def _decode(src: SourceFile, tok, bag: DiagnosticBag) -> Value:
             return "\\" + ch
 
         if long:
-            if body.startswith("\n"):
-                body = body[1:]
-            elif body.startswith("\r\n"):
-                body = body[2:]
-            body = textwrap.dedent(body).rstrip(" \t")
-            if body.endswith("\n"):
-                body = body.rstrip("\n")
+            body = long_string_body(text)
         value = _ESCAPE_RE.sub(unescape, body) if "\\" in body else body
         return Value(STRING, text, value, span, long=long)
     if t == "NAME":

@@ -14,15 +14,13 @@ first kind in which its id is declared.
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel
 
 from phasec.compiler import ir
+from phasec.compiler.resolve import iter_refs
 from phasec.compiler.schema import CONTEXTS, Stmt
 from phasec.grammar.tree import Document, Statement
 from phasec.source import Span
@@ -59,36 +57,6 @@ def walk_statements(statements: list[Statement], ctx: str = "file") -> Iterator[
         yield st, ctx, spec
         if st.block and spec is not None and spec.block:
             yield from walk_statements(st.block, spec.block)
-
-
-def _holds_models(annotation) -> bool:
-    """Whether a field of this type can hold IR nodes (and so Refs); spans and scalars cannot."""
-    if isinstance(annotation, type):
-        return issubclass(annotation, BaseModel) and annotation is not Span
-    if isinstance(annotation, str):  # an unresolved forward reference: be safe
-        return True
-    return any(_holds_models(a) for a in typing.get_args(annotation))
-
-
-@lru_cache(maxsize=None)
-def _node_fields(cls: type) -> tuple[str, ...]:
-    return tuple(name for name, f in cls.model_fields.items() if _holds_models(f.annotation))
-
-
-def iter_refs(node: BaseModel) -> Iterator[ir.Ref]:
-    """Every Ref under ``node`` (as phasec.compiler.resolve.iter_refs, skipping spans and scalars)."""
-    stack: list = [node]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, ir.Ref):
-            yield cur
-        elif isinstance(cur, list):
-            stack.extend(reversed(cur))
-        elif isinstance(cur, BaseModel):
-            for name in reversed(_node_fields(type(cur))):
-                v = getattr(cur, name)
-                if v is not None:
-                    stack.append(v)
 
 
 def declared_nodes(rb: ir.Runbook) -> Iterator[tuple[str, str, Any]]:
