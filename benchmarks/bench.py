@@ -26,12 +26,20 @@ import generate  # noqa: E402
 
 
 def timed(fn, repeat: int):
+    """Median wall time in ms; the cycle collector is paused as pipeline.analyze does."""
+    import gc
+
     times = []
     result = None
     for _ in range(repeat):
-        t = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - t) * 1000)
+        gc.collect()
+        gc.disable()
+        try:
+            t = time.perf_counter()
+            result = fn()
+            times.append((time.perf_counter() - t) * 1000)
+        finally:
+            gc.enable()
     return statistics.median(times), result
 
 
