@@ -358,3 +358,19 @@ def test_schemas_are_package_data():
     assert {"emitters/schemas/workbreakdown.schema.json", "emitters/schemas/workbreakdown.yamllint.yaml"} <= set(files)
     for f in files:
         assert any(fnmatch.fnmatch(f, g) for g in globs), f"{f} is not package data"
+
+
+@pytest.mark.parametrize("path_taken", ["triggered", "deferred"])
+def test_assume_resolves_the_conditional_slice(path_taken):
+    import jsonschema
+
+    text = (EXAMPLES / "phase-c.phc").read_text(encoding="utf-8")
+    res = analyze(text, "examples/phase-c.phc")
+    out = workbreakdown_emitter.emit(res.runbook, EmitOptions(assume={"C4": path_taken}))
+    data = yaml.safe_load(out["PHASE_C_WORKBREAKDOWN.yaml"])
+    jsonschema.validate(data, schema(), cls=jsonschema.Draft202012Validator)
+    by_id = {s["id"]: s for s in data["slices"]}
+    assert by_id["C4"]["assumed"] == path_taken
+    c5 = by_id["C5"]
+    assert "depends_on_if_triggered" not in c5
+    assert ("C4" in c5["depends_on"]) == (path_taken == "triggered")

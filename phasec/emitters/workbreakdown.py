@@ -94,22 +94,36 @@ def _unique(items) -> list:
     return list(dict.fromkeys(items))
 
 
-def workbreakdown_context(rb: ir.Runbook) -> dict:
+def workbreakdown_context(rb: ir.Runbook, assume: dict[str, str] | None = None) -> dict:
+    """The template's data.  ``assume`` resolves conditional slices (`--assume C4=deferred`):
+    the slice is marked `assumed`, and dependencies on it become hard (triggered) or
+    disappear (deferred)."""
+    assume = assume or {}
     phase = rb.phase
     slices = []
     for s in rb.slices:
+        hard = [d.slice.id for d in s.after if not d.if_triggered]
+        soft = []
+        for d in s.after:
+            if d.if_triggered:
+                path = assume.get(d.slice.id)
+                if path == "triggered":
+                    hard.append(d.slice.id)
+                elif path != "deferred":
+                    soft.append(d.slice.id)
         slices.append(
             {
                 "id": s.id,
                 "title": s.title,
                 "owner": s.owner.id if s.owner else None,
                 "backup": s.backup.id if s.backup else None,
-                "depends_on": _unique(d.slice.id for d in s.after if not d.if_triggered),
-                "depends_on_if_triggered": _unique(d.slice.id for d in s.after if d.if_triggered),
+                "depends_on": _unique(hard),
+                "depends_on_if_triggered": _unique(soft),
                 "requires_artifacts": _unique(artifact_path(rb, r) for r in s.requires),
                 "objective": s.objective.text if s.objective else None,
                 "files": _unique(f.path for f in s.files),
                 "conditional": s.conditional,
+                "assumed": assume.get(s.id) if s.conditional else None,
                 "trigger_criteria": [trigger_text(rb, t) for t in s.triggers],
                 "acceptance": _unique(a.id for a in s.accept if a.id),
                 "gates": slice_gates(rb, s) if inline_only(s) else [],
@@ -147,6 +161,6 @@ def workbreakdown_context(rb: ir.Runbook) -> dict:
 
 
 def emit(rb: ir.Runbook, options) -> dict[str, str]:
-    ctx = workbreakdown_context(rb)
+    ctx = workbreakdown_context(rb, options.assume)
     text = environment(options.templates).get_template("WORKBREAKDOWN.yaml.j2").render(**ctx)
     return {f"PHASE_{ctx['phase']}_WORKBREAKDOWN.yaml": text}
