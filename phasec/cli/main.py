@@ -54,7 +54,7 @@ def main(
 
 @app.command()
 def lint(
-    files: Annotated[list[Path], typer.Argument(help="Runbook files to check.", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(help="Runbook files to check.", show_default=False, metavar="FILE")],
     format: Annotated[
         LintFormat,
         typer.Option(
@@ -174,6 +174,9 @@ def compile_(
         raise typer.Exit(EXIT_OK)
     if out is None:
         typer.echo("phasec: error: compile needs --out DIR (or --emit ir / --emit workbreakdown)", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    if out.exists() and not out.is_dir():
+        typer.echo(f"phasec: error: --out {out}: exists and is not a folder", err=True)
         raise typer.Exit(EXIT_USAGE)
     try:
         if check:
