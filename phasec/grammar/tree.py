@@ -65,3 +65,24 @@ class Document:
             yield st
             if st.block:
                 stack.extend(reversed(st.block))
+
+    def statement_at(self, span: Span) -> Statement | None:
+        """The statement whose span starts where ``span`` starts (IR nodes keep their statement's span)."""
+        index = self.__dict__.get("_by_start")
+        if index is None:
+            index = {}
+            for st in self.walk():
+                index.setdefault((st.span.line, st.span.column), st)
+            self.__dict__["_by_start"] = index
+        return index.get((span.line, span.column))
+
+    def value_at(self, span: Span) -> tuple[Statement, int] | None:
+        """The statement one of whose values is exactly at ``span``, and that value's index."""
+        index = self.__dict__.get("_by_value")
+        if index is None:
+            index = {}
+            for st in self.walk():
+                for i, v in enumerate(st.values):
+                    index.setdefault(v.span, (st, i))
+            self.__dict__["_by_value"] = index
+        return index.get(span)

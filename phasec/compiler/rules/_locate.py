@@ -14,15 +14,7 @@ from phasec.source import Span
 
 def _statement(ctx, span: Span):
     doc = getattr(ctx, "doc", None)
-    if doc is None:
-        return None
-    index = ctx.__dict__.get("_statements_by_span")
-    if index is None:
-        index = {}
-        for st in doc.walk():
-            index.setdefault(st.span, st)
-        ctx.__dict__["_statements_by_span"] = index
-    return index.get(span)
+    return doc.statement_at(span) if doc is not None else None
 
 
 def id_span(ctx, span: Span) -> Span:
@@ -44,17 +36,7 @@ def word_span(ctx, span: Span, word: str) -> Span | None:
     return None
 
 
-
 def value_statement(ctx, span: Span):
     """The syntax-tree statement one of whose values is at ``span``, and the value's index (or None)."""
     doc = getattr(ctx, "doc", None)
-    if doc is None:
-        return None
-    index = ctx.__dict__.get("_statements_by_value")
-    if index is None:
-        index = {}
-        for st in doc.walk():
-            for i, v in enumerate(st.values):
-                index.setdefault(v.span, (st, i))
-        ctx.__dict__["_statements_by_value"] = index
-    return index.get(span)
+    return doc.value_at(span) if doc is not None else None

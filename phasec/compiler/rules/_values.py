@@ -12,24 +12,9 @@ import re
 
 from phasec.source import Span
 
-_last: tuple = (None, {})  # (document, index): the rules of one lint run share it
-
-
-def _index(doc) -> dict:
-    global _last
-    cached = _last
-    if cached[0] is doc:
-        return cached[1]
-    index = {(st.span.line, st.span.column): st for st in doc.walk()}
-    _last = (doc, index)
-    return index
-
-
 def statement_at(ctx, span: Span):
     """The syntax-tree statement an IR node was lowered from (None without a tree)."""
-    if ctx.doc is None:
-        return None
-    return _index(ctx.doc).get((span.line, span.column))
+    return ctx.doc.statement_at(span) if ctx.doc is not None else None
 
 
 def value_span(ctx, span: Span, text: str | None = None, index: int | None = None) -> Span:
