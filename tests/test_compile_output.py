@@ -186,3 +186,56 @@ def test_manifest_lists_every_file_with_its_sha256_the_source_and_the_version(tm
     assert ".github/workflows/phase-c.yml" in listed and "PHASE_C_WORKBREAKDOWN.yaml" in listed
     # the CLI reports every file it wrote
     assert sorted(Path(line).relative_to(out).as_posix() for line in r.stdout.split()) == sorted(on_disk)
+
+
+def test_stale_outputs_are_reported_by_check_and_removed_by_compile(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    base = (
+        'phase C "Stale" {\n  posture forward_only\n}\n'
+        'owners {\n  owner @team "Team"\n}\n'
+        'team {\n  max_active 1\n  agent I1 "Does it"\n}\n'
+        'slice C1 "One" {\n  agent I1\n  owner @team\n  objective "x"\n}\n'
+    )
+    with_interface = base + 'interface api "API" {\n  item "a new call"\n}\n'
+    src = tmp_path / "stale.phc"
+    out = tmp_path / "out"
+
+    def phasec(*args):
+        return subprocess.run([sys.executable, "-m", "phasec", *args], capture_output=True, text=True, cwd=ROOT)
+
+    src.write_text(with_interface)
+    assert phasec("compile", str(src), "-o", str(out)).returncode == 0
+    spec = out / "PHASE_C_IMPLEMENTATION_SPEC.md"
+    assert spec.exists()
+    (out / "notes-of-my-own.md").write_text("kept\n")
+
+    src.write_text(base)  # without interfaces, no implementation spec is generated
+    res = phasec("compile", str(src), "-o", str(out), "--check")
+    assert res.returncode == 1
+    assert "--- a/PHASE_C_IMPLEMENTATION_SPEC.md\n+++ /dev/null" in res.stdout
+    assert spec.exists()  # --check writes and removes nothing
+
+    res = phasec("compile", str(src), "-o", str(out))
+    assert res.returncode == 0, res.stderr
+    assert not spec.exists() and "no longer generated" in res.stderr
+    assert (out / "notes-of-my-own.md").read_text() == "kept\n"  # not ours: never deleted
+    assert phasec("compile", str(src), "-o", str(out), "--check").returncode == 0
+
+
+def test_a_hand_edited_stale_file_is_kept(tmp_path):
+    from phasec.emitters.write import stale_outputs
+
+    out = tmp_path / "out"
+    write_outputs(out, {"a.md": "generated\n", "manifest.json": ""})
+    import hashlib
+    import json
+
+    sha = hashlib.sha256(b"generated\n").hexdigest()
+    (out / "manifest.json").write_text(json.dumps({"files": [{"path": "a.md", "sha256": sha}]}))
+    assert stale_outputs(out, {}) == ["a.md"]
+    (out / "a.md").write_text("edited by hand\n")
+    assert stale_outputs(out, {}) == []

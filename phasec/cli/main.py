@@ -148,7 +148,7 @@ def compile_(
         sys.stdout.write(res.runbook.model_dump_json(indent=2) + "\n")
         raise typer.Exit(EXIT_OK)
     from phasec.emitters import EmitError, EmitOptions, emit_all
-    from phasec.emitters.write import OutputPathError, check_outputs, write_outputs
+    from phasec.emitters.write import OutputPathError, check_outputs, remove_stale, stale_outputs, write_outputs
 
     options = EmitOptions(
         assume=assumed,
@@ -187,7 +187,10 @@ def compile_(
                 raise typer.Exit(EXIT_ERRORS)
             typer.echo(f"phasec: {out}: up to date ({len(outputs)} files)", err=True)
             raise typer.Exit(EXIT_OK)
+        stale = stale_outputs(out, outputs)
         written = write_outputs(out, outputs)
+        for p in remove_stale(out, stale):
+            typer.echo(f"removed {p} (no longer generated)", err=True)
     except OutputPathError as exc:
         typer.echo(f"phasec: error: {exc}", err=True)
         raise typer.Exit(EXIT_ERRORS) from None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -47,8 +49,14 @@ def write_outputs(out_dir: Path, outputs: dict[str, str]) -> list[Path]:
 
 
 def check_outputs(out_dir: Path, outputs: dict[str, str]) -> str:
-    """A unified diff between what is in ``out_dir`` and ``outputs`` ('' when equal)."""
+    """A unified diff between what is in ``out_dir`` and ``outputs`` ('' when equal).
+
+    Files a previous compile generated that are no longer generated show as deletions.
+    """
     chunks: list[str] = []
+    for rel in stale_outputs(out_dir, outputs):
+        old = _target(out_dir, rel).read_text(encoding="utf-8", errors="replace")
+        chunks.extend(difflib.unified_diff(old.splitlines(keepends=True), [], fromfile=f"a/{rel}", tofile="/dev/null"))
     for rel, text in sorted(outputs.items()):
         path = _target(out_dir, rel)
         try:
@@ -66,3 +74,42 @@ def check_outputs(out_dir: Path, outputs: dict[str, str]) -> str:
             )
         )
     return "".join(chunks)
+
+
+def stale_outputs(out_dir: Path, outputs: dict[str, str]) -> list[str]:
+    """Files the previous compile wrote (its manifest.json) that this one no longer generates.
+
+    Only files still exactly as phasec wrote them are listed: a generated file someone
+    edited by hand is never treated as ours to delete.
+    """
+    try:
+        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+        listed = [(f["path"], f["sha256"]) for f in manifest.get("files", [])]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return []
+    stale = []
+    for rel, sha in listed:
+        if not isinstance(rel, str) or rel in outputs:
+            continue
+        try:
+            path = _target(out_dir, rel)
+            data = path.read_bytes()
+        except (OutputPathError, OSError):
+            continue
+        if hashlib.sha256(data).hexdigest() == sha:
+            stale.append(rel)
+    return sorted(stale)
+
+
+def remove_stale(out_dir: Path, stale: list[str]) -> list[Path]:
+    """Delete the stale generated files (and folders they leave empty)."""
+    removed = []
+    for rel in stale:
+        path = _target(out_dir, rel)
+        path.unlink(missing_ok=True)
+        removed.append(path)
+        parent = path.parent
+        while parent != out_dir and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+    return removed
