@@ -18,6 +18,7 @@ from functools import lru_cache
 from phasec.compiler import ir
 from phasec.emitters import EmitError, EmitOptions
 from phasec.emitters.env import environment
+from phasec.emitters.common import runner, slice_order
 from phasec.emitters.workbreakdown import artifact_path, gate_body, gate_invocation
 
 # ─── environment ─────────────────────────────────────────────────────────────
@@ -192,31 +193,6 @@ def dependencies(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> list[dict
 # ─── order ───────────────────────────────────────────────────────────────────
 
 
-def slice_order(rb: ir.Runbook) -> list[ir.Slice]:
-    """Slices in topological order of ``after`` (both kinds), ties broken by declaration order.
-
-    Deterministic; slices left in a cycle (an error the rules report) follow in
-    declaration order.
-    """
-    index = {}
-    for i, s in enumerate(rb.slices):
-        index.setdefault(s.id, i)
-    slices = [s for i, s in enumerate(rb.slices) if index[s.id] == i]
-    deps = {s.id: {d.slice.id for d in s.after if d.slice.id in index and d.slice.id != s.id} for s in slices}
-    done: set[str] = set()
-    order: list[ir.Slice] = []
-    remaining = list(slices)
-    while remaining:
-        ready = next((s for s in remaining if deps[s.id] <= done), None)
-        if ready is None:
-            order.extend(remaining)
-            break
-        order.append(ready)
-        done.add(ready.id)
-        remaining.remove(ready)
-    return order
-
-
 def order_chain(rb: ir.Runbook, options: EmitOptions) -> list[dict]:
     out = []
     for s in slice_order(rb):
@@ -290,10 +266,6 @@ def prose_block(items: list[ir.Prose], ordered: bool = True) -> list[dict]:
 
 
 # ─── gates ───────────────────────────────────────────────────────────────────
-
-
-def runner(rb: ir.Runbook) -> str:
-    return rb.scripts.runner if rb.scripts else "npm run"
 
 
 def has_body(g: ir.Gate) -> bool:

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 
 from phasec.compiler import ir
 from phasec.emitters import EmitOptions
+from phasec.emitters.common import GateStep, expand_gate
+from phasec.emitters.common import binding_steps as common_binding_steps
 from phasec.emitters.env import environment
 
 EMITTER = True
@@ -75,47 +77,21 @@ def _job_id(slice_id: str, used: set[str]) -> str:
     return cand
 
 
-def _runner(rb: ir.Runbook) -> str:
-    return rb.scripts.runner if rb.scripts else "npm run"
+def _step(label: str, st: GateStep) -> Step:
+    if st.kind == "check":
+        return Step(f"{label}: {st.gate} (symbolic check)", check=st.text)
+    if st.gate == "inline":
+        return Step(f"{label}: {st.text}", run=st.text)
+    return Step(f"{label}: {st.gate}", run=st.text)
 
 
-def gate_steps(rb: ir.Runbook, gate: ir.Gate, label: str, seen: frozenset = frozenset()) -> list[Step]:
+def gate_steps(rb: ir.Runbook, gate: ir.Gate, label: str) -> list[Step]:
     """The steps that run a named gate (composites expanded in order)."""
-    if gate.id in seen:  # a composition cycle is PC703; do not loop
-        return []
-    seen = seen | {gate.id}
-    if gate.kind == "check":
-        return [Step(f"{label}: {gate.id} (symbolic check)", check=gate.title or _check_text(gate))]
-    if gate.script:
-        return [Step(f"{label}: {gate.id}", run=f"{_runner(rb)} {gate.script}")]
-    steps: list[Step] = []
-    for st in gate.steps:
-        if st.kind == "run" and st.command:
-            steps.append(Step(f"{label}: {gate.id}", run=st.command))
-        for ref in st.gates:
-            used = rb.gate(ref.id)
-            steps.extend(gate_steps(rb, used, label, seen) if used else [])
-    return steps
-
-
-def _check_text(gate: ir.Gate) -> str:
-    for step in gate.steps:
-        if step.command:
-            return step.command
-    return gate.id
+    return [_step(label, st) for st in expand_gate(rb, gate.id)]
 
 
 def binding_steps(rb: ir.Runbook, b: ir.GateBinding) -> list[Step]:
-    label = b.cadence.id
-    steps: list[Step] = []
-    for item in b.items:
-        if item.command is not None:
-            steps.append(Step(f"{label}: {item.command}", run=item.command))
-        elif item.gate is not None:
-            g = rb.gate(item.gate.id)
-            if g is not None:
-                steps.extend(gate_steps(rb, g, label))
-    return steps
+    return [_step(b.cadence.id, st) for st in common_binding_steps(rb, b)]
 
 
 _ORDER = {"quick": 0, "full": 1}

@@ -20,6 +20,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from phasec.compiler import ir
+from phasec.emitters.common import GateStep, binding_steps, expand_gate, slice_order, topo_order, unique_by_id
 from phasec.emitters.env import environment
 
 EMITTER = True
@@ -83,55 +84,6 @@ def _env(options):
 # ─── gates ───────────────────────────────────────────────────────────────────
 
 
-@dataclass(frozen=True)
-class GateStep:
-    """One step of a gate run: a command to run, or a manual (symbolic) check."""
-
-    kind: str  # "run" | "check"
-    gate: str  # the gate id, or "inline" for an inline command
-    text: str  # the command, or the check's description
-
-
-def _runner(rb: ir.Runbook) -> str:
-    return rb.scripts.runner if rb.scripts and rb.scripts.runner else "npm run"
-
-
-def expand_gate(rb: ir.Runbook, gate_id: str, _stack: tuple[str, ...] = ()) -> list[GateStep]:
-    """The steps a named gate runs, in order.
-
-    A gate with a ``script`` runs as ``<runner> <script>`` (its body is the
-    script's definition in the command contract); otherwise its ``run`` commands
-    and ``use``d gates run in order.  A ``check`` is a manual step.
-    """
-    g = rb.gate(gate_id)
-    if g is None:
-        return [GateStep("check", gate_id, f"unknown gate `{gate_id}`")]
-    if g.kind == "check":
-        return [GateStep("check", g.id, g.title or g.id)]
-    if g.script:
-        return [GateStep("run", g.id, f"{_runner(rb)} {shlex.quote(g.script)}")]
-    if gate_id in _stack:  # a composition cycle (PC703): do not recurse
-        return []
-    steps: list[GateStep] = []
-    for st in g.steps:
-        if st.kind == "run" and st.command is not None:
-            steps.append(GateStep("run", g.id, st.command))
-        else:
-            for ref in st.gates:
-                steps.extend(expand_gate(rb, ref.id, _stack + (gate_id,)))
-    return steps
-
-
-def _binding_steps(rb: ir.Runbook, b: ir.GateBinding) -> list[GateStep]:
-    steps: list[GateStep] = []
-    for item in b.items:
-        if item.command is not None:
-            steps.append(GateStep("run", "inline", item.command))
-        elif item.gate is not None:
-            steps.extend(expand_gate(rb, item.gate.id))
-    return steps
-
-
 @dataclass
 class GateTarget:
     key: str  # "SLICE/CADENCE" or "exit"
@@ -165,12 +117,12 @@ def gate_targets(rb: ir.Runbook, options) -> list[GateTarget]:
                 )
             if deferred and b.always:
                 t.not_applicable = None
-            t.steps.extend(_binding_steps(rb, b))
+            t.steps.extend(binding_steps(rb, b, shlex.quote))
         targets.extend(by_cadence.values())
     if rb.exit is not None and rb.exit.gates:
         t = GateTarget("exit", "exit", None, None)
         for ref in rb.exit.gates:
-            t.steps.extend(expand_gate(rb, ref.id))
+            t.steps.extend(expand_gate(rb, ref.id, shlex.quote))
         targets.append(t)
     return targets
 
@@ -210,45 +162,11 @@ class StackBranch:
     fallback_current: bool = False
 
 
-def _topo(items: list, key, deps) -> list:
-    """Kahn's algorithm; ties (and a cycle's remainder) in source order."""
-    keys = [key(i) for i in items]
-    pending = {k: {d for d in deps(i) if d in keys and d != k} for k, i in zip(keys, items)}
-    order: list = []
-    done: set = set()
-    by_key = dict(zip(keys, items))
-    while len(order) < len(items):
-        ready = [k for k in keys if k not in done and pending[k] <= done]
-        if not ready:  # a cycle (reported by the rules): the rest in source order
-            ready = [k for k in keys if k not in done]
-        k = ready[0]
-        done.add(k)
-        order.append(by_key[k])
-    return order
-
-
 def repo_branches(rb: ir.Runbook) -> list[ir.Branch]:
     """The repo branches, parents before children (source order otherwise)."""
     if rb.repo is None:
         return []
-    seen: set[str] = set()
-    unique = []
-    for b in rb.repo.branches:
-        if b.id not in seen:
-            seen.add(b.id)
-            unique.append(b)
-    return _topo(unique, lambda b: b.id, lambda b: [b.parent.id] if b.parent else [])
-
-
-def slice_order(rb: ir.Runbook) -> list[ir.Slice]:
-    """Slices in dependency order (source order among independent ones)."""
-    seen: set[str] = set()
-    unique = []
-    for s in rb.slices:
-        if s.id not in seen:
-            seen.add(s.id)
-            unique.append(s)
-    return _topo(unique, lambda s: s.id, lambda s: [d.slice.id for d in s.after])
+    return topo_order(unique_by_id(rb.repo.branches), lambda b: b.id, lambda b: [b.parent.id] if b.parent else [])
 
 
 def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[tuple[ir.Slice, str]]]:

@@ -18,6 +18,7 @@ are prose for the packet documents); ``failure_triggers`` are its ``signal`` tex
 from __future__ import annotations
 
 from phasec.compiler import ir
+from phasec.emitters.common import runner
 from phasec.emitters.env import environment
 
 EMITTER = True
@@ -41,8 +42,7 @@ def gate_invocation(rb: ir.Runbook, gate: ir.Gate) -> list[str]:
     if gate.kind == "check":
         return [gate.id]
     if gate.script:
-        runner = rb.scripts.runner if rb.scripts else "npm run"
-        return [f"{runner} {gate.script}"]
+        return [f"{runner(rb)} {gate.script}"]
     return gate_body(rb, gate) or [gate.id]
 
 
