@@ -85,7 +85,7 @@ def fmt(
     diff: Annotated[bool, typer.Option("--diff", help="Write nothing; print a unified diff of the changes.")] = False,
 ) -> None:
     """Format runbooks in the canonical layout (rewrites files in place)."""
-    from phasec.cli.atomic import write_atomic
+    from phasec.atomic import write_atomic
     from phasec.format import FormatError, format_text
     from phasec.source import SourceFile
 

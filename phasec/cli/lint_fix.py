@@ -13,7 +13,7 @@ def fix_file(path: Path, text: str, config) -> str:
     A file with syntax errors is never touched.  The number of findings fixed
     goes to stderr, so that machine formats on stdout stay clean.
     """
-    from phasec.cli.atomic import write_atomic
+    from phasec.atomic import write_atomic
     from phasec.fix import fix_text
 
     res = fix_text(text, str(path), config=config)

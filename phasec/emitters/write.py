@@ -6,8 +6,9 @@ import difflib
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
+
+from phasec.atomic import write_atomic
 
 
 class OutputPathError(ValueError):
@@ -34,16 +35,7 @@ def write_outputs(out_dir: Path, outputs: dict[str, str]) -> list[Path]:
     written = []
     for path, text in targets:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-            os.chmod(tmp, _mode(path))
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_atomic(path, text, _mode(path))
         written.append(path)
     return written
 

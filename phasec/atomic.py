@@ -1,4 +1,7 @@
-"""Rewrite a source file in place, atomically (temp file + rename), keeping its mode."""
+"""Atomic file writes (temp file in the same folder + rename): the one implementation.
+
+Used by `compile` (emitters/write.py), `fmt` and `lint --fix`.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +11,19 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
     """Replace ``path``'s contents with ``text``: readers see the old file or the new one, never half of it.
 
     A symbolic link is followed (the file it points to is rewritten, the link
-    stays); the file keeps its permission bits.
+    stays).  The file gets permission bits ``mode``, or keeps its own when
+    ``mode`` is None.
     """
     target = Path(os.path.realpath(path))
-    try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        mode = None
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        except FileNotFoundError:
+            mode = None
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
