@@ -69,15 +69,11 @@ def run_rules(rb, doc=None, config=None) -> list:
 
     config = config or Config()
     out = []
-    shared = RuleContext(rb, doc)
+    ctx = RuleContext(rb, doc)  # one context: the graphs are built once, for the rules that ask
     for r in all_rules():
         if not config.enabled(r.code):
             continue
-        ctx = RuleContext(rb, doc, r)
-        if "graph" in shared.__dict__:
-            ctx.__dict__["graph"] = shared.__dict__["graph"]
+        ctx.rule = r
         for d in r.check(ctx):
             out.append(config.regrade(d))
-        if "graph" in ctx.__dict__:
-            shared.__dict__["graph"] = ctx.__dict__["graph"]
     return out
