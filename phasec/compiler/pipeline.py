@@ -45,10 +45,8 @@ def lower(doc: Document) -> tuple[Runbook, list[Diagnostic]]:
 
 def check(rb: Runbook, doc: Document | None = None, config=None) -> list[Diagnostic]:
     """Run the lint rules over the IR (see phasec.compiler.rules)."""
-    try:
-        from phasec.compiler.rules import run_rules
-    except ImportError:  # pragma: no cover - rules not installed
-        return []
+    from phasec.compiler.rules import run_rules
+
     return run_rules(rb, doc, config)
 
 
