@@ -14,7 +14,7 @@ EXAMPLE_FILES = sorted(EXAMPLES.glob("*.phc"))
 
 
 def test_there_are_examples_for_two_differently_shaped_phases():
-    assert {p.name for p in EXAMPLE_FILES} >= {"phase-c.phc", "phase-b.phc"}
+    assert {p.name for p in EXAMPLE_FILES} >= {"phase-c.phc", "phase-b.phc", "voiceterm-mp306.phc"}
 
 
 def test_nothing_of_the_seed_is_lost():
@@ -24,6 +24,23 @@ def test_nothing_of_the_seed_is_lost():
     assert len(spans) > 100  # the extraction itself works
     missing = sorted({s for s in spans if s not in phc})
     assert missing == []
+
+
+def test_nothing_of_the_plain_git_runbook_is_lost():
+    """Every inline code span of the second team's runbook is in the example, written as is or as a review
+    token template (`REVIEW-OK <AGENT>` stands for `REVIEW-OK AGENT-1` ... for each agent)."""
+    source = (CORPUS / "other" / "voiceterm-mp306-worktree-runbook.md").read_text()
+    path = EXAMPLES / "voiceterm-mp306.phc"
+    phc = path.read_text()
+    rb = analyze(phc, str(path.relative_to(ROOT)), rules=False).runbook
+    assert rb is not None and rb.review is not None
+    tokens = rb.review.stop + [v.token for v in rb.review.verdicts]
+    expanded = {t.replace("<AGENT>", a.id) for t in tokens for a in rb.agents()}
+    spans = set(re.findall(r"`([^`\n]+)`", source))
+    assert len(spans) > 90  # the extraction itself works
+    missing = sorted(s for s in spans if s not in phc and s not in expanded)
+    assert missing == []
+    assert "READY FOR REVIEW AGENT-2" in expanded and "REVIEW-CHANGES AGENT-3" in expanded
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)

@@ -456,9 +456,10 @@ async def test_completion_of_ids_by_expected_kind_and_of_keywords(client):
     # `after |C1 C2 C3` in C4: slices, and not C4 itself.
     got = await labels(find(PHASE_C_TEXT, "  after C1 C2 C3", "C1"))
     assert {"C0", "C1", "C5A", "C7"} <= set(got) and "C4" not in got and "I1" not in got
-    # `backup |@rawr-...`: owner handles only.
+    # `backup |@rawr-...`: owner handles, agents or roles (an owner may be an agent); never slices or gates.
     got = await labels(find(PHASE_C_TEXT, "owner @rawr-review-closure backup", "@rawr-verification-gates"))
-    assert "@rawr-platform-duty" in got and all(x.startswith("@") for x in got)
+    assert "@rawr-platform-duty" in got and "I1" in got
+    assert "C1" not in got and "drift_core" not in got
     # `gate quick |c1_quick`: gates (and checks), not cadences.
     got = await labels(find(PHASE_C_TEXT, "  gate quick c1_quick", "c1_quick"))
     assert "drift_core" in got and "blocking_high_findings_closed" in got and "full" not in got

@@ -37,8 +37,33 @@ class Bound:
     def span(self) -> Span:
         return self.stmt.span
 
+    # Access is typed by the schema: asking for a parameter, clause or child
+    # keyword the statement's signature does not have is a bug in phasec (a
+    # renamed parameter would otherwise silently drop data), so it raises.
+    def _param(self, name: str) -> str:
+        if name not in self.spec.signature.param_names:
+            raise KeyError(f"`{self.keyword}` has no parameter `{name}` (signature: {self.spec.sig!r})")
+        return name
+
+    def _clause(self, word: str, name: str | None = None) -> str:
+        clause = self.spec.signature.clause(word)
+        if clause is None or (name is not None and name not in {p.name for p in clause.params}):
+            what = f"clause `{word}`" + (f" parameter `{name}`" if name else "")
+            raise KeyError(f"`{self.keyword}` has no {what} (signature: {self.spec.sig!r})")
+        return word
+
+    def _child(self, keyword: str) -> str:
+        block = self.spec.block
+        if block is None or keyword not in CONTEXTS[block].statements:
+            raise KeyError(f"`{self.keyword}` has no `{keyword}` statement in its block")
+        return keyword
+
+    def has(self, word: str) -> bool:
+        """Whether the flag or clause ``word`` was given."""
+        return self._clause(word) in self.flags
+
     def get(self, name: str) -> Value | None:
-        v = self.args.get(name)
+        v = self.args.get(self._param(name))
         return v if isinstance(v, Value) else None
 
     def text(self, name: str) -> str | None:
@@ -46,13 +71,13 @@ class Bound:
         return v.value if v is not None else None
 
     def values(self, name: str) -> list[Value]:
-        v = self.args.get(name)
+        v = self.args.get(self._param(name))
         if v is None:
             return []
         return v if isinstance(v, list) else [v]
 
     def clause(self, word: str, name: str) -> Arg:
-        return self.clauses.get(word, {}).get(name)
+        return self.clauses.get(self._clause(word, name), {}).get(name)
 
     def clause_value(self, word: str, name: str) -> Value | None:
         v = self.clause(word, name)
@@ -64,17 +89,25 @@ class Bound:
             return []
         return v if isinstance(v, list) else [v]
 
+    def clause_text(self, word: str, name: str) -> str | None:
+        v = self.clause_value(word, name)
+        return v.value if v is not None else None
+
     def kids(self, keyword: str) -> list["Bound"]:
+        self._child(keyword)
         return [c for c in self.children if c.keyword == keyword]
 
     def kid(self, keyword: str) -> "Bound | None":
+        self._child(keyword)
         for c in self.children:
             if c.keyword == keyword:
                 return c
         return None
 
 
-def _fits(v: Value, types: tuple[str, ...]) -> bool:
+def _fits(v: Value, types: tuple[str, ...], choices: tuple[str, ...] = ()) -> bool:
+    if choices:
+        return v.kind == NAME and v.value in choices
     for t in types:
         if t == "str" and v.kind == STRING:
             return True
@@ -158,7 +191,7 @@ class Binder:
         for p in params:
             if p.many:
                 got: list[Value] = []
-                while i < len(values) and _fits(values[i], p.types) and not (
+                while i < len(values) and _fits(values[i], p.types, p.choices) and not (
                     values[i].kind == NAME and values[i].value in stop_words
                 ):
                     got.append(values[i])
@@ -169,7 +202,7 @@ class Binder:
                     return args, i, ok
                 args[p.name] = got
                 continue
-            if i < len(values) and _fits(values[i], p.types) and not (
+            if i < len(values) and _fits(values[i], p.types, p.choices) and not (
                 p.optional and values[i].kind == NAME and values[i].value in stop_words
             ):
                 args[p.name] = values[i]

@@ -74,7 +74,19 @@ class RunbookGraph:
             for d in s.after:
                 if d.slice.id in g:
                     g.add_edge(d.slice.id, s.id, edge=Edge(d.slice.id, s.id, d.span, d.if_triggered))
+            for before, ref in self.precondition_edges(s):
+                if not g.has_edge(before, s.id):
+                    g.add_edge(before, s.id, edge=Edge(before, s.id, ref.span))
         return g
+
+    def precondition_edges(self, s: ir.Slice) -> list[tuple[str, ir.Ref]]:
+        """`starts_after G`: the slice that brings gate G into existence finishes first."""
+        out = []
+        for ref in s.starts_after:
+            gate = self.rb.gate(ref.id)
+            if gate is not None and gate.defined_by is not None and self.rb.slice(gate.defined_by.id) is not None:
+                out.append((gate.defined_by.id, ref))
+        return out
 
     def cycles(self, g: nx.DiGraph) -> list[list[Edge]]:
         """One cycle per strongly connected component, as its edges in order."""
@@ -130,11 +142,31 @@ class RunbookGraph:
 
     @cached_property
     def slice_stage(self) -> dict[str, str]:
+        """The stage that covers each slice (its home stage)."""
         out: dict[str, str] = {}
         for st in self.rb.stages:
             for ref in st.covers:
                 out.setdefault(ref.id, st.id)
         return out
+
+    @cached_property
+    def slice_stage_span(self) -> dict[str, tuple[str, str]]:
+        """Per slice, the first and the last stage it works in.
+
+        A slice spans from the earliest to the latest of the stage that covers it
+        and the stages with a step `for` it (e.g. planning closed by a later
+        drift-check stage).  Slices with neither are absent.
+        """
+        idx = self.stage_index
+        where: dict[str, list[int]] = {}
+        for sid, stage in self.slice_stage.items():
+            where.setdefault(sid, []).append(idx[stage])
+        for st in self.rb.stages:
+            for step in st.steps:
+                for ref in step.slices:
+                    where.setdefault(ref.id, []).append(idx[st.id])
+        stages = self.rb.stages
+        return {sid: (stages[min(ix)].id, stages[max(ix)].id) for sid, ix in where.items()}
 
     @cached_property
     def activity_graph(self) -> nx.DiGraph:
@@ -168,10 +200,6 @@ class RunbookGraph:
                 g.add_edges_from((c, u) for c in cur for u in unit)
                 cur = unit
             g.add_edges_from((c, end) for c in cur)
-            for ref in st.covers:
-                if ref.id in known and self.slice_stage.get(ref.id) == st.id:
-                    g.add_edge(start, ("begin", ref.id))
-                    g.add_edge(("slice", ref.id), end)
             only = [r.id for r in st.covers if r.id in known]
             for step in st.steps:
                 # A stage that carries one slice: its steps carry out that slice.
@@ -182,22 +210,45 @@ class RunbookGraph:
                         g.add_edge(("begin", ref.id), ("step", st.id, step.number))
                         g.add_edge(("step", st.id, step.number), ("slice", ref.id))
             prev_end = end
+        for sid, (first, last) in self.slice_stage_span.items():
+            if sid in known:
+                g.add_edge(("start", first), ("begin", sid))
+                g.add_edge(("slice", sid), ("end", last))
         for s in rb.slices:
             g.add_edge(("begin", s.id), ("slice", s.id))
             for d in s.after:
                 if d.slice.id in known:
                     g.add_edge(("slice", d.slice.id), ("begin", s.id))
+            for before, _ in self.precondition_edges(s):
+                g.add_edge(("slice", before), ("begin", s.id))
         return g
+
+    def step_agent(self, ref: ir.Ref) -> str | None:
+        """The agent a slice's `agent` or a step's `by` names: the agent itself, or the agent a role is
+        bound to (a role with no agent, such as the orchestrator, takes no slot of the team)."""
+        if "agent" not in ref.kind.split("|"):
+            return ref.id
+        agents = {a.id for a in self.rb.agents()}
+        if ref.id in agents:
+            return ref.id
+        role = next((r for r in self.rb.roles if r.id == ref.id), None)
+        if role is not None:
+            return role.agent.id if role.agent is not None else None
+        return ref.id  # unknown (PC202): count it as written
 
     def agent_activities(self) -> dict[str, list[tuple]]:
         out: dict[str, list[tuple]] = {a.id: [] for a in self.rb.agents()}
         for s in self.rb.slices:
             for ref in s.agents:
-                out.setdefault(ref.id, []).extend([("begin", s.id), ("slice", s.id)])
+                agent = self.step_agent(ref)
+                if agent is not None:
+                    out.setdefault(agent, []).extend([("begin", s.id), ("slice", s.id)])
         for st in self.rb.stages:
             for step in st.steps:
                 for ref in step.agents:
-                    out.setdefault(ref.id, []).append(("step", st.id, step.number))
+                    agent = self.step_agent(ref)
+                    if agent is not None:
+                        out.setdefault(agent, []).append(("step", st.id, step.number))
         return {k: sorted(set(v), key=str) for k, v in out.items()}
 
     def release_node(self, agent: ir.Agent) -> tuple | None:

@@ -35,6 +35,13 @@ class Prose(Node):
     items: list["Prose"] = Field(default_factory=list)
 
 
+class Status(Node):
+    """A packet status; ``aspect`` says which one when there are several (planning, handoff, runtime)."""
+
+    value: str
+    aspect: str | None = None
+
+
 class Phase(Node):
     id: str
     title: str
@@ -43,7 +50,10 @@ class Phase(Node):
     posture: list[str] = Field(default_factory=list)
     locked: list[Prose] = Field(default_factory=list)
     activation: Prose | None = None
-    status: str | None = None
+    status: str | None = None  # the first status (the only one in most runbooks)
+    statuses: list[Status] = Field(default_factory=list)
+    assertions: list[Prose] = Field(default_factory=list)
+    slice_prefix: str | None = None  # None: the phase id
     landed_through: Ref | None = None
     entrypoint: str | None = None
     objective: Prose | None = None
@@ -58,7 +68,10 @@ class Branch(Node):
     id: str
     name: str
     name_span: Span
-    parent: Ref | None = None
+    parent: Ref | None = None  # a declared branch
+    parent_name: str | None = None  # or a branch outside the runbook, by name (`from "develop"`)
+    choose: str | None = None  # a run-time rule for choosing the parent
+    opens_after: Ref | None = None  # the stage after which the branch is opened
     worktree: str | None = None
     create: str | None = None
 
@@ -69,8 +82,27 @@ class Command(Node):
     per_slice: bool = False
 
 
+class Merge(Node):
+    after_approval: bool = False
+    rebase_unmerged: bool = False
+    into: str | None = None
+
+
+class MergeWave(Node):
+    id: str
+    slices: list[Ref] = Field(default_factory=list)
+
+
 class Repo(Node):
     tool: str | None = None
+    root: str | None = None  # the repository root of a single checkout
+    root_span: Span | None = None
+    base: str | None = None  # plain git: the base branch
+    remote: str = "origin"
+    worktrees: str | None = None  # "per_slice" | "none"
+    worktree_template: str | None = None
+    merge: Merge | None = None
+    merge_waves: list[MergeWave] = Field(default_factory=list)
     branches: list[Branch] = Field(default_factory=list)
     slice_base: Ref | None = None
     sync: list[Command] = Field(default_factory=list)
@@ -121,6 +153,9 @@ class Team(Node):
     waves: list[Wave] = Field(default_factory=list)
     agents: list[Agent] = Field(default_factory=list)
     lifecycle: Lifecycle | None = None
+    release: str | None = None  # "after_last_activity" | "at_phase_end"
+    release_unless_reused: bool = False
+    release_span: Span | None = None
     rules: list[Prose] = Field(default_factory=list)
     notes: list[Prose] = Field(default_factory=list)
 
@@ -140,6 +175,7 @@ class Protocol(Node):
     introspect: Prose | None = None
     artifacts: list[ProtocolArtifact] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list)
+    prompts: list[str] = Field(default_factory=list)
     rules: list[Prose] = Field(default_factory=list)
     notes: list[Prose] = Field(default_factory=list)
 
@@ -170,6 +206,8 @@ class Artifact(Node):
     conditional: bool = False
     either_path: bool = False
     note: str | None = None
+    external: bool = False  # an `input` from outside the phase
+    source_phase: str | None = None
 
 
 class Outputs(Node):
@@ -219,6 +257,7 @@ class Stage(Node):
 class Dependency(Node):
     slice: Ref
     if_triggered: bool = False
+    merged: bool = False  # `after X merged`: once X is merged, not only done
 
 
 class FileRef(Node):
@@ -228,7 +267,13 @@ class FileRef(Node):
     new: bool = False
     optional: bool = False
     dir: bool = False
+    adds: list[str] = Field(default_factory=list)  # scripts this slice adds to the manifest
+    when: str | None = None  # "triggered" | "deferred": only on that path
     note: str | None = None
+
+    @property
+    def glob(self) -> bool:
+        return any(c in self.path for c in "*?[")
 
 
 class Acceptance(Node):
@@ -247,9 +292,11 @@ class GateBinding(Node):
     cadence: Ref
     items: list[GateItem] = Field(default_factory=list)
     always: bool = False
+    when: str | None = None  # "triggered" | "deferred": only on that path
 
 
 class Signal(Node):
+    id: str | None = None
     text: str
     response: str | None = None
 
@@ -258,6 +305,7 @@ class Trigger(Node):
     id: str
     text: str
     gate: Ref | None = None
+    precondition: bool = False  # a condition that holds or not, not a scan
 
 
 class DeferRecord(Node):
@@ -265,33 +313,52 @@ class DeferRecord(Node):
     artifact: Ref | None = None
 
 
+class Implement(Prose):
+    last: bool = False  # this item must land last
+
+
+class Approval(Node):
+    by: Ref | None = None
+
+
 class Slice(Node):
     id: str
     title: str
-    conditional: bool = False
+    conditional: bool = False  # runs only when triggered
+    branching: bool = False  # always runs; its outcome branches
     kind: str | None = None
     objective: Prose | None = None
     agents: list[Ref] = Field(default_factory=list)
     owner: Ref | None = None
     backup: Ref | None = None
     after: list[Dependency] = Field(default_factory=list)
+    starts_after: list[Ref] = Field(default_factory=list)  # precondition gates
+    approval: Approval | None = None
     prereqs: list[Prose] = Field(default_factory=list)
     branch: str | None = None
     branch_span: Span | None = None
+    worktree: str | None = None
     files: list[FileRef] = Field(default_factory=list)
-    implement: list[Prose] = Field(default_factory=list)
+    implement: list[Implement] = Field(default_factory=list)
     accept: list[Acceptance] = Field(default_factory=list)
     gates: list[GateBinding] = Field(default_factory=list)
     requires: list[Ref] = Field(default_factory=list)
+    requires_when: dict[str, str] = Field(default_factory=dict)  # artifact id -> "triggered" | "deferred"
     signals: list[Signal] = Field(default_factory=list)
     lenses: list[Ref] = Field(default_factory=list)
     triggers: list[Trigger] = Field(default_factory=list)
+    trigger_logic: str = "any"  # "any" | "all"
     always: list[Prose] = Field(default_factory=list)
     triggered: list[Prose] = Field(default_factory=list)
     not_triggered: list[Prose] = Field(default_factory=list)
     defer_records: list[DeferRecord] = Field(default_factory=list)
     notes: list[Prose] = Field(default_factory=list)
     stage: str | None = None  # the stage that covers it (filled by resolution)
+
+    @property
+    def outcome_conditional(self) -> bool:
+        """Conditional or branching: it has a triggered and a deferred outcome."""
+        return self.conditional or self.branching
 
 
 class GateStep(Node):
@@ -305,6 +372,9 @@ class Gate(Node):
     kind: Literal["gate", "check"] = "gate"
     title: str | None = None
     script: str | None = None
+    script_origin: Literal["existing", "planned"] | None = None  # None: undefined (unless the scripts block says)
+    script_added_by: Ref | None = None
+    script_runs: str | None = None
     steps: list[GateStep] = Field(default_factory=list)
     defined_by: Ref | None = None
     notes: list[Prose] = Field(default_factory=list)
@@ -314,6 +384,7 @@ class Scripts(Node):
     runner: str
     manifest: str | None = None
     added_in: list[Ref] = Field(default_factory=list)
+    existing: list[str] = Field(default_factory=list)
     notes: list[Prose] = Field(default_factory=list)
 
 
@@ -338,6 +409,77 @@ class Titled(Node):
     title: str | None = None
     text: str | None = None
     kind: str | None = None
+    items: list[Prose] = Field(default_factory=list)
+
+
+class Role(Node):
+    id: str
+    title: str
+    agent: Ref | None = None
+    duties: list[Prose] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+
+
+class Verdict(Node):
+    verdict: Literal["ready", "approved", "changes_requested"]
+    token: str
+
+
+class Review(Node):
+    by: Ref | None = None
+    stop: list[str] = Field(default_factory=list)
+    verdicts: list[Verdict] = Field(default_factory=list)
+    rules: list[Prose] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+
+
+class ProcedureStep(Node):
+    text: str
+    by: Ref | None = None
+    run: str | None = None
+    items: list[Prose] = Field(default_factory=list)
+
+
+class Procedure(Node):
+    id: str
+    title: str | None = None
+    on: Literal["slice", "merge", "handoff", "stage"] | None = None
+    roles: list[Ref] = Field(default_factory=list)
+    steps: list[ProcedureStep] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+
+
+class OrchestratorCheck(Node):
+    command: str
+    at: str | None = None
+
+
+class RegistryField(Node):
+    name: str
+    text: str | None = None
+
+
+class Orchestrator(Node):
+    duties: list[Prose] = Field(default_factory=list)
+    fields: list[RegistryField] = Field(default_factory=list)
+    checks: list[OrchestratorCheck] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+
+
+class Ledger(Node):
+    id: str
+    title: str
+    path: str | None = None
+    append_only: bool = False
+    fields: list[RegistryField] = Field(default_factory=list)
+    states: list[str] = Field(default_factory=list)
+    rules: list[Prose] = Field(default_factory=list)
+    entries: list[Prose] = Field(default_factory=list)
+    notes: list[Prose] = Field(default_factory=list)
+
+
+class Baseline(Node):
+    gates: list[Ref] = Field(default_factory=list)
     items: list[Prose] = Field(default_factory=list)
 
 
@@ -366,6 +508,13 @@ class Runbook(Node):
     deferred: list[Titled] = Field(default_factory=list)
     authority: list[Prose] = Field(default_factory=list)
     lenses: list[Titled] = Field(default_factory=list)
+    baseline: Baseline | None = None
+    inputs: list[Artifact] = Field(default_factory=list)
+    roles: list[Role] = Field(default_factory=list)
+    review: Review | None = None
+    procedures: list[Procedure] = Field(default_factory=list)
+    orchestrator: Orchestrator | None = None
+    ledgers: list[Ledger] = Field(default_factory=list)
     notes: list[Prose] = Field(default_factory=list)
 
     # Convenience lookups (not serialised).  The IR is built once and not

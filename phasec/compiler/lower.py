@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from phasec.compiler import ir
 from phasec.compiler.bind import Bound
-from phasec.grammar.tree import Value
+from phasec.compiler.schema import CONTEXTS
+from phasec.grammar.tree import HANDLE, STRING, Value
 from phasec.source import SourceFile
 
 
@@ -21,14 +22,18 @@ def _refs(kind: str, vs: list[Value]) -> list[ir.Ref]:
     return [_ref(kind, v) for v in vs]
 
 
-def _prose(b: Bound, text: str = "text", id_: str | None = "id") -> ir.Prose:
-    ident = b.get(id_) if id_ else None
-    return ir.Prose(
-        span=b.span,
-        id=ident.value if ident is not None else None,
-        text=b.text(text) or "",
-        items=[_prose(c) for c in b.kids("item") + b.kids("note")],
-    )
+def _items(b: Bound) -> list[ir.Prose]:
+    """The nested prose of a statement whose block is a prose list (`item`, `note`)."""
+    if b.spec.block is None:
+        return []
+    allowed = CONTEXTS[b.spec.block].statements
+    return [_prose(c) for c in b.children if c.keyword in ("item", "note") and c.keyword in allowed]
+
+
+def _prose(b: Bound, text: str = "text") -> ir.Prose:
+    """A prose statement: its text, its id when its signature has one, its nested items."""
+    has_id = "id" in b.spec.signature.param_names
+    return ir.Prose(span=b.span, id=b.text("id") if has_id else None, text=b.text(text) or "", items=_items(b))
 
 
 def _proses(b: Bound, keyword: str, text: str = "text") -> list[ir.Prose]:
@@ -57,6 +62,9 @@ def _lower_phase(b: Bound) -> ir.Phase:
         locked=_proses(b, "locked"),
         activation=_one(b, "activation"),
         status=_word(b, "status", "status"),
+        statuses=[ir.Status(span=k.span, value=k.text("status") or "", aspect=k.clause_text("for", "aspect")) for k in b.kids("status")],
+        assertions=_proses(b, "assert"),
+        slice_prefix=_word(b, "slice_prefix", "prefix"),
         landed_through=_ref("slice", b.kid("landed_through").get("slice")) if b.kid("landed_through") else None,
         entrypoint=_word(b, "entrypoint", "path"),
         objective=_one(b, "objective"),
@@ -72,8 +80,7 @@ def _lower_repo(b: Bound) -> ir.Repo:
     branches = []
     for k in b.kids("branch"):
         parent = k.clause_value("from", "parent")
-        wt = k.clause_value("worktree", "path")
-        create = k.clause_value("create", "command")
+        after = k.clause_value("opens_after", "stage")
         name = k.get("name")
         branches.append(
             ir.Branch(
@@ -81,22 +88,44 @@ def _lower_repo(b: Bound) -> ir.Repo:
                 id=k.text("id") or "",
                 name=name.value if name else "",
                 name_span=name.span if name else k.span,
-                parent=_ref("branch", parent) if parent else None,
-                worktree=wt.value if wt else None,
-                create=create.value if create else None,
+                parent=_ref("branch", parent) if parent and parent.kind != STRING else None,
+                parent_name=parent.value if parent and parent.kind == STRING else None,
+                choose=k.clause_text("choose", "rule"),
+                opens_after=_ref("stage", after) if after else None,
+                worktree=k.clause_text("worktree", "path"),
+                create=k.clause_text("create", "command"),
             )
         )
-    base = b.kid("slice_base")
+    root = b.kid("root")
+    base = b.kid("base")
+    wts = b.kid("worktrees")
+    merge = b.kid("merge")
+    slice_base = b.kid("slice_base")
     clean = b.kid("clean")
     end = b.kid("end_state")
     return ir.Repo(
         span=b.span,
         tool=_word(b, "tool", "name"),
+        root=root.text("path") if root else None,
+        root_span=root.get("path").span if root and root.get("path") else None,
+        base=base.text("name") if base else None,
+        remote=(base.clause_text("remote", "r") if base else None) or "origin",
+        worktrees=wts.text("mode") if wts else None,
+        worktree_template=wts.clause_text("at", "template") if wts else None,
+        merge=ir.Merge(
+            span=merge.span,
+            after_approval=merge.has("after_approval"),
+            rebase_unmerged=merge.has("rebase_unmerged"),
+            into=merge.clause_text("into", "target"),
+        )
+        if merge
+        else None,
+        merge_waves=[ir.MergeWave(span=k.span, id=k.text("id") or "", slices=_refs("slice", k.values("slices"))) for k in b.kids("merge_wave")],
         branches=branches,
-        slice_base=_ref("branch", base.get("branch")) if base and base.get("branch") else None,
-        sync=[ir.Command(span=k.span, command=k.text("command") or "", only="only" in k.flags) for k in b.kids("sync")],
+        slice_base=_ref("branch", slice_base.get("branch")) if slice_base and slice_base.get("branch") else None,
+        sync=[ir.Command(span=k.span, command=k.text("command") or "", only=k.has("only")) for k in b.kids("sync")],
         submit=[
-            ir.Command(span=k.span, command=k.text("command") or "", per_slice="per_slice" in k.flags)
+            ir.Command(span=k.span, command=k.text("command") or "", per_slice=k.has("per_slice"))
             for k in b.kids("submit")
         ],
         clean=_refs("branch", clean.values("branches")) if clean else [],
@@ -163,6 +192,7 @@ def _lower_team(b: Bound) -> ir.Team:
             notes=_proses(life, "note"),
         )
     high = target.get("high") if target else None
+    release = b.kid("release")
     return ir.Team(
         span=b.span,
         max_active=int(cap.text("n")) if cap else None,
@@ -173,6 +203,9 @@ def _lower_team(b: Bound) -> ir.Team:
         waves=waves,
         agents=agents,
         lifecycle=lifecycle,
+        release=release.text("rule") if release else None,
+        release_unless_reused=release.has("unless_reused") if release else False,
+        release_span=release.span if release else None,
         rules=_proses(b, "rule"),
         notes=_proses(b, "note"),
     )
@@ -188,7 +221,7 @@ def _lower_protocol(b: Bound) -> ir.Protocol:
                 span=k.span,
                 id=k.text("id") or "",
                 template=k.text("template") or "",
-                note=(k.clause_value("note", "text").value if k.clause_value("note", "text") else None),
+                note=k.clause_text("note", "text"),
             )
             for k in b.kids("artifact")
         ],
@@ -196,10 +229,11 @@ def _lower_protocol(b: Bound) -> ir.Protocol:
             ir.Section(
                 span=k.span,
                 title=k.text("title") or "",
-                note=(k.clause_value("note", "text").value if k.clause_value("note", "text") else None),
+                note=k.clause_text("note", "text"),
             )
             for k in b.kids("section")
         ],
+        prompts=[k.text("template") or "" for k in b.kids("prompt")],
         rules=_proses(b, "rule"),
         notes=_proses(b, "note"),
     )
@@ -208,13 +242,13 @@ def _lower_protocol(b: Bound) -> ir.Protocol:
 def _lower_docs(b: Bound, agents: list[ir.Ref]) -> ir.DocList:
     return ir.DocList(
         span=b.span,
-        title=b.text("title"),
+        title=b.text("title") if "title" in b.spec.signature.param_names else None,
         agents=agents,
         docs=[
             ir.Doc(
                 span=k.span,
                 path=k.text("path") or "",
-                note=(k.clause_value("note", "text").value if k.clause_value("note", "text") else None),
+                note=k.clause_text("note", "text"),
             )
             for k in b.kids("doc")
         ],
@@ -236,9 +270,9 @@ def _lower_outputs(b: Bound) -> ir.Outputs:
                 name=k.text("name") or "",
                 root=oid,
                 producer=_ref("slice|stage", by) if by else None,
-                conditional="conditional" in k.flags,
-                either_path="either_path" in k.flags,
-                note=(k.clause_value("note", "text").value if k.clause_value("note", "text") else None),
+                conditional=k.has("conditional"),
+                either_path=k.has("either_path"),
+                note=k.clause_text("note", "text"),
             )
         )
     return ir.Outputs(
@@ -256,16 +290,18 @@ def _lower_stage(b: Bound, order: int) -> ir.Stage:
     groups: list[ir.ParallelGroup] = []
 
     def step(k: Bound, group: int | None) -> ir.Step:
+        has = k.spec.signature.clause  # guards take no `by`/`for`, checkpoints no `produces`/`submits`
+        submits = k.clause_value("submits", "branch") if has("submits") else None
         return ir.Step(
             span=k.span,
             kind=k.keyword,  # type: ignore[arg-type]
             number=len(steps) + 1,
             text=k.text("text") or "",
-            agents=_refs("agent", k.clause_values("by", "agents")),
-            slices=_refs("slice", k.clause_values("for", "slices")),
-            produces=_refs("artifact", k.clause_values("produces", "artifacts")),
-            submits=_ref("branch", k.clause_value("submits", "branch")) if k.clause_value("submits", "branch") else None,
-            items=[_prose(c) for c in k.kids("item") + k.kids("note")],
+            agents=_refs("agent|role", k.clause_values("by", "agents")) if has("by") else [],
+            slices=_refs("slice", k.clause_values("for", "slices")) if has("for") else [],
+            produces=_refs("artifact", k.clause_values("produces", "artifacts")) if has("produces") else [],
+            submits=_ref("branch|slice", submits) if submits else None,
+            items=_items(k),
             group=group,
         )
 
@@ -288,11 +324,17 @@ def _lower_stage(b: Bound, order: int) -> ir.Stage:
     )
 
 
+def _owner_ref(v: Value) -> ir.Ref:
+    """An `@handle` is an owner; a bare name is an agent or a role."""
+    return _ref("owner" if v.kind == HANDLE else "agent|role", v)
+
+
 def _lower_slice(b: Bound) -> ir.Slice:
     owner = b.kid("owner")
     agent = b.kid("agent")
     branch = b.kid("branch")
     lens = b.kid("lens")
+    approval = b.kid("approval")
     backup = owner.clause_value("backup", "b") if owner else None
     gates = []
     for k in b.kids("gate"):
@@ -303,7 +345,13 @@ def _lower_slice(b: Bound) -> ir.Slice:
             else:
                 items.append(ir.GateItem(span=v.span, gate=_ref("gate", v)))
         gates.append(
-            ir.GateBinding(span=k.span, cadence=_ref("cadence", k.get("cadence")), items=items, always="always" in k.flags)
+            ir.GateBinding(
+                span=k.span,
+                cadence=_ref("cadence", k.get("cadence")),
+                items=items,
+                always=k.has("always"),
+                when=k.clause_text("when", "cond"),
+            )
         )
     defer = []
     for k in b.kids("defer_record"):
@@ -315,40 +363,63 @@ def _lower_slice(b: Bound) -> ir.Slice:
         span=b.span,
         id=b.text("id") or "",
         title=b.text("title") or "",
-        conditional="conditional" in b.flags,
+        conditional=b.has("conditional"),
+        branching=b.has("branching"),
         kind=_word(b, "kind", "kind"),
         objective=_one(b, "objective"),
-        agents=_refs("agent", agent.values("agents")) if agent else [],
-        owner=_ref("owner", owner.get("owner")) if owner and owner.get("owner") else None,
-        backup=_ref("owner", backup) if backup else None,
+        agents=_refs("agent|role", agent.values("agents")) if agent else [],
+        owner=_owner_ref(owner.get("owner")) if owner and owner.get("owner") else None,
+        backup=_owner_ref(backup) if backup else None,
         after=[
-            ir.Dependency(span=v.span, slice=_ref("slice", v), if_triggered="if_triggered" in k.flags)
+            ir.Dependency(span=v.span, slice=_ref("slice", v), if_triggered=k.has("if_triggered"), merged=k.has("merged"))
             for k in b.kids("after")
             for v in k.values("slices")
         ],
+        starts_after=[_ref("gate", v) for k in b.kids("starts_after") for v in k.values("gates")],
+        approval=ir.Approval(
+            span=approval.span, by=_ref("role|agent", approval.clause_value("by", "who")) if approval.clause_value("by", "who") else None
+        )
+        if approval
+        else None,
         prereqs=_proses(b, "prereq"),
         branch=branch.text("name") if branch else None,
         branch_span=branch.get("name").span if branch and branch.get("name") else None,
+        worktree=branch.clause_text("worktree", "path") if branch else None,
         files=[
             ir.FileRef(
                 span=k.span,
                 path=k.text("path") or "",
-                new="new" in k.flags,
-                optional="optional" in k.flags,
-                dir="dir" in k.flags,
-                note=(k.clause_value("note", "text").value if k.clause_value("note", "text") else None),
+                new=k.has("new"),
+                optional=k.has("optional"),
+                dir=k.has("dir"),
+                adds=[v.value for v in k.clause_values("adds", "scripts")],
+                when=k.clause_text("when", "cond"),
+                note=k.clause_text("note", "text"),
             )
             for k in b.kids("file")
         ],
-        implement=_proses(b, "implement"),
+        implement=[
+            ir.Implement(
+                span=k.span,
+                id=k.text("id"),
+                text=k.text("text") or "",
+                items=_items(k),
+                last=k.has("last"),
+            )
+            for k in b.kids("implement")
+        ],
         accept=[ir.Acceptance(span=k.span, id=k.text("id"), text=k.text("text")) for k in b.kids("accept")],
         gates=gates,
         requires=[_ref("artifact", v) for k in b.kids("requires") for v in k.values("artifacts")],
+        requires_when={
+            v.value: when for k in b.kids("requires") if (when := k.clause_text("when", "cond")) for v in k.values("artifacts")
+        },
         signals=[
             ir.Signal(
                 span=k.span,
+                id=k.text("id"),
                 text=k.text("text") or "",
-                response=(k.clause_value("response", "r").value if k.clause_value("response", "r") else None),
+                response=k.clause_text("response", "r"),
             )
             for k in b.kids("signal")
         ],
@@ -359,9 +430,11 @@ def _lower_slice(b: Bound) -> ir.Slice:
                 id=k.text("id") or "",
                 text=k.text("text") or "",
                 gate=_ref("gate", k.clause_value("by", "gate")) if k.clause_value("by", "gate") else None,
+                precondition=k.has("precondition"),
             )
             for k in b.kids("trigger")
         ],
+        trigger_logic=_word(b, "trigger_logic", "mode") or "any",
         always=_proses(b, "always"),
         triggered=_proses(b, "triggered"),
         not_triggered=_proses(b, "not_triggered"),
@@ -380,11 +453,21 @@ def _lower_gate(b: Bound) -> ir.Gate:
         elif k.keyword == "use":
             steps.append(ir.GateStep(span=k.span, kind="use", gates=_refs("gate", k.values("gates"))))
     d = b.kid("defined_by")
+    script = b.kid("script")
+    added_by = script.clause_value("added_by", "slice") if script else None
+    origin = None
+    if script is not None and script.has("existing"):
+        origin = "existing"
+    elif script is not None and (added_by is not None or script.has("runs")):
+        origin = "planned"
     return ir.Gate(
         span=b.span,
         id=b.text("id") or "",
         title=_word(b, "title", "text"),
         script=_word(b, "script", "name"),
+        script_origin=origin,
+        script_added_by=_ref("slice", added_by) if added_by else None,
+        script_runs=script.clause_text("runs", "command") if script else None,
         steps=steps,
         defined_by=_ref("slice", d.get("slice")) if d and d.get("slice") else None,
         notes=_proses(b, "note"),
@@ -392,14 +475,51 @@ def _lower_gate(b: Bound) -> ir.Gate:
 
 
 def _titled(b: Bound, *, title: str | None = "title", text: str | None = "text") -> ir.Titled:
-    kind = b.clause_value("kind", "k")
+    kind = b.clause_value("kind", "k") if b.spec.signature.clause("kind") else None
     return ir.Titled(
         span=b.span,
         id=b.text("id") or "",
         title=b.text(title) if title else None,
         text=b.text(text) if text else None,
         kind=kind.value if kind else None,
-        items=[_prose(c) for c in b.kids("item") + b.kids("note")],
+        items=_items(b),
+    )
+
+
+def _lower_review(b: Bound) -> ir.Review:
+    by = b.kid("by")
+    who = by.get("who") if by else None
+    return ir.Review(
+        span=b.span,
+        by=_ref("role|agent", who) if who else None,
+        stop=[k.text("token") or "" for k in b.kids("stop")],
+        verdicts=[
+            ir.Verdict(span=k.span, verdict=k.text("verdict"), token=k.text("token") or "")  # type: ignore[arg-type]
+            for k in b.kids("verdict")
+        ],
+        rules=_proses(b, "rule"),
+        notes=_proses(b, "note"),
+    )
+
+
+def _lower_procedure(b: Bound) -> ir.Procedure:
+    return ir.Procedure(
+        span=b.span,
+        id=b.text("id") or "",
+        title=b.text("title"),
+        on=b.clause_text("on", "event"),  # type: ignore[arg-type]
+        roles=_refs("role|agent", b.clause_values("for", "roles")),
+        steps=[
+            ir.ProcedureStep(
+                span=k.span,
+                text=k.text("text") or "",
+                by=_ref("role|agent", k.clause_value("by", "who")) if k.clause_value("by", "who") else None,
+                run=k.clause_text("run", "command"),
+                items=_items(k),
+            )
+            for k in b.kids("step")
+        ],
+        notes=_proses(b, "note"),
     )
 
 
@@ -450,6 +570,7 @@ def lower(bound: list[Bound], src: SourceFile) -> ir.Runbook:
                 runner=_word(b, "runner", "command") or "",
                 manifest=_word(b, "manifest", "path"),
                 added_in=_refs("slice", added.values("slices")) if added else [],
+                existing=[v.value for k in b.kids("existing") for v in k.values("names")],
                 notes=_proses(b, "note"),
             )
         elif kw == "cadence":
@@ -484,6 +605,60 @@ def lower(bound: list[Bound], src: SourceFile) -> ir.Runbook:
             rb.authority = [_prose(k) for k in b.kids("source")]
         elif kw == "lens":
             rb.lenses.append(_titled(b, text=None))
+        elif kw == "baseline":
+            rb.baseline = ir.Baseline(span=b.span, gates=_refs("gate", b.values("gates")), items=_items(b))
+        elif kw == "input":
+            rb.inputs.append(
+                ir.Artifact(
+                    span=b.span,
+                    id=b.text("id") or "",
+                    name=b.text("name") or "",
+                    root="",
+                    external=True,
+                    source_phase=b.clause_text("from", "phase"),
+                    note=b.clause_text("note", "text"),
+                )
+            )
+        elif kw == "role":
+            a = b.clause_value("agent", "a")
+            rb.roles.append(
+                ir.Role(
+                    span=b.span,
+                    id=b.text("id") or "",
+                    title=b.text("title") or "",
+                    agent=_ref("agent", a) if a else None,
+                    duties=_proses(b, "duty"),
+                    notes=_proses(b, "note"),
+                )
+            )
+        elif kw == "review":
+            rb.review = _lower_review(b)
+        elif kw == "procedure":
+            rb.procedures.append(_lower_procedure(b))
+        elif kw == "orchestrator":
+            rb.orchestrator = ir.Orchestrator(
+                span=b.span,
+                duties=_proses(b, "duty"),
+                fields=[ir.RegistryField(span=k.span, name=k.text("name") or "", text=k.text("text")) for k in b.kids("field")],
+                checks=[ir.OrchestratorCheck(span=k.span, command=k.text("command") or "", at=k.clause_text("at", "when")) for k in b.kids("check")],
+                notes=_proses(b, "note"),
+            )
+        elif kw == "ledger":
+            states = b.kid("states")
+            rb.ledgers.append(
+                ir.Ledger(
+                    span=b.span,
+                    id=b.text("id") or "",
+                    title=b.text("title") or "",
+                    path=b.clause_text("in", "path"),
+                    append_only=b.has("append_only"),
+                    fields=[ir.RegistryField(span=k.span, name=k.text("name") or "", text=k.text("text")) for k in b.kids("field")],
+                    states=[v.value for v in states.values("names")] if states else [],
+                    rules=_proses(b, "rule"),
+                    entries=_proses(b, "entry"),
+                    notes=_proses(b, "note"),
+                )
+            )
         elif kw == "note":
             rb.notes.append(_prose(b))
     return rb

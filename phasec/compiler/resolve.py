@@ -26,6 +26,7 @@ KIND_WORDS = {
     "cadence": "cadence",
     "branch": "branch",
     "lens": "lens",
+    "role": "role",
 }
 
 
@@ -45,11 +46,12 @@ def _declared(rb: ir.Runbook):
     yield "stage", [(s.id, s.span) for s in rb.stages]
     if rb.owners is not None:
         yield "owner", [(o.handle, o.span) for o in rb.owners]
-    yield "artifact", [(a.id, a.span) for a in rb.artifacts()]
+    yield "artifact", [(a.id, a.span) for a in rb.artifacts()] + [(a.id, a.span) for a in rb.inputs]
     yield "cadence", [(c.id, c.span) for c in rb.cadences]
     if rb.repo is not None:
         yield "branch", [(b.id, b.span) for b in rb.repo.branches]
     yield "lens", [(lens.id, lens.span) for lens in rb.lenses]
+    yield "role", [(r.id, r.span) for r in rb.roles]
 
 
 def _other_declared(rb: ir.Runbook):
@@ -62,8 +64,14 @@ def _other_declared(rb: ir.Runbook):
     yield "wave", [(w.id, w.span) for w in (rb.team.waves if rb.team else [])]
     if rb.protocol is not None:
         yield "protocol artifact", [(a.id, a.span) for a in rb.protocol.artifacts]
+    yield "procedure", [(p.id, p.span) for p in rb.procedures]
+    yield "ledger", [(g.id, g.span) for g in rb.ledgers]
+    if rb.repo is not None:
+        yield "merge wave", [(w.id, w.span) for w in rb.repo.merge_waves]
     for s in rb.slices:
         yield f"trigger of slice {s.id}", [(t.id, t.span) for t in s.triggers]
+        yield f"signal of slice {s.id}", [(g.id, g.span) for g in s.signals if g.id]
+        yield f"implementation step of slice {s.id}", [(i.id, i.span) for i in s.implement if i.id]
 
 
 def _holds_models(annotation) -> bool:
@@ -141,11 +149,12 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag) -> None:
 
 
 def _normalise_paths(rb: ir.Runbook) -> None:
-    """Paths written under a declared worktree become repo-relative."""
+    """Paths written under a declared worktree, or under the declared repository root, become repo-relative."""
     if rb.repo is None:
         return
     roots = sorted(
-        ((b.worktree.rstrip("/") + "/", b.id) for b in rb.repo.branches if b.worktree),
+        [(b.worktree.rstrip("/") + "/", b.id) for b in rb.repo.branches if b.worktree]
+        + ([(rb.repo.root.rstrip("/") + "/", "")] if rb.repo.root else []),
         key=lambda t: -len(t[0]),
     )
     if not roots:
@@ -161,8 +170,8 @@ def _normalise_paths(rb: ir.Runbook) -> None:
         for f in s.files:
             r = rel(f.path)
             if r:
-                f.written, (f.path, f.worktree) = f.path, r
+                f.written, f.path, f.worktree = f.path, r[0], r[1] or None
     for o in rb.outputs:
         r = rel(o.root)
         if r:
-            o.root_written, (o.root, o.worktree) = o.root, r
+            o.root_written, o.root, o.worktree = o.root, r[0], r[1] or None

@@ -17,16 +17,17 @@ Signature mini-language (space separated)::
 Types: ``id`` (a name or number being declared), ``name``, ``str`` (a quoted
 string), ``int``, ``handle`` (``@owner``); references ``@slice``, ``@agent``,
 ``@gate``, ``@stage``, ``@owner``, ``@artifact``, ``@cadence``, ``@branch``,
-``@lens``; and unions such as ``@gate|str``.
+``@lens``, ``@role``; and unions such as ``@gate|str``.  ``name=a,b`` is a name
+that must be one of the listed words (``trigger_logic mode:name=any,all``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 #: Reference kinds and the value kinds that spell them.
-REF_KINDS = ("slice", "agent", "gate", "stage", "owner", "artifact", "cadence", "branch", "lens", "wave")
+REF_KINDS = ("slice", "agent", "gate", "stage", "owner", "artifact", "cadence", "branch", "lens", "wave", "role")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Param:
     name: str
     types: tuple[str, ...]  # e.g. ("@gate", "str")
     quant: str = ""  # "", "?", "*", "+"
+    choices: tuple[str, ...] = ()  # for ``name=a,b``: the words allowed
 
     @property
     def many(self) -> bool:
@@ -51,6 +53,8 @@ class Param:
             "int": "a whole number",
             "handle": "an owner handle (`@name`)",
         }
+        if self.choices:
+            return "one of " + ", ".join(f"`{c}`" for c in self.choices)
         parts = []
         for t in self.types:
             if t.startswith("@"):
@@ -72,6 +76,10 @@ class Signature:
     clauses: tuple[Clause, ...]
     text: str
 
+    @cached_property
+    def param_names(self) -> frozenset[str]:
+        return frozenset(p.name for p in self.params)
+
     def clause(self, word: str) -> Clause | None:
         for c in self.clauses:
             if c.word == word:
@@ -85,7 +93,8 @@ def _param(tok: str) -> Param:
     if types and types[-1] in "?*+":
         quant = types[-1]
         types = types[:-1]
-    return Param(name, tuple(types.split("|")), quant)
+    types, _, choices = types.partition("=")
+    return Param(name, tuple(types.split("|")), quant, tuple(choices.split(",")) if choices else ())
 
 
 @lru_cache(maxsize=None)
@@ -160,7 +169,15 @@ _register(
         Stmt("owners", "", "The owners registry: accountable handles and their backups.", block="owners", block_required=True),
         Stmt("invariant", "id:id text:str?", "An invariant, declared once.", block="items", many=True),
         Stmt("stage", "id:id title:str", "An ordered stage of the execution flow.", block="stage", block_required=True, many=True),
-        Stmt("slice", "id:id title:str [conditional]", "A slice of work. `conditional` slices run only when triggered.", block="slice", block_required=True, many=True),
+        Stmt(
+            "slice",
+            "id:id title:str [conditional] [branching]",
+            "A slice of work. `conditional`: runs only when triggered; `branching`: always runs, "
+            "and its outcome branches (its `when triggered` parts run only when triggered).",
+            block="slice",
+            block_required=True,
+            many=True,
+        ),
         Stmt("gate", "id:id command:str?", "A named gate: commands, a composite suite, or both.", block="gate", many=True),
         Stmt("check", "id:id text:str?", "A symbolic closure check (a gate with no command).", many=True),
         Stmt("scripts", "", "The command contract: how gate scripts are run and where they live.", block="scripts", block_required=True),
@@ -172,6 +189,37 @@ _register(
         Stmt("deferred", "id:id text:str?", "An item deferred out of this phase (non-blocking).", many=True),
         Stmt("authority", "", "The arbitration authority order, highest first.", block="authority", block_required=True),
         Stmt("lens", "id:id title:str [kind k:name]", "A review or structural lens (`kind review|structural`).", block="items", many=True),
+        Stmt(
+            "baseline",
+            "gates:@gate+",
+            "The always-on baseline gate chain (e.g. drift core): declared once, run with every quick gate, never computed away.",
+            block="items",
+        ),
+        Stmt(
+            "input",
+            "id:id name:str [from phase:str] [note text:str]",
+            "An artifact from outside this phase (e.g. a previous phase's output) that `requires` may name.",
+            many=True,
+        ),
+        Stmt("role", "id:id title:str [agent a:@agent]", "A role (the steward, the reviewer, ...): defined once, referenced by id.", block="role", many=True),
+        Stmt("review", "", "The review protocol: stop tokens, reviewer verdicts, who reviews.", block="review", block_required=True),
+        Stmt(
+            "procedure",
+            "id:id title:str? [on event:name=slice,merge,handoff,stage] [for roles:@role|@agent+]",
+            "A procedure written once and applied at every event (`on slice`: after each slice; `on merge`: after each merge).",
+            block="procedure",
+            block_required=True,
+            many=True,
+        ),
+        Stmt("orchestrator", "", "The orchestrator's own protocol: duties, registry fields, checks at each handoff.", block="orchestrator", block_required=True),
+        Stmt(
+            "ledger",
+            "id:id title:str [in path:str] [append_only]",
+            "A shared log the agents write to (instruction log, progress ledger, signoff): its file, fields, states, rules and entries.",
+            block="ledger",
+            block_required=True,
+            many=True,
+        ),
         NOTE,
     ),
     _ctx(
@@ -182,7 +230,14 @@ _register(
         Stmt("posture", "words:name+", "Posture words, e.g. `forward_only continuous_wave`."),
         Stmt("locked", "id:id? text:str", "A locked choice that may not be re-opened.", block="items", many=True),
         Stmt("activation", "text:str", "When execution of the runbook begins."),
-        Stmt("status", "status:name", "The packet status, e.g. `planning_ready_pending_steward_review`."),
+        Stmt(
+            "status",
+            "status:name [for aspect:name]",
+            "A packet status, e.g. `planning_ready_pending_steward_review`; several with `for planning|handoff|runtime|...`.",
+            many=True,
+        ),
+        Stmt("assert", "text:str", "A phase-level mandatory assertion.", block="items", many=True),
+        Stmt("slice_prefix", "prefix:str", "The prefix slice ids carry (default: the phase id); `\"\"` for none."),
         Stmt("landed_through", "slice:@slice", "The last slice landed (for an as-landed packet)."),
         Stmt("entrypoint", "path:str", "The packet's single entrypoint document."),
         Stmt("objective", "text:str", "The phase objective."),
@@ -196,7 +251,22 @@ _register(
         "repo",
         "repo",
         Stmt("tool", "name:name", "The branch tool: `git` or `graphite`."),
-        Stmt("branch", "id:id name:str [from parent:@branch] [worktree path:str] [create command:str]", "A named branch, its parent, worktree and creation command.", many=True),
+        Stmt(
+            "branch",
+            "id:id name:str [from parent:@branch|str] [choose rule:str] [opens_after stage:@stage] [worktree path:str] [create command:str]",
+            "A named branch: its parent (a declared branch or a branch name), a run-time rule for choosing the parent, "
+            "the stage after which it is opened, its worktree and creation command.",
+            many=True,
+        ),
+        Stmt("root", "path:str", "The repository root of a single checkout: absolute paths under it are made repo-relative."),
+        Stmt("base", "name:str [remote r:name]", "Plain git: the base branch slice worktrees are created from and merged into (`remote`: default `origin`)."),
+        Stmt("worktrees", "mode:name=per_slice,none [at template:str]", "Plain git: one worktree per slice (`at \"../wt-<SLICE>\"`), or none."),
+        Stmt(
+            "merge",
+            "[after_approval] [rebase_unmerged] [into target:str]",
+            "How slice branches merge: only after approval; after each merge rebase the lanes not yet merged.",
+        ),
+        Stmt("merge_wave", "id:id slices:@slice+", "A merge wave: orders merges without being a barrier for the work.", many=True),
         Stmt("slice_base", "branch:@branch", "The branch that slice branches stack on."),
         Stmt("sync", "command:str [only]", "The sync command (`only`: no other sync is allowed).", many=True),
         Stmt("submit", "command:str [per_slice]", "The submit command (`per_slice`: each closed slice branch).", many=True),
@@ -214,6 +284,11 @@ _register(
         Stmt("wave", "id:id title:str?", "A wave of agents.", block="wave", block_required=True, many=True),
         Stmt("agent", "id:id responsibility:str [skills names:name+] [release_after point:@stage|@slice]", "An agent not in a wave.", block="agent", many=True),
         Stmt("lifecycle", "", "Agent lifecycle rules.", block="lifecycle", block_required=True),
+        Stmt(
+            "release",
+            "rule:name=after_last_activity,at_phase_end [unless_reused]",
+            "The team-wide release rule: an agent frees its slot after its last activity (unless reused), or only at the end.",
+        ),
         Stmt("rule", "text:str", "Another team rule.", many=True),
         NOTE,
     ),
@@ -250,6 +325,7 @@ _register(
         Stmt("introspect", "text:str", "The skill-introspection rule."),
         Stmt("artifact", "id:id template:str [note text:str]", "A file template each agent writes (`<N>`, `<OBJECTIVE>`).", many=True),
         Stmt("section", "title:str [note text:str]", "A section every final document must include.", many=True),
+        Stmt("prompt", "template:str", "The prompt each agent is started with (`<AGENT>`, `<N>` are filled in).", many=True),
         Stmt("rule", "text:str", "Another protocol rule.", many=True),
         NOTE,
     ),
@@ -283,13 +359,13 @@ _register(
         Stmt("covers", "slices:@slice+", "The slices this stage carries (may be split over several lines).", many=True),
         Stmt(
             "step",
-            "text:str [by agents:@agent+] [for slices:@slice+] [produces artifacts:@artifact+] [submits branch:@branch]",
+            "text:str [by agents:@agent|@role+] [for slices:@slice+] [produces artifacts:@artifact+] [submits branch:@branch|@slice]",
             "A step, run in order; `for` names the slices it carries out (it runs within them).",
             block="items",
             many=True,
         ),
         Stmt("parallel", "title:str?", "Steps that run in parallel.", block="parallel", block_required=True, many=True),
-        Stmt("checkpoint", "text:str [by agents:@agent+] [for slices:@slice+]", "A checkpoint: work stops until it holds.", block="items", many=True),
+        Stmt("checkpoint", "text:str [by agents:@agent|@role+] [for slices:@slice+]", "A checkpoint: work stops until it holds.", block="items", many=True),
         Stmt("guard", "text:str", "A stop or guard rule for the stage.", block="items", many=True),
         NOTE,
     ),
@@ -298,7 +374,7 @@ _register(
         "parallel group",
         Stmt(
             "step",
-            "text:str [by agents:@agent+] [for slices:@slice+] [produces artifacts:@artifact+] [submits branch:@branch]",
+            "text:str [by agents:@agent|@role+] [for slices:@slice+] [produces artifacts:@artifact+] [submits branch:@branch|@slice]",
             "A step of the group.",
             block="items",
             many=True,
@@ -309,20 +385,55 @@ _register(
         "slice",
         Stmt("kind", "kind:name", "planning, runtime, review, structural, docs, readiness, ..."),
         Stmt("objective", "text:str", "What the slice achieves."),
-        Stmt("agent", "agents:@agent+", "The agents that execute the slice."),
-        Stmt("owner", "owner:@owner [backup b:@owner]", "The accountable owner and backup."),
-        Stmt("after", "slices:@slice+ [if_triggered]", "Dependencies (`if_triggered`: only when they run).", many=True),
+        Stmt("agent", "agents:@agent|@role+", "The agents (or roles, such as the orchestrator) that execute the slice."),
+        Stmt(
+            "owner",
+            "owner:@owner|@agent|@role [backup b:@owner|@agent|@role]",
+            "The accountable owner and backup: an `@handle`, an agent or a role.",
+        ),
+        Stmt(
+            "after",
+            "slices:@slice+ [if_triggered] [merged]",
+            "Dependencies (`if_triggered`: only when they run; `merged`: only once they are merged).",
+            many=True,
+        ),
+        Stmt("starts_after", "gates:@gate+", "Precondition gates: the slice cannot start until these gates pass.", many=True),
+        Stmt("approval", "[by who:@role|@agent]", "The slice may merge only after a reviewer's approval."),
         Stmt("prereq", "text:str", "A prerequisite outside this phase.", many=True),
-        Stmt("branch", "name:str", "The slice branch."),
-        Stmt("file", "path:str [new] [optional] [dir] [note text:str]", "A file (or, with `dir`, a folder) the slice touches.", many=True),
-        Stmt("implement", "text:str", "An implementation step.", block="items", many=True),
+        Stmt("branch", "name:str [worktree path:str]", "The slice branch (and, in plain git, its worktree)."),
+        Stmt(
+            "file",
+            "path:str [new] [optional] [dir] [adds scripts:str+] [when cond:name=triggered,deferred] [note text:str]",
+            "A file, folder (`dir`) or glob (`src/**`) the slice touches; `adds`: the scripts this slice adds to the "
+            "script manifest; `when triggered`: only on the triggered path.",
+            many=True,
+        ),
+        Stmt("implement", "id:id? text:str [last]", "An implementation step (`last`: it must land last).", block="items", many=True),
         Stmt("accept", "id:id? text:str?", "An acceptance criterion.", many=True),
-        Stmt("gate", "cadence:@cadence gates:@gate|str+ [always]", "Gates for a cadence (named gates or inline commands); `always`: on both paths of a conditional slice.", many=True),
+        Stmt(
+            "gate",
+            "cadence:@cadence gates:@gate|str+ [always] [when cond:name=triggered,deferred]",
+            "Gates for a cadence (named gates or inline commands); `always`: on both paths of a conditional slice; "
+            "`when triggered`: only on the triggered path.",
+            many=True,
+        ),
         Stmt("always", "text:str", "Conditional slices: a step that runs whether or not the slice is triggered.", many=True),
-        Stmt("requires", "artifacts:@artifact+", "Artifacts that must exist before the slice starts.", many=True),
-        Stmt("signal", "text:str [response r:str]", "A first-failure signal and the immediate response.", many=True),
+        Stmt(
+            "requires",
+            "artifacts:@artifact+ [when cond:name=triggered,deferred]",
+            "Artifacts (or inputs) that must exist before the slice starts; `when triggered`: only on that path.",
+            many=True,
+        ),
+        Stmt("signal", "id:id? text:str [response r:str]", "A first-failure signal (optionally with an id) and the immediate response.", many=True),
         Stmt("lens", "lenses:@lens+", "Review lenses applied."),
-        Stmt("trigger", "id:id text:str [by gate:@gate]", "Conditional slices: a trigger and the gate that detects it.", many=True),
+        Stmt(
+            "trigger",
+            "id:id text:str [by gate:@gate] [precondition]",
+            "Conditional and branching slices: a trigger criterion and the gate that detects it "
+            "(`precondition`: a condition that holds or not, not a scan).",
+            many=True,
+        ),
+        Stmt("trigger_logic", "mode:name=any,all", "How the trigger criteria combine: `any` (default) or `all`."),
         Stmt("triggered", "text:str", "Conditional slices: a step of the triggered path.", many=True),
         Stmt("not_triggered", "text:str", "Conditional slices: a step of the not-triggered path.", many=True),
         Stmt("defer_record", "target:@slice|@artifact [artifact a:@artifact]", "Conditional slices: where the defer disposition is recorded.", many=True),
@@ -331,7 +442,12 @@ _register(
     _ctx(
         "gate",
         "gate",
-        Stmt("script", "name:str", "The package.json script name; the gate runs as `<runner> <script>`."),
+        Stmt(
+            "script",
+            "name:str [existing] [added_by slice:@slice] [runs command:str]",
+            "The manifest script the gate runs as `<runner> <script>`: `existing` in the repository, or planned "
+            "(`added_by` a slice, with what it `runs`); neither: undefined.",
+        ),
         Stmt("run", "command:str", "A command, run in order.", many=True),
         Stmt("use", "gates:@gate+", "Other gates, run in order (a composite suite).", many=True),
         Stmt("defined_by", "slice:@slice", "The slice that brings this gate into existence."),
@@ -344,6 +460,7 @@ _register(
         Stmt("runner", "command:str", "How scripts run, e.g. `bun run`.", required=True),
         Stmt("manifest", "path:str", "Where scripts are declared, e.g. `package.json`."),
         Stmt("added_in", "slices:@slice+", "Slices that add the planned scripts."),
+        Stmt("existing", "names:str+", "Scripts that already exist in the manifest.", many=True),
         NOTE,
     ),
     _ctx(
@@ -363,6 +480,55 @@ _register(
         "authority",
         "authority",
         Stmt("source", "text:str", "An authority, highest first.", many=True),
+    ),
+    _ctx(
+        "role",
+        "role",
+        Stmt("duty", "text:str", "A duty of the role.", block="items", many=True),
+        NOTE,
+    ),
+    _ctx(
+        "review",
+        "review",
+        Stmt("by", "who:@role|@agent", "Who reviews."),
+        Stmt("stop", "token:str", "The worker's stop token, exact (`<AGENT>` and `<SLICE>` are filled in).", many=True),
+        Stmt(
+            "verdict",
+            "verdict:name=ready,approved,changes_requested token:str",
+            "A reviewer verdict and its exact token.",
+            many=True,
+        ),
+        Stmt("rule", "text:str", "Another review rule.", block="items", many=True),
+        NOTE,
+    ),
+    _ctx(
+        "procedure",
+        "procedure",
+        Stmt(
+            "step",
+            "text:str [by who:@role|@agent] [run command:str]",
+            "A step of the procedure, in order (`run`: the command it runs; `<SLICE>`, `<BRANCH>`, `<WORKTREE>` are filled in).",
+            block="items",
+            many=True,
+        ),
+        NOTE,
+    ),
+    _ctx(
+        "orchestrator",
+        "orchestrator",
+        Stmt("duty", "text:str", "An orchestrator duty.", block="items", many=True),
+        Stmt("field", "name:str text:str?", "A field of the orchestrator's registry.", many=True),
+        Stmt("check", "command:str [at when:str]", "A command the orchestrator runs (`at`: when, e.g. `every 30 minutes`, `each handoff`).", many=True),
+        NOTE,
+    ),
+    _ctx(
+        "ledger",
+        "ledger",
+        Stmt("field", "name:str text:str?", "A field (column) of each entry.", many=True),
+        Stmt("states", "names:str+", "The values the status field may take, in lifecycle order."),
+        Stmt("rule", "text:str", "A rule for writing the ledger.", block="items", many=True),
+        Stmt("entry", "text:str", "A recorded entry (a row as written).", block="items", many=True),
+        NOTE,
     ),
     _ctx("items", "prose list", ITEM, NOTE),
 )
@@ -394,7 +560,8 @@ def top_level_only() -> frozenset[str]:
 
 _CONTEXT_ORDER = [
     "file", "phase", "repo", "team", "wave", "agent", "lifecycle", "protocol", "docs", "outputs", "owners",
-    "stage", "parallel", "slice", "gate", "scripts", "cadence", "exit", "authority", "items",
+    "stage", "parallel", "slice", "gate", "scripts", "cadence", "exit", "authority", "role", "review",
+    "procedure", "orchestrator", "ledger", "items",
 ]
 
 

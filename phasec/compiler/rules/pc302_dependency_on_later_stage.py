@@ -6,8 +6,11 @@ For every dependency `after Y` (including `after Y if_triggered`) of a slice
 When `Y` is covered by a stage declared after the stage that covers `X`, the
 dependency is reported at the `after`, with a note at each stage's `covers`.
 
-Slices covered by no stage are left to PC305; a slice covered twice is placed
-in the first stage that covers it (PC304 reports the second one).
+A slice works from the stage that covers it until the last stage with a step
+`for` it (a planning slice closed by a later drift-check stage spans both), so
+the check compares where `X` starts with where `Y` ends.  Slices covered by no
+stage are left to PC305; a slice covered twice is placed in the first stage
+that covers it (PC304 reports the second one).
 
 ## Why it matters
 Stages run in declaration order: every activity of a stage finishes before
@@ -48,24 +51,31 @@ def check(ctx):
     rb = ctx.rb
     if not rb.stages:
         return
-    where = ctx.graph.slice_stage
+    home = ctx.graph.slice_stage
+    spans = ctx.graph.slice_stage_span
     index = ctx.graph.stage_index
     for s in rb.slices:
-        mine = where.get(s.id)
-        if mine is None:
+        if s.id not in spans:
             continue
+        mine = spans[s.id][0]
         for dep in s.after:
-            theirs = where.get(dep.slice.id)
-            if theirs is None or index[theirs] <= index[mine]:
+            if dep.slice.id not in spans:
+                continue
+            theirs = spans[dep.slice.id][1]
+            if index[theirs] <= index[mine]:
                 continue
             how = " (if triggered)" if dep.if_triggered else ""
+            covered = home.get(dep.slice.id) == theirs
+            where = "is covered by a later stage" if covered else "works until a later stage"
             yield ctx.diag(
                 dep.span,
-                f"slice `{s.id}` (stage {mine}) depends on `{dep.slice.id}`{how}, "
-                f"which is covered by a later stage ({theirs})",
+                f"slice `{s.id}` (stage {mine}) depends on `{dep.slice.id}`{how}, which {where} ({theirs})",
                 related=[
                     (_cover_span(rb, mine, s.id), f"stage {mine} covers `{s.id}` here"),
-                    (_cover_span(rb, theirs, dep.slice.id), f"stage {theirs}, declared later, covers `{dep.slice.id}` here"),
+                    (
+                        _cover_span(rb, theirs, dep.slice.id),
+                        f"stage {theirs}, declared later, " + ("covers" if covered else "has a step for") + f" `{dep.slice.id}` here",
+                    ),
                 ],
                 help=f"stages run in order, so `{dep.slice.id}` cannot finish before `{s.id}` must start; "
                 f"move `{dep.slice.id}` to stage {mine} or earlier, move `{s.id}` to stage {theirs} or later, "

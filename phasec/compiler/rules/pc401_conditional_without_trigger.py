@@ -1,8 +1,9 @@
 """A conditional slice has no trigger.
 
 ## What it does
-Reports a slice declared `conditional` that has no `trigger` statement.  The
-diagnostic points at the word `conditional`.
+Reports a slice declared `conditional` (it runs only when triggered) or
+`branching` (it always runs and its outcome branches) that has no `trigger`
+statement.  The diagnostic points at the word `conditional` or `branching`.
 
 ## Why it matters
 A conditional slice runs only when something happens.  Without a trigger the
@@ -29,17 +30,20 @@ from phasec.compiler.rules.base import rule
 
 
 def conditional_span(ctx, s):
-    """Where a slice is declared conditional: the `conditional` word, else its id."""
-    return word_span(ctx, s.span, "conditional") or id_span(ctx, s.span)
+    """Where a slice is declared conditional or branching: that word, else its id."""
+    word = "conditional" if s.conditional else "branching"
+    return word_span(ctx, s.span, word) or id_span(ctx, s.span)
 
 
 @rule("PC401", "conditional-without-trigger")
 def check(ctx):
     for s in ctx.rb.slices:
-        if s.conditional and not s.triggers:
+        if s.outcome_conditional and not s.triggers:
+            what = "when it runs" if s.conditional else "which outcome it takes"
+            word = "conditional" if s.conditional else "branching"
             yield ctx.diag(
                 conditional_span(ctx, s),
-                f"conditional slice `{s.id}` has no `trigger`: nothing says when it runs",
-                help=f'add `trigger ID "condition" by GATE` to `{s.id}` for each condition that makes it run, '
-                "or drop `conditional` if it always runs",
+                f"{word} slice `{s.id}` has no `trigger`: nothing says {what}",
+                help=f'add `trigger ID "condition" by GATE` to `{s.id}` for each condition that triggers it, '
+                f"or drop `{word}` if it has one outcome",
             )

@@ -1,10 +1,11 @@
 """A conditional slice does not say where its not-triggered disposition is recorded.
 
 ## What it does
-Reports a slice declared `conditional` that has no `defer_record` statement
-(`defer_record SLICE_OR_ARTIFACT [artifact A]`: the slice or artifact where the
-decision not to run it is written down).  The diagnostic points at the word
-`conditional`.
+Reports a slice declared `conditional` or `branching` that has no
+`defer_record` statement (`defer_record SLICE_OR_ARTIFACT [artifact A]`: the
+slice or artifact where the decision not to run it, or not to take its
+triggered path, is written down).  The diagnostic points at the word
+`conditional` or `branching`.
 
 ## Why it matters
 When a conditional slice is not triggered, "nothing happened" must still be
@@ -32,10 +33,11 @@ from phasec.compiler.rules.pc401_conditional_without_trigger import conditional_
 @rule("PC402", "conditional-without-defer-record")
 def check(ctx):
     for s in ctx.rb.slices:
-        if s.conditional and not s.defer_records:
+        if s.outcome_conditional and not s.defer_records:
+            word = "conditional" if s.conditional else "branching"
             yield ctx.diag(
                 conditional_span(ctx, s),
-                f"conditional slice `{s.id}` has no `defer_record`: "
+                f"{word} slice `{s.id}` has no `defer_record`: "
                 "nothing says where its defer disposition is recorded when it is not triggered",
                 help=f"add `defer_record SLICE [artifact ARTIFACT]` (or `defer_record ARTIFACT`) to `{s.id}`, "
                 "naming where the defer decision and its evidence are written when it is not triggered",

@@ -7,8 +7,9 @@ Reports a `requires A` where artifact `A` may never be produced:
 * `A` is produced (`by X`) by a conditional slice `X` and is not declared
   `either_path` — so, as declared, `X` produces it only when triggered.
 
-The diagnostic points at `A` in the `requires`, with a note at the artifact's
-declaration.  (The `exit` block has no `requires` statement yet; when it gets
+A requirement written `requires A when triggered` holds only on the path
+that produces `A`, and is not reported.  The diagnostic points at `A` in the
+`requires`, with a note at the artifact's declaration.  (The `exit` block has no `requires` statement yet; when it gets
 one, its requirements are checked the same way.)
 
 ## Why it matters
@@ -41,6 +42,8 @@ def _requirements(rb):
     """(who, short name, ref) for every artifact requirement: slices, and the exit if it has `requires`."""
     for s in rb.slices:
         for ref in s.requires:
+            if ref.id in s.requires_when:
+                continue  # `requires X when triggered`: required only on the path that produces it
             yield f"slice `{s.id}`", f"`{s.id}` cannot start", ref
     # The exit block has no `requires` statement today; check it as soon as it has one.
     for ref in getattr(rb.exit, "requires", None) or []:

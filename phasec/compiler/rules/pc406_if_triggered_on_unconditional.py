@@ -1,8 +1,9 @@
-"""`after X if_triggered` where X is not conditional.
+"""`after X if_triggered` where X is neither conditional nor branching.
 
 ## What it does
 Reports a dependency written `after X if_triggered` where `X` is a slice that
-is not declared `conditional`.  The diagnostic points at `X` in the `after`,
+is declared neither `conditional` nor `branching` (for a branching slice,
+`if_triggered` means "wait for its triggered work only when it is triggered").  The diagnostic points at `X` in the `after`,
 with a note at `X`'s declaration.
 
 ## Why it matters
@@ -41,12 +42,12 @@ def check(ctx):
     for s in rb.slices:
         for dep in s.after:
             target = rb.slice(dep.slice.id)
-            if target is None or target.conditional or not dep.if_triggered:
+            if target is None or target.outcome_conditional or not dep.if_triggered:
                 continue
             yield ctx.diag(
                 dep.span,
-                f"slice `{s.id}` depends on `{target.id}` if triggered, but `{target.id}` is not conditional: "
-                "it always runs",
+                f"slice `{s.id}` depends on `{target.id}` if triggered, but `{target.id}` is neither conditional "
+                "nor branching: it always runs, with one outcome",
                 related=[(id_span(ctx, target.span), f"`{target.id}` is declared here, without `conditional`")],
                 help=f"write `after {target.id}` (put it on its own `after` line if other slices there are "
                 f"conditional), or declare `{target.id}` conditional if it runs only when triggered",

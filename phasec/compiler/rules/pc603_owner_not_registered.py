@@ -42,7 +42,7 @@ def check(ctx):
     uses = []
     for s in rb.slices:
         for role, ref in (("owner", s.owner), ("backup", s.backup)):
-            if ref is not None:
+            if ref is not None and ref.kind == "owner":  # agents and roles are declared elsewhere
                 uses.append((ref.span.line, ref.span.column, ref, role, s.id))
     uses.sort(key=lambda u: (u[0], u[1]))
     seen: dict[str, int] = {}

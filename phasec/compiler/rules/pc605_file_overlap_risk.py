@@ -5,6 +5,12 @@ Reports each pair of slices that have no order between them and list the
 same `file` (or where one lists a folder with `file "..." dir` that holds a
 file or folder the other lists).  Paths are compared after normalisation, so
 an absolute path under a declared worktree matches its repo-relative form.
+Globs (`src/bin/**`, `guides/*.md`; `*` stays within a folder, `**` crosses
+folders) are file boundaries: a glob touches every path it matches, so a lane
+owning `dev/scripts/devctl/**` overlaps one that lists
+`dev/scripts/devctl/cli.py`, and not one that lists `dev/scripts/README.md`.
+Two globs overlap unless they clearly cannot match one path (different folders,
+or last parts such as `*.rs` and `*.md` with different literal endings).
 
 Two slices are ordered when one must end before the other begins: through
 their dependencies (`after`, including `after ... if_triggered`, transitively)
@@ -39,7 +45,9 @@ Order them (`after C2` in C3), or move the change to one slice.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
+from functools import lru_cache
 
 from phasec.compiler.rules._values import value_span
 from phasec.compiler.rules.base import rule
@@ -54,6 +62,60 @@ def _norm(path: str, is_dir: bool) -> tuple[str, bool]:
     if p.endswith("/"):
         is_dir = True
     return p.rstrip("/") or "/", is_dir
+
+
+def _split_glob(path: str) -> tuple[str, str | None]:
+    """(the literal folder a glob lies under, the glob), or (path, None) for a plain path."""
+    if not any(c in path for c in "*?["):
+        return path, None
+    parts = path.split("/")
+    k = next(i for i, part in enumerate(parts) if any(c in part for c in "*?["))
+    return "/".join(parts[:k]) or "/", path
+
+
+@lru_cache(maxsize=4096)
+def _glob_re(pattern: str) -> re.Pattern:
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out))
+
+
+def _suffix(pattern: str) -> str | None:
+    """The literal ending of a glob's last part (`*.rs` -> `.rs`), if it has one."""
+    last = pattern.rsplit("/", 1)[-1]
+    tail = re.split(r"[*?\[\]]", last)[-1]
+    return tail or None
+
+
+def _may_overlap(a, b) -> bool:
+    """Whether two entries (path, is_dir, glob) can name one file."""
+    pa, da, ga = a[2], a[3], a[5]
+    pb, db, gb = b[2], b[3], b[5]
+    if ga is None and gb is None:
+        return True
+    if ga is not None and gb is not None:
+        sa, sb = _suffix(ga), _suffix(gb)
+        return not (sa and sb and not (sa.endswith(sb) or sb.endswith(sa)))
+    glob, (plain, is_dir) = (ga, (pb, db)) if ga is not None else (gb, (pa, da))
+    if _glob_re(glob).fullmatch(plain):
+        return True
+    # A folder may hold files the glob matches: when the glob can reach below it.
+    return is_dir and bool(_glob_re(glob).match(plain + "/")) or (is_dir and "**" in glob)
 
 
 #: Pairs reported at most; past it one more diagnostic says the list is cut.
@@ -81,7 +143,8 @@ def check(ctx):
         for fi, f in enumerate(s.files):
             if f.path:
                 p, d = _norm(f.path, f.dir)
-                entries.append((si, fi, p, d, f))
+                folder, glob = _split_glob(p)
+                entries.append((si, fi, folder, d or glob is not None, f, glob))
     by_path: dict[str, list] = {}
     for e in entries:
         by_path.setdefault(e[2], []).append(e)
@@ -98,6 +161,8 @@ def check(ctx):
     pairs: dict[tuple[int, int], dict[tuple[int, int], tuple]] = {}
 
     def add(a, b) -> bool:
+        if not _may_overlap(a, b):
+            return True
         if a[0] > b[0]:
             a, b = b, a
         pairs.setdefault((a[0], b[0]), {})[(a[1], b[1])] = (a, b)
@@ -175,6 +240,8 @@ def check(ctx):
 
 
 def _describe(a, b) -> str:
+    if a[5] is not None or b[5] is not None:
+        return f"`{a[5] or a[2]}` and `{b[5] or b[2]}`" if (a[5] or a[2]) != (b[5] or b[2]) else f"`{a[5]}`"
     pa, da, pb, db = a[2], a[3], b[2], b[3]
     if pa == pb:
         return f"`{pa}`" + (" (a folder)" if da and db else "")

@@ -2,7 +2,10 @@
 
 ## What it does
 Reports slices whose id does not begin with the runbook's phase id
-(case-insensitive): in `phase C`, `C0`, `C5A` are fine, `A3` is not.
+(case-insensitive): in `phase C`, `C0`, `C5A` are fine, `A3` is not.  A phase
+whose slice ids carry another prefix declares it with `slice_prefix "MP306-"`
+inside `phase { }` (then that prefix is checked, case-sensitively), or
+`slice_prefix ""` when its ids have no prefix (then nothing is checked).
 
 ## Why it matters
 Slice ids travel: into branch names, commit messages, review dispositions,
@@ -28,10 +31,30 @@ from phasec.compiler.rules._values import value_span
 from phasec.compiler.rules.base import rule
 
 
+def _check_declared_prefix(ctx, phase):
+    """`slice_prefix "X"`: every slice id starts with X (`""`: no prefix is required)."""
+    prefix = phase.slice_prefix
+    if not prefix:
+        return
+    decl = next((st for st in ctx.doc.walk() if st.keyword == "slice_prefix"), None) if ctx.doc is not None else None
+    related = [(decl.span, f"slice ids carry the prefix `{prefix}`")] if decl is not None else []
+    for s in ctx.rb.slices:
+        if s.id and not s.id.startswith(prefix):
+            yield ctx.diag(
+                value_span(ctx, s.span, index=0),
+                f"slice id `{s.id}` does not start with the declared prefix `{prefix}`",
+                related=related,
+                help=f"rename it to `{prefix}...` and update its references, or change `slice_prefix`",
+            )
+
+
 @rule("PC803", "slice-id-phase-mismatch", "error")
 def check(ctx):
     phase = ctx.rb.phase
     if phase is None or not phase.id:
+        return
+    if phase.slice_prefix is not None:
+        yield from _check_declared_prefix(ctx, phase)
         return
     pid = phase.id
     ids = {s.id for s in ctx.rb.slices}
