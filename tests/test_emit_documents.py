@@ -122,13 +122,14 @@ def test_execution_packet_carries_reference_owners_paths_and_order(phase, phase_
         assert heading in out
 
 
-def test_execution_packet_slice_order_is_topological_and_marks_the_conditional_slice(phase_c):
+def test_execution_packet_slice_order_is_topological_and_marks_the_branching_slice(phase_c):
     out = documents(phase_c)["PHASE_C_EXECUTION_PACKET.md"]
-    assert "1. `C0 -> C1 -> C2 -> C3 -> C4 (conditional) -> C5 -> C5A -> C6 -> C7`" in out
+    assert "1. `C0 -> C1 -> C2 -> C3 -> C4 (branching) -> C5 -> C5A -> C6 -> C7`" in out
     # The order rule that only restates the chain is not repeated.
-    assert out.count("C0 -> C1 -> C2 -> C3 -> C4 (conditional) -> C5") == 1
+    assert out.count("C0 -> C1 -> C2 -> C3 -> C4 (branching) -> C5") == 1
     assert "  C4 -.->|if triggered| C5" in out
-    assert "  class C4 conditional" in out
+    # C4 always runs: a solid box labelled branching, not the dashed box of a conditional slice.
+    assert "C4: Conditional D-009/D-010 tightening (branching)" in out and "  class C4 conditional" not in out
 
 
 def test_slice_order_follows_dependencies_then_declaration_order():
@@ -189,7 +190,7 @@ def test_assume_deferred_shows_only_the_deferred_path(phase_c):
     assert "`bun run phase-c:c4:assess`" in out["PHASE_C_ACCEPTANCE_GATES.md"]
     assert "`bun run phase-c:gate:c4-disposition`" in out["PHASE_C_ACCEPTANCE_GATES.md"]
     packet = out["PHASE_C_EXECUTION_PACKET.md"]
-    assert "C4 (conditional, assumed deferred)" in packet
+    assert "C4 (branching, assumed deferred)" in packet
     assert "C4 -.->" not in packet and "C4 --> C5" not in packet  # the if_triggered edge does not hold
     assert "C4_TRIGGER_EVIDENCE.md` (triggered path only)" not in packet
 

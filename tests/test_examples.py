@@ -67,7 +67,11 @@ def test_phase_c_example_carries_the_planning_detail():
     assert (c1.owner.id, c1.backup.id) == ("@rawr-runtime-host", "@rawr-platform-duty")
     assert "packages/state/src/repo-state.ts" in {f.path for f in c1.files}
     c4 = rb.slice("C4")
-    assert c4.conditional and c4.triggers and c4.defer_records
+    # C4 always runs (assessment and disposition); only its tightening is conditional.
+    assert c4.branching and not c4.conditional and c4.triggers and c4.defer_records
+    assert {f.path for f in c4.files if f.when == "triggered"} >= {"docs/projects/orpc-ingest-workflows-spec/DECISIONS.md"}
+    c0_stages = {st.id for st in rb.stages if any(r.id == "C0" for step in st.steps for r in step.slices)}
+    assert c0_stages == {"1", "1.5"}  # the planning slice is closed by the stage 1.5 drift check
     c5 = rb.slice("C5")
     assert [(d.slice.id, d.if_triggered) for d in c5.after] == [("C3", False), ("C4", True)]
     assert {d.id for d in rb.deferred} >= {"full_d016_productized_ux_control_plane"}

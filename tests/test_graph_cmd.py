@@ -30,8 +30,9 @@ def test_default_is_mermaid_with_stages_conditional_and_if_triggered():
     assert out == graph("examples/phase-c.phc", "--format", "mermaid").stdout
     assert out.startswith('---\ntitle: "Phase C: slice dependencies"\n---\nflowchart TD\n')
     assert '  subgraph stage_2["Stage 2: Core Runtime Implementation"]\n    s_C1[' in out
-    assert '    s_C4["C4: Conditional D-009/D-010 tightening (conditional)"]:::conditional\n' in out
-    assert "  classDef conditional stroke-dasharray: 5 5\n" in out
+    # C4 always runs (branching): a plain box with its label; no conditional class.
+    assert '    s_C4["C4: Conditional D-009/D-010 tightening (branching)"]\n' in out
+    assert "classDef conditional" not in out
     assert "  s_C4 -. if triggered .-> s_C5\n" in out
     assert "  s_C3 --> s_C5\n" in out
     assert "linkStyle" not in out  # no cycle
@@ -42,13 +43,27 @@ def test_default_is_mermaid_with_stages_conditional_and_if_triggered():
     assert "stage_0" not in out and "stage_1_5" not in out
 
 
+def test_conditional_slices_are_dashed():
+    # The Phase C runbook as written declares C4 conditional.
+    r = graph("tests/corpus/phase-c-as-written.phc")
+    assert '["C4: ' in r.stdout and "(conditional)\"]:::conditional\n" in r.stdout
+    assert "  classDef conditional stroke-dasharray: 5 5\n" in r.stdout
+    d = graph("tests/corpus/phase-c-as-written.phc", "-f", "dot").stdout
+    assert 'style=dashed, tooltip="conditional slice"];' in d
+    data = json.loads(graph("tests/corpus/phase-c-as-written.phc", "-f", "json").stdout)
+    assert [n["id"] for n in data["nodes"] if n["conditional"]] == ["C4"]
+
+
 def test_dot():
     r = graph("examples/phase-c.phc", "-f", "dot")
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert out.startswith('digraph "phase C" {\n')
     assert '  subgraph "cluster_1_2" {\n    label="Stage 2: Core Runtime Implementation";\n' in out
-    assert '    "C4" [label="C4\\nConditional D-009/D-010 tightening", style=dashed, tooltip="conditional slice"];\n' in out
+    assert (
+        '    "C4" [label="C4\\nConditional D-009/D-010 tightening", '
+        'tooltip="branching slice: always runs, its outcome branches"];\n'
+    ) in out
     assert '  "C4" -> "C5" [style=dashed, label="if triggered"];\n' in out
     assert '  "C0" -> "C1";\n' in out
     assert "color=red" not in out
@@ -61,7 +76,8 @@ def test_json():
     data = json.loads(r.stdout)
     assert data["phase"] == "C"
     assert [n["id"] for n in data["nodes"]] == ["C0", "C1", "C2", "C3", "C4", "C5", "C5A", "C6", "C7"]
-    assert [n["id"] for n in data["nodes"] if n["conditional"]] == ["C4"]
+    assert [n["id"] for n in data["nodes"] if n["conditional"]] == []
+    assert [n["id"] for n in data["nodes"] if n["branching"]] == ["C4"]
     assert data["stages"][1] == {"id": "2", "title": "Core Runtime Implementation", "slices": ["C1", "C2", "C3", "C4"]}
     edges = {(e["from"], e["to"]): e for e in data["edges"]}
     assert len(edges) == 11

@@ -99,7 +99,7 @@ def test_unknown_references_of_every_kind():
         [
             "unknown slice or stage `S9`",
             "unknown slice `C7`",
-            "unknown agent `P2`",
+            "unknown agent or role `P2`",
             "unknown artifact `arf`",
             "unknown owner `@rawr-b`",
             "unknown cadence `quik`",
@@ -107,7 +107,7 @@ def test_unknown_references_of_every_kind():
         ]
     )
     helps = {d.message: d.help for d in ds}
-    assert helps["unknown agent `P2`"] == "did you mean `P1`?"
+    assert helps["unknown agent or role `P2`"] == "did you mean `P1`?"
     assert helps["unknown artifact `arf`"] == "did you mean `art`?"
     assert helps["unknown cadence `quik`"] == "did you mean `quick`?"
     assert helps["unknown owner `@rawr-b`"] == "did you mean `@rawr-a`?"

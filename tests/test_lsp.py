@@ -334,7 +334,7 @@ async def test_definition_of_every_kind(client):
         ("    stages 1 1.5", "1.5", 'stage 1.5 "Grounding', "1.5"),  # stage
         ("  owner @rawr-docs-maintainer backup", "@rawr-release-duty", 'owner @rawr-release-duty "Release', "@rawr-release-duty"),
         ("  defer_record C7 artifact", "C7_PHASE_D_READINESS", "artifact C7_PHASE_D_READINESS", "C7_PHASE_D_READINESS"),
-        ("  gate assess c4_assess always", "assess", 'cadence assess "Trigger', "assess"),  # cadence
+        ("  gate assess c4_assess", "assess", 'cadence assess "Trigger', "assess"),  # cadence
         ("  clean parent planning runtime", "planning", 'branch planning "codex', "planning"),  # branch
         ("  lens naming file_boundaries", "file_boundaries", 'lens file_boundaries "File', "file_boundaries"),
     ]

@@ -39,8 +39,9 @@ SLICE_FIELDS = (
     "acceptance",
 )
 # Emitted beyond the references (documented in phasec/emitters/workbreakdown.py):
-# the slices' first-failure signals (`signal`), which the packets keep in prose.
-ADDITIONS = {"failure_triggers"}
+# the slices' first-failure signals (`signal`), which the packets keep in prose, and
+# `branching` on a slice that always runs and whose outcome branches.
+ADDITIONS = {"failure_triggers", "branching"}
 TOP_FIELDS = ("phase", "status", "as_landed_through", "entrypoint", "invariants", "slices", "gates", "deferred_non_blocking")
 
 # Fields where the hand-written reference is wrong: phasec is right, the test says why.

@@ -14,6 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from phasec.source import Span
 
 
+#: The two outcomes of a conditional or branching slice.
+PATHS: frozenset[str] = frozenset({"triggered", "deferred"})
+
+
 class Node(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -359,6 +363,19 @@ class Slice(Node):
     def outcome_conditional(self) -> bool:
         """Conditional or branching: it has a triggered and a deferred outcome."""
         return self.conditional or self.branching
+
+    def part_paths(self, when: str | None = None, always: bool = False) -> frozenset[str]:
+        """The outcomes (``PATHS``) on which a part of the slice (a file, a gate binding, a
+        requirement) holds: `when triggered|deferred` names one; in a conditional slice
+        everything else is the triggered path unless marked `always`; otherwise both."""
+        if when is not None:
+            return frozenset({when})
+        if self.conditional and not always:
+            return frozenset({"triggered"})
+        return PATHS
+
+    def binding_paths(self, b: "GateBinding") -> frozenset[str]:
+        return self.part_paths(b.when, b.always)
 
 
 class GateStep(Node):

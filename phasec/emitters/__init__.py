@@ -22,7 +22,7 @@ PATHS = ("triggered", "deferred")
 
 @dataclass(frozen=True)
 class EmitOptions:
-    #: conditional slice id -> "triggered" | "deferred" (default: emit both paths)
+    #: conditional or branching slice id -> "triggered" | "deferred" (default: emit both paths)
     assume: dict[str, str] = field(default_factory=dict)
     #: a folder whose templates override the shipped ones (same file names)
     templates: str | None = None
@@ -41,10 +41,10 @@ def validate_options(rb: Runbook, options: EmitOptions) -> None:
     for sid, path in options.assume.items():
         s = rb.slice(sid)
         if s is None:
-            known = ", ".join(x.id for x in rb.slices if x.conditional) or "none"
-            raise EmitError(f"--assume {sid}={path}: no slice `{sid}` (conditional slices: {known})")
-        if not s.conditional:
-            raise EmitError(f"--assume {sid}={path}: slice `{sid}` is not conditional")
+            known = ", ".join(x.id for x in rb.slices if x.outcome_conditional) or "none"
+            raise EmitError(f"--assume {sid}={path}: no slice `{sid}` (conditional and branching slices: {known})")
+        if not s.outcome_conditional:
+            raise EmitError(f"--assume {sid}={path}: slice `{sid}` is neither conditional nor branching")
         if path not in PATHS:
             raise EmitError(f"--assume {sid}={path}: expected `triggered` or `deferred`")
 

@@ -161,15 +161,15 @@ def assumptions(rb: ir.Runbook, options: EmitOptions) -> list[dict]:
     """The conditional slices resolved by ``--assume``, in slice order."""
     out = []
     for s in slice_order(rb):
-        path = options.path_of(s.id) if s.conditional else None
+        path = options.path_of(s.id) if s.outcome_conditional else None
         if path:
             out.append({"slice": s.id, "title": s.title, "path": path})
     return out
 
 
 def path_of(options: EmitOptions, s: ir.Slice) -> str | None:
-    """None for both paths (unconditional slices, or conditional ones not assumed)."""
-    return options.path_of(s.id) if s.conditional else None
+    """None for both paths (slices with one outcome, or conditional/branching ones not assumed)."""
+    return options.path_of(s.id) if s.outcome_conditional else None
 
 
 def shows(options: EmitOptions, s: ir.Slice, path: str) -> bool:
@@ -183,7 +183,7 @@ def dependencies(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> list[dict
     out = []
     for d in s.after:
         target = rb.slice(d.slice.id)
-        assumed = options.path_of(d.slice.id) if target is not None and target.conditional else None
+        assumed = options.path_of(d.slice.id) if target is not None and target.outcome_conditional else None
         if d.if_triggered and assumed == "deferred":
             continue
         out.append({"id": d.slice.id, "if_triggered": d.if_triggered and assumed != "triggered"})
@@ -197,9 +197,10 @@ def order_chain(rb: ir.Runbook, options: EmitOptions) -> list[dict]:
     out = []
     for s in slice_order(rb):
         label = None
-        if s.conditional:
+        if s.outcome_conditional:
+            word = "conditional" if s.conditional else "branching"
             assumed = options.path_of(s.id)
-            label = f"conditional, assumed {assumed}" if assumed else "conditional"
+            label = f"{word}, assumed {assumed}" if assumed else word
         out.append({"id": s.id, "label": label})
     return out
 
@@ -373,18 +374,20 @@ def binding_view(rb: ir.Runbook, s: ir.Slice, b: ir.GateBinding) -> dict:
 
 
 def slice_bindings(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
-    """A slice's gate bindings, split by path for conditional slices.
+    """A slice's gate bindings, split by path for conditional and branching slices.
 
-    ``always`` bindings hold on both paths; the others of a conditional slice hold
-    on the triggered path only.
+    ``always`` holds the bindings that hold on both paths (`always` in a conditional
+    slice; everything not marked `when` in a branching one), ``triggered`` and
+    ``deferred`` those of one path (``ir.Slice.binding_paths``).
     """
-    views = [binding_view(rb, s, b) for b in s.gates]
-    if not s.conditional:
-        return {"all": views, "always": [], "triggered": []}
+    views = [(binding_view(rb, s, b), s.binding_paths(b)) for b in s.gates]
+    if not s.outcome_conditional:
+        return {"all": [v for v, _ in views], "always": [], "triggered": [], "deferred": []}
     return {
         "all": [],
-        "always": [v for v in views if v["always"]],
-        "triggered": [v for v in views if not v["always"]] if shows(options, s, "triggered") else [],
+        "always": [v for v, p in views if p == ir.PATHS],
+        "triggered": [v for v, p in views if p == {"triggered"}] if shows(options, s, "triggered") else [],
+        "deferred": [v for v, p in views if p == {"deferred"}] if shows(options, s, "deferred") else [],
     }
 
 
@@ -464,7 +467,7 @@ def produced_by(rb: ir.Runbook, producer: str) -> list[tuple[ir.Outputs, ir.Arti
 def artifact_view(rb: ir.Runbook, o: ir.Outputs, a: ir.Artifact, options: EmitOptions) -> dict | None:
     """An artifact as shown; None when it exists only on a path assumed away."""
     producer = rb.slice(a.producer.id) if a.producer is not None else None
-    if a.conditional and producer is not None and producer.conditional and not shows(options, producer, "triggered"):
+    if a.conditional and producer is not None and producer.outcome_conditional and not shows(options, producer, "triggered"):
         return None
     return {
         "id": a.id,

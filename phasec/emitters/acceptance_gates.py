@@ -46,6 +46,7 @@ def conditional_view(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
         "show_triggered": d.shows(options, s, "triggered"),
         "show_deferred": d.shows(options, s, "deferred"),
         "triggers": [trigger_view(rb, t) for t in s.triggers],
+        "logic": s.trigger_logic,
         "always": d.prose_block(s.always),
         "triggered": d.prose_block(s.triggered),
         "not_triggered": d.prose_block(s.not_triggered),
@@ -67,17 +68,18 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
     matrix, closure, ungated = [], [], []
     for s in d.slice_order(rb):
         bindings = d.slice_bindings(rb, s, options)
-        views = bindings["all"] + bindings["always"] + bindings["triggered"]
+        views = bindings["all"] + bindings["always"] + bindings["triggered"] + bindings["deferred"]
         base = {
             "id": s.id,
             "title": s.title,
             "kind": s.kind,
             "conditional": s.conditional,
+            "branching": s.branching,
             "bindings": bindings,
             "accept": d.flatten(s.accept, text=lambda a: a.text or a.id or ""),
         }
-        if s.conditional or any(v["executable"] for v in views):
-            base["paths"] = conditional_view(rb, s, options) if s.conditional else None
+        if s.outcome_conditional or any(v["executable"] for v in views):
+            base["paths"] = conditional_view(rb, s, options) if s.outcome_conditional else None
             matrix.append(base)
         elif s.gates or s.lenses or (s.kind in required):
             base.update(

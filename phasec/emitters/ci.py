@@ -19,8 +19,11 @@ Opt-in: written only when ``EmitOptions.extras`` contains ``"ci"``
   ``<slice>_triggered``: its job runs ``if: ${{ inputs.<slice>_triggered }}``.
   When the slice binds gates ``always`` (they run on both paths, e.g. the trigger
   assessment and the disposition check), a second job ``<slice>_not_triggered``
-  runs just those when the input is false.  Every job downstream of a conditional
-  slice uses ``if: ${{ !cancelled() && !failure() }}``, so it still runs when the
+  runs just those when the input is false.  A branching slice (it always runs,
+  its outcome branches) is laid out the same way: the triggered job runs every
+  binding that holds when triggered, the not-triggered job every binding that
+  holds when deferred (``ir.Slice.binding_paths``).  Every job downstream of a
+  conditional or branching slice uses ``if: ${{ !cancelled() && !failure() }}``, so it still runs when the
   conditional job is skipped (GitHub skips dependents of a skipped job otherwise).
   ``--assume SLICE=triggered|deferred`` fixes the path: no input, one job.
 * A final ``phase-exit`` job needs every slice job, runs even when some were
@@ -136,16 +139,16 @@ def workflow_context(rb: ir.Runbook, options: EmitOptions) -> dict:
     job_of = {s.id: _job_id(s.id, used) for s in slices}
     twin: dict[str, str] = {}  # conditional slice -> its not-triggered job
     inputs = []
-    path = {s.id: options.path_of(s.id) for s in slices if s.conditional}
+    path = {s.id: options.path_of(s.id) for s in slices if s.outcome_conditional}
     for s in slices:
-        if s.conditional and path[s.id] is None:
+        if s.outcome_conditional and path[s.id] is None:
             inputs.append(
                 {
                     "id": f"{job_of[s.id]}_triggered",
                     "description": f"{s.id} ({s.title}) is triggered: run its triggered-path gates",
                 }
             )
-            if any(b.always for b in s.gates):
+            if s.branching or any("deferred" in s.binding_paths(b) for b in s.gates):
                 twin[s.id] = _job_id(f"{job_of[s.id]}_not_triggered", used)
     # Slices downstream of an undecided conditional slice must tolerate skipped jobs.
     from phasec.compiler.graph import RunbookGraph
@@ -153,7 +156,7 @@ def workflow_context(rb: ir.Runbook, options: EmitOptions) -> dict:
     graph = RunbookGraph(rb)
     tolerant: set[str] = set()
     for s in slices:
-        if s.conditional and path[s.id] is None:
+        if s.outcome_conditional and path[s.id] is None:
             tolerant |= graph.slice_descendants(s.id)
 
     jobs: list[Job] = []
@@ -168,20 +171,22 @@ def workflow_context(rb: ir.Runbook, options: EmitOptions) -> dict:
         needs = list(dict.fromkeys(needs))
         skip_ok = "${{ !cancelled() && !failure() }}" if s.id in tolerant else None
         bindings = ordered_bindings(s)
-        if s.conditional and path[s.id] == "deferred":
-            bindings = [b for b in bindings if b.always]
+        if s.outcome_conditional and path[s.id] is not None:
+            bindings = [b for b in bindings if path[s.id] in s.binding_paths(b)]
+        elif s.outcome_conditional:
+            bindings = [b for b in bindings if "triggered" in s.binding_paths(b)]
         steps = [st for b in bindings for st in binding_steps(rb, b)]
         commands += [st.run for st in steps if st.run]
         title = f"{s.id}: {s.title}"
-        if s.conditional and path[s.id] is None:
+        if s.outcome_conditional and path[s.id] is None:
             cond = f"${{{{ inputs.{job_of[s.id]}_triggered{' && !cancelled() && !failure()' if skip_ok else ''} }}}}"
             jobs.append(Job(job_of[s.id], f"{title} (triggered)", needs, cond, steps, s.id))
             if s.id in twin:
-                always = [st for b in ordered_bindings(s) if b.always for st in binding_steps(rb, b)]
+                always = [st for b in ordered_bindings(s) if "deferred" in s.binding_paths(b) for st in binding_steps(rb, b)]
                 cond = f"${{{{ !inputs.{job_of[s.id]}_triggered{' && !cancelled() && !failure()' if skip_ok else ''} }}}}"
                 jobs.append(Job(twin[s.id], f"{title} (not triggered)", needs, cond, always, s.id))
         else:
-            suffix = f" ({path[s.id]})" if s.conditional else ""
+            suffix = f" ({path[s.id]})" if s.outcome_conditional else ""
             jobs.append(Job(job_of[s.id], title + suffix, needs, skip_ok, steps, s.id))
     exit_steps: list[Step] = []
     if rb.exit is not None:

@@ -30,6 +30,7 @@ def slice_view(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
         "title": s.title,
         "kind": s.kind,
         "conditional": s.conditional,
+        "branching": s.branching,
         "objective": s.objective.text if s.objective else None,
         "agents": [{"id": r.id, "responsibility": agents[r.id].responsibility if r.id in agents else None} for r in s.agents],
         "owner": s.owner.id if s.owner else None,
@@ -43,7 +44,7 @@ def slice_view(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
         "produces": produces,
         "accept": d.flatten(s.accept, text=lambda a: a.text or a.id or ""),
         "lenses": [r.id for r in s.lenses],
-        "paths": conditional_view(rb, s, options) if s.conditional else None,
+        "paths": conditional_view(rb, s, options) if s.outcome_conditional else None,
     }
 
 
@@ -67,6 +68,7 @@ def slice_graph(rb: ir.Runbook, order: list[ir.Slice], options: EmitOptions) -> 
             "id": s.id,
             "title": s.title,
             "conditional": s.conditional,
+            "branching": s.branching,
             "assumed": d.path_of(options, s),
         }
         for s in order

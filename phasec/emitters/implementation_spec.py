@@ -39,9 +39,10 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
             "title": s.title,
             "kind": s.kind,
             "conditional": s.conditional,
+            "branching": s.branching,
             "objective": s.objective.text if s.objective else None,
             "notes": d.prose_block(s.notes, ordered=False),
-            "paths": conditional_view(rb, s, options) if s.conditional else None,
+            "paths": conditional_view(rb, s, options) if s.outcome_conditional else None,
             "steps": slice_steps(rb, s),
         }
         if s.files:

@@ -14,7 +14,7 @@ TEMPLATE = "PLANNING_HANDOFF.md.j2"
 def decision_view(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
     assess = []
     for b in s.gates:
-        if not b.always:
+        if s.binding_paths(b) != ir.PATHS:
             continue
         for item in b.items:
             g = rb.gate(item.gate.id) if item.gate else None
@@ -45,7 +45,7 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
             "landed_through": phase.landed_through.id if phase and phase.landed_through else None,
             "entrypoint": phase.entrypoint if phase else None,
             "chain": d.chain_text(d.order_chain(rb, options)),
-            "decisions": [decision_view(rb, s, options) for s in order if s.conditional],
+            "decisions": [decision_view(rb, s, options) for s in order if s.outcome_conditional],
             "deferred": [{"id": t.id, "text": t.text or t.title or t.id} for t in rb.deferred],
             "files": sorted(
                 p

@@ -96,28 +96,29 @@ class GateTarget:
 
 
 def _slice_path(s: ir.Slice, options) -> str | None:
-    """`triggered`/`deferred` for a resolved conditional slice, None otherwise."""
-    return options.path_of(s.id) if s.conditional else None
+    """`triggered`/`deferred` for a resolved conditional or branching slice, None otherwise."""
+    return options.path_of(s.id) if s.outcome_conditional else None
 
 
 def gate_targets(rb: ir.Runbook, options) -> list[GateTarget]:
     targets: list[GateTarget] = []
     for s in rb.slices:
         by_cadence: dict[str, GateTarget] = {}
-        deferred = _slice_path(s, options) == "deferred"
+        path = _slice_path(s, options)
         for b in s.gates:
             cad = b.cadence.id
+            applies = path is None or path in s.binding_paths(b)
             t = by_cadence.get(cad)
             if t is None:
                 t = by_cadence[cad] = GateTarget(f"{s.id}/{cad}", f"{s.id}-{cad}", s.id, cad)
                 t.not_applicable = (
-                    f"{s.id} is assumed deferred (--assume {s.id}=deferred): its `{cad}` gates run only when triggered"
-                    if deferred
+                    f"{s.id} is assumed {path} (--assume {s.id}={path}): its `{cad}` gates do not run on that path"
+                    if not applies
                     else None
                 )
-            if deferred and b.always:
+            if applies:
                 t.not_applicable = None
-            t.steps.extend(binding_steps(rb, b, shlex.quote))
+                t.steps.extend(binding_steps(rb, b, shlex.quote))
         targets.extend(by_cadence.values())
     if rb.exit is not None and rb.exit.gates:
         t = GateTarget("exit", "exit", None, None)

@@ -140,7 +140,7 @@ def mermaid(m: GModel) -> str:
 
     def node(sid: str, indent: str) -> str:
         s = by_id[sid]
-        label = f"{s.id}: {s.title}" + (" (conditional)" if s.conditional else "")
+        label = f"{s.id}: {s.title}" + (" (conditional)" if s.conditional else " (branching)" if s.branching else "")
         shape = f'{ids[sid]}["{_mermaid_text(label)}"]'
         return indent + shape + (":::conditional" if s.conditional else "")
 
@@ -187,6 +187,8 @@ def dot(m: GModel) -> str:
         if s.conditional:
             attrs.append("style=dashed")
             attrs.append("tooltip=" + _dot_str("conditional slice"))
+        elif s.branching:
+            attrs.append("tooltip=" + _dot_str("branching slice: always runs, its outcome branches"))
         return f"{indent}{_dot_str(sid)} [{', '.join(attrs)}];"
 
     for k, (st, members) in enumerate(m.stages):
@@ -216,7 +218,13 @@ def as_json(m: GModel) -> str:
         "source": m.source,
         "stages": [{"id": st.id, "title": st.title, "slices": members} for st, members in m.stages],
         "nodes": [
-            {"id": s.id, "title": s.title, "conditional": s.conditional, "stage": s.stage if s.id not in m.unstaged else None}
+            {
+                "id": s.id,
+                "title": s.title,
+                "conditional": s.conditional,
+                "branching": s.branching,
+                "stage": s.stage if s.id not in m.unstaged else None,
+            }
             for s in m.slices
         ],
         "edges": [

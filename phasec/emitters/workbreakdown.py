@@ -122,8 +122,11 @@ def workbreakdown_context(rb: ir.Runbook, assume: dict[str, str] | None = None) 
                 "requires_artifacts": _unique(artifact_path(rb, r) for r in s.requires),
                 "objective": s.objective.text if s.objective else None,
                 "files": _unique(f.path for f in s.files),
-                "conditional": s.conditional,
-                "assumed": assume.get(s.id) if s.conditional else None,
+                # As the hand-written work breakdowns use it: the slice has a conditional
+                # outcome (a branching slice is also marked `branching`).
+                "conditional": s.outcome_conditional,
+                "branching": s.branching,
+                "assumed": assume.get(s.id) if s.outcome_conditional else None,
                 "trigger_criteria": [trigger_text(rb, t) for t in s.triggers],
                 "acceptance": _unique(a.id for a in s.accept if a.id),
                 "gates": slice_gates(rb, s) if inline_only(s) else [],
