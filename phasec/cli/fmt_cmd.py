@@ -24,20 +24,7 @@ from typing import Annotated
 
 import typer
 
-from phasec.cli.common import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, _print_diags, _read
-
-
-def _expand(paths: list[Path]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        if str(p) != "-" and p.is_dir():
-            found = sorted(
-                f for f in p.rglob("*.phc") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )
-            out.extend(found)
-        else:
-            out.append(p)
-    return out
+from phasec.cli.common import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, _print_diags, _read, expand_paths
 
 
 def meaning_change(before: str, after: str, path: str) -> str | None:
@@ -90,7 +77,7 @@ def fmt(
     from phasec.source import SourceFile
 
     status = EXIT_OK
-    paths = _expand(files)
+    paths = expand_paths(files)
     if not paths:
         typer.echo("phasec: error: no .phc files found", err=True)
         raise typer.Exit(EXIT_USAGE)

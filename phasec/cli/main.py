@@ -43,6 +43,26 @@ def _version(value: bool) -> None:
         raise typer.Exit(EXIT_OK)
 
 
+#: Set by :func:`run`, the console script: the process is phasec's own.
+_OWN_PROCESS = False
+
+#: The cycle collector's thresholds for the ``phasec`` command (Python's default: 700, 10, 10).
+#: The pipeline allocates many small, mostly acyclic objects that reference counting
+#: frees; at the default the collector spends a large share of a big run rescanning
+#: them (docs/performance.md).  Only the console script sets this, once, before any
+#: command runs (`phasec lsp` included: before the server starts its threads), for a
+#: process that is its own.  The collector stays enabled; library code (the pipeline,
+#: the language server's modules) never touches it.
+GC_THRESHOLDS = (50_000, 20, 20)
+
+
+def tune_gc() -> None:
+    """Raise the collector's thresholds for this process (only from the console script)."""
+    import gc
+
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 @app.callback()
 def main(
     version: Annotated[
@@ -50,11 +70,20 @@ def main(
     ] = None,
 ) -> None:
     """Compile and lint phase runbooks."""
+    if _OWN_PROCESS:  # the console script: the process is ours (not when the app is used as a library)
+        tune_gc()
 
 
 @app.command()
 def lint(
-    files: Annotated[list[Path], typer.Argument(help="Runbook files to check.", show_default=False, metavar="FILE")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Runbook files or folders (searched recursively for *.phc, sorted); `-` reads standard input.",
+            show_default=False,
+            metavar="FILE",
+        ),
+    ],
     format: Annotated[
         LintFormat,
         typer.Option(
@@ -64,27 +93,54 @@ def lint(
         ),
     ] = LintFormat.text,
     fix: Annotated[bool, typer.Option("--fix", help="Apply safe fixes in place (atomically), then report what is left.")] = False,
+    stdin_filename: Annotated[
+        Optional[str],
+        typer.Option(
+            "--stdin-filename",
+            help="With `-`: the path standard input stands for, used in diagnostics and to find the configuration.",
+        ),
+    ] = None,
 ) -> None:
     """Check runbooks and report diagnostics."""
+    from phasec.cli.common import expand_paths
     from phasec.compiler.pipeline import analyze
     from phasec.compiler.render import MACHINE_FORMATS, summary
 
+    paths = expand_paths(files)
+    if not paths:
+        typer.echo("phasec: error: no .phc files found", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    reads_stdin = any(str(p) == "-" for p in paths)
+    if fix and reads_stdin:
+        typer.echo("phasec: error: --fix rewrites files in place; it cannot fix standard input (`-`)", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    if stdin_filename is not None and not reads_stdin:
+        typer.echo("phasec: error: --stdin-filename is for `-` (standard input), which is not among the inputs", err=True)
+        raise typer.Exit(EXIT_USAGE)
     all_diags = []
     sources = {}
-    for path in files:
-        text = _read(path)
-        if fix:
-            from phasec.cli.lint_fix import fix_file
+    for path in paths:
+        if str(path) == "-":
+            text = sys.stdin.read()
+            name = stdin_filename or "<stdin>"
+            # the configuration of the file stdin stands for (else of the current folder)
+            config = _config(Path(stdin_filename) if stdin_filename else Path.cwd())
+        else:
+            text = _read(path)
+            name = str(path)
+            config = _config(path)
+            if fix:
+                from phasec.cli.lint_fix import fix_file
 
-            text = fix_file(path, text, _config(path))
-        res = analyze(text, str(path), config=_config(path))
-        sources[str(path)] = res.document.source if res.document else None
+                text = fix_file(path, text, config)
+        res = analyze(text, name, config=config)
+        sources[name] = res.document.source if res.document else None
         all_diags.extend(res.diagnostics)
     fmt = format.value
     out = sys.stdout if fmt in MACHINE_FORMATS else sys.stderr
     _print_diags(all_diags, sources, fmt, out)
     if fmt == "text":
-        sys.stderr.write(summary(all_diags, len(files)) + "\n")
+        sys.stderr.write(summary(all_diags, len(paths)) + "\n")
     has_errors = any(d.severity.value == "error" for d in all_diags)
     raise typer.Exit(EXIT_ERRORS if has_errors else EXIT_OK)
 
@@ -93,6 +149,11 @@ class Emit(str, Enum):
     ir = "ir"
     workbreakdown = "workbreakdown"
     ci = "ci"
+    packet = "packet"
+
+
+#: The --emit values that add files to the output folder (recorded in manifest.json).
+EXTRAS = frozenset({Emit.ci.value})
 
 
 def _parse_assume(values: list[str]) -> dict[str, str]:
@@ -115,7 +176,8 @@ def compile_(
         typer.Option(
             "--emit",
             help="`ir`: print the IR as JSON; `workbreakdown`: print the work breakdown; "
-            "`ci`: also write a GitHub Actions workflow. Repeatable.",
+            "`ci`: also write a GitHub Actions workflow; `packet`: the packet only. Repeatable. "
+            "Without --emit, the extras (`ci`) an earlier compile recorded in DIR/manifest.json are emitted again.",
         ),
     ] = None,
     check: Annotated[
@@ -148,12 +210,25 @@ def compile_(
         sys.stdout.write(res.runbook.model_dump_json(indent=2) + "\n")
         raise typer.Exit(EXIT_OK)
     from phasec.emitters import EmitError, EmitOptions, emit_all
-    from phasec.emitters.write import OutputPathError, check_outputs, remove_stale, stale_outputs, write_outputs
+    from phasec.emitters.write import (
+        OutputPathError,
+        check_outputs,
+        record_extras,
+        recorded_extras,
+        remove_stale,
+        stale_outputs,
+        write_outputs,
+    )
 
+    # Opt-in outputs: an explicit --emit wins; without one, reuse what the last
+    # compile into the same folder recorded in its manifest.json.
+    extras = frozenset(e.value for e in emits) & EXTRAS
+    if not emits and out is not None and out.is_dir():
+        extras = recorded_extras(out) & EXTRAS
     options = EmitOptions(
         assume=assumed,
         templates=str(templates) if templates else None,
-        extras=frozenset(e.value for e in emits if e is Emit.ci),
+        extras=extras,
     )
     try:
         outputs = emit_all(res.runbook, options)
@@ -168,6 +243,7 @@ def compile_(
             typer.echo(f"phasec: error: template{where}: {exc}", err=True)
             raise typer.Exit(EXIT_USAGE) from None
         raise
+    outputs = record_extras(outputs, options.extras)
     if Emit.workbreakdown in emits:
         name = next(p for p in outputs if p.endswith("_WORKBREAKDOWN.yaml"))
         sys.stdout.write(outputs[name])
@@ -236,6 +312,8 @@ _register_commands()
 
 def run() -> None:
     """Console-script entry point: never lets a traceback reach the user."""
+    global _OWN_PROCESS
+    _OWN_PROCESS = True
     try:
         app()  # standalone mode: usage errors exit 2, typer.Exit carries our codes
     except SystemExit:

@@ -51,19 +51,13 @@ def check(rb: Runbook, doc: Document | None = None, config=None) -> list[Diagnos
 
 
 def analyze(text: str, path: str = "<input>", *, rules: bool = True, config=None) -> Result:
-    """The whole front end: parse, lower, resolve and (optionally) lint."""
-    import gc
+    """The whole front end: parse, lower, resolve and (optionally) lint.
 
-    # The pipeline allocates many small, acyclic objects; the cycle collector
-    # would spend up to half the time scanning them.  Reference counting still
-    # frees everything; cycles (if any) are collected once we are done.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _analyze(text, path, rules=rules, config=config)
-    finally:
-        if was_enabled:
-            gc.enable()
+    Leaves the garbage collector alone: this is library code, called from other
+    threads (the language server) and other programs.  The ``phasec`` command,
+    whose process is its own, tunes the collector in its entry point instead.
+    """
+    return _analyze(text, path, rules=rules, config=config)
 
 
 def _analyze(text: str, path: str, *, rules: bool, config) -> Result:

@@ -15,6 +15,37 @@ class OutputPathError(ValueError):
     pass
 
 
+MANIFEST = "manifest.json"
+#: The manifest key recording the opt-in outputs (``compile --emit ci``) a compile wrote.
+EMIT_KEY = "emit"
+
+
+def record_extras(outputs: dict[str, str], extras: frozenset[str]) -> dict[str, str]:
+    """``outputs`` with the opt-in outputs recorded in ``manifest.json`` (``"emit": [...]``, when any).
+
+    The next ``compile`` into the same folder without ``--emit`` emits them again
+    (see :func:`recorded_extras`), so a plain recompile neither deletes the CI
+    workflow nor reports it as a difference under ``--check``.
+    """
+    if not extras or MANIFEST not in outputs:
+        return outputs
+    manifest = json.loads(outputs[MANIFEST])
+    manifest[EMIT_KEY] = sorted(extras)
+    return {**outputs, MANIFEST: json.dumps(manifest, indent=2, sort_keys=True) + "\n"}
+
+
+def recorded_extras(out_dir: Path) -> frozenset[str]:
+    """The opt-in outputs the previous compile into ``out_dir`` recorded (empty when none or unreadable)."""
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        listed = manifest.get(EMIT_KEY, [])
+    except (OSError, ValueError, AttributeError):
+        return frozenset()
+    if not isinstance(listed, list):
+        return frozenset()
+    return frozenset(x for x in listed if isinstance(x, str))
+
+
 def _target(out_dir: Path, rel: str) -> Path:
     rel_path = Path(rel)
     if rel_path.is_absolute() or ".." in rel_path.parts:
@@ -75,7 +106,7 @@ def stale_outputs(out_dir: Path, outputs: dict[str, str]) -> list[str]:
     edited by hand is never treated as ours to delete.
     """
     try:
-        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
         listed = [(f["path"], f["sha256"]) for f in manifest.get("files", [])]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return []

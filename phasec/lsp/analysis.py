@@ -2,15 +2,18 @@
 
 A :class:`Snapshot` holds the text, the syntax tree, the IR, the diagnostics
 (same pipeline and configuration as ``phasec lint``), the symbol index and the
-position mapper of one version.  Snapshots are immutable once built, so the
-server can build them on a worker thread and hand them to request handlers.
+position mapper of one version.  A snapshot is a frozen dataclass built
+complete in one go (every field, the LSP diagnostics and the timings included,
+is computed before it is constructed), so the server can build it on a worker
+thread and hand it to request handlers: nothing writes to it afterwards.  Its
+fields hold the analysis' own objects (the IR, the syntax tree), which nobody
+mutates either; the LSP diagnostics are a tuple.
 """
 
 from __future__ import annotations
 
-import gc
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from lsprotocol import types
@@ -21,7 +24,7 @@ from phasec.lsp.index import SymbolIndex
 from phasec.lsp.positions import UTF16, PositionMapper
 
 
-@dataclass
+@dataclass(frozen=True)
 class Snapshot:
     uri: str
     path: str
@@ -34,7 +37,7 @@ class Snapshot:
     analyze_ms: float = 0.0
     total_ms: float = 0.0
     started_at: float = 0.0  # time.perf_counter() when the analysis began
-    lsp_diagnostics: list[types.Diagnostic] = field(default_factory=list)
+    lsp_diagnostics: tuple[types.Diagnostic, ...] = ()
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -73,21 +76,9 @@ def load_config_for(path: str | None):
 def build_snapshot(uri: str, text: str, version: int | None, encoding: str = UTF16) -> Snapshot:
     """Analyse ``text`` (parse, lower, resolve, lint) and index it.
 
-    The cyclic garbage collector is paused meanwhile: an analysis allocates many
-    small objects that reference counting frees anyway, and with the previous
-    snapshot still alive every collection would rescan it (on a 2,000-slice
-    runbook that more than doubles the time).  Collection resumes afterwards.
+    Runs on the server's worker thread and leaves the process' global state (the
+    garbage collector included) alone; see docs/performance.md.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _build(uri, text, version, encoding)
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _build(uri: str, text: str, version: int | None, encoding: str) -> Snapshot:
     from phasec.lsp.diagnostics import to_lsp_diagnostics
 
     t0 = time.perf_counter()
@@ -96,18 +87,20 @@ def _build(uri: str, text: str, version: int | None, encoding: str) -> Snapshot:
     t1 = time.perf_counter()
     result = analyze(text, path or uri, config=config)
     t2 = time.perf_counter()
-    snap = Snapshot(
+    index = SymbolIndex(result.runbook, result.document)
+    mapper = PositionMapper(text, encoding)
+    lsp_diagnostics = tuple(to_lsp_diagnostics(result.diagnostics, uri, mapper, version, config_error))
+    return Snapshot(
         uri=uri,
         path=path or uri,
         version=version,
         text=text,
         result=result,
-        index=SymbolIndex(result.runbook, result.document),
-        mapper=PositionMapper(text, encoding),
+        index=index,
+        mapper=mapper,
         config_error=config_error,
         analyze_ms=(t2 - t1) * 1000,
+        total_ms=(time.perf_counter() - t0) * 1000,
+        started_at=t0,
+        lsp_diagnostics=lsp_diagnostics,
     )
-    snap.started_at = t0
-    snap.lsp_diagnostics = to_lsp_diagnostics(snap)
-    snap.total_ms = (time.perf_counter() - t0) * 1000
-    return snap

@@ -10,15 +10,12 @@ code-action handler can offer it without re-running anything.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
 from lsprotocol import types
 
 from phasec.compiler.diagnostics import Diagnostic, Severity
-
-if TYPE_CHECKING:
-    from phasec.lsp.analysis import Snapshot
-    from phasec.lsp.positions import PositionMapper
+from phasec.lsp.positions import PositionMapper
 
 SOURCE = "phasec"
 
@@ -85,14 +82,25 @@ def to_lsp_diagnostic(d: Diagnostic, uri: str, mapper: PositionMapper, version: 
     )
 
 
-def to_lsp_diagnostics(snap: Snapshot) -> list[types.Diagnostic]:
-    out = [to_lsp_diagnostic(d, snap.uri, snap.mapper, snap.version) for d in snap.diagnostics]
-    if snap.config_error:
+def to_lsp_diagnostics(
+    diagnostics: Iterable[Diagnostic],
+    uri: str,
+    mapper: PositionMapper,
+    version: int | None = None,
+    config_error: str | None = None,
+) -> list[types.Diagnostic]:
+    """Every diagnostic of one analysed version, preceded by the configuration error if there is one.
+
+    Takes the parts rather than the :class:`~phasec.lsp.analysis.Snapshot` so that
+    this module does not depend on the one that builds snapshots (no import cycle).
+    """
+    out = [to_lsp_diagnostic(d, uri, mapper, version) for d in diagnostics]
+    if config_error:
         out.insert(
             0,
             types.Diagnostic(
                 range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
-                message=f"configuration error (the default configuration is used): {snap.config_error}",
+                message=f"configuration error (the default configuration is used): {config_error}",
                 severity=types.DiagnosticSeverity.Error,
                 code="config",
                 source=SOURCE,

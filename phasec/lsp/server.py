@@ -25,8 +25,6 @@ benchmarks/bench_lsp.py).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 import json
 import logging
 import time
@@ -72,32 +70,6 @@ class PhasecServer(LanguageServer):
         self.debounce = DEFAULT_DEBOUNCE_MS / 1000
         self.timings = False
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phasec-analysis")
-        self._gc_holds = 0
-        self._gc_was_enabled = True
-
-    @contextlib.contextmanager
-    def gc_paused(self):
-        """Pause the cyclic garbage collector from an analysis until its diagnostics are out.
-
-        The analysis itself runs with the collector paused (see ``build_snapshot``);
-        keeping it paused until the diagnostics are published keeps the collection
-        that follows off the path from the edit to the diagnostics.
-        Only the event-loop thread enters this, so a counter is enough.
-        """
-        self._gc_holds += 1
-        if self._gc_holds == 1:
-            self._gc_was_enabled = gc.isenabled()
-            gc.disable()
-        try:
-            yield
-        finally:
-            self._gc_holds -= 1
-            if self._gc_holds == 0 and self._gc_was_enabled:
-                gc.enable()
-                # The young generations now hold the whole analysis; collect them
-                # now, right after publishing, rather than in the middle of the
-                # next request.  The previous snapshot is freed by reference counting.
-                gc.collect(1)
 
     # -- encoding and capabilities ------------------------------------------
     @property
@@ -178,24 +150,23 @@ class PhasecServer(LanguageServer):
             state.force = False
             changed_at, state.changed_at = state.changed_at, None
             retired = [state.snapshot]  # the previous snapshot, freed only after publishing
-            with self.gc_paused():
-                try:
-                    snap = await loop.run_in_executor(self.executor, build_snapshot, state.uri, text, version, self.encoding)
-                except Exception as exc:  # noqa: BLE001 - never let an analysis kill the server
-                    log.exception("analysis of %s failed", state.uri)
-                    self.window_log_message(
-                        types.LogMessageParams(type=types.MessageType.Error, message=f"phasec: analysis failed: {exc}")
-                    )
-                    return
-                if state.closed:
-                    return
-                state.snapshot = snap
-                published = time.perf_counter()
-                self.text_document_publish_diagnostics(
-                    types.PublishDiagnosticsParams(uri=state.uri, version=version, diagnostics=snap.lsp_diagnostics)
+            try:
+                snap = await loop.run_in_executor(self.executor, build_snapshot, state.uri, text, version, self.encoding)
+            except Exception as exc:  # noqa: BLE001 - never let an analysis kill the server
+                log.exception("analysis of %s failed", state.uri)
+                self.window_log_message(
+                    types.LogMessageParams(type=types.MessageType.Error, message=f"phasec: analysis failed: {exc}")
                 )
-                if self.timings:
-                    self._log_timings(state.uri, version, snap, changed_at, published)
+                return
+            if state.closed:
+                return
+            state.snapshot = snap
+            published = time.perf_counter()
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=state.uri, version=version, diagnostics=list(snap.lsp_diagnostics))
+            )
+            if self.timings:
+                self._log_timings(state.uri, version, snap, changed_at, published)
             retired.clear()
             if not state.dirty:
                 return
