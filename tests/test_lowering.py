@@ -131,3 +131,39 @@ def test_paths_under_a_declared_worktree_become_repo_relative():
         ("pkg/a.ts", "/wt/rt/pkg/a.ts", "rt"),
         ("pkg/b.ts", None, None),
     ]
+
+
+def test_id_lookup_follows_changes_to_the_ir():
+    """rb.slice/rb.gate never answer from a stale index: replaced, removed and added elements."""
+    from phasec.compiler.pipeline import analyze
+
+    rb = analyze(HEAD + 'slice C0 "a" { objective "x" }\nslice C1 "b" { after C0 }\ngate g "true"\n', "t.phc", rules=False).runbook
+    assert rb.slice("C1").title == "b" and rb.gate("g") is not None
+    rb.slices[1] = rb.slices[1].model_copy(update={"id": "C9"})  # replaced, same length
+    assert rb.slice("C1") is None and rb.slice("C9").title == "b"
+    rb.slices.pop(0)
+    assert rb.slice("C0") is None and rb.slice("C9") is rb.slices[0]
+    rb.gates.append(rb.gates[0].model_copy(update={"id": "h"}))
+    assert rb.gate("h") is rb.gates[1]
+
+
+def test_schema_access_is_typed_and_fails_loudly():
+    """Lowering reads bound statements through the schema: a parameter, clause or child keyword the signature
+    does not have is a bug in phasec (a renamed parameter would otherwise drop data silently)."""
+    import pytest as _pytest
+
+    from phasec.compiler.bind import bind
+    from phasec.compiler.diagnostics import DiagnosticBag
+    from phasec.compiler.pipeline import parse
+
+    doc, _ = parse(HEAD + 'slice C1 "b" { owner @a backup @b }\n', "t.phc")
+    (stmt,) = [st for st in doc.statements if st.keyword == "slice"]
+    (sl,) = bind([stmt], DiagnosticBag(), stmt.span)
+    owner = sl.kid("owner")
+    assert owner.clause_text("backup", "b") == "@b"
+    with _pytest.raises(KeyError, match="no clause `bakup`"):
+        owner.clause_value("bakup", "b")
+    with _pytest.raises(KeyError, match="no parameter `handle`"):
+        owner.get("handle")
+    with _pytest.raises(KeyError, match="no `max_active` statement"):
+        sl.kid("max_active")

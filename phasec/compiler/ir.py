@@ -534,25 +534,35 @@ class Runbook(Node):
     ledgers: list[Ledger] = Field(default_factory=list)
     notes: list[Prose] = Field(default_factory=list)
 
-    # Convenience lookups (not serialised).  The IR is built once and not
-    # re-shaped afterwards, so the indexes are built on first use.
+    # Convenience lookups (not serialised): id -> position in ``slices``/``gates``
+    # (the first declaration of each id).  A hit is verified against the list
+    # (O(1)), so an element replaced or removed after the index was built is never
+    # returned stale; a miss rebuilds the index once before answering None, so an
+    # element added later is found.
     _index: dict | None = PrivateAttr(default=None)
 
-    def _by_id(self, kind: str) -> dict:
-        if self._index is None or self._index.get("_sizes") != (len(self.slices), len(self.gates)):
-            idx: dict = {"_sizes": (len(self.slices), len(self.gates)), "slice": {}, "gate": {}}
-            for s in self.slices:
-                idx["slice"].setdefault(s.id, s)
-            for g in self.gates:
-                idx["gate"].setdefault(g.id, g)
-            self._index = idx
-        return self._index[kind]
+    def _rebuild(self) -> dict:
+        idx: dict = {"slice": {}, "gate": {}}
+        for i, s in enumerate(self.slices):
+            idx["slice"].setdefault(s.id, i)
+        for i, g in enumerate(self.gates):
+            idx["gate"].setdefault(g.id, i)
+        self._index = idx
+        return idx
+
+    def _lookup(self, kind: str, items: list, ident: str):
+        idx = self._index if self._index is not None else self._rebuild()
+        pos = idx[kind].get(ident)
+        if pos is not None and pos < len(items) and items[pos].id == ident:
+            return items[pos]
+        pos = self._rebuild()[kind].get(ident)
+        return items[pos] if pos is not None else None
 
     def slice(self, sid: str) -> Slice | None:
-        return self._by_id("slice").get(sid)
+        return self._lookup("slice", self.slices, sid)
 
     def gate(self, gid: str) -> Gate | None:
-        return self._by_id("gate").get(gid)
+        return self._lookup("gate", self.gates, gid)
 
     def artifacts(self) -> list[Artifact]:
         return [a for o in self.outputs for a in o.artifacts]
