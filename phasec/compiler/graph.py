@@ -63,6 +63,18 @@ class RunbookGraph:
     def __init__(self, rb: ir.Runbook):
         self.rb = rb
 
+    @cached_property
+    def facts(self):
+        """The runbook's derived facts (phasec.compiler.facts), shared with the emitters and the rules."""
+        from phasec.compiler.facts import facts
+
+        return facts(self.rb)
+
+    @cached_property
+    def slice_order(self) -> list[ir.Slice]:
+        """Slices in dependency order, declaration order among independent ones (computed once per runbook)."""
+        return self.facts.slice_order
+
     # -- slice dependencies ------------------------------------------------
     @cached_property
     def slice_graph(self) -> nx.DiGraph:
@@ -172,15 +184,12 @@ class RunbookGraph:
                 if ref.id in known and self.slice_stage.get(ref.id) == st.id:
                     g.add_edge(start, ("begin", ref.id))
                     g.add_edge(("slice", ref.id), end)
-            only = [r.id for r in st.covers if r.id in known]
             for step in st.steps:
-                # A stage that carries one slice: its steps carry out that slice.
-                targets = [r.id for r in step.slices] or (only if len(only) == 1 else [])
-                for sid in targets:
-                    ref = ir.Ref(kind="slice", id=sid, span=step.span)
-                    if ref.id in known:
-                        g.add_edge(("begin", ref.id), ("step", st.id, step.number))
-                        g.add_edge(("step", st.id, step.number), ("slice", ref.id))
+                # A stage that carries one slice: its steps carry out that slice (Facts.step_slices).
+                for sid in self.facts.step_slices(st, step):
+                    if sid in known:
+                        g.add_edge(("begin", sid), ("step", st.id, step.number))
+                        g.add_edge(("step", st.id, step.number), ("slice", sid))
             prev_end = end
         for s in rb.slices:
             g.add_edge(("begin", s.id), ("slice", s.id))
@@ -190,15 +199,8 @@ class RunbookGraph:
         return g
 
     def agent_activities(self) -> dict[str, list[tuple]]:
-        out: dict[str, list[tuple]] = {a.id: [] for a in self.rb.agents()}
-        for s in self.rb.slices:
-            for ref in s.agents:
-                out.setdefault(ref.id, []).extend([("begin", s.id), ("slice", s.id)])
-        for st in self.rb.stages:
-            for step in st.steps:
-                for ref in step.agents:
-                    out.setdefault(ref.id, []).append(("step", st.id, step.number))
-        return {k: sorted(set(v), key=str) for k, v in out.items()}
+        """Per agent, the activity nodes it executes (:attr:`phasec.compiler.facts.Facts.agent_activities`)."""
+        return self.facts.agent_activities
 
     def release_node(self, agent: ir.Agent) -> tuple | None:
         ref = agent.release_after

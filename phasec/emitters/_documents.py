@@ -13,13 +13,12 @@ import json
 import posixpath
 import re
 import unicodedata
-from functools import lru_cache
 
 from phasec.compiler import ir
 from phasec.emitters import EmitError, EmitOptions
+from phasec.compiler.facts import Facts, facts
 from phasec.emitters.env import environment
-from phasec.emitters.common import runner, slice_order
-from phasec.emitters.workbreakdown import artifact_path, gate_body, gate_invocation
+from phasec.emitters.workbreakdown import artifact_path
 
 # ─── environment ─────────────────────────────────────────────────────────────
 
@@ -57,20 +56,9 @@ def html_comment(value) -> str:
     return re.sub(r"-(?=-)", "- ", str(value))
 
 
-@lru_cache(maxsize=8)
 def doc_environment(template_dir: str | None = None):
-    """The shared emitter environment plus the markdown filters these templates use.
-
-    A separate (cached) instance, so that the filters added here never leak
-    into the environment other emitters share.
-    """
-    env = getattr(environment, "__wrapped__", environment)(template_dir)
-    env.filters["code"] = md_code
-    env.filters["cell"] = table_cell
-    env.filters["json"] = json_string
-    env.filters["mermaid"] = mermaid_label
-    env.filters["comment"] = html_comment
-    return env
+    """The emitters' environment (:func:`phasec.emitters.env.environment`; it has the markdown filters)."""
+    return environment(template_dir)
 
 
 def render(options: EmitOptions, template: str | list[str], **ctx) -> str:
@@ -160,7 +148,7 @@ def base_context(rb: ir.Runbook, options: EmitOptions) -> dict:
 def assumptions(rb: ir.Runbook, options: EmitOptions) -> list[dict]:
     """The conditional slices resolved by ``--assume``, in slice order."""
     out = []
-    for s in slice_order(rb):
+    for s in facts(rb).slice_order:
         path = options.path_of(s.id) if s.conditional else None
         if path:
             out.append({"slice": s.id, "title": s.title, "path": path})
@@ -195,7 +183,7 @@ def dependencies(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> list[dict
 
 def order_chain(rb: ir.Runbook, options: EmitOptions) -> list[dict]:
     out = []
-    for s in slice_order(rb):
+    for s in facts(rb).slice_order:
         label = None
         if s.conditional:
             assumed = options.path_of(s.id)
@@ -268,41 +256,36 @@ def prose_block(items: list[ir.Prose], ordered: bool = True) -> list[dict]:
 # ─── gates ───────────────────────────────────────────────────────────────────
 
 
+def slice_order(rb: ir.Runbook) -> list[ir.Slice]:
+    """The slice order (computed once per runbook: :attr:`phasec.compiler.facts.Facts.slice_order`)."""
+    return facts(rb).slice_order
+
+
+def runner(rb: ir.Runbook) -> str:
+    return facts(rb).runner
+
+
 def has_body(g: ir.Gate) -> bool:
-    return any((st.kind == "run" and st.command) or (st.kind == "use" and st.gates) for st in g.steps)
+    return Facts.has_body(g)
 
 
 def invocation(rb: ir.Runbook, g: ir.Gate) -> str | None:
     """``<runner> <script>`` for a gate with a script, else None."""
-    return f"{runner(rb)} {g.script}" if g.kind == "gate" and g.script else None
+    return facts(rb).invocation(g)
 
 
-def _entry_for_gate(rb: ir.Runbook, gid: str) -> list[dict]:
-    g = rb.gate(gid)
-    if g is None:
-        return [{"kind": "unknown", "id": gid}]
-    if g.kind == "check":
-        return [{"kind": "check", "id": g.id, "text": g.title or _check_text(g)}]
-    return [{"kind": "command", "command": c, "gate": g.id} for c in gate_invocation(rb, g)]
-
-
-def _check_text(g: ir.Gate) -> str | None:
-    for st in g.steps:
-        if st.kind == "run" and st.command:
-            return st.command
-    return None
+def _entry(step, via: str | None) -> dict:
+    """A gate step as a document entry; ``via`` is the gate the body names directly."""
+    if step.kind == "run":
+        return {"kind": "command", "command": step.text, "gate": via}
+    if step.kind == "check":
+        return {"kind": "check", "id": step.gate, "text": step.text}
+    return {"kind": "unknown", "id": step.gate}
 
 
 def gate_steps(rb: ir.Runbook, g: ir.Gate) -> list[dict]:
-    """A gate's body, one entry per step: run commands, and each used gate as its invocation."""
-    out: list[dict] = []
-    for st in g.steps:
-        if st.kind == "run" and st.command:
-            out.append({"kind": "command", "command": st.command, "gate": None})
-        else:
-            for ref in st.gates:
-                out.extend(_entry_for_gate(rb, ref.id))
-    return out
+    """A gate's body, one entry per step: run commands, and each used gate as what it runs."""
+    return [_entry(step, via) for via, step in facts(rb).gate_body_by_step(g)]
 
 
 def gate_view(rb: ir.Runbook, g: ir.Gate) -> dict:
@@ -312,7 +295,7 @@ def gate_view(rb: ir.Runbook, g: ir.Gate) -> dict:
             "kind": "check",
             "id": g.id,
             "title": None,
-            "text": g.title or _check_text(g),
+            "text": Facts.check_text(g),
             "invocation": None,
             "steps": [],
             "notes": prose_block(g.notes, ordered=False),
@@ -403,30 +386,16 @@ def baseline_gates(rb: ir.Runbook) -> tuple[ir.Cadence | None, list[ir.Gate]]:
     for s in rb.slices:
         roots = [i.gate.id for b in s.gates if b.cadence.id == cad.id for i in b.items if i.gate is not None]
         if roots:
-            reach.append(_closure(rb, roots))
+            reach.append(facts(rb).gate_closure(roots))
     if len(reach) < 2:
         return cad, []
     common = set.intersection(*reach)
     common = {gid for gid in common if (g := rb.gate(gid)) is not None and g.kind == "gate"}
     used_by_common = set()
     for gid in common:
-        used_by_common |= _closure(rb, [gid]) - {gid}
+        used_by_common |= facts(rb).gate_closure([gid]) - {gid}
     keep = common - used_by_common
     return cad, [g for g in rb.gates if g.id in keep and rb.gate(g.id) is g]
-
-
-def _closure(rb: ir.Runbook, roots: list[str]) -> set[str]:
-    seen: set[str] = set()
-    stack = list(roots)
-    while stack:
-        gid = stack.pop()
-        if gid in seen:
-            continue
-        seen.add(gid)
-        g = rb.gate(gid)
-        if g is not None:
-            stack.extend(ref.id for st in g.steps for ref in st.gates)
-    return seen
 
 
 def command_contract(rb: ir.Runbook) -> list[dict]:
@@ -437,7 +406,7 @@ def command_contract(rb: ir.Runbook) -> list[dict]:
         if g.kind != "gate" or not g.script or not has_body(g) or g.script in seen:
             continue
         seen.add(g.script)
-        parts = gate_body(rb, g)
+        parts = [st.text if st.kind == "run" else st.gate for st in facts(rb).gate_body(g)]
         out.append(
             {
                 "key": g.script,

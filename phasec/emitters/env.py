@@ -76,7 +76,16 @@ def yaml_flow(items) -> str:
 
 @lru_cache(maxsize=8)
 def environment(template_dir: str | None = None):
+    """The one environment every emitter renders with, built complete here and never changed after.
+
+    It carries every filter any template uses (YAML, markdown and shell
+    quoting), so the order in which emitters run cannot change what they
+    render.  Cached per template folder.
+    """
     import jinja2
+
+    from phasec.emitters._documents import html_comment, json_string, md_code, mermaid_label, table_cell
+    from phasec.emitters.scripts import shell_comment, shell_quote
 
     loaders = []
     if template_dir:
@@ -90,6 +99,17 @@ def environment(template_dir: str | None = None):
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["y"] = yaml_scalar
-    env.filters["yflow"] = yaml_flow
+    env.filters.update(
+        {
+            "y": yaml_scalar,
+            "yflow": yaml_flow,
+            "code": md_code,
+            "cell": table_cell,
+            "json": json_string,
+            "mermaid": mermaid_label,
+            "comment": html_comment,
+            "shq": shell_quote,
+            "shcomment": shell_comment,
+        }
+    )
     return env

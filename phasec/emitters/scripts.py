@@ -20,7 +20,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from phasec.compiler import ir
-from phasec.emitters.common import GateStep, binding_steps, expand_gate, slice_order, topo_order, unique_by_id
+from phasec.compiler.facts import GateStep, facts, topo_order, unique_by_id
 from phasec.emitters.env import environment
 
 EMITTER = True
@@ -73,14 +73,6 @@ def shell_comment(value) -> str:
     return _CONTROL.sub(" ", "" if value is None else str(value))
 
 
-def _env(options):
-    env = environment(options.templates)
-    # Registered on the shared environment under names no other emitter uses.
-    env.filters.setdefault("shq", shell_quote)
-    env.filters.setdefault("shcomment", shell_comment)
-    return env
-
-
 # ─── gates ───────────────────────────────────────────────────────────────────
 
 
@@ -100,6 +92,12 @@ def _slice_path(s: ir.Slice, options) -> str | None:
     return options.path_of(s.id) if s.conditional else None
 
 
+def _runnable(steps: list[GateStep]) -> list[GateStep]:
+    """Only ``run`` steps are executed; anything else (checks, and the unknown gates and
+    composition cycles that never reach a compile) is listed as a manual check."""
+    return [st if st.kind in ("run", "check") else GateStep("check", st.gate, st.text) for st in steps]
+
+
 def gate_targets(rb: ir.Runbook, options) -> list[GateTarget]:
     targets: list[GateTarget] = []
     for s in rb.slices:
@@ -117,12 +115,12 @@ def gate_targets(rb: ir.Runbook, options) -> list[GateTarget]:
                 )
             if deferred and b.always:
                 t.not_applicable = None
-            t.steps.extend(binding_steps(rb, b, shlex.quote))
+            t.steps.extend(_runnable(facts(rb).binding_steps(b, shlex.quote)))
         targets.extend(by_cadence.values())
     if rb.exit is not None and rb.exit.gates:
         t = GateTarget("exit", "exit", None, None)
         for ref in rb.exit.gates:
-            t.steps.extend(expand_gate(rb, ref.id, shlex.quote))
+            t.steps.extend(_runnable(facts(rb).expand_gate(ref.id, shlex.quote)))
         targets.append(t)
     return targets
 
@@ -193,7 +191,7 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
         base = out[-1].name
 
     taken = {b.name for b in out}
-    order = slice_order(rb)
+    order = facts(rb).slice_order
     position = {s.id: i for i, s in enumerate(order)}
     by_id = {s.id: s for s in order}
     own: dict[str, StackBranch] = {}
@@ -301,5 +299,5 @@ def scripts_context(rb: ir.Runbook, options) -> dict:
 
 def emit(rb: ir.Runbook, options) -> dict[str, str]:
     ctx = scripts_context(rb, options)
-    env = _env(options)
+    env = environment(options.templates)
     return {f"scripts/{name}": env.get_template(f"{name}.j2").render(script=name, **ctx) for name in SCRIPTS}
