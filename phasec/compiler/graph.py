@@ -112,6 +112,23 @@ class RunbookGraph:
     def slice_descendants(self, sid: str) -> set[str]:
         return nx.descendants(self.slice_graph, sid) if sid in self.slice_graph else set()
 
+    # -- repo branches -----------------------------------------------------
+    @cached_property
+    def branch_graph(self) -> nx.DiGraph:
+        """Edge parent -> branch for every `branch ... from PARENT` of the repo block."""
+        g = nx.DiGraph()
+        branches = self.rb.repo.branches if self.rb.repo else []
+        for b in branches:
+            g.add_node(b.id)
+        for b in branches:
+            if b.parent is not None and b.parent.id in g and not g.has_edge(b.parent.id, b.id):
+                g.add_edge(b.parent.id, b.id, edge=Edge(b.parent.id, b.id, b.parent.span))
+        return g
+
+    def branch_cycles(self) -> list[list[Edge]]:
+        """Repo branches created from each other in a cycle (stack.sh could create none of them)."""
+        return self.cycles(self.branch_graph)
+
     # -- gate composition --------------------------------------------------
     @cached_property
     def gate_graph(self) -> nx.DiGraph:

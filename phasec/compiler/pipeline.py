@@ -50,8 +50,47 @@ def check(rb: Runbook, doc: Document | None = None, config=None) -> list[Diagnos
     return run_rules(rb, doc, config)
 
 
-def analyze(text: str, path: str = "<input>", *, rules: bool = True, config=None) -> Result:
-    """The whole front end: parse, lower, resolve and (optionally) lint."""
+#: The checks the emitters rely on.  ``analyze(..., compiling=True)`` runs them whatever the
+#: configuration (`select`, `ignore`, severities) or the suppression comments say, and always
+#: as errors, so that compile writes correct outputs or nothing:
+#: PC301 dependency (and branch) cycles — the slice order, CI `needs:` and the branch stack;
+#: PC703 gate composition cycles — every gate expansion;
+#: PC806 output names that leave the output folder — the files written.
+#: (Unknown references and duplicate ids, PC2xx, are front-end errors and cannot be disabled.)
+COMPILE_REQUIRED = ("PC301", "PC703", "PC806")
+
+
+def compile_checks(rb: Runbook, doc: Document | None, found: list[Diagnostic]) -> list[Diagnostic]:
+    """``found`` plus the :data:`COMPILE_REQUIRED` findings it lacks as errors.
+
+    A required finding already reported as an error is kept as it is; one that the
+    configuration disabled, re-graded or a comment suppressed is reported as an error.
+    """
+    from phasec.compiler.config import Config
+    from phasec.compiler.rules import run_rules
+
+    required = run_rules(rb, doc, Config(select=list(COMPILE_REQUIRED)))
+
+    def key(d: Diagnostic) -> tuple:
+        return (d.code, d.span.file, d.span.line, d.span.column, d.message)
+
+    errors = {key(d) for d in found if d.severity is Severity.ERROR}
+    forced = {key(d) for d in required if key(d) not in errors}
+    out = [d for d in found if key(d) not in forced]
+    for d in required:
+        if key(d) in forced:
+            note = f"compile always checks {d.code}: configuration and suppressions do not turn it off"
+            help_ = f"{d.help}; {note}" if d.help else note
+            out.append(d.model_copy(update={"severity": Severity.ERROR, "help": help_}))
+    return out
+
+
+def analyze(text: str, path: str = "<input>", *, rules: bool = True, config=None, compiling: bool = False) -> Result:
+    """The whole front end: parse, lower, resolve and (optionally) lint.
+
+    ``compiling``: also run the checks compile needs (:data:`COMPILE_REQUIRED`) as errors,
+    whatever ``config`` and the suppressions say.
+    """
     import gc
 
     # The pipeline allocates many small, acyclic objects; the cycle collector
@@ -60,19 +99,22 @@ def analyze(text: str, path: str = "<input>", *, rules: bool = True, config=None
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(text, path, rules=rules, config=config)
+        return _analyze(text, path, rules=rules, config=config, compiling=compiling)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _analyze(text: str, path: str, *, rules: bool, config) -> Result:
+def _analyze(text: str, path: str, *, rules: bool, config, compiling: bool = False) -> Result:
     doc, diags = parse(text, path)
     rb, more = lower(doc)
     diags = diags + more
-    if rules and not any(d.severity is Severity.ERROR for d in diags):
+    if (rules or compiling) and not any(d.severity is Severity.ERROR for d in diags):
         from phasec.compiler.suppress import apply_suppressions
 
-        diags = diags + apply_suppressions(doc, check(rb, doc, config), config)
+        if rules:
+            diags = diags + apply_suppressions(doc, check(rb, doc, config), config)
+        if compiling:
+            diags = compile_checks(rb, doc, diags)
     diags.sort(key=Diagnostic.sort_key)
     return Result(doc, rb, diags)
