@@ -60,16 +60,21 @@ def check(rb: Runbook, doc: Document | None = None, config=None) -> list[Diagnos
 COMPILE_REQUIRED = ("PC301", "PC703", "PC806")
 
 
-def compile_checks(rb: Runbook, doc: Document | None, found: list[Diagnostic]) -> list[Diagnostic]:
+def compile_checks(
+    rb: Runbook, doc: Document | None, found: list[Diagnostic], required: list[Diagnostic] | None = None
+) -> list[Diagnostic]:
     """``found`` plus the :data:`COMPILE_REQUIRED` findings it lacks as errors.
 
     A required finding already reported as an error is kept as it is; one that the
     configuration disabled, re-graded or a comment suppressed is reported as an error.
+    ``required``: the required rules' findings when the caller has them already.
     """
-    from phasec.compiler.config import Config
-    from phasec.compiler.rules import run_rules
+    if required is None:
+        from phasec.compiler.config import Config
+        from phasec.compiler.rules import run_rules
 
-    required = run_rules(rb, doc, Config(select=list(COMPILE_REQUIRED)))
+        required = run_rules(rb, doc, Config(select=list(COMPILE_REQUIRED)))
+    required = [d for d in required if d.code in COMPILE_REQUIRED]
 
     def key(d: Diagnostic) -> tuple:
         return (d.code, d.span.file, d.span.line, d.span.column, d.message)
@@ -112,9 +117,18 @@ def _analyze(text: str, path: str, *, rules: bool, config, compiling: bool = Fal
     if (rules or compiling) and not any(d.severity is Severity.ERROR for d in diags):
         from phasec.compiler.suppress import apply_suppressions
 
-        if rules:
-            diags = diags + apply_suppressions(doc, check(rb, doc, config), config)
         if compiling:
-            diags = compile_checks(rb, doc, diags)
+            # One run of every rule: the findings the configuration keeps are the lint's
+            # (as run_rules would select and re-grade them); the required ones are kept apart.
+            from phasec.compiler.config import Config
+
+            cfg = config or Config()
+            raw = check(rb, doc, Config())
+            if rules:
+                lint = [cfg.regrade(d) for d in raw if cfg.enabled(d.code)]
+                diags = diags + apply_suppressions(doc, lint, config)
+            diags = compile_checks(rb, doc, diags, raw)
+        elif rules:
+            diags = diags + apply_suppressions(doc, check(rb, doc, config), config)
     diags.sort(key=Diagnostic.sort_key)
     return Result(doc, rb, diags)

@@ -52,14 +52,36 @@ def yaml_scalar(value) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-@lru_cache(maxsize=4096)
 def _reads_back(text: str) -> bool:
-    """A plain scalar must read back as this string (not 12:30 -> 750, 0x10 -> 16, .inf)."""
+    """A plain scalar must read back as this string (not 12:30 -> 750, 0x10 -> 16, .inf).
+
+    Only called for text :data:`_PLAIN` accepts (no flow or comment indicators, no
+    `": "`, no leading indicator), so what YAML makes of it is decided by its implicit
+    resolvers alone — the same table ``yaml.safe_load`` consults, without parsing a
+    document per value.  A text that starts like a document marker is parsed.
+    """
+    if text.startswith(("---", "...")):
+        return _parses_back(text)
+    resolvers = _resolvers()
+    for tag, regexp in resolvers.get(text[:1], ()) + resolvers.get(None, ()):
+        if regexp.match(text):
+            return tag == "tag:yaml.org,2002:str"
+    return True
+
+
+@lru_cache(maxsize=1)
+def _resolvers() -> dict:
+    import yaml
+
+    return {k: tuple(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+def _parses_back(text: str) -> bool:
     import yaml
 
     try:
         return yaml.safe_load(text) == text
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: PyYAML on e.g. `0b_`
         return False
 
 
