@@ -284,3 +284,55 @@ def test_rendering_documents_and_scripts_in_either_order_gives_the_same_output(t
     assert dict(environment(str(tmp_path)).filters) == filters
     assert dict(environment(str(tmp_path)).globals) == globals_
     environment.cache_clear()
+
+
+# ─── scale: no recursion, no per-slice scans ─────────────────────────────────
+
+
+def test_a_long_chain_of_slices_without_branches_compiles(tmp_path):
+    """stack.sh looks through slices without a branch to the latest one with a branch:
+    over a 3,000-slice chain (deeper than Python's recursion limit)."""
+    n = 3000
+    out = ['phase Z "Chain" {', "  posture forward_only", "}", "repo {", '  branch root "codex/phase-z-root"',
+           "  slice_base root", "}", "team {", "  max_active 1", '  agent A1 "Worker"', "}",
+           "owners {", '  owner @z-owner "Owner"', "}"]
+    for i in range(n):
+        out.append(f'slice Z{i} "Slice {i}" {{')
+        out += ["  owner @z-owner", "  agent A1"]
+        if i:
+            out.append(f"  after Z{i - 1}")
+        if i in (0, n - 1):
+            out.append(f'  branch "codex/phase-z-s{i}"')
+        out.append("}")
+    out += ["exit {", "  covers " + " ".join(f"Z{i}" for i in range(n)), "}"]
+    rb, outputs = _compile("\n".join(out) + "\n", "chain.phc")
+    assert [s.id for s in facts(rb).slice_order] == [f"Z{i}" for i in range(n)]
+    stack_sh = outputs["scripts/stack.sh"]
+    # The last slice's branch is cut from the first one's, through 2,998 slices without a branch.
+    assert "ensure_slice 'codex/phase-z-s2999' 'codex/phase-z-s0'" in stack_sh
+
+
+def test_descendants_of_many_slices_in_one_pass_equal_the_union():
+    from phasec.compiler.graph import RunbookGraph
+
+    rb = analyze(EXAMPLES.joinpath("phase-c.phc").read_text(encoding="utf-8"), "phase-c.phc").runbook
+    g = RunbookGraph(rb)
+    ids = [s.id for s in rb.slices]
+    for k in range(len(ids)):
+        some = ids[k::3]
+        assert g.slice_descendants_of(some) == set().union(*(g.slice_descendants(i) for i in some))
+
+
+# ─── YAML scalars ────────────────────────────────────────────────────────────
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="aZz09_./ +<>*()=,:-eExXoObBtTnNyY~#'\"", max_size=12))
+def test_yaml_scalars_read_back_as_the_same_string(text):
+    from phasec.emitters.env import yaml_flow, yaml_scalar
+
+    assert yaml.safe_load(f"k: {yaml_scalar(text)}\n") == {"k": text}
+    assert yaml.safe_load(f"k: {yaml_flow([text, 'x'])}\n") == {"k": [text, "x"]}

@@ -264,6 +264,45 @@ class Facts:
     def slice_position(self) -> dict[str, int]:
         return {s.id: n for n, s in enumerate(self.slice_order)}
 
+    @cached_property
+    def dependents(self) -> dict[str, list[tuple[ir.Slice, ir.Dependency]]]:
+        """Per slice id, the slices that wait for it (``after``) with the dependency, in slice order."""
+        out: dict[str, list[tuple[ir.Slice, ir.Dependency]]] = {}
+        for s in self.slice_order:
+            for dep in s.after:
+                out.setdefault(dep.slice.id, []).append((s, dep))
+        return out
+
+    # -- artifacts ---------------------------------------------------------
+    @cached_property
+    def artifact_paths(self) -> dict[str, str]:
+        """Per artifact id (first declaration), its path: ``<outputs root>/<name>``."""
+        out: dict[str, str] = {}
+        for o in self.rb.outputs:
+            for a in o.artifacts:
+                out.setdefault(a.id, f"{o.root.rstrip('/')}/{a.name}" if o.root else a.name)
+        return out
+
+    @cached_property
+    def artifacts_by_producer(self) -> dict[str, list[tuple[ir.Outputs, ir.Artifact]]]:
+        """Per producer id (a slice or a stage), its artifacts with their outputs block, in declaration order."""
+        out: dict[str, list[tuple[ir.Outputs, ir.Artifact]]] = {}
+        for o in self.rb.outputs:
+            for a in o.artifacts:
+                if a.producer is not None:
+                    out.setdefault(a.producer.id, []).append((o, a))
+        return out
+
+    @cached_property
+    def producing_steps(self) -> dict[str, list[tuple[ir.Stage, ir.Step]]]:
+        """Per artifact id, the stage steps that name it in ``produces`` (each step once)."""
+        out: dict[str, list[tuple[ir.Stage, ir.Step]]] = {}
+        for st in self.rb.stages:
+            for step in st.steps:
+                for aid in dict.fromkeys(r.id for r in step.produces):
+                    out.setdefault(aid, []).append((st, step))
+        return out
+
     # -- work --------------------------------------------------------------
     @cached_property
     def _stage_only(self) -> dict[str, list[str]]:

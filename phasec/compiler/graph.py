@@ -112,6 +112,18 @@ class RunbookGraph:
     def slice_descendants(self, sid: str) -> set[str]:
         return nx.descendants(self.slice_graph, sid) if sid in self.slice_graph else set()
 
+    def slice_descendants_of(self, sids) -> set[str]:
+        """The union of :meth:`slice_descendants` over ``sids``, in one traversal (linear, not per slice)."""
+        g = self.slice_graph
+        seen: set[str] = set()
+        stack = [n for sid in sids if sid in g for n in g.successors(sid)]
+        while stack:
+            n = stack.pop()
+            if n not in seen:
+                seen.add(n)
+                stack.extend(g.successors(n))
+        return seen
+
     # -- repo branches -----------------------------------------------------
     @cached_property
     def branch_graph(self) -> nx.DiGraph:

@@ -422,12 +422,7 @@ def command_contract(rb: ir.Runbook) -> list[dict]:
 
 
 def produced_by(rb: ir.Runbook, producer: str) -> list[tuple[ir.Outputs, ir.Artifact]]:
-    out = []
-    for o in rb.outputs:
-        for a in o.artifacts:
-            if a.producer is not None and a.producer.id == producer:
-                out.append((o, a))
-    return out
+    return facts(rb).artifacts_by_producer.get(producer, [])
 
 
 def artifact_view(rb: ir.Runbook, o: ir.Outputs, a: ir.Artifact, options: EmitOptions) -> dict | None:
@@ -450,12 +445,7 @@ def artifact_view(rb: ir.Runbook, o: ir.Outputs, a: ir.Artifact, options: EmitOp
 
 def producing_steps(rb: ir.Runbook, artifact_id: str) -> list[dict]:
     """The stage steps that name the artifact in ``produces``."""
-    return [
-        {"stage": st.id, "number": step.number}
-        for st in rb.stages
-        for step in st.steps
-        if any(r.id == artifact_id for r in step.produces)
-    ]
+    return [{"stage": st.id, "number": step.number} for st, step in facts(rb).producing_steps.get(artifact_id, [])]
 
 
 __all__ = [

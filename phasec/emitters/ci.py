@@ -150,10 +150,7 @@ def workflow_context(rb: ir.Runbook, options: EmitOptions) -> dict:
     from phasec.compiler.graph import RunbookGraph
 
     graph = RunbookGraph(rb)
-    tolerant: set[str] = set()
-    for s in slices:
-        if s.conditional and path[s.id] is None:
-            tolerant |= graph.slice_descendants(s.id)
+    tolerant = graph.slice_descendants_of(s.id for s in slices if s.conditional and path[s.id] is None)
 
     jobs: list[Job] = []
     commands: list[str] = []

@@ -211,17 +211,19 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
         taken.add(s.branch)
         own[s.id] = StackBranch(name=s.branch, kind="slice", id=s.id, title=s.title, inclusion=inclusion)
 
-    def reach(sid: str, visiting: frozenset[str] = frozenset()) -> list[str]:
-        """Slices whose branches may hold `sid`'s work, looking through slices without one."""
-        if sid in visiting or sid not in by_id:
-            return []
-        b = own.get(sid)
+    # Per slice, the slices whose branches may hold its work, looking through slices
+    # without one: computed in slice order (dependencies first), so each is one union
+    # of its dependencies' sets (no recursion; a cycle, refused by compile, adds nothing).
+    reach: dict[str, frozenset[str]] = {}
+    for s in order:
+        b = own.get(s.id)
         if b is not None and b.inclusion == "always":
-            return [sid]
-        found = [sid] if b is not None else []
-        for d in by_id[sid].after:
-            found.extend(reach(d.slice.id, visiting | {sid}))
-        return found
+            reach[s.id] = frozenset((s.id,))
+            continue
+        found: set[str] = {s.id} if b is not None else set()
+        for d in s.after:
+            found |= reach.get(d.slice.id, frozenset())
+        reach[s.id] = frozenset(found)
 
     for s in order:
         b = own.get(s.id)
@@ -229,7 +231,7 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
             continue
         deps: set[str] = set()
         for d in s.after:
-            deps.update(reach(d.slice.id))
+            deps.update(reach.get(d.slice.id, ()))
         cands: list[str] = []
         for sid in sorted(deps, key=lambda x: -position[x]):
             cands.append(own[sid].name)
@@ -256,8 +258,13 @@ def scripts_context(rb: ir.Runbook, options) -> dict:
     graphite = bool(repo and repo.tool == "graphite")
     branches, base, skipped = stack(rb, options)
     targets = gate_targets(rb, options)
+    by_slice: dict[str, list[GateTarget]] = {}
+    for t in targets:
+        if t.slice is not None:
+            by_slice.setdefault(t.slice, []).append(t)
     slices = []
     for s in rb.slices:
+        mine = by_slice.get(s.id, [])
         slices.append(
             {
                 "id": s.id,
@@ -265,8 +272,8 @@ def scripts_context(rb: ir.Runbook, options) -> dict:
                 "branch": s.branch,
                 "conditional": s.conditional,
                 "path": _slice_path(s, options),
-                "submit_cadences": submit_cadences(s, targets),
-                "cadences": [t.cadence for t in targets if t.slice == s.id],
+                "submit_cadences": submit_cadences(s, mine),
+                "cadences": [t.cadence for t in mine],
             }
         )
     clean = []

@@ -61,11 +61,8 @@ def _merge_cadences(bindings: list[tuple[str, list[str]]]) -> list[tuple[str, li
 
 
 def artifact_path(rb: ir.Runbook, ref: ir.Ref) -> str:
-    for o in rb.outputs:
-        for a in o.artifacts:
-            if a.id == ref.id:
-                return f"{o.root.rstrip('/')}/{a.name}" if o.root else a.name
-    return ref.id
+    """``<outputs root>/<name>`` of the artifact, or the id as written when there is none."""
+    return facts(rb).artifact_paths.get(ref.id, ref.id)
 
 
 def trigger_text(rb: ir.Runbook, t: ir.Trigger) -> str:
