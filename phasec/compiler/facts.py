@@ -236,7 +236,7 @@ class Facts:
         return steps
 
     def gate_closure(self, roots: list[str]) -> set[str]:
-        """The gates ``roots`` name and every gate they use, transitively (cycle-safe)."""
+        """``roots`` and every declared gate they use, transitively (cycle-safe)."""
         seen: set[str] = set()
         stack = list(roots)
         while stack:
@@ -246,7 +246,7 @@ class Facts:
             seen.add(gid)
             g = self.gates.get(gid)
             if g is not None:
-                stack.extend(ref.id for st in g.steps for ref in st.gates)
+                stack.extend(ref.id for st in g.steps for ref in st.gates if ref.id in self.gates)
         return seen
 
     # -- slices ------------------------------------------------------------

@@ -159,10 +159,8 @@ class RunbookGraph:
         return self.cycles(self.gate_graph)
 
     def gate_closure(self, gid: str) -> set[str]:
-        """The gate and every gate it uses, transitively."""
-        if gid not in self.gate_graph:
-            return {gid}
-        return {gid} | nx.descendants(self.gate_graph, gid)
+        """The gate and every gate it uses, transitively (:meth:`phasec.compiler.facts.Facts.gate_closure`)."""
+        return self.facts.gate_closure([gid])
 
     # -- activities --------------------------------------------------------
     @cached_property
