@@ -3,6 +3,7 @@
     python benchmarks/bench.py            # the default set
     python benchmarks/bench.py --repeat 5
     python benchmarks/bench.py --gc default   # the collector as a library caller has it
+    python benchmarks/bench.py --compile  # also: compile vs lint, in process and as processes
 
 Prints a table of median wall times (ms) per stage: parse, lower (schema,
 IR, names), rules, and the total; plus the cost of `phasec lint` as a process
@@ -20,6 +21,11 @@ before it stopped touching the collector).
 command tunes it in its own process (``phasec.cli.main.tune_gc``); ``--gc
 default`` with Python's default thresholds, as the language server and any
 program calling ``pipeline.analyze`` run it.
+
+With ``--compile``, the cost of a compile next to the lint of the same text:
+``analyze`` (what `phasec lint` runs) against ``analyze(compiling=True)`` plus
+``emit_all`` with the CI workflow (what `phasec compile --emit ci` runs before
+writing), and both commands as processes.
 """
 
 from __future__ import annotations
@@ -69,6 +75,61 @@ def bench_text(name: str, text: str, repeat: int) -> dict:
         "total": t_parse + t_lower + t_rules,
         "findings": len(diags),
     }
+
+
+def bench_compile(name: str, text: str, repeat: int) -> dict:
+    """Lint against compile of the same text, in process (median ms)."""
+    from phasec.compiler.pipeline import analyze
+    from phasec.emitters import EmitOptions, emit_all
+
+    t_lint, _ = timed(lambda: analyze(text, name), repeat)
+    t_front, res = timed(lambda: analyze(text, name, compiling=True), repeat)
+    assert not res.has_errors, [d.message for d in res.diagnostics if d.severity.value == "error"][:3]
+    opts = EmitOptions(extras=frozenset({"ci"}))
+    emit_all(res.runbook, opts)  # templates compiled once, as in any process that compiles more than one file
+    t_emit, outputs = timed(lambda: emit_all(res.runbook, opts), repeat)
+    return {
+        "input": name,
+        "slices": len(res.runbook.slices),
+        "lint": t_lint,
+        "front": t_front,
+        "emit": t_emit,
+        "compile": t_front + t_emit,
+        "files": len(outputs),
+        "bytes": sum(len(t) for t in outputs.values()),
+    }
+
+
+def bench_commands(path: Path, repeat: int) -> tuple[float, float]:
+    """`phasec lint` and `phasec compile --emit ci --out DIR` as processes (median ms)."""
+
+    def lint():
+        subprocess.run([sys.executable, "-m", "phasec", "lint", "-f", "concise", str(path)], capture_output=True)
+
+    def compile_():
+        with tempfile.TemporaryDirectory() as out:
+            subprocess.run(
+                [sys.executable, "-m", "phasec", "compile", str(path), "--emit", "ci", "--out", out], capture_output=True
+            )
+
+    return timed(lint, repeat)[0], timed(compile_, repeat)[0]
+
+
+def compile_report(sizes: list[int], repeat: int) -> None:
+    print(f"\n{'input':<24} {'slices':>7} {'lint':>10} {'compile':>10} {'(front':>10} {'+ emit)':>10} {'ratio':>6}")
+    texts = [("examples/phase-c.phc", (ROOT / "examples/phase-c.phc").read_text())]
+    texts += [(f"generated {n} slices", generate.lanes(n, max(2, n // 200), cap=max(6, n // 200))) for n in sizes]
+    for name, text in texts:
+        r = bench_compile(name, text, repeat)
+        print(
+            f"{r['input']:<24} {r['slices']:>7} {r['lint']:>8.0f}ms {r['compile']:>8.0f}ms {r['front']:>8.0f}ms "
+            f"{r['emit']:>8.0f}ms {r['compile'] / r['lint']:>5.2f}x  ({r['files']} files, {r['bytes'] / 1e6:.1f} MB)"
+        )
+        with tempfile.TemporaryDirectory() as d:
+            p = Path(d) / "runbook.phc"
+            p.write_text(text)
+            lint_ms, compile_ms = bench_commands(p, max(1, repeat // 2) if r["slices"] > 100 else repeat)
+            print(f"{'':<24} {'process':>7} {lint_ms:>8.0f}ms {compile_ms:>8.0f}ms {'':>21} {compile_ms / lint_ms:>5.2f}x")
 
 
 def bench_process(path: Path, repeat: int) -> float:
@@ -141,6 +202,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="2000,10000")
     ap.add_argument("--gc", choices=("cli", "default"), default="cli")
     ap.add_argument("--compare-gc", action="store_true", help="analyze under three collector settings, alternately")
+    ap.add_argument("--compile", action="store_true", help="also measure compile against lint")
     args = ap.parse_args()
     if args.compare_gc:
         compare_gc([int(s) for s in args.sizes.split(",") if s], max(3, args.repeat))
@@ -152,6 +214,9 @@ def main() -> None:
     import gc
 
     print(f"collector thresholds: {gc.get_threshold()}")
+    if args.compile:
+        compile_report([int(s) for s in args.sizes.split(",") if s], args.repeat)
+        return
     sizes = [int(s) for s in args.sizes.split(",") if s]
     rows = [bench_text("examples/phase-c.phc", (ROOT / "examples/phase-c.phc").read_text(), args.repeat)]
     for n in sizes:

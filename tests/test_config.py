@@ -105,3 +105,50 @@ def test_cycle_message_lists_every_edge_with_its_own_location():
         (11, 9, "`C3` is after `C2` here"),
         (8, 9, "`C2` is after `C1` here"),
     ]
+
+
+# ─── unknown codes ───────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    "name, content, code, where, suggestion",
+    [
+        ("pyproject.toml", '[tool.phasec]\nignore = ["PC605", "PC6O5"]\n', "PC6O5", (2, 21), "PC605"),
+        ("pyproject.toml", '[tool.phasec]\nselect = [\n  "pc3",\n  "PC3O",\n]\n', "PC3O", (4, 4), None),
+        ("pyproject.toml", '[tool.phasec]\n[tool.phasec.severity]\nPC6O4 = "error"\n', "PC6O4", (3, 1), "PC604"),
+        ("pyproject.toml", '[tool.phasec]\nseverity = { PC3 = "error" }\n', "PC3", (2, 14), None),  # a prefix is no code
+        ("phasec.toml", 'ignore = ["PC605"]\nselect = ["PC605", "PX1"]\n', "PX1", (2, 21), None),
+    ],
+)
+def test_unknown_codes_are_errors_at_their_place_in_the_file(tmp_path, name, content, code, where, suggestion):
+    (tmp_path / name).write_text(content)
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path / "x.phc")
+    (d,) = exc.value.diagnostics
+    assert d.code == "PC903" and d.severity.value == "error"
+    assert f"`{code}`" in d.message
+    assert (d.span.file, d.span.line, d.span.column) == (str(tmp_path / name), *where)
+    assert d.span.end_column - d.span.column == len(code)
+    if suggestion:
+        assert f"did you mean `{suggestion}`?" in d.help
+
+
+def test_known_codes_and_prefixes_are_accepted(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.phasec]\nselect = ["PC", "pc3", "PC60", "PC001"]\nignore = ["PC9", "PC202"]\n'
+        '[tool.phasec.severity]\npc605 = "error"\n'
+    )
+    cfg = load_config(tmp_path / "x.phc")
+    assert cfg.select == ["PC", "PC3", "PC60", "PC001"] and cfg.severity["PC605"].value == "error"
+
+
+def test_cli_reports_an_unknown_code_with_its_position(tmp_path):
+    f = tmp_path / "cap.phc"
+    f.write_text(CAP)
+    (tmp_path / "pyproject.toml").write_text('[tool.phasec]\nignore = ["PC6O5"]\n')
+    for cmd in (["lint", str(f)], ["compile", str(f), "--out", str(tmp_path / "out")]):
+        r = subprocess.run([sys.executable, "-m", "phasec", *cmd], capture_output=True, text=True, cwd=ROOT)
+        assert r.returncode == 2, r.stderr
+        assert f"{tmp_path / 'pyproject.toml'}:2:12: PC903 unknown code `PC6O5` in `ignore`" in r.stderr
+        assert "did you mean `PC605`?" in r.stderr
+        assert not (tmp_path / "out").exists()

@@ -15,6 +15,7 @@ import tooling
 from conftest import EXAMPLES, FIXTURES, GOLDENS, ROOT
 
 from phasec.compiler.pipeline import analyze
+from phasec.compiler.facts import facts
 from phasec.emitters import EmitOptions, emitter_modules
 from phasec.emitters import scripts as scripts_emitter
 from phasec.emitters.scripts import SCRIPTS, shell_quote
@@ -213,7 +214,7 @@ def test_gate_expansion_runner_script_inline_and_checks():
     assert [s.kind for s in targets["C5/closure"].steps] == ["check", "check"]
     assert [(s.kind, s.text) for s in targets["exit"].steps] == [("run", "bun run phase-c:gates:exit")]
     # A gate without a script expands to its commands and used gates, in order.
-    steps = scripts_emitter.expand_gate(rb, "seed_baseline")
+    steps = facts(rb).expand_gate("seed_baseline")
     assert [(s.kind, s.gate) for s in steps] == [
         ("run", "pa_gates_completion"),
         ("run", "pa_gates_exit"),

@@ -44,7 +44,11 @@ def _config(path: Path):
     try:
         return load_config(path)
     except ConfigError as exc:
-        typer.echo(f"phasec: error: {exc}", err=True)
+        if exc.diagnostics:
+            _print_diags(exc.diagnostics, {exc.source.path: exc.source} if exc.source else {})
+            typer.echo(f"phasec: error: {exc.source.path if exc.source else path}: invalid configuration", err=True)
+        else:
+            typer.echo(f"phasec: error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
 
 

@@ -200,7 +200,7 @@ def compile_(
         typer.echo(f"phasec: error: --templates {templates}: not a folder", err=True)
         raise typer.Exit(EXIT_USAGE)
     text = _read(file)
-    res = analyze(text, file.as_posix(), config=_config(file))
+    res = analyze(text, file.as_posix(), config=_config(file), compiling=True)
     sources = {file.as_posix(): res.document.source}
     _print_diags(res.diagnostics, sources)
     if res.has_errors:

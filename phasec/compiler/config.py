@@ -8,7 +8,10 @@
 
 The nearest file, searching upward from the runbook, wins; phasec.toml (top
 level keys, no `tool.phasec` table) takes precedence over pyproject.toml in
-the same folder.  Front-end codes (PC0xx-PC2xx) cannot be disabled.
+the same folder.  Front-end codes (PC0xx-PC2xx) cannot be disabled.  Every
+code must exist (a prefix must match at least one code; a severity key must be
+a whole code): an unknown one is an error (PC903) at its place in the file, with
+the closest code suggested.
 """
 
 from __future__ import annotations
@@ -20,7 +23,16 @@ from phasec.compiler.diagnostics import Diagnostic, Severity
 
 
 class ConfigError(ValueError):
-    pass
+    """A configuration that cannot be used.
+
+    ``diagnostics`` locate the problem in the configuration file when it is a
+    value (an unknown code), with ``source`` the file's text for the snippets.
+    """
+
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None, source=None):
+        super().__init__(message)
+        self.diagnostics = diagnostics or []
+        self.source = source
 
 
 @dataclass
@@ -49,7 +61,70 @@ class Config:
         return d.model_copy(update={"severity": sev})
 
 
-def _from_table(table: dict, path: Path) -> Config:
+def known_codes() -> set[str]:
+    """Every diagnostic code: the front end's and the rules'."""
+    from phasec.compiler.rules import FRONT_END, all_rules
+
+    return set(FRONT_END) | {r.code for r in all_rules()}
+
+
+def _locate(text: str, setting: str, code: str, quoted: bool) -> tuple[int, int]:
+    """Offsets of ``code`` as written in the file: after the setting's name when possible.
+
+    A heuristic over the text (tomllib keeps no positions): the first occurrence
+    of the code (quoted in a list, or as a table key) after the setting, else
+    anywhere, else the start of the file.
+    """
+    import re
+
+    body = re.escape(code)
+    pattern = rf"([\"'])({body})\1" if quoted else rf"(^|[\s{{,\"'])({body})([\"']?\s*=)"
+    start = 0
+    m = re.search(rf"(^|[\s.{{]){re.escape(setting)}\b", text, re.M)
+    if m is not None:
+        start = m.end()
+    for offset in (start, 0):
+        hit = re.compile(pattern, re.I | re.M).search(text, offset)
+        if hit is not None:
+            return hit.start(2), hit.end(2)
+    return 0, 0
+
+
+def validate_codes(cfg: "Config", text: str | None) -> list[Diagnostic]:
+    """An error diagnostic (PC903) for each code in ``select``, ``ignore`` or ``severity`` that
+    names no code: a code or prefix in the lists must match at least one code, a
+    severity key must be a whole code.  Located in the configuration file's text."""
+    from phasec.compiler.diagnostics import did_you_mean
+    from phasec.source import SourceFile
+
+    known = known_codes()
+    src = SourceFile(str(cfg.path) if cfg.path else "<config>", text or "")
+    out: list[Diagnostic] = []
+
+    def report(setting: str, code: str, what: str, quoted: bool) -> None:
+        start, end = _locate(src.text, setting, code, quoted)
+        hint = did_you_mean(code, known)
+        out.append(
+            Diagnostic(
+                code="PC903",
+                severity=Severity.ERROR,
+                message=f"unknown {what} `{code}` in `{setting}`",
+                span=src.span(start, end),
+                help=(hint + " " if hint else "") + "(`phasec rules` lists the codes)",
+            )
+        )
+
+    for setting in ("select", "ignore"):
+        for code in getattr(cfg, setting):
+            if not any(k.startswith(code) for k in known):
+                report(setting, code, "code or prefix" if len(code) < 5 else "code", True)
+    for code in cfg.severity:
+        if code not in known:
+            report("severity", code, "code", False)
+    return out
+
+
+def _from_table(table: dict, path: Path, text: str | None = None) -> Config:
     def codes(key: str) -> list[str]:
         v = table.get(key, [])
         if not isinstance(v, list) or not all(isinstance(c, str) for c in v):
@@ -68,7 +143,18 @@ def _from_table(table: dict, path: Path) -> Config:
     unknown = set(table) - {"select", "ignore", "severity"}
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s): {', '.join(sorted(unknown))}")
-    return Config(codes("select"), codes("ignore"), sev, path)
+    cfg = Config(codes("select"), codes("ignore"), sev, path)
+    if text is not None:
+        bad = validate_codes(cfg, text)
+        if bad:
+            from phasec.source import SourceFile
+
+            raise ConfigError(
+                "; ".join(f"{path}:{d.span.line}:{d.span.column}: {d.message}" for d in bad),
+                bad,
+                SourceFile(str(path), text),
+            )
+    return cfg
 
 
 def load_config(start: Path) -> Config:
@@ -84,12 +170,13 @@ def load_config(start: Path) -> Config:
             if not f.is_file():
                 continue
             try:
-                data = tomllib.loads(f.read_text(encoding="utf-8"))
+                text = f.read_text(encoding="utf-8")
+                data = tomllib.loads(text)
             except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
                 raise ConfigError(f"{f}: {exc}") from None
             if name == "phasec.toml":
-                return _from_table(data, f)
+                return _from_table(data, f, text)
             table = data.get("tool", {}).get("phasec")
             if table is not None:
-                return _from_table(table, f)
+                return _from_table(table, f, text)
     return Config()

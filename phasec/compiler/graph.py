@@ -63,6 +63,18 @@ class RunbookGraph:
     def __init__(self, rb: ir.Runbook):
         self.rb = rb
 
+    @cached_property
+    def facts(self):
+        """The runbook's derived facts (phasec.compiler.facts), shared with the emitters and the rules."""
+        from phasec.compiler.facts import facts
+
+        return facts(self.rb)
+
+    @cached_property
+    def slice_order(self) -> list[ir.Slice]:
+        """Slices in dependency order, declaration order among independent ones (computed once per runbook)."""
+        return self.facts.slice_order
+
     # -- slice dependencies ------------------------------------------------
     @cached_property
     def slice_graph(self) -> nx.DiGraph:
@@ -112,6 +124,35 @@ class RunbookGraph:
     def slice_descendants(self, sid: str) -> set[str]:
         return nx.descendants(self.slice_graph, sid) if sid in self.slice_graph else set()
 
+    def slice_descendants_of(self, sids) -> set[str]:
+        """The union of :meth:`slice_descendants` over ``sids``, in one traversal (linear, not per slice)."""
+        g = self.slice_graph
+        seen: set[str] = set()
+        stack = [n for sid in sids if sid in g for n in g.successors(sid)]
+        while stack:
+            n = stack.pop()
+            if n not in seen:
+                seen.add(n)
+                stack.extend(g.successors(n))
+        return seen
+
+    # -- repo branches -----------------------------------------------------
+    @cached_property
+    def branch_graph(self) -> nx.DiGraph:
+        """Edge parent -> branch for every `branch ... from PARENT` of the repo block."""
+        g = nx.DiGraph()
+        branches = self.rb.repo.branches if self.rb.repo else []
+        for b in branches:
+            g.add_node(b.id)
+        for b in branches:
+            if b.parent is not None and b.parent.id in g and not g.has_edge(b.parent.id, b.id):
+                g.add_edge(b.parent.id, b.id, edge=Edge(b.parent.id, b.id, b.parent.span))
+        return g
+
+    def branch_cycles(self) -> list[list[Edge]]:
+        """Repo branches created from each other in a cycle (stack.sh could create none of them)."""
+        return self.cycles(self.branch_graph)
+
     # -- gate composition --------------------------------------------------
     @cached_property
     def gate_graph(self) -> nx.DiGraph:
@@ -130,10 +171,8 @@ class RunbookGraph:
         return self.cycles(self.gate_graph)
 
     def gate_closure(self, gid: str) -> set[str]:
-        """The gate and every gate it uses, transitively."""
-        if gid not in self.gate_graph:
-            return {gid}
-        return {gid} | nx.descendants(self.gate_graph, gid)
+        """The gate and every gate it uses, transitively (:meth:`phasec.compiler.facts.Facts.gate_closure`)."""
+        return self.facts.gate_closure([gid])
 
     # -- activities --------------------------------------------------------
     @cached_property
@@ -200,15 +239,12 @@ class RunbookGraph:
                 g.add_edges_from((c, u) for c in cur for u in unit)
                 cur = unit
             g.add_edges_from((c, end) for c in cur)
-            only = [r.id for r in st.covers if r.id in known]
             for step in st.steps:
-                # A stage that carries one slice: its steps carry out that slice.
-                targets = [r.id for r in step.slices] or (only if len(only) == 1 else [])
-                for sid in targets:
-                    ref = ir.Ref(kind="slice", id=sid, span=step.span)
-                    if ref.id in known:
-                        g.add_edge(("begin", ref.id), ("step", st.id, step.number))
-                        g.add_edge(("step", st.id, step.number), ("slice", ref.id))
+                # A stage that carries one slice: its steps carry out that slice (Facts.step_slices).
+                for sid in self.facts.step_slices(st, step):
+                    if sid in known:
+                        g.add_edge(("begin", sid), ("step", st.id, step.number))
+                        g.add_edge(("step", st.id, step.number), ("slice", sid))
             prev_end = end
         for sid, (first, last) in self.slice_stage_span.items():
             if sid in known:
@@ -223,33 +259,9 @@ class RunbookGraph:
                 g.add_edge(("slice", before), ("begin", s.id))
         return g
 
-    def step_agent(self, ref: ir.Ref) -> str | None:
-        """The agent a slice's `agent` or a step's `by` names: the agent itself, or the agent a role is
-        bound to (a role with no agent, such as the orchestrator, takes no slot of the team)."""
-        if "agent" not in ref.kind.split("|"):
-            return ref.id
-        agents = {a.id for a in self.rb.agents()}
-        if ref.id in agents:
-            return ref.id
-        role = next((r for r in self.rb.roles if r.id == ref.id), None)
-        if role is not None:
-            return role.agent.id if role.agent is not None else None
-        return ref.id  # unknown (PC202): count it as written
-
     def agent_activities(self) -> dict[str, list[tuple]]:
-        out: dict[str, list[tuple]] = {a.id: [] for a in self.rb.agents()}
-        for s in self.rb.slices:
-            for ref in s.agents:
-                agent = self.step_agent(ref)
-                if agent is not None:
-                    out.setdefault(agent, []).extend([("begin", s.id), ("slice", s.id)])
-        for st in self.rb.stages:
-            for step in st.steps:
-                for ref in step.agents:
-                    agent = self.step_agent(ref)
-                    if agent is not None:
-                        out.setdefault(agent, []).append(("step", st.id, step.number))
-        return {k: sorted(set(v), key=str) for k, v in out.items()}
+        """Per agent, the activity nodes it executes (:attr:`phasec.compiler.facts.Facts.agent_activities`)."""
+        return self.facts.agent_activities
 
     def release_node(self, agent: ir.Agent) -> tuple | None:
         ref = agent.release_after

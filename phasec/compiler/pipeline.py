@@ -50,23 +50,78 @@ def check(rb: Runbook, doc: Document | None = None, config=None) -> list[Diagnos
     return run_rules(rb, doc, config)
 
 
-def analyze(text: str, path: str = "<input>", *, rules: bool = True, config=None) -> Result:
+#: The checks the emitters rely on.  ``analyze(..., compiling=True)`` runs them whatever the
+#: configuration (`select`, `ignore`, severities) or the suppression comments say, and always
+#: as errors, so that compile writes correct outputs or nothing:
+#: PC301 dependency (and branch) cycles — the slice order, CI `needs:` and the branch stack;
+#: PC703 gate composition cycles — every gate expansion;
+#: PC806 output names that leave the output folder — the files written.
+#: (Unknown references and duplicate ids, PC2xx, are front-end errors and cannot be disabled.)
+COMPILE_REQUIRED = ("PC301", "PC703", "PC806")
+
+
+def compile_checks(
+    rb: Runbook, doc: Document | None, found: list[Diagnostic], required: list[Diagnostic] | None = None
+) -> list[Diagnostic]:
+    """``found`` plus the :data:`COMPILE_REQUIRED` findings it lacks as errors.
+
+    A required finding already reported as an error is kept as it is; one that the
+    configuration disabled, re-graded or a comment suppressed is reported as an error.
+    ``required``: the required rules' findings when the caller has them already.
+    """
+    if required is None:
+        from phasec.compiler.config import Config
+        from phasec.compiler.rules import run_rules
+
+        required = run_rules(rb, doc, Config(select=list(COMPILE_REQUIRED)))
+    required = [d for d in required if d.code in COMPILE_REQUIRED]
+
+    def key(d: Diagnostic) -> tuple:
+        return (d.code, d.span.file, d.span.line, d.span.column, d.message)
+
+    errors = {key(d) for d in found if d.severity is Severity.ERROR}
+    forced = {key(d) for d in required if key(d) not in errors}
+    out = [d for d in found if key(d) not in forced]
+    for d in required:
+        if key(d) in forced:
+            note = f"compile always checks {d.code}: configuration and suppressions do not turn it off"
+            help_ = f"{d.help}; {note}" if d.help else note
+            out.append(d.model_copy(update={"severity": Severity.ERROR, "help": help_}))
+    return out
+
+
+def analyze(text: str, path: str = "<input>", *, rules: bool = True, config=None, compiling: bool = False) -> Result:
     """The whole front end: parse, lower, resolve and (optionally) lint.
+
+    ``compiling``: also run the checks compile needs (:data:`COMPILE_REQUIRED`) as errors,
+    whatever ``config`` and the suppressions say.
 
     Leaves the garbage collector alone: this is library code, called from other
     threads (the language server) and other programs.  The ``phasec`` command,
     whose process is its own, tunes the collector in its entry point instead.
     """
-    return _analyze(text, path, rules=rules, config=config)
+    return _analyze(text, path, rules=rules, config=config, compiling=compiling)
 
 
-def _analyze(text: str, path: str, *, rules: bool, config) -> Result:
+def _analyze(text: str, path: str, *, rules: bool, config, compiling: bool = False) -> Result:
     doc, diags = parse(text, path)
     rb, more = lower(doc)
     diags = diags + more
-    if rules and not any(d.severity is Severity.ERROR for d in diags):
+    if (rules or compiling) and not any(d.severity is Severity.ERROR for d in diags):
         from phasec.compiler.suppress import apply_suppressions
 
-        diags = diags + apply_suppressions(doc, check(rb, doc, config), config)
+        if compiling:
+            # One run of every rule: the findings the configuration keeps are the lint's
+            # (as run_rules would select and re-grade them); the required ones are kept apart.
+            from phasec.compiler.config import Config
+
+            cfg = config or Config()
+            raw = check(rb, doc, Config())
+            if rules:
+                lint = [cfg.regrade(d) for d in raw if cfg.enabled(d.code)]
+                diags = diags + apply_suppressions(doc, lint, config)
+            diags = compile_checks(rb, doc, diags, raw)
+        elif rules:
+            diags = diags + apply_suppressions(doc, check(rb, doc, config), config)
     diags.sort(key=Diagnostic.sort_key)
     return Result(doc, rb, diags)

@@ -9,68 +9,24 @@ markdown needs), conditional-slice assumptions and safe output paths.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 import unicodedata
-from functools import lru_cache
 
 from phasec.compiler import ir
 from phasec.emitters import EmitError, EmitOptions
+from phasec.compiler.facts import Facts, facts
 from phasec.emitters.env import environment
-from phasec.emitters.common import runner, slice_order
-from phasec.emitters.workbreakdown import artifact_path, gate_body, gate_invocation
+from phasec.emitters.filters import html_comment, json_string, md_code, mermaid_label, table_cell  # noqa: F401 (re-exported)
+from phasec.emitters.workbreakdown import artifact_path
 
 # ─── environment ─────────────────────────────────────────────────────────────
+# The markdown filters live in phasec/emitters/filters.py (the environment imports them).
 
 
-def md_code(value) -> str:
-    """Inline code: `x`, with a longer fence when the text itself holds backticks."""
-    text = str(value)
-    if "`" not in text:
-        return f"`{text}`"
-    longest = max(len(m) for m in re.findall(r"`+", text))
-    fence = "`" * (longest + 1)
-    return f"{fence} {text} {fence}"
-
-
-def json_string(value) -> str:
-    """A JSON string literal (no HTML escaping, unlike jinja's ``tojson``)."""
-    return json.dumps(str(value), ensure_ascii=False)
-
-
-def mermaid_label(value) -> str:
-    """Text safe inside a mermaid ``["..."]`` label."""
-    text = str(value)
-    for ch, ent in (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;")):
-        text = text.replace(ch, ent)
-    return text.replace("\n", " ")
-
-
-def table_cell(value) -> str:
-    """Text safe inside a markdown table cell."""
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def html_comment(value) -> str:
-    """Text safe inside an HTML comment (no ``--``)."""
-    return re.sub(r"-(?=-)", "- ", str(value))
-
-
-@lru_cache(maxsize=8)
 def doc_environment(template_dir: str | None = None):
-    """The shared emitter environment plus the markdown filters these templates use.
-
-    A separate (cached) instance, so that the filters added here never leak
-    into the environment other emitters share.
-    """
-    env = getattr(environment, "__wrapped__", environment)(template_dir)
-    env.filters["code"] = md_code
-    env.filters["cell"] = table_cell
-    env.filters["json"] = json_string
-    env.filters["mermaid"] = mermaid_label
-    env.filters["comment"] = html_comment
-    return env
+    """The emitters' environment (:func:`phasec.emitters.env.environment`; it has the markdown filters)."""
+    return environment(template_dir)
 
 
 def render(options: EmitOptions, template: str | list[str], **ctx) -> str:
@@ -160,7 +116,7 @@ def base_context(rb: ir.Runbook, options: EmitOptions) -> dict:
 def assumptions(rb: ir.Runbook, options: EmitOptions) -> list[dict]:
     """The conditional slices resolved by ``--assume``, in slice order."""
     out = []
-    for s in slice_order(rb):
+    for s in facts(rb).slice_order:
         path = options.path_of(s.id) if s.outcome_conditional else None
         if path:
             out.append({"slice": s.id, "title": s.title, "path": path})
@@ -195,7 +151,7 @@ def dependencies(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> list[dict
 
 def order_chain(rb: ir.Runbook, options: EmitOptions) -> list[dict]:
     out = []
-    for s in slice_order(rb):
+    for s in facts(rb).slice_order:
         label = None
         if s.outcome_conditional:
             word = "conditional" if s.conditional else "branching"
@@ -269,41 +225,36 @@ def prose_block(items: list[ir.Prose], ordered: bool = True) -> list[dict]:
 # ─── gates ───────────────────────────────────────────────────────────────────
 
 
+def slice_order(rb: ir.Runbook) -> list[ir.Slice]:
+    """The slice order (computed once per runbook: :attr:`phasec.compiler.facts.Facts.slice_order`)."""
+    return facts(rb).slice_order
+
+
+def runner(rb: ir.Runbook) -> str:
+    return facts(rb).runner
+
+
 def has_body(g: ir.Gate) -> bool:
-    return any((st.kind == "run" and st.command) or (st.kind == "use" and st.gates) for st in g.steps)
+    return Facts.has_body(g)
 
 
 def invocation(rb: ir.Runbook, g: ir.Gate) -> str | None:
     """``<runner> <script>`` for a gate with a script, else None."""
-    return f"{runner(rb)} {g.script}" if g.kind == "gate" and g.script else None
+    return facts(rb).invocation(g)
 
 
-def _entry_for_gate(rb: ir.Runbook, gid: str) -> list[dict]:
-    g = rb.gate(gid)
-    if g is None:
-        return [{"kind": "unknown", "id": gid}]
-    if g.kind == "check":
-        return [{"kind": "check", "id": g.id, "text": g.title or _check_text(g)}]
-    return [{"kind": "command", "command": c, "gate": g.id} for c in gate_invocation(rb, g)]
-
-
-def _check_text(g: ir.Gate) -> str | None:
-    for st in g.steps:
-        if st.kind == "run" and st.command:
-            return st.command
-    return None
+def _entry(step, via: str | None) -> dict:
+    """A gate step as a document entry; ``via`` is the gate the body names directly."""
+    if step.kind == "run":
+        return {"kind": "command", "command": step.text, "gate": via}
+    if step.kind == "check":
+        return {"kind": "check", "id": step.gate, "text": step.text}
+    return {"kind": "unknown", "id": step.gate}
 
 
 def gate_steps(rb: ir.Runbook, g: ir.Gate) -> list[dict]:
-    """A gate's body, one entry per step: run commands, and each used gate as its invocation."""
-    out: list[dict] = []
-    for st in g.steps:
-        if st.kind == "run" and st.command:
-            out.append({"kind": "command", "command": st.command, "gate": None})
-        else:
-            for ref in st.gates:
-                out.extend(_entry_for_gate(rb, ref.id))
-    return out
+    """A gate's body, one entry per step: run commands, and each used gate as what it runs."""
+    return [_entry(step, via) for via, step in facts(rb).gate_body_by_step(g)]
 
 
 def gate_view(rb: ir.Runbook, g: ir.Gate) -> dict:
@@ -313,7 +264,7 @@ def gate_view(rb: ir.Runbook, g: ir.Gate) -> dict:
             "kind": "check",
             "id": g.id,
             "title": None,
-            "text": g.title or _check_text(g),
+            "text": Facts.check_text(g),
             "invocation": None,
             "steps": [],
             "notes": prose_block(g.notes, ordered=False),
@@ -406,30 +357,16 @@ def baseline_gates(rb: ir.Runbook) -> tuple[ir.Cadence | None, list[ir.Gate]]:
     for s in rb.slices:
         roots = [i.gate.id for b in s.gates if b.cadence.id == cad.id for i in b.items if i.gate is not None]
         if roots:
-            reach.append(_closure(rb, roots))
+            reach.append(facts(rb).gate_closure(roots))
     if len(reach) < 2:
         return cad, []
     common = set.intersection(*reach)
     common = {gid for gid in common if (g := rb.gate(gid)) is not None and g.kind == "gate"}
     used_by_common = set()
     for gid in common:
-        used_by_common |= _closure(rb, [gid]) - {gid}
+        used_by_common |= facts(rb).gate_closure([gid]) - {gid}
     keep = common - used_by_common
     return cad, [g for g in rb.gates if g.id in keep and rb.gate(g.id) is g]
-
-
-def _closure(rb: ir.Runbook, roots: list[str]) -> set[str]:
-    seen: set[str] = set()
-    stack = list(roots)
-    while stack:
-        gid = stack.pop()
-        if gid in seen:
-            continue
-        seen.add(gid)
-        g = rb.gate(gid)
-        if g is not None:
-            stack.extend(ref.id for st in g.steps for ref in st.gates)
-    return seen
 
 
 def command_contract(rb: ir.Runbook) -> list[dict]:
@@ -440,7 +377,7 @@ def command_contract(rb: ir.Runbook) -> list[dict]:
         if g.kind != "gate" or not g.script or not has_body(g) or g.script in seen:
             continue
         seen.add(g.script)
-        parts = gate_body(rb, g)
+        parts = [st.text if st.kind == "run" else st.gate for st in facts(rb).gate_body(g)]
         out.append(
             {
                 "key": g.script,
@@ -456,12 +393,7 @@ def command_contract(rb: ir.Runbook) -> list[dict]:
 
 
 def produced_by(rb: ir.Runbook, producer: str) -> list[tuple[ir.Outputs, ir.Artifact]]:
-    out = []
-    for o in rb.outputs:
-        for a in o.artifacts:
-            if a.producer is not None and a.producer.id == producer:
-                out.append((o, a))
-    return out
+    return facts(rb).artifacts_by_producer.get(producer, [])
 
 
 def artifact_view(rb: ir.Runbook, o: ir.Outputs, a: ir.Artifact, options: EmitOptions) -> dict | None:
@@ -484,12 +416,7 @@ def artifact_view(rb: ir.Runbook, o: ir.Outputs, a: ir.Artifact, options: EmitOp
 
 def producing_steps(rb: ir.Runbook, artifact_id: str) -> list[dict]:
     """The stage steps that name the artifact in ``produces``."""
-    return [
-        {"stage": st.id, "number": step.number}
-        for st in rb.stages
-        for step in st.steps
-        if any(r.id == artifact_id for r in step.produces)
-    ]
+    return [{"stage": st.id, "number": step.number} for st, step in facts(rb).producing_steps.get(artifact_id, [])]
 
 
 __all__ = [

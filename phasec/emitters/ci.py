@@ -37,8 +37,7 @@ from dataclasses import dataclass, field
 
 from phasec.compiler import ir
 from phasec.emitters import EmitOptions
-from phasec.emitters.common import GateStep, expand_gate
-from phasec.emitters.common import binding_steps as common_binding_steps
+from phasec.compiler.facts import GateStep, facts
 from phasec.emitters.env import environment
 
 EMITTER = True
@@ -81,7 +80,7 @@ def _job_id(slice_id: str, used: set[str]) -> str:
 
 
 def _step(label: str, st: GateStep) -> Step:
-    if st.kind == "check":
+    if st.kind != "run":  # a symbolic check (unknown gates and cycles never reach a compile)
         return Step(f"{label}: {st.gate} (symbolic check)", check=st.text)
     if st.gate == "inline":
         return Step(f"{label}: {st.text}", run=st.text)
@@ -90,11 +89,11 @@ def _step(label: str, st: GateStep) -> Step:
 
 def gate_steps(rb: ir.Runbook, gate: ir.Gate, label: str) -> list[Step]:
     """The steps that run a named gate (composites expanded in order)."""
-    return [_step(label, st) for st in expand_gate(rb, gate.id)]
+    return [_step(label, st) for st in facts(rb).expand_gate(gate.id)]
 
 
 def binding_steps(rb: ir.Runbook, b: ir.GateBinding) -> list[Step]:
-    return [_step(b.cadence.id, st) for st in common_binding_steps(rb, b)]
+    return [_step(b.cadence.id, st) for st in facts(rb).binding_steps(b)]
 
 
 _ORDER = {"quick": 0, "full": 1}
@@ -154,10 +153,7 @@ def workflow_context(rb: ir.Runbook, options: EmitOptions) -> dict:
     from phasec.compiler.graph import RunbookGraph
 
     graph = RunbookGraph(rb)
-    tolerant: set[str] = set()
-    for s in slices:
-        if s.outcome_conditional and path[s.id] is None:
-            tolerant |= graph.slice_descendants(s.id)
+    tolerant = graph.slice_descendants_of(s.id for s in slices if s.outcome_conditional and path[s.id] is None)
 
     jobs: list[Job] = []
     commands: list[str] = []

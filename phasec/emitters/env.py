@@ -52,14 +52,36 @@ def yaml_scalar(value) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-@lru_cache(maxsize=4096)
 def _reads_back(text: str) -> bool:
-    """A plain scalar must read back as this string (not 12:30 -> 750, 0x10 -> 16, .inf)."""
+    """A plain scalar must read back as this string (not 12:30 -> 750, 0x10 -> 16, .inf).
+
+    Only called for text :data:`_PLAIN` accepts (no flow or comment indicators, no
+    `": "`, no leading indicator), so what YAML makes of it is decided by its implicit
+    resolvers alone — the same table ``yaml.safe_load`` consults, without parsing a
+    document per value.  A text that starts like a document marker is parsed.
+    """
+    if text.startswith(("---", "...")):
+        return _parses_back(text)
+    resolvers = _resolvers()
+    for tag, regexp in resolvers.get(text[:1], ()) + resolvers.get(None, ()):
+        if regexp.match(text):
+            return tag == "tag:yaml.org,2002:str"
+    return True
+
+
+@lru_cache(maxsize=1)
+def _resolvers() -> dict:
+    import yaml
+
+    return {k: tuple(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+def _parses_back(text: str) -> bool:
     import yaml
 
     try:
         return yaml.safe_load(text) == text
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: PyYAML on e.g. `0b_`
         return False
 
 
@@ -76,7 +98,15 @@ def yaml_flow(items) -> str:
 
 @lru_cache(maxsize=8)
 def environment(template_dir: str | None = None):
+    """The one environment every emitter renders with, built complete here and never changed after.
+
+    It carries every filter any template uses (YAML, markdown and shell
+    quoting), so the order in which emitters run cannot change what they
+    render.  Cached per template folder.
+    """
     import jinja2
+
+    from phasec.emitters.filters import html_comment, json_string, md_code, mermaid_label, shell_comment, shell_quote, table_cell
 
     loaders = []
     if template_dir:
@@ -90,6 +120,17 @@ def environment(template_dir: str | None = None):
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["y"] = yaml_scalar
-    env.filters["yflow"] = yaml_flow
+    env.filters.update(
+        {
+            "y": yaml_scalar,
+            "yflow": yaml_flow,
+            "code": md_code,
+            "cell": table_cell,
+            "json": json_string,
+            "mermaid": mermaid_label,
+            "comment": html_comment,
+            "shq": shell_quote,
+            "shcomment": shell_comment,
+        }
+    )
     return env

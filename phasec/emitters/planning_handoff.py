@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from phasec.compiler import ir
+from phasec.compiler.facts import facts
 from phasec.emitters import EmitOptions
 from phasec.emitters import _documents as d
 from phasec.emitters.acceptance_gates import defer_records, trigger_view
@@ -22,7 +23,7 @@ def decision_view(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
                 assess.append(item.command)
             elif g is not None and g.kind == "gate":
                 assess.append(d.invocation(rb, g) or g.id)
-    dependents = [x.id for x in d.slice_order(rb) for dep in x.after if dep.slice.id == s.id and dep.if_triggered]
+    dependents = [x.id for x, dep in facts(rb).dependents.get(s.id, []) if dep.if_triggered]
     return {
         "id": s.id,
         "title": s.title,

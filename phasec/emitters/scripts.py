@@ -15,13 +15,13 @@ value.  See docs/scripts.md for the behaviour of the scripts.
 
 from __future__ import annotations
 
-import re
 import shlex
 from dataclasses import dataclass, field
 
 from phasec.compiler import ir
-from phasec.emitters.common import GateStep, binding_steps, expand_gate, slice_order, topo_order, unique_by_id
+from phasec.compiler.facts import GateStep, facts, topo_order, unique_by_id
 from phasec.emitters.env import environment
+from phasec.emitters.filters import shell_comment, shell_quote  # noqa: F401 (re-exported)
 
 EMITTER = True
 
@@ -31,54 +31,7 @@ SCRIPTS = ("stack.sh", "gates.sh", "submit.sh", "preflight.sh")
 #: the cadence whose recorded pass ``submit.sh`` requires
 SUBMIT_CADENCE = "full"
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_NEEDS_DOUBLE = re.compile(r"['$`\\]")
-
-
-def shell_quote(value) -> str:
-    """One bash word whose value is exactly ``value``; always quoted.
-
-    Single quotes when the value has no ``'``, ``$``, backtick or backslash;
-    double quotes (escaping ``\\ " $ ```) when it has; ``$'...'`` when it has
-    control characters (newlines, tabs).  Single-quoted text never holds ``$`` or
-    a backtick, so shellcheck's SC2016 ("expressions don't expand in single
-    quotes") cannot fire on runbook values.
-    """
-    text = "" if value is None else str(value)
-    if _CONTROL.search(text):
-        out = []
-        for ch in text:
-            if ch == "\\":
-                out.append("\\\\")
-            elif ch == "'":
-                out.append("\\'")
-            elif ch == "\n":
-                out.append("\\n")
-            elif ch == "\t":
-                out.append("\\t")
-            elif ch == "\r":
-                out.append("\\r")
-            elif _CONTROL.match(ch):
-                out.append(f"\\x{ord(ch):02x}")
-            else:
-                out.append(ch)
-        return "$'" + "".join(out) + "'"
-    if _NEEDS_DOUBLE.search(text):
-        return '"' + re.sub(r'([\\"$`])', r"\\\1", text) + '"'
-    return "'" + text + "'"
-
-
-def shell_comment(value) -> str:
-    """Text safe inside a ``#`` comment: control characters become spaces."""
-    return _CONTROL.sub(" ", "" if value is None else str(value))
-
-
-def _env(options):
-    env = environment(options.templates)
-    # Registered on the shared environment under names no other emitter uses.
-    env.filters.setdefault("shq", shell_quote)
-    env.filters.setdefault("shcomment", shell_comment)
-    return env
+# Quoting lives in phasec/emitters/filters.py (the jinja environment uses it too).
 
 
 # ─── gates ───────────────────────────────────────────────────────────────────
@@ -100,6 +53,12 @@ def _slice_path(s: ir.Slice, options) -> str | None:
     return options.path_of(s.id) if s.outcome_conditional else None
 
 
+def _runnable(steps: list[GateStep]) -> list[GateStep]:
+    """Only ``run`` steps are executed; anything else (checks, and the unknown gates and
+    composition cycles that never reach a compile) is listed as a manual check."""
+    return [st if st.kind in ("run", "check") else GateStep("check", st.gate, st.text) for st in steps]
+
+
 def gate_targets(rb: ir.Runbook, options) -> list[GateTarget]:
     targets: list[GateTarget] = []
     for s in rb.slices:
@@ -118,12 +77,12 @@ def gate_targets(rb: ir.Runbook, options) -> list[GateTarget]:
                 )
             if applies:
                 t.not_applicable = None
-                t.steps.extend(binding_steps(rb, b, shlex.quote))
+                t.steps.extend(_runnable(facts(rb).binding_steps(b, shlex.quote)))
         targets.extend(by_cadence.values())
     if rb.exit is not None and rb.exit.gates:
         t = GateTarget("exit", "exit", None, None)
         for ref in rb.exit.gates:
-            t.steps.extend(expand_gate(rb, ref.id, shlex.quote))
+            t.steps.extend(_runnable(facts(rb).expand_gate(ref.id, shlex.quote)))
         targets.append(t)
     return targets
 
@@ -194,9 +153,8 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
         base = out[-1].name
 
     taken = {b.name for b in out}
-    order = slice_order(rb)
+    order = facts(rb).slice_order
     position = {s.id: i for i, s in enumerate(order)}
-    by_id = {s.id: s for s in order}
     own: dict[str, StackBranch] = {}
     skipped: list[tuple[ir.Slice, str]] = []
     for s in order:
@@ -214,17 +172,19 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
         taken.add(s.branch)
         own[s.id] = StackBranch(name=s.branch, kind="slice", id=s.id, title=s.title, inclusion=inclusion)
 
-    def reach(sid: str, visiting: frozenset[str] = frozenset()) -> list[str]:
-        """Slices whose branches may hold `sid`'s work, looking through slices without one."""
-        if sid in visiting or sid not in by_id:
-            return []
-        b = own.get(sid)
+    # Per slice, the slices whose branches may hold its work, looking through slices
+    # without one: computed in slice order (dependencies first), so each is one union
+    # of its dependencies' sets (no recursion; a cycle, refused by compile, adds nothing).
+    reach: dict[str, frozenset[str]] = {}
+    for s in order:
+        b = own.get(s.id)
         if b is not None and b.inclusion == "always":
-            return [sid]
-        found = [sid] if b is not None else []
-        for d in by_id[sid].after:
-            found.extend(reach(d.slice.id, visiting | {sid}))
-        return found
+            reach[s.id] = frozenset((s.id,))
+            continue
+        found: set[str] = {s.id} if b is not None else set()
+        for d in s.after:
+            found |= reach.get(d.slice.id, frozenset())
+        reach[s.id] = frozenset(found)
 
     for s in order:
         b = own.get(s.id)
@@ -232,7 +192,7 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
             continue
         deps: set[str] = set()
         for d in s.after:
-            deps.update(reach(d.slice.id))
+            deps.update(reach.get(d.slice.id, ()))
         cands: list[str] = []
         for sid in sorted(deps, key=lambda x: -position[x]):
             cands.append(own[sid].name)
@@ -259,8 +219,13 @@ def scripts_context(rb: ir.Runbook, options) -> dict:
     graphite = bool(repo and repo.tool == "graphite")
     branches, base, skipped = stack(rb, options)
     targets = gate_targets(rb, options)
+    by_slice: dict[str, list[GateTarget]] = {}
+    for t in targets:
+        if t.slice is not None:
+            by_slice.setdefault(t.slice, []).append(t)
     slices = []
     for s in rb.slices:
+        mine = by_slice.get(s.id, [])
         slices.append(
             {
                 "id": s.id,
@@ -268,8 +233,8 @@ def scripts_context(rb: ir.Runbook, options) -> dict:
                 "branch": s.branch,
                 "conditional": s.conditional,
                 "path": _slice_path(s, options),
-                "submit_cadences": submit_cadences(s, targets),
-                "cadences": [t.cadence for t in targets if t.slice == s.id],
+                "submit_cadences": submit_cadences(s, mine),
+                "cadences": [t.cadence for t in mine],
             }
         )
     clean = []
@@ -302,5 +267,5 @@ def scripts_context(rb: ir.Runbook, options) -> dict:
 
 def emit(rb: ir.Runbook, options) -> dict[str, str]:
     ctx = scripts_context(rb, options)
-    env = _env(options)
+    env = environment(options.templates)
     return {f"scripts/{name}": env.get_template(f"{name}.j2").render(script=name, **ctx) for name in SCRIPTS}

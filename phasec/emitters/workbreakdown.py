@@ -18,32 +18,19 @@ are prose for the packet documents); ``failure_triggers`` are its ``signal`` tex
 from __future__ import annotations
 
 from phasec.compiler import ir
-from phasec.emitters.common import runner
+from phasec.compiler.facts import facts
 from phasec.emitters.env import environment
 
 EMITTER = True
 
 
-def gate_body(rb: ir.Runbook, gate: ir.Gate) -> list[str]:
-    """A gate's steps one level down: its `run` commands and the invocations of the gates it `use`s."""
-    cmds: list[str] = []
-    for step in gate.steps:
-        if step.kind == "run" and step.command:
-            cmds.append(step.command)
-        else:
-            for ref in step.gates:
-                g = rb.gate(ref.id)
-                cmds.extend(gate_invocation(rb, g) if g else [ref.id])
-    return cmds
-
-
 def gate_invocation(rb: ir.Runbook, gate: ir.Gate) -> list[str]:
-    """How a slice's gate list names a gate: `<runner> <script>`, its commands, or its id."""
-    if gate.kind == "check":
-        return [gate.id]
-    if gate.script:
-        return [f"{runner(rb)} {gate.script}"]
-    return gate_body(rb, gate) or [gate.id]
+    """How a slice's gate list names a gate: what it runs (:meth:`Facts.expand_gate`), a check by its id."""
+    return _commands(facts(rb).expand_gate(gate.id)) or [gate.id]
+
+
+def _commands(steps) -> list[str]:
+    return [st.text if st.kind == "run" else st.gate for st in steps]
 
 
 def inline_only(s: ir.Slice) -> bool:
@@ -74,11 +61,8 @@ def _merge_cadences(bindings: list[tuple[str, list[str]]]) -> list[tuple[str, li
 
 
 def artifact_path(rb: ir.Runbook, ref: ir.Ref) -> str:
-    for o in rb.outputs:
-        for a in o.artifacts:
-            if a.id == ref.id:
-                return f"{o.root.rstrip('/')}/{a.name}" if o.root else a.name
-    return ref.id
+    """``<outputs root>/<name>`` of the artifact, or the id as written when there is none."""
+    return facts(rb).artifact_paths.get(ref.id, ref.id)
 
 
 def trigger_text(rb: ir.Runbook, t: ir.Trigger) -> str:

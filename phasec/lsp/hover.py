@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from lsprotocol import types
 
 from phasec.compiler import ir
+from phasec.compiler.facts import GateStep, facts
 from phasec.lsp.analysis import Snapshot
 from phasec.lsp.index import Occurrence, SymbolIndex
 
@@ -62,54 +63,33 @@ def _step_label(st: ir.Stage, step: ir.Step) -> str:
     return f"stage {code(st.id)} {word} {step.number}: {text}"
 
 
-def _runner(rb: ir.Runbook) -> str | None:
-    return rb.scripts.runner if rb.scripts and rb.scripts.runner else None
-
-
 def gate_invocation(rb: ir.Runbook, g: ir.Gate) -> str | None:
-    """How the gate is run as one command: ``<runner> <script>``, or its single command."""
-    if g.script:
-        runner = _runner(rb)
-        return f"{runner} {g.script}" if runner else g.script
-    runs = [s for s in g.steps if s.kind == "run" and s.command]
-    if len(runs) == 1 and len(g.steps) == 1:
-        return runs[0].command
+    """How the gate is run as one command (``<runner> <script>``, or its single command), as gates.sh runs it."""
+    steps = facts(rb).expand_gate(g.id)
+    if len(steps) == 1 and steps[0].kind == "run":
+        return steps[0].text
     return None
 
 
+def _step_line(step: GateStep) -> str:
+    if step.kind == "run":
+        return step.text
+    if step.kind == "check":
+        return f"# check {step.gate}" + (f": {step.text}" if step.text != step.gate else "")
+    if step.kind == "cycle":
+        return f"# cycle: {step.text}"
+    return f"# unknown gate {step.gate}"
+
+
 def gate_expansion(rb: ir.Runbook, g: ir.Gate, limit: int = 20) -> list[str]:
-    """The commands the gate runs, in order, through composite suites (cycle-safe, at most ``limit``)."""
-    cap = 1000  # composite suites can fan out; stop counting somewhere
+    """The commands the gate runs, in order, through composite suites, at most ``limit``.
 
-    def walk(gate: ir.Gate, stack: tuple[str, ...]):
-        for step in gate.steps:
-            if step.kind == "run":
-                if step.command:
-                    yield step.command
-                continue
-            for ref in step.gates:
-                sub = rb.gate(ref.id)
-                if sub is None:
-                    yield f"# unknown gate {ref.id}"
-                elif ref.id in stack:
-                    yield f"# cycle: {' -> '.join(stack + (ref.id,))}"
-                elif sub.kind == "check":
-                    yield f"# check {sub.id}" + (f": {sub.title}" if sub.title else "")
-                elif not sub.steps and sub.script:
-                    yield gate_invocation(rb, sub) or sub.id
-                else:
-                    yield from walk(sub, stack + (ref.id,))
-
-    out: list[str] = []
-    total = 0
-    for cmd in walk(g, (g.id,)):
-        total += 1
-        if len(out) < limit:
-            out.append(cmd)
-        if total >= cap:
-            break
-    if total > len(out):
-        out.append(f"# … and {total - len(out)}{'+' if total >= cap else ''} more")
+    Read from :class:`phasec.compiler.facts.Facts` (the one gate expansion; cycle-safe).
+    """
+    steps = facts(rb).flatten_gate(g)
+    out = [_step_line(st) for st in steps[:limit]]
+    if len(steps) > limit:
+        out.append(f"# … and {len(steps) - limit} more")
     return out
 
 

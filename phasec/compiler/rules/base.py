@@ -47,6 +47,13 @@ class RuleContext:
         self.doc = doc
         self.rule = rule
 
+    @property
+    def facts(self):
+        """The runbook's derived facts (gate expansion, slice order, who works on what), computed once."""
+        from phasec.compiler.facts import facts
+
+        return facts(self.rb)
+
     @cached_property
     def graph(self):
         from phasec.compiler.graph import RunbookGraph

@@ -30,18 +30,9 @@ from phasec.compiler.rules.base import rule
 
 @rule("PC602", "slice-without-agent", "warning")
 def check(ctx):
-    rb = ctx.rb
-    known = {s.id for s in rb.slices}
-    staffed: set[str] = set()
-    for st in rb.stages:
-        only = [r.id for r in st.covers if r.id in known]
-        for step in st.steps:
-            if step.agents:
-                # As in the order of work (PC501): in a stage that covers exactly
-                # one slice, every step carries out that slice.
-                staffed.update([r.id for r in step.slices] or (only if len(only) == 1 else []))
-    for s in rb.slices:
-        if s.agents or s.id in staffed:
+    staffed = ctx.facts.staffed_slices  # the same "carries out" as the order of work (PC501)
+    for s in ctx.rb.slices:
+        if s.id in staffed:
             continue
         yield ctx.diag(
             value_span(ctx, s.span, index=0),

@@ -36,8 +36,7 @@ from phasec.compiler.rules.base import rule
 @rule("PC604", "agent-without-work", "warning")
 def check(ctx):
     rb = ctx.rb
-    working = {ref.id for s in rb.slices for ref in s.agents}
-    working |= {ref.id for st in rb.stages for step in st.steps for ref in step.agents}
+    working = ctx.facts.working_agents  # the activities the agent-cap analysis (PC501) counts
     introspected: dict[str, object] = {}
     for dl in rb.introspections:
         for ref in dl.agents:

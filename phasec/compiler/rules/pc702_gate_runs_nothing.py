@@ -32,11 +32,7 @@ from phasec.compiler.rules.base import rule
 @rule("PC702", "gate-runs-nothing")
 def check(ctx):
     for gate in ctx.rb.gates:
-        if gate.kind != "gate":
-            continue
-        if gate.script:
-            continue
-        if any((st.kind == "run" and st.command) or (st.kind == "use" and st.gates) for st in gate.steps):
+        if not ctx.facts.runs_nothing(gate):
             continue
         yield ctx.diag(
             gate.span,

@@ -12,6 +12,10 @@ commands.  Cycles appear when suites are reorganised by hand: a full suite
 starts using a quick suite that was changed to use the full one.  Every edge
 is shown because any one of them may be the wrong one.
 
+`phasec compile` always runs this check, as an error, whatever the
+configuration or suppressions say: the scripts, the CI workflow and the
+documents cannot expand a suite that runs itself.
+
 ## Example
 ```
 gate c1_quick { use drift_core c1_full }
