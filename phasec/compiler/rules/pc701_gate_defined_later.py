@@ -9,6 +9,8 @@ each one exists by the time the slice runs.
 The slice that brings a gate into existence is:
 
 * its `defined_by` slice, when it has one;
+* otherwise, for a gate whose script is planned (`script "..." added_by X`),
+  the slice X that adds the script;
 * otherwise, for a gate with a `script`, the slices of
   `scripts { added_in ... }` when that list is present (the script is
   available once *any* of them is done);
@@ -63,6 +65,9 @@ def defining_slices(rb, gate):
     """
     if gate.defined_by is not None:
         return [gate.defined_by.id], [(gate.defined_by.span, f"`{gate.id}` is defined by `{gate.defined_by.id}` here")], False
+    if gate.kind == "gate" and gate.script and gate.script_added_by is not None and gate.script_origin != "existing":
+        ref = gate.script_added_by
+        return [ref.id], [(ref.span, f"`{ref.id}` adds the script of `{gate.id}` (`added_by`)")], True
     if gate.kind == "gate" and gate.script and rb.scripts is not None and rb.scripts.added_in:
         refs = rb.scripts.added_in
         notes = [(r.span, f"`{r.id}` adds the planned scripts (`scripts {{ added_in ... }}`)") for r in refs]
