@@ -1,4 +1,4 @@
-"""A `when triggered|deferred` part or a trigger statement on a slice that is neither conditional nor branching.
+"""A `when triggered` or `when deferred` part, or a trigger statement, on a slice that is neither conditional nor branching.
 
 ## What it does
 Reports, in a slice declared neither `conditional` nor `branching`:
