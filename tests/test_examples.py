@@ -43,20 +43,10 @@ def test_nothing_of_the_plain_git_runbook_is_lost():
     assert "READY FOR REVIEW AGENT-2" in expanded and "REVIEW-CHANGES AGENT-3" in expanded
 
 
-# Known findings, each with its reason.  phase-c's C4 is the v1 form of a branching slice
-# (`conditional` with `always` work, PC408).  Migrating it changes what the emitters produce
-# for C4 (they do not read `branching` yet: the CI workflow's `C4_not_triggered` job goes),
-# so it stays in the v1 form until they do; then migrate it and drop this entry.
-KNOWN = {"phase-c": {("PC408", "C4")}}
-
-
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
 def test_examples_lint_clean(path):
     res = analyze(path.read_text(), str(path.relative_to(ROOT)))
-    known = KNOWN.get(path.stem, set())
-    left = [(d.code, d.span.line, d.message) for d in res.diagnostics
-            if not any(d.code == code and f"`{sid}`" in d.message for code, sid in known)]
-    assert left == []
+    assert [(d.code, d.span.line, d.message) for d in res.diagnostics] == []
 
 
 def _ir_json(path) -> str:
