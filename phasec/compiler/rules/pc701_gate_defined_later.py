@@ -142,10 +142,16 @@ def _diag(ctx, s, ref, gate, path, ids, notes, via_added_in):
         which = f"whose script is added in slice {_ticks(ids)}" if len(ids) == 1 else f"whose script is added in slices {_ticks(ids)}"
         tail = "which does not finish before" if len(ids) == 1 else "none of which finishes before"
         message = f"slice `{s.id}` uses gate `{gate.id}`{through}, {which}, {tail} `{s.id}`"
-        help = (
-            f"say which slice adds the script (`defined_by` on gate `{gate.id}`), list a slice that "
-            f"finishes before `{s.id}` in `scripts {{ added_in ... }}`, or make `{s.id}` depend on the slice that adds it"
-        )
+        if gate.script_added_by is not None and gate.defined_by is None:
+            help = (
+                f"make `{s.id}` depend on `{ids[0]}` (`after {ids[0]}`), have a slice that finishes before "
+                f"`{s.id}` add the script (`added_by`), or bind a gate that exists by then"
+            )
+        else:
+            help = (
+                f"say which slice adds the script (`defined_by` on gate `{gate.id}`), list a slice that "
+                f"finishes before `{s.id}` in `scripts {{ added_in ... }}`, or make `{s.id}` depend on the slice that adds it"
+            )
     else:
         (d,) = ids
         message = f"slice `{s.id}` uses gate `{gate.id}`{through}, defined by slice `{d}`, which does not finish before `{s.id}`"
