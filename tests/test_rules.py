@@ -77,3 +77,80 @@ def test_codes_are_unique_and_well_formed():
     codes = [r.code for r in all_rules()]
     assert len(codes) == len(set(codes))
     assert all(re.fullmatch(r"PC[3-9]\d\d", c) for c in codes)
+
+
+# ─── PC408: the migration of `conditional` + `always` to `branching` ─────────
+
+_OLD_FORM = """phase C "Migration" {
+  posture forward_only
+}
+gate c4_scan { run "bun scripts/phase-c/verify-c4-dedupe-trigger.mjs" }
+gate drift_core { run "bun run phase-c:gate:drift-core" }
+cadence quick "Quick suite"
+outputs docs "docs" {
+  artifact EVIDENCE "EVIDENCE.md" by C3
+}
+slice C3 "Distribution" { objective "ship" }
+slice C4 "Decision tightening" conditional {
+  after C3
+  trigger d009 "middleware chains without a dedupe marker" by c4_scan
+  always "Assess the trigger and record the disposition."
+  triggered "Tighten D-009."
+  gate quick drift_core always
+  gate quick c4_scan when triggered
+  file "docs/DECISIONS.md" when triggered
+  requires EVIDENCE when triggered
+  defer_record C5
+}
+slice C5 "Review" { after C4 if_triggered }
+"""
+
+
+def _paths(s) -> dict[str, set[str]]:
+    """On which paths (triggered / deferred) each part of a slice happens, under the slice's own kind."""
+    both = {"triggered", "deferred"}
+
+    def where(always: bool, when: str | None) -> set[str]:
+        if when:
+            return {when}
+        if s.branching or always:
+            return set(both)
+        return {"triggered"}  # conditional: an unmarked part happens only when the slice runs
+
+    out = {}
+    for b in s.gates:
+        out["gate " + b.cadence.id + " " + " ".join(i.gate.id for i in b.items if i.gate)] = where(b.always, b.when)
+    for f in s.files:
+        out["file " + f.path] = where(False, f.when)
+    for r in s.requires:
+        out["requires " + r.id] = where(False, s.requires_when.get(r.id))
+    return out
+
+
+def test_pc408_fix_migrates_to_branching_and_keeps_every_part_on_its_paths():
+    from phasec.fix import fix_text
+
+    before = analyze(_OLD_FORM, "t.phc")
+    (d,) = [x for x in before.diagnostics if x.code == "PC408"]
+    assert d.fix is not None and d.fix.safe
+    res = fix_text(_OLD_FORM, "t.phc")
+    want = _OLD_FORM.replace('"Decision tightening" conditional {', '"Decision tightening" branching {').replace(
+        "gate quick drift_core always", "gate quick drift_core"
+    )
+    assert res.text == want
+    after = analyze(res.text, "t.phc")
+    assert [x.code for x in after.diagnostics if x.code[:3] in ("PC0", "PC1", "PC2", "PC4")] == []
+    old_c4, new_c4 = before.runbook.slice("C4"), after.runbook.slice("C4")
+    assert new_c4.branching and not new_c4.conditional
+    assert _paths(new_c4) == _paths(old_c4)
+    assert new_c4.always == old_c4.always and new_c4.triggered == old_c4.triggered
+
+
+def test_pc408_fix_is_unsafe_when_an_unmarked_part_would_start_running_on_both_paths():
+    from phasec.fix import fix_text
+
+    text = _OLD_FORM.replace('file "docs/DECISIONS.md" when triggered', 'file "docs/DECISIONS.md"')
+    (d,) = [x for x in analyze(text, "t.phc").diagnostics if x.code == "PC408"]
+    assert d.fix is not None and not d.fix.safe
+    assert "mark them `when triggered`" in d.fix.description
+    assert fix_text(text, "t.phc").text == text  # `lint --fix` applies safe fixes only

@@ -4,7 +4,8 @@
 Reports a `trigger` of a slice that cannot be evaluated by running
 something:
 
-* it has no `by GATE`; or
+* it has no `by GATE` (unless it is a `precondition`: a condition that holds
+  or not, not a scan — it may name the gate that checks it, and need not); or
 * its gate runs nothing — a `check` (a symbolic closure check), or a `gate`
   with no `run`, no `script`, and no `use` of a gate that runs something.
 
@@ -52,6 +53,8 @@ def check(ctx):
     for s in rb.slices:
         for t in s.triggers:
             if t.gate is None:
+                if t.precondition:
+                    continue  # a condition that holds or not, not a scan
                 yield ctx.diag(
                     t.span,
                     f"trigger `{t.id}` of slice `{s.id}` names no gate: it cannot be evaluated mechanically",

@@ -23,6 +23,9 @@ Semantics, exactly:
   the end of its last one, whatever it does in between — unless the agent
   declares `release_after POINT` (a stage or slice), in which case it is
   active until POINT ends.
+* With `team { release at_phase_end }` every agent is active until the end,
+  so the question is the size of the roster: PC505 reports it and this rule
+  stays silent.
 * Agent A **finishes before** agent B when every activity of A (or A's
   release point) must end before any activity of B may start.  Two agents
   can be active at once exactly when neither finishes before the other, and
@@ -84,8 +87,8 @@ def activity_span(rb, node):
 def check(ctx):
     rb = ctx.rb
     team = rb.team
-    if team is None or team.max_active is None:
-        return
+    if team is None or team.max_active is None or team.release == "at_phase_end":
+        return  # at_phase_end: every agent is held to the end (PC505)
     result = ctx.graph.agent_overlap()
     if result is None or result.width <= team.max_active:
         return

@@ -9,6 +9,8 @@ each one exists by the time the slice runs.
 The slice that brings a gate into existence is:
 
 * its `defined_by` slice, when it has one;
+* otherwise, for a gate whose script is planned (`script "..." added_by X`),
+  the slice X that adds the script;
 * otherwise, for a gate with a `script`, the slices of
   `scripts { added_in ... }` when that list is present (the script is
   available once *any* of them is done);
@@ -63,6 +65,9 @@ def defining_slices(rb, gate):
     """
     if gate.defined_by is not None:
         return [gate.defined_by.id], [(gate.defined_by.span, f"`{gate.id}` is defined by `{gate.defined_by.id}` here")], False
+    if gate.kind == "gate" and gate.script and gate.script_added_by is not None and gate.script_origin != "existing":
+        ref = gate.script_added_by
+        return [ref.id], [(ref.span, f"`{ref.id}` adds the script of `{gate.id}` (`added_by`)")], True
     if gate.kind == "gate" and gate.script and rb.scripts is not None and rb.scripts.added_in:
         refs = rb.scripts.added_in
         notes = [(r.span, f"`{r.id}` adds the planned scripts (`scripts {{ added_in ... }}`)") for r in refs]
@@ -137,10 +142,16 @@ def _diag(ctx, s, ref, gate, path, ids, notes, via_added_in):
         which = f"whose script is added in slice {_ticks(ids)}" if len(ids) == 1 else f"whose script is added in slices {_ticks(ids)}"
         tail = "which does not finish before" if len(ids) == 1 else "none of which finishes before"
         message = f"slice `{s.id}` uses gate `{gate.id}`{through}, {which}, {tail} `{s.id}`"
-        help = (
-            f"say which slice adds the script (`defined_by` on gate `{gate.id}`), list a slice that "
-            f"finishes before `{s.id}` in `scripts {{ added_in ... }}`, or make `{s.id}` depend on the slice that adds it"
-        )
+        if gate.script_added_by is not None and gate.defined_by is None:
+            help = (
+                f"make `{s.id}` depend on `{ids[0]}` (`after {ids[0]}`), have a slice that finishes before "
+                f"`{s.id}` add the script (`added_by`), or bind a gate that exists by then"
+            )
+        else:
+            help = (
+                f"say which slice adds the script (`defined_by` on gate `{gate.id}`), list a slice that "
+                f"finishes before `{s.id}` in `scripts {{ added_in ... }}`, or make `{s.id}` depend on the slice that adds it"
+            )
     else:
         (d,) = ids
         message = f"slice `{s.id}` uses gate `{gate.id}`{through}, defined by slice `{d}`, which does not finish before `{s.id}`"

@@ -1,0 +1,73 @@
+"""Several lanes append to one shared ledger file, with no rule about merging it.
+
+## What it does
+For each `ledger ... in "PATH" append_only` that has no `rule` mentioning
+merging (a rule whose text contains "merge" or "conflict"), finds the slices
+whose `file`s cover PATH — the path itself, a folder above it (`dir`), or a
+glob that matches it.  When two or more of them can run at the same time
+(neither is ordered before the other, as in PC605), reports the ledger's
+path, naming the slices.
+
+## Why it matters
+An append-only ledger in the repository is one file that every lane writes
+to on its own branch.  Each lane's appends land at the end of the same file,
+so every merge after the first conflicts — and the usual "resolution" keeps
+one side and drops the other lane's rows, which is exactly the history an
+append-only ledger exists to keep.  PC605 reports file overlaps in general;
+this rule says what to do about this one: write down how the ledger merges
+(keep both sides' rows, in time order) or keep it outside the lanes.
+
+## Example
+```
+ledger progress "Shared Ledger" in "dev/active/RUNBOOK.md" append_only {
+  rule "Append only."
+}
+slice A1 "Rust lane" { file "dev/active/**" }
+slice A2 "Control plane" { file "dev/active/RUNBOOK.md" }
+```
+reports `several lanes append to one shared ledger file `dev/active/RUNBOOK.md`
+(`A1`, `A2`), and the ledger has no rule about merging it`.
+Add a rule (`rule "On merge conflicts keep both sides' rows in time order."`),
+or have one lane (the orchestrator) own the file.
+"""
+
+from __future__ import annotations
+
+from phasec.compiler.rules._values import value_span
+from phasec.compiler.rules.base import rule
+
+
+def _covers(f, path: str) -> bool:
+    from phasec.compiler.rules.pc605_file_overlap_risk import _glob_re, _norm
+
+    p, is_dir = _norm(f.path, f.dir)
+    if f.glob:
+        return bool(_glob_re(p).fullmatch(path))
+    return p == path or (is_dir and path.startswith(p.rstrip("/") + "/"))
+
+
+@rule("PC609", "shared-ledger-appends", "warning")
+def check(ctx):
+    rb = ctx.rb
+    from phasec.compiler.rules.pc605_file_overlap_risk import _norm
+
+    for ledger in rb.ledgers:
+        if not ledger.path or not ledger.append_only:
+            continue
+        if any("merge" in r.text.lower() or "conflict" in r.text.lower() for r in ledger.rules):
+            continue
+        path, _ = _norm(ledger.path, False)
+        writers = [s for s in rb.slices if any(_covers(f, path) for f in s.files)]
+        concurrent = sorted({a.id for a in writers for b in writers
+                             if a.id != b.id and not ctx.graph.ordered(a.id, b.id)})
+        if len(concurrent) < 2:
+            continue
+        by_id = {s.id: s for s in writers}
+        yield ctx.diag(
+            value_span(ctx, ledger.span, text=ledger.path),
+            f"several lanes append to one shared ledger file `{ledger.path}` ({', '.join(f'`{i}`' for i in concurrent)}), "
+            "and the ledger has no rule about merging it",
+            related=[(next(f.span for f in by_id[i].files if _covers(f, path)), f"`{i}` writes it") for i in concurrent[:5]],
+            help="add a rule saying how the ledger merges (e.g. `rule \"On merge conflicts keep both sides' rows in "
+            "time order.\"`), or let one lane own the file",
+        )
