@@ -470,8 +470,21 @@ def long_string_body(text: str) -> str:
     return body
 
 
+def _tok_span(src: SourceFile, tok) -> Span:
+    """A token's span from the line and column Lark computed; offsets for tokens made by repair."""
+    if tok.end_line is None:
+        return src.span(tok.start_pos, tok.end_pos)
+    return Span(file=src.path, line=tok.line, column=tok.column, end_line=tok.end_line, end_column=tok.end_column)
+
+
+def _meta_span(src: SourceFile, meta) -> Span:
+    if None in (meta.line, meta.column, meta.end_line, meta.end_column):
+        return src.span(meta.start_pos, meta.end_pos)
+    return Span(file=src.path, line=meta.line, column=meta.column, end_line=meta.end_line, end_column=meta.end_column)
+
+
 def _decode(src: SourceFile, tok, bag: DiagnosticBag) -> Value:
-    span = src.span(tok.start_pos, tok.end_pos)
+    span = _tok_span(src, tok)
     text = str(tok)
     t = tok.type
     if t in ("STRING", "LONG_STRING"):
@@ -600,19 +613,22 @@ def _build(src: SourceFile, tree, bag: DiagnosticBag) -> list[Statement]:
                 block = [stmt(c) for c in ch.children if not isinstance(c, Token)]
                 meta = ch.meta
                 if not meta.empty:
-                    block_span = src.span(meta.start_pos, meta.end_pos)
+                    block_span = _meta_span(src, meta)
         if len(toks) > 1:
             toks = _inner_quotes(src, toks, bag)
         values = [_decode(src, t, bag) for t in toks]
         meta = node.meta
-        start = head.start_pos
-        end = meta.end_pos if not meta.empty and meta.end_pos is not None else head.end_pos
+        keyword_span = _tok_span(src, head)
+        if meta.empty or meta.end_pos is None or meta.end_pos <= head.end_pos:
+            span = keyword_span
+        else:
+            span = _meta_span(src, meta)
         return Statement(
             keyword=str(head),
-            keyword_span=src.span(head.start_pos, head.end_pos),
+            keyword_span=keyword_span,
             values=values,
             block=block,
-            span=src.span(start, max(end, head.end_pos)),
+            span=span,
             block_span=block_span,
         )
 
