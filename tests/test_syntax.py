@@ -229,6 +229,9 @@ def test_deleting_any_blocks_brace_in_an_example_costs_at_most_two_diagnostics(n
         ('owners {\n  owner @a "A" bakup @b\n}\n', "unknown clause `bakup` in `owner`; did you mean `backup`?"),
         ('owners {\n  owner @a "A" "B"\n}\n', "unexpected string in `owner`"),
         ('team {\n  max_active six\n}\n', "`max_active` expects a whole number for `n`, found the name `six`"),
+        ("bakup x\n", "unknown keyword `bakup` at top level"),
+        ("bakup x\n", "a runbook needs a `phase` statement at top level"),
+        ('posture forward_only\n', "`posture` is not allowed at top level"),
     ],
 )
 def test_messages_read_as_english(text, message):
@@ -240,7 +243,7 @@ def test_no_message_stacks_articles():
     """Over every fixture and many broken variants of them: no "unexpected the", "a a", "a owner"."""
     import re
 
-    bad = re.compile(r"\bunexpected (a|an|the)\b|\b(a|an|the) (a|an|the)\b|\ba (owner|end|unexpected)\b")
+    bad = re.compile(r"\bunexpected (a|an|the)\b|\b(a|an|the) (a|an|the)\b|\ba (owner|end|unexpected)\b|\bin top level\b")
     texts = [p.read_text() for p in sorted(SYNTAX.glob("*.phc"))]
     texts += ['x "a" @b 1 = {\n', "}\n", "slice\n{\n", 'a { "b" }\n', 'owners {\n  owner @a "A" 1 2 x\n}\n']
     for text in texts:
@@ -382,3 +385,16 @@ def test_cache_key_follows_the_grammar(monkeypatch, tmp_path):
     assert first.parent == tmp_path / "phasec"
     monkeypatch.setattr(parser, "grammar_text", lambda: "start: NAME\n")
     assert parser.cache_path() != first
+
+
+@pytest.mark.parametrize("ch", ["\x0b", "\x1c", "\x85", "\xa0", "\u2028", "\u3000"])
+def test_unusual_whitespace_is_one_diagnostic_not_a_crash(ch):
+    text = f'phase C "x" {{\n  posture a{ch}b\n}}\n'
+    assert concise(diags(text)) == [f"2:12 PC003 unexpected character U+{ord(ch):04X}"]
+    assert _fast_and_slow(text)[0][1] == _fast_and_slow(text)[1][1]
+
+
+def test_lone_carriage_return_is_a_space_and_crlf_a_line_end():
+    assert diags('phase C "x" {\n  posture a\rb\n}\n') == []
+    crlf = (EXAMPLES / "phase-c.phc").read_text().replace("\n", "\r\n")
+    assert diags(crlf) == []

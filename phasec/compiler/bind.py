@@ -74,6 +74,11 @@ class Bound:
         return None
 
 
+def _where(title: str) -> str:
+    """ "at top level", "in slice": where a statement stands, for messages."""
+    return "at top level" if title == "top level" else f"in {title}"
+
+
 def _fits(v: Value, types: tuple[str, ...]) -> bool:
     for t in types:
         if t == "str" and v.kind == STRING:
@@ -108,7 +113,7 @@ class Binder:
                 first = seen[st.keyword]
                 self.bag.error(
                     "PC106",
-                    f"`{st.keyword}` may appear only once in {ctx.title}",
+                    f"`{st.keyword}` may appear only once {_where(ctx.title)}",
                     st.keyword_span,
                     help=f"the first `{st.keyword}` is at line {first.span.line}",
                 )
@@ -121,7 +126,8 @@ class Binder:
             if spec.required and spec.keyword not in seen:
                 self.bag.error(
                     "PC109",
-                    f"{ctx.title} needs a `{spec.keyword}` statement",
+                    f"a runbook needs a `{spec.keyword}` statement at top level"
+                    if context == "file" else f"{ctx.title} needs a `{spec.keyword}` statement",
                     owner_span,
                     help=f"add `{spec.keyword} {spec.sig}`".rstrip(),
                 )
@@ -133,17 +139,17 @@ class Binder:
         if elsewhere:
             self.bag.error(
                 "PC102",
-                f"`{st.keyword}` is not allowed in {ctx.title}",
+                f"`{st.keyword}` is not allowed {_where(ctx.title)}",
                 st.keyword_span,
-                help=f"`{st.keyword}` belongs in {', '.join(elsewhere)}",
+                help=f"`{st.keyword}` belongs {' or '.join(_where(t) for t in elsewhere)}",
             )
             return
         diag = self.bag.error(
             "PC101",
-            f"unknown keyword `{st.keyword}` in {ctx.title}",
+            f"unknown keyword `{st.keyword}` {_where(ctx.title)}",
             st.keyword_span,
             help=did_you_mean(st.keyword, ctx.statements)
-            or f"{ctx.title} allows: {', '.join(sorted(ctx.statements))}",
+            or f"allowed {_where(ctx.title)}: {', '.join(sorted(ctx.statements))}",
         )
         # One close keyword: offer it as a fix.  Unsafe (not applied by `lint --fix`):
         # the keyword decides what the values mean, so the author must look.

@@ -242,16 +242,17 @@ class _Recovering:
         return self.repair(out)
 
     def repair(self, toks):
-        """Token-level repairs for two common slips, each reported once.
+        """Token-level repairs for common slips, each reported once.
 
         * an unterminated string that ends in ``{``: the brace opens a block;
-        * ``{`` alone at the start of the next line: joined to its statement.
+        * ``{`` alone at the start of the next line: joined to its statement;
+        * a missing ``{``, restored from the indentation (:meth:`missing_braces`).
         """
         from lark import Token
 
         out = []
         for tok in toks:
-            if tok.type == "UNTERMINATED_STRING" and str(tok).rstrip().endswith("{") and len(str(tok).rstrip()) > 1:
+            if tok.type == "UNTERMINATED_STRING" and _brace_swallowed(tok):
                 text = str(tok).rstrip()
                 brace = tok.start_pos + len(text) - 1
                 body = text[:-1].rstrip()
@@ -521,7 +522,8 @@ def _decode(src: SourceFile, tok, bag: DiagnosticBag) -> Value:
     elif t == "UNTERMINATED_LONG_STRING":
         bag.error("PC002", 'unterminated multi-line string', src.span(tok.start_pos, tok.start_pos + 3), help='close it with """')
     else:
-        bag.error("PC003", f"unexpected character `{text}`", span, help="values are names, numbers, `@handles` or quoted strings")
+        shown = f"`{text}`" if text.isprintable() and not text.isspace() else f"U+{ord(text[0]):04X}"
+        bag.error("PC003", f"unexpected character {shown}", span, help="values are names, numbers, `@handles` or quoted strings")
     return Value(ERROR, text, text, span)
 
 
