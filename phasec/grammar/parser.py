@@ -65,7 +65,10 @@ _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 _ESCAPE_RE = re.compile(r"\\(.)", re.S)
 _COMMENT_RE = re.compile(r"#[^\n]*")
 
-_LARK_OPTIONS = dict(parser="lalr", lexer="basic", propagate_positions=True, maybe_placeholders=False)
+# Positions come from the tokens: the braces are kept in the tree
+# (keep_all_tokens) instead of having Lark propagate positions to every node,
+# which cost about a third of the parse.
+_LARK_OPTIONS = dict(parser="lalr", lexer="basic", keep_all_tokens=True, maybe_placeholders=False)
 #: Bump when the callbacks below change (they are referenced from the cache file).
 _CACHE_FORMAT = 1
 
@@ -478,10 +481,11 @@ def _tok_span(src: SourceFile, tok) -> Span:
     return Span(file=src.path, line=tok.line, column=tok.column, end_line=tok.end_line, end_column=tok.end_column)
 
 
-def _meta_span(src: SourceFile, meta) -> Span:
-    if None in (meta.line, meta.column, meta.end_line, meta.end_column):
-        return src.span(meta.start_pos, meta.end_pos)
-    return Span(file=src.path, line=meta.line, column=meta.column, end_line=meta.end_line, end_column=meta.end_column)
+def _range_span(src: SourceFile, first, last) -> Span:
+    """From the start of token ``first`` to the end of token ``last``."""
+    if None in (first.line, first.column, last.end_line, last.end_column):
+        return src.span(first.start_pos, last.end_pos)
+    return Span(file=src.path, line=first.line, column=first.column, end_line=last.end_line, end_column=last.end_column)
 
 
 def _decode(src: SourceFile, tok, bag: DiagnosticBag) -> Value:
@@ -608,23 +612,21 @@ def _build(src: SourceFile, tree, bag: DiagnosticBag) -> list[Statement]:
         toks = []
         block = None
         block_span = None
+        last = head  # the statement's last token: its last value, or its block's `}`
         for ch in children[1:]:
             if isinstance(ch, Token):
                 toks.append(ch)
-            else:  # block
-                block = [stmt(c) for c in ch.children if not isinstance(c, Token)]
-                meta = ch.meta
-                if not meta.empty:
-                    block_span = _meta_span(src, meta)
+                last = ch
+            else:  # block: `{`, line ends, statements, `}`
+                inner = ch.children
+                block = [stmt(c) for c in inner if not isinstance(c, Token)]
+                block_span = _range_span(src, inner[0], inner[-1])
+                last = inner[-1]
         if len(toks) > 1:
             toks = _inner_quotes(src, toks, bag)
         values = [_decode(src, t, bag) for t in toks]
-        meta = node.meta
         keyword_span = _tok_span(src, head)
-        if meta.empty or meta.end_pos is None or meta.end_pos <= head.end_pos:
-            span = keyword_span
-        else:
-            span = _meta_span(src, meta)
+        span = keyword_span if last.end_pos <= head.end_pos else _range_span(src, head, last)
         return Statement(
             keyword=str(head),
             keyword_span=keyword_span,
