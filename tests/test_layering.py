@@ -148,14 +148,6 @@ def show(cycle: list[str]) -> str:
     return " -> ".join(cycle)
 
 
-# The one known cycle: grammar/parser.py imports compiler.diagnostics while the
-# compiler imports grammar.tree.  Between modules it is not a cycle; between the
-# packages it is.  Removed on another branch; the strict xfail below turns into a
-# failure once it is gone, so the marker cannot outlive the cycle.
-GRAMMAR_CYCLE = {"phasec.grammar", "phasec.compiler"}
-GRAMMAR_REASON = "grammar/parser.py -> compiler.diagnostics, fixed on branch h-parser"
-
-
 # -- the walker itself -----------------------------------------------------------
 
 
@@ -192,16 +184,6 @@ def test_no_module_cycles():
     assert not found, "import cycles between modules:\n" + "\n".join("  " + show(c) for c in found)
 
 
-def _package_cycles(grammar: bool) -> list[list[str]]:
-    return [c for c in cycles(package_graph(module_graph())) if (set(c) == GRAMMAR_CYCLE) == grammar]
-
-
 def test_no_package_cycles():
-    found = _package_cycles(grammar=False)
-    assert not found, "import cycles between packages:\n" + "\n".join("  " + show(c) for c in found)
-
-
-@pytest.mark.xfail(strict=True, reason=GRAMMAR_REASON)
-def test_no_grammar_compiler_package_cycle():
-    found = _package_cycles(grammar=True)
+    found = cycles(package_graph(module_graph()))
     assert not found, "import cycles between packages:\n" + "\n".join("  " + show(c) for c in found)

@@ -43,7 +43,7 @@ def test_wrong_value_type():
 def test_unexpected_extra_value_suggests_clause():
     d = one('owners {\n  owner @a "A" bakup @b\n}\n')
     assert d.code == "PC105"
-    assert d.help == "did you mean `backup`?"
+    assert d.message == "unknown clause `bakup` in `owner`; did you mean `backup`?"
 
 
 def test_singleton_given_twice():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from phasec.compiler.diagnostics import DiagnosticBag, close_matches, did_you_mean, replace_fix
+from phasec.compiler.diagnostics import DiagnosticBag, close_matches, did_you_mean, replace_fix, suggest
 from phasec.compiler.schema import CONTEXTS, Clause, Param, Stmt, contexts_allowing
 from phasec.grammar.tree import ERROR, HANDLE, NAME, NUMBER, STRING, Statement, Value
 from phasec.source import Span
@@ -105,6 +105,11 @@ class Bound:
         return None
 
 
+def _where(title: str) -> str:
+    """ "at top level", "in slice": where a statement stands, for messages."""
+    return "at top level" if title == "top level" else f"in {title}"
+
+
 def _fits(v: Value, types: tuple[str, ...], choices: tuple[str, ...] = ()) -> bool:
     if choices:
         return v.kind == NAME and v.value in choices
@@ -141,7 +146,7 @@ class Binder:
                 first = seen[st.keyword]
                 self.bag.error(
                     "PC106",
-                    f"`{st.keyword}` may appear only once in {ctx.title}",
+                    f"`{st.keyword}` may appear only once {_where(ctx.title)}",
                     st.keyword_span,
                     help=f"the first `{st.keyword}` is at line {first.span.line}",
                 )
@@ -154,7 +159,8 @@ class Binder:
             if spec.required and spec.keyword not in seen:
                 self.bag.error(
                     "PC109",
-                    f"{ctx.title} needs a `{spec.keyword}` statement",
+                    f"a runbook needs a `{spec.keyword}` statement at top level"
+                    if context == "file" else f"{ctx.title} needs a `{spec.keyword}` statement",
                     owner_span,
                     help=f"add `{spec.keyword} {spec.sig}`".rstrip(),
                 )
@@ -166,17 +172,17 @@ class Binder:
         if elsewhere:
             self.bag.error(
                 "PC102",
-                f"`{st.keyword}` is not allowed in {ctx.title}",
+                f"`{st.keyword}` is not allowed {_where(ctx.title)}",
                 st.keyword_span,
-                help=f"`{st.keyword}` belongs in {', '.join(elsewhere)}",
+                help=f"`{st.keyword}` belongs {' or '.join(_where(t) for t in elsewhere)}",
             )
             return
         diag = self.bag.error(
             "PC101",
-            f"unknown keyword `{st.keyword}` in {ctx.title}",
+            f"unknown keyword `{st.keyword}` {_where(ctx.title)}",
             st.keyword_span,
             help=did_you_mean(st.keyword, ctx.statements)
-            or f"{ctx.title} allows: {', '.join(sorted(ctx.statements))}",
+            or f"allowed {_where(ctx.title)}: {', '.join(sorted(ctx.statements))}",
         )
         # One close keyword: offer it as a fix.  Unsafe (not applied by `lint --fix`):
         # the keyword decides what the values mean, so the author must look.
@@ -243,6 +249,22 @@ class Binder:
                 return spec.sig
         return ""
 
+    def stray(self, st: Statement, spec: Stmt, v: Value, clause_words: set[str]) -> None:
+        """PC105: a value beyond what the statement takes; a misspelt flag or clause word is named."""
+        usage = f"usage: `{st.keyword} {spec.sig}`"
+        best = suggest(v.value, clause_words) if v.kind == NAME and clause_words else None
+        if best is None:
+            self.bag.error("PC105", f"unexpected {v.noun()} in `{st.keyword}`", v.span, help=usage)
+            return
+        clause = spec.signature.clause(best)
+        what = "flag" if clause is not None and not clause.params else "clause"
+        diag = self.bag.error(
+            "PC105", f"unknown {what} `{v.value}` in `{st.keyword}`; did you mean `{best}`?", v.span, help=usage
+        )
+        close = close_matches(v.value, clause_words)
+        if len(close) == 1:
+            diag.fix = replace_fix(v.span, v.value, close[0], safe=False)
+
     def bind_stmt(self, st: Statement, spec: Stmt) -> Bound | None:
         sig = spec.signature
         clause_words = {c.word for c in sig.clauses}
@@ -262,13 +284,14 @@ class Binder:
             v = values[i]
             clause: Clause | None = sig.clause(v.value) if v.kind == NAME else None
             if clause is None:
-                hint = None
-                if v.kind == NAME and sig.clauses:
-                    hint = did_you_mean(v.value, clause_words)
-                if hint is None:
-                    hint = f"usage: `{st.keyword} {spec.sig}`"
-                self.bag.error("PC105", f"unexpected {v.describe()} in `{st.keyword}`", v.span, help=hint)
-                return None
+                # Report the stray value once and drop it (with any values up to the
+                # next clause word, most likely its arguments): the statement and
+                # its block are kept, so what it declares is not lost downstream.
+                self.stray(st, spec, v, clause_words)
+                i += 1
+                while i < len(values) and not (values[i].kind == NAME and values[i].value in clause_words):
+                    i += 1
+                continue
             if clause.word in bound.flags or clause.word in bound.clauses:
                 self.bag.error("PC106", f"`{clause.word}` given twice in `{st.keyword}`", v.span)
                 return None

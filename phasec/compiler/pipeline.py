@@ -25,9 +25,10 @@ class Result:
 
 def parse(text: str, path: str = "<input>") -> tuple[Document, list[Diagnostic]]:
     """Text -> syntax tree, with every syntax error found."""
+    from phasec.compiler.schema import top_level_only
     from phasec.grammar.parser import parse as _parse
 
-    return _parse(text, path)
+    return _parse(text, path, top_level=top_level_only())
 
 
 def lower(doc: Document) -> tuple[Runbook, list[Diagnostic]]:

@@ -23,16 +23,25 @@ class Value:
     span: Span
     long: bool = False  # a triple-quoted string
 
+    def noun(self) -> str:
+        """The value in words, as after "unexpected": "name `bakup`", "string", "`=`"."""
+        if self.kind == STRING:
+            return "multi-line string" if self.long else "string"
+        if self.kind == NAME:
+            return f"name `{self.value}`"
+        if self.kind == NUMBER:
+            return f"number `{self.value}`"
+        if self.kind == HANDLE:
+            return f"owner handle `{self.value}`"
+        return f"`{self.text}`"
+
     def describe(self) -> str:
+        """The value in words, as after "found": "the name `bakup`", "a string"."""
         if self.kind == STRING:
             return "a string"
-        if self.kind == NAME:
-            return f"the name `{self.value}`"
-        if self.kind == NUMBER:
-            return f"the number `{self.value}`"
-        if self.kind == HANDLE:
-            return f"the owner handle `{self.value}`"
-        return f"`{self.text}`"
+        if self.kind in (NAME, NUMBER, HANDLE):
+            return "the " + self.noun()
+        return self.noun()
 
 
 @dataclass(slots=True)
