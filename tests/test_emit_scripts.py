@@ -84,6 +84,7 @@ def _variants():
         "stack-fixture": lambda: emit_scripts(STACK),
         "minimal": lambda: emit_scripts(Path("minimal.phc"), text=MINIMAL),
         "no-slice-base": lambda: emit_scripts(Path("no-base.phc"), text=NO_BASE),
+        "voiceterm-plain-git": lambda: emit_scripts(EXAMPLES / "voiceterm-mp306.phc"),
     }
 
 
@@ -136,6 +137,14 @@ def test_goldens_phase_c(name, golden):
     res = analyze((EXAMPLES / "phase-c.phc").read_text(encoding="utf-8"), "examples/phase-c.phc")
     out = scripts_emitter.emit(res.runbook, EmitOptions())
     golden(GOLDENS / "emit" / "phase-c" / "scripts" / name, out[f"scripts/{name}"])
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_goldens_voiceterm_plain_git(name, golden):
+    path = "examples/voiceterm-mp306.phc"
+    res = analyze((EXAMPLES / "voiceterm-mp306.phc").read_text(encoding="utf-8"), path)
+    out = scripts_emitter.emit(res.runbook, EmitOptions())
+    golden(GOLDENS / "emit" / "voiceterm-mp306" / "scripts" / name, out[f"scripts/{name}"])
 
 
 AWKWARD_VALUES = [
@@ -196,12 +205,12 @@ def test_stack_order_and_parents():
 def test_assume_resolves_conditional_slices():
     trig = emit_scripts(STACK, {"T3": "triggered"})["scripts/stack.sh"]
     assert "--include-conditional creates it" not in trig
-    assert "ensure_slice 'codex/phase-t-t3-conditional' 'codex/phase-t-t2-second'\n" in trig
+    assert "ensure_slice 'codex/phase-t-t3-conditional' '' 'codex/phase-t-t2-second'\n" in trig
     deferred = emit_scripts(STACK, {"T3": "deferred"})
     stack_sh = deferred["scripts/stack.sh"]
     assert "ensure_slice 'codex/phase-t-t3-conditional'" not in stack_sh
     assert "# not created: slice T3: conditional, assumed deferred" in stack_sh
-    assert "ensure_slice 'codex/phase-t-t4-after' 'codex/phase-t-t2-second'\n" in stack_sh
+    assert "ensure_slice 'codex/phase-t-t4-after' '' 'codex/phase-t-t2-second'\n" in stack_sh
     assert "not_applicable=" in deferred["scripts/gates.sh"]
 
 
@@ -427,13 +436,29 @@ def test_gates_record_a_pass_that_submit_accepts(stack_repo):
     assert r.returncode == 1
     assert "refused: T1's full gates have not passed" in r.stderr
 
+    # The commands pass, but the check is not attested: not recorded.
     r = stack_repo.run("gates.sh", "T1", "full")
     assert r.returncode == 0, r.stdout + r.stderr
     head = stack_repo.git("rev-parse", "HEAD")
     record = stack_repo.root / ".git" / "phasec" / "gates" / "T1-full.ok"
-    assert record.read_text(encoding="utf-8") == head + "\n"
+    assert not record.exists()
     assert "MANUAL   t1_manual: Read the diff `twice` and check $THINGS." in r.stdout
     assert "1 manual check(s) above are not run" in r.stdout
+    assert "1 check(s) are not attested: not recorded" in r.stdout
+    assert 'T1 t1_manual --attest "WHO: REASON"' in r.stdout
+
+    # Attested at this commit (who, when, commit), the same run is recorded.
+    a = stack_repo.run("gates.sh", "T1", "t1_manual", "--attest", "alice: read the diff twice")
+    assert a.returncode == 0, a.stdout + a.stderr
+    attest = (stack_repo.root / ".git" / "phasec" / "gates" / "T1-check-t1_manual.ok").read_text(encoding="utf-8")
+    assert attest.splitlines()[:2] == [head, "by: alice: read the diff twice"]
+    assert attest.splitlines()[2].startswith("at: 20")
+    (stack_repo.root / "gate-output.txt").unlink()
+    r = stack_repo.run("gates.sh", "T1", "full")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert record.read_text(encoding="utf-8").splitlines()[0] == head
+    assert "ATTESTED t1_manual: Read the diff `twice` and check $THINGS." in r.stdout
+    assert "manual check(s)" not in r.stdout
     # The gate's command reached bash exactly as written in the runbook.
     assert (stack_repo.root / "gate-output.txt").read_text(encoding="utf-8") == "$HOME|`tick`|two words|"
 
@@ -541,11 +566,12 @@ def test_awkward_values_reach_git_and_bash_as_written(tmp_path):
     assert repo.run("preflight.sh").returncode == 0
 
     repo.git("checkout", "-q", "codex/phase-w-w1-first")
+    assert repo.run("gates.sh", "W1", "w1_check", "--attest", "me: checked").returncode == 0
     g = repo.run("gates.sh", "W1", "full")
     assert g.returncode == 0, g.stdout + g.stderr
     assert "[run ner][x][w1:quick $HOME 'q' \"dq\" `tick`]" in g.stdout
     assert (repo.root / "inline-output.txt").read_text(encoding="utf-8") == f"{tmp_path / 'home'}|$HOME|`tick`|back\\slash|"
-    assert 'MANUAL   w1_check: Check the `output` by hand: it\'s "$HOME"\nand a second line \\ with a backslash.' in g.stdout
+    assert 'ATTESTED w1_check: Check the `output` by hand: it\'s "$HOME"\nand a second line \\ with a backslash.' in g.stdout
     (repo.root / "inline-output.txt").unlink()
     s = repo.run("submit.sh", "W1")
     assert s.returncode == 0, s.stderr
