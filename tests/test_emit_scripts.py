@@ -580,3 +580,107 @@ def test_awkward_values_reach_git_and_bash_as_written(tmp_path):
     q = repo.run("gates.sh", "W2", "quick")
     assert q.returncode == 0, q.stderr
     assert (repo.root / "multi.txt").read_text(encoding="utf-8") == "multi\nline\n"
+
+
+# ─── stack.sh: roots, run-time parents, opens_after, placeholders, conditional order ──
+
+ROOTS = """\
+phase R "Roots" {
+  posture forward_only
+}
+repo {
+  tool graphite
+  branch base "codex/r-base" from "main"
+  branch next "codex/r-next" choose "main if Phase C merged, else the top of its stack"
+  branch late "codex/r-late" from base opens_after two
+  slice_base base
+}
+stage one "One" {
+  covers R1
+}
+stage two "Two" {
+  covers R2 R3
+}
+slice R1 "First" {
+  branch "codex/r-r1"
+}
+slice R2 "Conditional" conditional {
+  after R1
+  trigger t "x" by r_scan
+  branch "codex/r-r2"
+}
+slice R3 "Independent of R2" {
+  after R1
+  branch "codex/r-r3"
+}
+gate r_scan "true"
+"""
+
+
+@pytest.fixture
+def roots_repo(tmp_path):
+    return Repo(tmp_path, emit_scripts(Path("roots.phc"), text=ROOTS))
+
+
+@needs_git
+def test_stack_creates_a_root_from_its_named_parent_and_refuses_a_chosen_one(roots_repo):
+    r = roots_repo.run("stack.sh")
+    assert r.returncode == 1
+    assert roots_repo.branches()["codex/r-base"] == roots_repo.branches()["main"]
+    assert roots_repo.gt_lines() == ["track codex/r-base -p main"]
+    assert "its parent is chosen at run time: main if Phase C merged, else the top of its stack" in r.stderr
+    assert "git branch codex/r-next <PARENT>; gt track codex/r-next -p <PARENT>" in r.stderr
+    assert "codex/r-next" not in roots_repo.branches()
+
+    roots_repo.git("branch", "codex/r-next", "main")
+    r = roots_repo.run("stack.sh")
+    assert r.returncode == 0, r.stderr
+    refs = roots_repo.branches()
+    assert "codex/r-late" not in refs
+    assert "skipped: codex/r-late opens after stage two: run stack.sh --after-stage two once it is reached" in r.stdout
+    assert refs["codex/r-r1"] == refs["codex/r-base"] and refs["codex/r-r3"] == refs["codex/r-r1"]
+    assert "track codex/r-r3 -p codex/r-r1" in roots_repo.gt_lines()
+
+    # A stage before `two` does not open it; `two` does, and is remembered.
+    r = roots_repo.run("stack.sh", "--after-stage", "one")
+    assert r.returncode == 0 and "codex/r-late" not in roots_repo.branches()
+    r = roots_repo.run("stack.sh", "--after-stage", "two")
+    assert r.returncode == 0, r.stderr
+    assert roots_repo.branches()["codex/r-late"] == roots_repo.branches()["codex/r-base"]
+    assert (roots_repo.root / ".git" / "phasec" / "stages" / "two.reached").exists()
+    roots_repo.git("branch", "-D", "codex/r-late")
+    r = roots_repo.run("stack.sh")
+    assert r.returncode == 0 and "codex/r-late" in roots_repo.branches()  # the recorded marker opens it
+    assert roots_repo.run("stack.sh", "--after-stage", "nine").returncode == 2
+
+
+@needs_git
+def test_include_conditional_stacks_in_dependency_order_instead_of_forking(roots_repo):
+    roots_repo.git("branch", "codex/r-next", "main")
+    r = roots_repo.run("stack.sh", "--include-conditional")
+    assert r.returncode == 0, r.stderr
+    refs = roots_repo.branches()
+    assert roots_repo.git("merge-base", "codex/r-r2", "codex/r-r1") == refs["codex/r-r1"]
+    gt = roots_repo.gt_lines()
+    assert "track codex/r-r2 -p codex/r-r1" in gt
+    assert "track codex/r-r3 -p codex/r-r2" in gt  # on the conditional slice, not beside it
+
+
+@needs_git
+def test_stack_refuses_placeholder_branch_names(tmp_path):
+    text = ROOTS.replace('branch "codex/r-r3"', 'branch "codex/r-<slice>"').replace('"codex/r-r1"', '"codex/r-TBD"')
+    repo = Repo(tmp_path, emit_scripts(Path("placeholders.phc"), text=text))
+    before = repo.branches()
+    r = repo.run("stack.sh")
+    assert r.returncode == 1
+    assert "placeholders, not names: codex/r-TBD, codex/r-<slice>" in r.stderr
+    assert repo.branches() == before and repo.gt_lines() == []
+
+
+def test_placeholder_names():
+    from phasec.emitters.scripts import is_placeholder
+
+    for name in ("codex/<slice>", "TBD", "feature/TODO-x", "codex/phase-d-...", "x\u2026"):
+        assert is_placeholder(name), name
+    for name in ("codex/phase-d", "feature/todo-list", "a.b"):
+        assert not is_placeholder(name), name

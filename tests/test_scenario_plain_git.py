@@ -171,7 +171,6 @@ def test_the_whole_plain_git_phase(phase):
     # ── stack: a worktree per lane, from origin/develop (fetched first) ──
     before = phase.branches()
     r = phase.dry_vs_real("stack.sh")
-    assert "+ git fetch --quiet origin" in r.stdout or (phase.tmp / "trace-stack.sh-.log").exists()
     refs = phase.branches()
     for sid, branch in LANES.items():
         assert refs[branch] == fresh, f"{sid} must start from origin/develop, not the stale local develop"
@@ -265,7 +264,7 @@ def test_the_whole_plain_git_phase(phase):
     assert phase.contains(upstream, A3) and after[A3] != before[A3]
     assert after[A1] == before[A1] and after[A2] == before[A2]
     assert "merged:  A1" in r.stdout and "merged:  A2" in r.stdout
-    assert "nothing" not in phase.ok("sync.sh").stdout.splitlines()[-1] or True
+    assert "done: 0 lane(s) rebased" in phase.ok("sync.sh").stdout
     assert phase.branches() == after  # a second sync changes nothing
 
     # ── cleanup: merged lanes only ──
