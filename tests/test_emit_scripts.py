@@ -515,7 +515,14 @@ def test_exit_gate(stack_repo):
 def test_preflight(stack_repo):
     r = stack_repo.run("preflight.sh")
     assert r.returncode == 1
-    assert "FAIL  branch codex/phase-t-planning does not exist" in r.stdout
+    assert "FAIL  branch codex/phase-t-planning does not exist: stack.sh creates it" in r.stdout
+    # The advice matches stack.sh: it does not create stack roots.
+    stack_repo.git("branch", "-m", "codex/phase-t-parent", "codex/phase-t-gone")
+    r = stack_repo.run("preflight.sh")
+    assert "FAIL  branch codex/phase-t-parent does not exist: it is a stack root: create it first" in r.stdout
+    assert "ok    codex/phase-t-parent is not checked out" not in r.stdout  # not checked: it does not exist
+    assert "SKIP  where codex/phase-t-parent is checked out: it does not exist" in r.stdout
+    stack_repo.git("branch", "-m", "codex/phase-t-gone", "codex/phase-t-parent")
     assert stack_repo.run("stack.sh").returncode == 0
     r = stack_repo.run("preflight.sh")
     assert r.returncode == 0, r.stdout

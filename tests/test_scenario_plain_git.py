@@ -226,6 +226,9 @@ def test_the_whole_plain_git_phase(phase):
     assert phase.branches()["develop"] == stale  # nothing merged by a refusal
     assert not (phase.records() / "merges").exists()
 
+    phase.ok("review.sh", "A2", "changes_requested", "--by", "reviewer")
+    r = phase.run("submit.sh", "A2", "--merge")
+    assert r.returncode == 1 and "A2's last review is not an approval (changes_requested)" in r.stderr
     r = phase.ok("review.sh", "A2", "approved", "--by", "reviewer")
     assert "worker stop token: READY FOR REVIEW AGENT-2" in r.stdout
     assert "verdict token: REVIEW-OK AGENT-2" in r.stdout
