@@ -298,7 +298,7 @@ def test_sync_stops_on_a_conflict_with_how_to_continue(phase):
     assert "rebase --continue" in r.stderr and "rebase --abort" in r.stderr
     # A1 and A2 come first and were rebased; A3 is left mid-rebase for the person to finish.
     assert phase.contains("origin/develop", A1) and phase.contains("origin/develop", A2)
-    assert (phase.git("rev-parse", "--git-path", "rebase-merge", cwd=lane))
+    assert (lane / phase.git("rev-parse", "--git-path", "rebase-merge", cwd=lane)).is_dir()
 
 
 def test_stack_without_a_remote_uses_the_local_base(tmp_path):
