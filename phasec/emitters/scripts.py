@@ -427,7 +427,13 @@ def scripts_context(rb: ir.Runbook, options) -> dict:
                 ],
                 "wave": wave,
                 "wave_id": waves[wave].id if wave is not None else None,
-                "earlier_waves": [r.id for w in waves[:wave] for r in w.slices] if wave is not None else [],
+                # the lanes of earlier merge waves (slices with a branch of their own)
+                "earlier_waves": [
+                    {"id": r.id, "branch": stacked[r.id].name, "optional": stacked[r.id].inclusion == "optional"}
+                    for w in waves[: wave or 0]
+                    for r in w.slices
+                    if r.id in stacked
+                ],
                 "stop": [_fill(t, s) for t in review.stop] if review else [],
                 "verdicts": [(v.verdict, _fill(v.token, s)) for v in review.verdicts] if review else [],
             }

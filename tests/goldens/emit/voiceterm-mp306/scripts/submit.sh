@@ -207,6 +207,8 @@ load() {
       approval=1
       wave='second'
       earlier+=('A2')
+      earlier_branches+=('feature/a2-mp306-control-plane')
+      earlier_optional+=('0')
       ;;
     'A3')
       branch='feature/a3-mp306-governance-safety'
@@ -216,7 +218,11 @@ load() {
       approval=1
       wave='third'
       earlier+=('A2')
+      earlier_branches+=('feature/a2-mp306-control-plane')
+      earlier_optional+=('0')
       earlier+=('A1')
+      earlier_branches+=('feature/a1-mp306-rust-dev-bridge')
+      earlier_optional+=('0')
       ;;
     'AUDIT')
       branch=''
@@ -281,6 +287,8 @@ dep_kinds=()
 approval=0
 wave=""
 earlier=()
+earlier_branches=()
+earlier_optional=()
 slices='A2 A1 A3 AUDIT PROMOTE'
 load "$slice" || usage_error "unknown slice: $slice (slices: $slices)"
 [[ $deferred == 0 ]] || die "slice $slice is conditional and assumed deferred (phasec compile --assume $slice=deferred): nothing to submit"
@@ -333,7 +341,9 @@ for ((i = 0; i < ${#deps[@]}; i++)); do
   elif [[ ${dep_kinds[i]} == if_triggered ]] && ! git show-ref --verify --quiet "refs/heads/${dep_branches[i]}"; then
     say "ok: $d (conditional) has no branch: not triggered"
   else
-    refuse "$slice comes after $d${dep_kinds[i]/#merged/ merged}, and $d (${dep_branches[i]}) is not merged into $into yet: merge it first ($here/submit.sh $d --merge)"
+    how="after $d"
+    [[ ${dep_kinds[i]} != merged ]] || how="after $d merged"
+    refuse "$slice comes $how, and $d (${dep_branches[i]}) is not merged into $into yet: merge it first ($here/submit.sh $d --merge)"
   fi
 done
 
@@ -347,8 +357,11 @@ if [[ $merge == 1 ]]; then
     [[ $reviewed == "$head" ]] || refuse "$slice was approved at ${reviewed:0:12}, not at its tip ${head:0:12}: review it again ($here/review.sh $slice approved --by WHO)"
     say "ok: $slice approved at ${head:0:12} ($(sed -n 3p "$review"))"
   fi
-  for e in ${earlier[@]+"${earlier[@]}"}; do
-    if ! merged "$e"; then
+  for ((i = 0; i < ${#earlier[@]}; i++)); do
+    e="${earlier[i]}"
+    if [[ ${earlier_optional[i]} == 1 ]] && ! git show-ref --verify --quiet "refs/heads/${earlier_branches[i]}"; then
+      say "note: $e (conditional, earlier merge wave) has no branch: not triggered"
+    elif ! merged "$e"; then
       refuse "$slice is in merge wave $wave, and $e, of an earlier wave, is not merged yet: merge it first ($here/submit.sh $e --merge)"
     fi
   done
