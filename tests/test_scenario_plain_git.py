@@ -325,3 +325,40 @@ def test_preflight_checks_that_lanes_are_rebased(phase):
     assert f"FAIL  lane A1 ({A1}) is not rebased on origin/develop" in r.stdout
     phase.ok("sync.sh")
     assert phase.ok("preflight.sh").returncode == 0
+
+
+def test_review_tokens_dry_run_and_bad_input(phase):
+    phase.ok("stack.sh")
+    r = phase.ok("review.sh", "A1")
+    assert "worker stop token: READY FOR REVIEW AGENT-1" in r.stdout
+    assert "approval token:    REVIEW-OK AGENT-1" in r.stdout
+    assert "changes token:     REVIEW-CHANGES AGENT-1" in r.stdout
+    assert "no verdict recorded for A1" in r.stdout
+    r = phase.ok("review.sh", "--dry-run", "A1", "approved", "--by", "reviewer")
+    assert "would record A1 approved by reviewer" in r.stdout
+    assert not (phase.records() / "reviews").exists()
+    assert phase.run("review.sh", "A1", "maybe", "--by", "x").returncode == 2
+    assert phase.run("review.sh", "A1", "approved").returncode == 2  # --by is required
+    r = phase.run("gates.sh", "A1", "a2_addons", "--attest", "me: yes")
+    assert r.returncode == 2 and "A1 binds no check `a2_addons`" in r.stderr
+    assert phase.run("gates.sh", "A2", "a2_addons", "--attest", "no reason given").returncode == 2
+
+
+def test_cleanup_keeps_a_dirty_merged_worktree(phase):
+    phase.ok("stack.sh")
+    lane = phase.lane_dir("A2")
+    head = phase.commit(lane, "a2.txt")
+    phase.ok("gates.sh", "A2", "a2_addons", "--attest", "reviewer: ok")
+    phase.ok("gates.sh", "A2", "quick")
+    phase.ok("review.sh", "A2", "approved", "--by", "reviewer")
+    phase.ok("submit.sh", "A2", "--merge")
+    assert phase.contains(head, "origin/develop")
+    (lane / "scratch.txt").write_text("x", encoding="utf-8")
+    r = phase.run("cleanup.sh")
+    assert r.returncode == 1 and "has uncommitted or untracked changes" in r.stderr
+    assert A2 in phase.branches() and lane.exists()
+    assert "kept:    A1" in r.stdout
+    (lane / "scratch.txt").unlink()
+    phase.ok("cleanup.sh", "A2")
+    assert A2 not in phase.branches() and not lane.exists()
+    assert A1 in phase.branches() and phase.lane_dir("A1").exists()
