@@ -85,6 +85,7 @@ def _variants():
         "stack-fixture": lambda: emit_scripts(STACK),
         "minimal": lambda: emit_scripts(Path("minimal.phc"), text=MINIMAL),
         "no-slice-base": lambda: emit_scripts(Path("no-base.phc"), text=NO_BASE),
+        "voiceterm-plain-git": lambda: emit_scripts(EXAMPLES / "voiceterm-mp306.phc"),
     }
 
 
@@ -137,6 +138,14 @@ def test_goldens_phase_c(name, golden):
     res = analyze((EXAMPLES / "phase-c.phc").read_text(encoding="utf-8"), "examples/phase-c.phc")
     out = scripts_emitter.emit(res.runbook, EmitOptions())
     golden(GOLDENS / "emit" / "phase-c" / "scripts" / name, out[f"scripts/{name}"])
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_goldens_voiceterm_plain_git(name, golden):
+    path = "examples/voiceterm-mp306.phc"
+    res = analyze((EXAMPLES / "voiceterm-mp306.phc").read_text(encoding="utf-8"), path)
+    out = scripts_emitter.emit(res.runbook, EmitOptions())
+    golden(GOLDENS / "emit" / "voiceterm-mp306" / "scripts" / name, out[f"scripts/{name}"])
 
 
 AWKWARD_VALUES = [
@@ -197,12 +206,12 @@ def test_stack_order_and_parents():
 def test_assume_resolves_conditional_slices():
     trig = emit_scripts(STACK, {"T3": "triggered"})["scripts/stack.sh"]
     assert "--include-conditional creates it" not in trig
-    assert "ensure_slice 'codex/phase-t-t3-conditional' 'codex/phase-t-t2-second'\n" in trig
+    assert "ensure_slice 'codex/phase-t-t3-conditional' '' 'codex/phase-t-t2-second'\n" in trig
     deferred = emit_scripts(STACK, {"T3": "deferred"})
     stack_sh = deferred["scripts/stack.sh"]
     assert "ensure_slice 'codex/phase-t-t3-conditional'" not in stack_sh
     assert "# not created: slice T3: conditional, assumed deferred" in stack_sh
-    assert "ensure_slice 'codex/phase-t-t4-after' 'codex/phase-t-t2-second'\n" in stack_sh
+    assert "ensure_slice 'codex/phase-t-t4-after' '' 'codex/phase-t-t2-second'\n" in stack_sh
     assert "not_applicable=" in deferred["scripts/gates.sh"]
 
 
@@ -428,13 +437,29 @@ def test_gates_record_a_pass_that_submit_accepts(stack_repo):
     assert r.returncode == 1
     assert "refused: T1's full gates have not passed" in r.stderr
 
+    # The commands pass, but the check is not attested: not recorded.
     r = stack_repo.run("gates.sh", "T1", "full")
     assert r.returncode == 0, r.stdout + r.stderr
     head = stack_repo.git("rev-parse", "HEAD")
     record = stack_repo.root / ".git" / "phasec" / "gates" / "T1-full.ok"
-    assert record.read_text(encoding="utf-8") == head + "\n"
+    assert not record.exists()
     assert "MANUAL   t1_manual: Read the diff `twice` and check $THINGS." in r.stdout
     assert "1 manual check(s) above are not run" in r.stdout
+    assert "1 check(s) are not attested: not recorded" in r.stdout
+    assert 'T1 t1_manual --attest "WHO: REASON"' in r.stdout
+
+    # Attested at this commit (who, when, commit), the same run is recorded.
+    a = stack_repo.run("gates.sh", "T1", "t1_manual", "--attest", "alice: read the diff twice")
+    assert a.returncode == 0, a.stdout + a.stderr
+    attest = (stack_repo.root / ".git" / "phasec" / "gates" / "T1-check-t1_manual.ok").read_text(encoding="utf-8")
+    assert attest.splitlines()[:2] == [head, "by: alice: read the diff twice"]
+    assert attest.splitlines()[2].startswith("at: 20")
+    (stack_repo.root / "gate-output.txt").unlink()
+    r = stack_repo.run("gates.sh", "T1", "full")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert record.read_text(encoding="utf-8").splitlines()[0] == head
+    assert "ATTESTED t1_manual: Read the diff `twice` and check $THINGS." in r.stdout
+    assert "manual check(s)" not in r.stdout
     # The gate's command reached bash exactly as written in the runbook.
     assert (stack_repo.root / "gate-output.txt").read_text(encoding="utf-8") == "$HOME|`tick`|two words|"
 
@@ -491,7 +516,14 @@ def test_exit_gate(stack_repo):
 def test_preflight(stack_repo):
     r = stack_repo.run("preflight.sh")
     assert r.returncode == 1
-    assert "FAIL  branch codex/phase-t-planning does not exist" in r.stdout
+    assert "FAIL  branch codex/phase-t-planning does not exist: stack.sh creates it" in r.stdout
+    # The advice matches stack.sh: it does not create stack roots.
+    stack_repo.git("branch", "-m", "codex/phase-t-parent", "codex/phase-t-gone")
+    r = stack_repo.run("preflight.sh")
+    assert "FAIL  branch codex/phase-t-parent does not exist: it is a stack root: create it first" in r.stdout
+    assert "ok    codex/phase-t-parent is not checked out" not in r.stdout  # not checked: it does not exist
+    assert "SKIP  where codex/phase-t-parent is checked out: it does not exist" in r.stdout
+    stack_repo.git("branch", "-m", "codex/phase-t-gone", "codex/phase-t-parent")
     assert stack_repo.run("stack.sh").returncode == 0
     r = stack_repo.run("preflight.sh")
     assert r.returncode == 0, r.stdout
@@ -542,11 +574,12 @@ def test_awkward_values_reach_git_and_bash_as_written(tmp_path):
     assert repo.run("preflight.sh").returncode == 0
 
     repo.git("checkout", "-q", "codex/phase-w-w1-first")
+    assert repo.run("gates.sh", "W1", "w1_check", "--attest", "me: checked").returncode == 0
     g = repo.run("gates.sh", "W1", "full")
     assert g.returncode == 0, g.stdout + g.stderr
     assert "[run ner][x][w1:quick $HOME 'q' \"dq\" `tick`]" in g.stdout
     assert (repo.root / "inline-output.txt").read_text(encoding="utf-8") == f"{tmp_path / 'home'}|$HOME|`tick`|back\\slash|"
-    assert 'MANUAL   w1_check: Check the `output` by hand: it\'s "$HOME"\nand a second line \\ with a backslash.' in g.stdout
+    assert 'ATTESTED w1_check: Check the `output` by hand: it\'s "$HOME"\nand a second line \\ with a backslash.' in g.stdout
     (repo.root / "inline-output.txt").unlink()
     s = repo.run("submit.sh", "W1")
     assert s.returncode == 0, s.stderr
@@ -555,3 +588,107 @@ def test_awkward_values_reach_git_and_bash_as_written(tmp_path):
     q = repo.run("gates.sh", "W2", "quick")
     assert q.returncode == 0, q.stderr
     assert (repo.root / "multi.txt").read_text(encoding="utf-8") == "multi\nline\n"
+
+
+# ─── stack.sh: roots, run-time parents, opens_after, placeholders, conditional order ──
+
+ROOTS = """\
+phase R "Roots" {
+  posture forward_only
+}
+repo {
+  tool graphite
+  branch base "codex/r-base" from "main"
+  branch next "codex/r-next" choose "main if Phase C merged, else the top of its stack"
+  branch late "codex/r-late" from base opens_after two
+  slice_base base
+}
+stage one "One" {
+  covers R1
+}
+stage two "Two" {
+  covers R2 R3
+}
+slice R1 "First" {
+  branch "codex/r-r1"
+}
+slice R2 "Conditional" conditional {
+  after R1
+  trigger t "x" by r_scan
+  branch "codex/r-r2"
+}
+slice R3 "Independent of R2" {
+  after R1
+  branch "codex/r-r3"
+}
+gate r_scan "true"
+"""
+
+
+@pytest.fixture
+def roots_repo(tmp_path):
+    return Repo(tmp_path, emit_scripts(Path("roots.phc"), text=ROOTS))
+
+
+@needs_git
+def test_stack_creates_a_root_from_its_named_parent_and_refuses_a_chosen_one(roots_repo):
+    r = roots_repo.run("stack.sh")
+    assert r.returncode == 1
+    assert roots_repo.branches()["codex/r-base"] == roots_repo.branches()["main"]
+    assert roots_repo.gt_lines() == ["track codex/r-base -p main"]
+    assert "its parent is chosen at run time: main if Phase C merged, else the top of its stack" in r.stderr
+    assert "git branch codex/r-next <PARENT>; gt track codex/r-next -p <PARENT>" in r.stderr
+    assert "codex/r-next" not in roots_repo.branches()
+
+    roots_repo.git("branch", "codex/r-next", "main")
+    r = roots_repo.run("stack.sh")
+    assert r.returncode == 0, r.stderr
+    refs = roots_repo.branches()
+    assert "codex/r-late" not in refs
+    assert "skipped: codex/r-late opens after stage two: run stack.sh --after-stage two once it is reached" in r.stdout
+    assert refs["codex/r-r1"] == refs["codex/r-base"] and refs["codex/r-r3"] == refs["codex/r-r1"]
+    assert "track codex/r-r3 -p codex/r-r1" in roots_repo.gt_lines()
+
+    # A stage before `two` does not open it; `two` does, and is remembered.
+    r = roots_repo.run("stack.sh", "--after-stage", "one")
+    assert r.returncode == 0 and "codex/r-late" not in roots_repo.branches()
+    r = roots_repo.run("stack.sh", "--after-stage", "two")
+    assert r.returncode == 0, r.stderr
+    assert roots_repo.branches()["codex/r-late"] == roots_repo.branches()["codex/r-base"]
+    assert (roots_repo.root / ".git" / "phasec" / "stages" / "two.reached").exists()
+    roots_repo.git("branch", "-D", "codex/r-late")
+    r = roots_repo.run("stack.sh")
+    assert r.returncode == 0 and "codex/r-late" in roots_repo.branches()  # the recorded marker opens it
+    assert roots_repo.run("stack.sh", "--after-stage", "nine").returncode == 2
+
+
+@needs_git
+def test_include_conditional_stacks_in_dependency_order_instead_of_forking(roots_repo):
+    roots_repo.git("branch", "codex/r-next", "main")
+    r = roots_repo.run("stack.sh", "--include-conditional")
+    assert r.returncode == 0, r.stderr
+    refs = roots_repo.branches()
+    assert roots_repo.git("merge-base", "codex/r-r2", "codex/r-r1") == refs["codex/r-r1"]
+    gt = roots_repo.gt_lines()
+    assert "track codex/r-r2 -p codex/r-r1" in gt
+    assert "track codex/r-r3 -p codex/r-r2" in gt  # on the conditional slice, not beside it
+
+
+@needs_git
+def test_stack_refuses_placeholder_branch_names(tmp_path):
+    text = ROOTS.replace('branch "codex/r-r3"', 'branch "codex/r-<slice>"').replace('"codex/r-r1"', '"codex/r-TBD"')
+    repo = Repo(tmp_path, emit_scripts(Path("placeholders.phc"), text=text))
+    before = repo.branches()
+    r = repo.run("stack.sh")
+    assert r.returncode == 1
+    assert "placeholders, not names: codex/r-TBD, codex/r-<slice>" in r.stderr
+    assert repo.branches() == before and repo.gt_lines() == []
+
+
+def test_placeholder_names():
+    from phasec.emitters.scripts import is_placeholder
+
+    for name in ("codex/<slice>", "TBD", "feature/TODO-x", "codex/phase-d-...", "x\u2026"):
+        assert is_placeholder(name), name
+    for name in ("codex/phase-d", "feature/todo-list", "a.b"):
+        assert not is_placeholder(name), name

@@ -293,7 +293,7 @@ def test_a_long_chain_of_slices_without_branches_compiles(tmp_path):
     """stack.sh looks through slices without a branch to the latest one with a branch:
     over a 3,000-slice chain (deeper than Python's recursion limit)."""
     n = 3000
-    out = ['phase Z "Chain" {', "  posture forward_only", "}", "repo {", '  branch root "codex/phase-z-root"',
+    out = ['phase Z "Chain" {', "  posture forward_only", "}", "repo {", "  tool graphite", '  branch root "codex/phase-z-root"',
            "  slice_base root", "}", "team {", "  max_active 1", '  agent A1 "Worker"', "}",
            "owners {", '  owner @z-owner "Owner"', "}"]
     for i in range(n):
@@ -309,7 +309,7 @@ def test_a_long_chain_of_slices_without_branches_compiles(tmp_path):
     assert [s.id for s in facts(rb).slice_order] == [f"Z{i}" for i in range(n)]
     stack_sh = outputs["scripts/stack.sh"]
     # The last slice's branch is cut from the first one's, through 2,998 slices without a branch.
-    assert "ensure_slice 'codex/phase-z-s2999' 'codex/phase-z-s0'" in stack_sh
+    assert "ensure_slice 'codex/phase-z-s2999' '' 'codex/phase-z-s0'" in stack_sh  # (no worktree)
 
 
 def test_descendants_of_many_slices_in_one_pass_equal_the_union():

@@ -4,8 +4,12 @@
   with ``tool graphite``);
 * ``gates.sh SLICE CADENCE`` / ``gates.sh exit`` runs a slice's gates and
   records a pass at the current commit;
-* ``submit.sh SLICE`` refuses a dirty worktree or a missing gate pass, then
-  runs the runbook's ``submit`` commands;
+* ``review.sh SLICE VERDICT --by WHO`` records a reviewer's verdict;
+* ``submit.sh SLICE [--merge]`` refuses a dirty worktree, a missing gate pass,
+  an unmerged dependency or (to merge) a missing approval, then runs the
+  runbook's ``submit`` commands or merges the slice into the base;
+* ``sync.sh`` (plain git) rebases the lanes not yet merged onto the base;
+* ``cleanup.sh`` (plain git) removes merged lanes' worktrees and branches;
 * ``preflight.sh`` checks the ``clean`` branches and their worktrees.
 
 Every value from the runbook reaches the scripts through :func:`shell_quote`
@@ -15,6 +19,7 @@ value.  See docs/scripts.md for the behaviour of the scripts.
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field
 
@@ -26,7 +31,10 @@ from phasec.emitters.filters import shell_comment, shell_quote  # noqa: F401 (re
 EMITTER = True
 
 #: the emitted scripts, in the order they are documented
-SCRIPTS = ("stack.sh", "gates.sh", "submit.sh", "preflight.sh")
+SCRIPTS = ("stack.sh", "gates.sh", "review.sh", "submit.sh", "sync.sh", "cleanup.sh", "preflight.sh")
+
+#: branch names that are placeholders, not names: `<...>`, TBD, TODO, `...`
+_PLACEHOLDER = re.compile(r"<[^>]*>|\bTBD\b|\bTODO\b|\.\.\.|\u2026")
 
 #: the cadence whose recorded pass ``submit.sh`` requires
 SUBMIT_CADENCE = "full"
@@ -46,6 +54,9 @@ class GateTarget:
     steps: list[GateStep] = field(default_factory=list)
     #: why the target does not apply (a conditional slice assumed deferred)
     not_applicable: str | None = None
+    #: the gates run only on the triggered path: without the slice's branch
+    #: (an unresolved conditional slice not created yet) they are not run
+    needs_branch: bool = False
 
 
 def _slice_path(s: ir.Slice, options) -> str | None:
@@ -78,6 +89,10 @@ def gate_targets(rb: ir.Runbook, options) -> list[GateTarget]:
             if applies:
                 t.not_applicable = None
                 t.steps.extend(_runnable(facts(rb).binding_steps(b, shlex.quote)))
+        for cad, t in by_cadence.items():
+            bindings = [b for b in s.gates if b.cadence.id == cad]
+            runs_always = any("deferred" in s.binding_paths(b) for b in bindings)
+            t.needs_branch = s.outcome_conditional and _slice_path(s, options) is None and not runs_always
         targets.extend(by_cadence.values())
     if rb.exit is not None and rb.exit.gates:
         t = GateTarget("exit", "exit", None, None)
@@ -117,9 +132,54 @@ class StackBranch:
     candidates: list[str] = field(default_factory=list)
     #: slices: which candidates are branches of optional (conditional) slices
     optional_candidates: list[str] = field(default_factory=list)
+    #: slices: with --include-conditional, the conditional slices placed before
+    #: this one in dependency order (latest first), tried before `candidates`
+    conditional_candidates: list[str] = field(default_factory=list)
     #: slices: with no slice base declared, the branch checked out when the
     #: script runs is the last candidate
     fallback_current: bool = False
+    #: roots: the parent by name (`from "develop"`) when it is not declared
+    parent_name: str | None = None
+    #: roots: the run-time rule for choosing the parent (`choose "..."`)
+    choose: str | None = None
+    #: `opens_after STAGE`: that stage and the ones after it (any marker opens it)
+    opens_after: str | None = None
+    opens_stages: list[str] = field(default_factory=list)
+
+
+def is_placeholder(name: str) -> bool:
+    """A branch name that stands for one not chosen yet (`<...>`, TBD, TODO, `...`)."""
+    return bool(_PLACEHOLDER.search(name))
+
+
+def is_graphite(rb: ir.Runbook) -> bool:
+    return bool(rb.repo and rb.repo.tool == "graphite")
+
+
+def plain_base(rb: ir.Runbook) -> str | None:
+    """Plain git: the branch lanes are created from and merged into (None: the current branch)."""
+    repo = rb.repo
+    if repo is None:
+        return None
+    if repo.base:
+        return repo.base
+    if repo.merge is not None and repo.merge.into:
+        return repo.merge.into
+    names = {b.id: b.name for b in repo.branches}
+    if repo.slice_base is not None and repo.slice_base.id in names:
+        return names[repo.slice_base.id]
+    branches = repo_branches(rb)
+    return branches[-1].name if branches else None
+
+
+def slice_worktree(rb: ir.Runbook, s: ir.Slice) -> str | None:
+    """A slice's worktree: its own `worktree`, or the repo's `worktrees per_slice at TEMPLATE`."""
+    if s.worktree:
+        return s.worktree
+    repo = rb.repo
+    if repo is not None and repo.worktrees == "per_slice" and repo.worktree_template:
+        return repo.worktree_template.replace("<SLICE>", s.id)
+    return None
 
 
 def repo_branches(rb: ir.Runbook) -> list[ir.Branch]:
@@ -129,10 +189,16 @@ def repo_branches(rb: ir.Runbook) -> list[ir.Branch]:
     return topo_order(unique_by_id(rb.repo.branches), lambda b: b.id, lambda b: [b.parent.id] if b.parent else [])
 
 
+def _stages_from(rb: ir.Runbook, stage_id: str) -> list[str]:
+    ids = [st.id for st in rb.stages]
+    return ids[ids.index(stage_id) :] if stage_id in ids else [stage_id]
+
+
 def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[tuple[ir.Slice, str]]]:
     """(branches in creation order, the slice base's git name, skipped slices with why)."""
     repo = repo_branches(rb)
     names = {b.id: b.name for b in repo}
+    graphite = is_graphite(rb)
     out: list[StackBranch] = []
     for b in repo:
         parent = names.get(b.parent.id) if b.parent else None
@@ -144,10 +210,16 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
                 parent=parent,
                 worktree=b.worktree,
                 create=b.create,
+                parent_name=b.parent_name if not parent else None,
+                choose=b.choose if not parent else None,
+                opens_after=b.opens_after.id if b.opens_after else None,
+                opens_stages=_stages_from(rb, b.opens_after.id) if b.opens_after else [],
             )
         )
     base = None
-    if rb.repo is not None and rb.repo.slice_base is not None:
+    if not graphite:
+        base = plain_base(rb)
+    elif rb.repo is not None and rb.repo.slice_base is not None:
         base = names.get(rb.repo.slice_base.id)
     elif repo:
         base = out[-1].name
@@ -170,7 +242,27 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
             continue
         inclusion = "optional" if s.conditional and path is None else "always"
         taken.add(s.branch)
-        own[s.id] = StackBranch(name=s.branch, kind="slice", id=s.id, title=s.title, inclusion=inclusion)
+        own[s.id] = StackBranch(
+            name=s.branch,
+            kind="slice",
+            id=s.id,
+            title=s.title,
+            inclusion=inclusion,
+            worktree=None if graphite else slice_worktree(rb, s),
+        )
+
+    if not graphite:
+        # Plain git: no stacking; every lane branches from the base.
+        for s in order:
+            b = own.get(s.id)
+            if b is None:
+                continue
+            if base is not None:
+                b.candidates = [base]
+            else:
+                b.fallback_current = True
+            out.append(b)
+        return out, base, skipped
 
     # Per slice, the slices whose branches may hold its work, looking through slices
     # without one: computed in slice order (dependencies first), so each is one union
@@ -186,6 +278,7 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
             found |= reach.get(d.slice.id, frozenset())
         reach[s.id] = frozenset(found)
 
+    parent_of: dict[str, str | None] = {}  # slice id -> the slice id of its first always-present candidate
     for s in order:
         b = own.get(s.id)
         if b is None:
@@ -194,11 +287,13 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
         for d in s.after:
             deps.update(reach.get(d.slice.id, ()))
         cands: list[str] = []
+        parent_of[s.id] = None
         for sid in sorted(deps, key=lambda x: -position[x]):
             cands.append(own[sid].name)
             if own[sid].inclusion == "optional":
                 b.optional_candidates.append(own[sid].name)
             else:
+                parent_of[s.id] = sid
                 break
         else:
             if base is not None:
@@ -206,6 +301,20 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
             else:
                 b.fallback_current = True
         b.candidates = cands
+        # --include-conditional: a conditional slice between this slice's parent
+        # and this slice in dependency order goes into the stack, not beside it.
+        if b.inclusion == "always":
+            low = position[parent_of[s.id]] if parent_of[s.id] else -1
+            between = [
+                o
+                for o in order
+                if o.id in own
+                and own[o.id].inclusion == "optional"
+                and low < position[o.id] < position[s.id]
+                and own[o.id].name not in cands
+            ]
+            if between:
+                b.conditional_candidates = [own[o.id].name for o in reversed(between)]
         out.append(b)
     return out, base, skipped
 
@@ -213,28 +322,86 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
 # ─── emit ────────────────────────────────────────────────────────────────────
 
 
+def _advice(b: ir.Branch, graphite: bool) -> str:
+    """What to do about a missing `clean` branch: the same thing stack.sh does (or refuses)."""
+    if is_placeholder(b.name):
+        return "its name is a placeholder: write the real name in the runbook (stack.sh refuses placeholders)"
+    if b.opens_after is not None:
+        return f"it opens after stage {b.opens_after.id}: stack.sh --after-stage {b.opens_after.id} creates it then"
+    if b.parent is None and b.parent_name is None:
+        if b.choose:
+            return f"its parent is chosen at run time ({b.choose}): create it by hand, stack.sh does not"
+        remote = "" if graphite else " (stack.sh creates it only from the remote's copy)"
+        return f"it is a stack root: create it first{remote}"
+    return "stack.sh creates it"
+
+
+def _fill(template: str, s: ir.Slice) -> str:
+    """A review token for a slice: `<AGENT>` is its first agent (or its id), `<SLICE>` its id."""
+    agent = s.agents[0].id if s.agents else s.id
+    return template.replace("<AGENT>", agent).replace("<SLICE>", s.id)
+
+
 def scripts_context(rb: ir.Runbook, options) -> dict:
     phase = rb.phase
     repo = rb.repo
-    graphite = bool(repo and repo.tool == "graphite")
+    graphite = is_graphite(rb)
     branches, base, skipped = stack(rb, options)
     targets = gate_targets(rb, options)
+    merge = repo.merge if repo else None
+    after_approval = bool(merge and merge.after_approval)
+    waves = list(repo.merge_waves) if repo else []
+    wave_of = {}
+    for i, w in enumerate(waves):
+        for ref in w.slices:
+            wave_of.setdefault(ref.id, i)
+    by_id = {s.id: s for s in rb.slices}
+    review = rb.review
+    stacked = {b.id: b for b in branches if b.kind == "slice"}
     by_slice: dict[str, list[GateTarget]] = {}
     for t in targets:
         if t.slice is not None:
             by_slice.setdefault(t.slice, []).append(t)
     slices = []
-    for s in rb.slices:
+    for s in unique_by_id(rb.slices):
+        wave = wave_of.get(s.id)
         mine = by_slice.get(s.id, [])
+        checks = []
+        for t in mine:
+            for st in t.steps:
+                if st.kind == "check" and st.gate not in checks:
+                    checks.append(st.gate)
         slices.append(
             {
                 "id": s.id,
                 "title": s.title,
                 "branch": s.branch,
+                "worktree": slice_worktree(rb, s),
                 "conditional": s.conditional,
+                "outcome_conditional": s.outcome_conditional,
+                "stacked": s.id in stacked,
                 "path": _slice_path(s, options),
                 "submit_cadences": submit_cadences(s, mine),
                 "cadences": [t.cadence for t in mine],
+                "checks": checks,
+                "approval": after_approval or s.approval is not None,
+                "approval_by": s.approval.by.id if s.approval and s.approval.by else None,
+                "after": [
+                    {"id": d.slice.id, "merged": d.merged, "if_triggered": d.if_triggered,
+                     "branch": (by_id[d.slice.id].branch if d.slice.id in by_id else None) or ""}
+                    for d in s.after
+                ],
+                "wave": wave,
+                "wave_id": waves[wave].id if wave is not None else None,
+                # the lanes of earlier merge waves (slices with a branch of their own)
+                "earlier_waves": [
+                    {"id": r.id, "branch": stacked[r.id].name, "optional": stacked[r.id].inclusion == "optional"}
+                    for w in waves[: wave or 0]
+                    for r in w.slices
+                    if r.id in stacked
+                ],
+                "stop": [_fill(t, s) for t in review.stop] if review else [],
+                "verdicts": [(v.verdict, _fill(v.token, s)) for v in review.verdicts] if review else [],
             }
         )
     clean = []
@@ -243,7 +410,9 @@ def scripts_context(rb: ir.Runbook, options) -> dict:
         for ref in repo.clean:
             b = ids.get(ref.id)
             if b is not None:
-                clean.append({"id": b.id, "name": b.name, "worktree": b.worktree})
+                clean.append({"id": b.id, "name": b.name, "worktree": b.worktree, "advice": _advice(b, graphite)})
+    on_merge = [st.run for p in rb.procedures if p.on == "merge" for st in p.steps if st.run]
+    lanes = [x for x in slices if x["branch"] and x["stacked"]]
     return {
         "source": rb.path,
         "sha256": rb.sha256,
@@ -253,11 +422,22 @@ def scripts_context(rb: ir.Runbook, options) -> dict:
         "tool": (repo.tool if repo and repo.tool else "git"),
         "branches": branches,
         "roots": [b for b in branches if b.kind == "root"],
+        "placeholders": [b.name for b in branches if is_placeholder(b.name)],
+        "stages": [st.id for st in rb.stages],
         "needs_current_branch": any(b.fallback_current for b in branches),
         "slice_branch": {s.id: s.branch for s in rb.slices},
+        "slice_worktree": {s.id: slice_worktree(rb, s) for s in rb.slices},
         "skipped": skipped,
         "targets": targets,
         "slices": slices,
+        "lanes": lanes,
+        "base": base,
+        "remote": repo.remote if repo else "origin",
+        "merge_into": (merge.into if merge and merge.into else base),
+        "after_approval": after_approval,
+        "rebase_unmerged": bool(merge and merge.rebase_unmerged),
+        "on_merge": on_merge,
+        "review_by": review.by.id if review and review.by else None,
         "submit": [c.command for c in repo.submit] if repo else [],
         "sync": [c.command for c in repo.sync] if repo else [],
         "clean": clean,

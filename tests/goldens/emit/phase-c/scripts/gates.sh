@@ -23,31 +23,99 @@ usage_error() {
   exit 2
 }
 
-# Gate passes are recorded in the repository's git folder (shared by its
-# worktrees), so recording one never dirties a worktree.
-gates_dir() { printf '%s/phasec/gates\n' "$(cd "$(git rev-parse --git-common-dir)" && pwd -P)"; }
+# trace LINE: with PHASEC_TRACE set, append LINE (what --dry-run prints for a
+# command) to that file before running the command, so a dry run can be
+# compared with a real one.
+trace() {
+  if [[ -n ${PHASEC_TRACE:-} ]]; then
+    printf '%s\n' "$1" >>"$PHASEC_TRACE"
+  fi
+}
+
+branch_exists() { git show-ref --verify --quiet "refs/heads/$1"; }
+
+# Records (gate passes, attestations, reviews, merges, stages reached) live in
+# the repository's git folder (shared by its worktrees), so writing one never
+# dirties a worktree.
+records_dir() { printf '%s/phasec\n' "$(cd "$(git rev-parse --git-common-dir)" && pwd -P)"; }
+gates_dir() { printf '%s/gates\n' "$(records_dir)"; }
+
+# write_record FILE LINE...: write the lines to FILE atomically.
+write_record() {
+  local file="$1"
+  shift
+  mkdir -p "$(dirname "$file")"
+  printf '%s\n' "$@" >"$file.tmp"
+  mv -f "$file.tmp" "$file"
+}
+
+# first_line FILE: the first line of FILE (empty when FILE does not exist).
+first_line() {
+  local line=""
+  if [[ -f $1 ]]; then
+    IFS= read -r line <"$1" || true
+  fi
+  printf '%s' "$line"
+}
+
+now_utc() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+
+# branch_worktree BRANCH: the worktree that has BRANCH checked out (if any).
+branch_worktree() {
+  local line wt=""
+  while IFS= read -r line; do
+    case $line in
+      "worktree "*) wt="${line#worktree }" ;;
+      "branch refs/heads/$1")
+        printf '%s\n' "$wt"
+        return 0
+        ;;
+    esac
+  done < <(git worktree list --porcelain)
+  return 1
+}
+
+# slice_dir BRANCH [WORKTREE]: where a slice's work is checked out: its
+# declared worktree when that has the branch, else any worktree that has the
+# branch checked out (status 1 when none).
+slice_dir() {
+  local wt="${2:-}" on
+  if [[ -n $wt && -d $wt ]]; then
+    on="$(git -C "$wt" symbolic-ref --quiet --short HEAD 2>/dev/null)" || on=""
+    if [[ $on == "$1" ]]; then
+      (cd "$wt" && pwd -P)
+      return 0
+    fi
+  fi
+  branch_worktree "$1"
+}
 
 usage() {
   cat <<'USAGE'
 Usage: gates.sh [--dry-run] SLICE CADENCE
        gates.sh [--dry-run] exit
+       gates.sh SLICE CHECK --attest "WHO: REASON"
        gates.sh --list
 
 Run the gate commands bound to SLICE for CADENCE (e.g. quick, full), or the
-phase exit gate, in order, from the top of this checkout.  A gate with a script
-runs as `<runner> <script>`; inline commands run as written (with bash).
-Symbolic checks have no command: they are listed as manual checks to verify by
-hand and are not run.  The run stops at the first failing command and prints a
-pass/fail summary; the exit status is 1 when a command failed.
+phase exit gate, in order, in the slice's worktree (the worktree that has its
+branch checked out; else the top of this checkout).  A gate with a script runs
+as `<runner> <script>`; inline commands run as written (with bash).  Symbolic
+checks have no command: they are not run, and count only once attested at the
+same commit (--attest).  The run stops at the first failing command and prints
+a pass/fail summary; the exit status is 1 when a command failed.
 
-A pass at a clean commit is recorded (the commit hash, in
-`$(git rev-parse --git-common-dir)/phasec/gates/SLICE-CADENCE.ok`) for
-submit.sh; a pass with uncommitted changes is not recorded.
+A pass at a clean commit, with every check attested, is recorded (the commit
+hash, in `$(git rev-parse --git-common-dir)/phasec/gates/SLICE-CADENCE.ok`) for
+submit.sh; a pass with uncommitted changes or an unattested check is not.
 
 Options:
-  -n, --dry-run  print the commands instead of running them (records nothing)
-  -l, --list     list the SLICE CADENCE pairs that have gates
-  -h, --help     show this help
+  -n, --dry-run         print the commands instead of running them (records
+                        nothing)
+      --attest TEXT     record that the check CHECK of SLICE (`exit` for the
+                        exit gate) was verified: who and why, at this commit
+  -l, --list            list the SLICE CADENCE pairs that have gates
+  -h, --help            show this help
 USAGE
 }
 
@@ -66,78 +134,105 @@ load() {
     'C1/quick')
       record='C1-quick'
       branch='codex/phase-c-c1-storage-lock-redesign'
+      worktree=''
       step 'run' 'c1_quick' 'bun run phase-c:c1:quick'
       ;;
     'C1/full')
       record='C1-full'
       branch='codex/phase-c-c1-storage-lock-redesign'
+      worktree=''
       step 'run' 'c1_full' 'bun run phase-c:c1:full'
       ;;
     'C2/quick')
       record='C2-quick'
       branch='codex/phase-c-c2-telemetry-contract-expansion'
+      worktree=''
       step 'run' 'c2_quick' 'bun run phase-c:c2:quick'
       ;;
     'C2/full')
       record='C2-full'
       branch='codex/phase-c-c2-telemetry-contract-expansion'
+      worktree=''
       step 'run' 'c2_full' 'bun run phase-c:c2:full'
       ;;
     'C3/quick')
       record='C3-quick'
       branch='codex/phase-c-c3-distribution-lifecycle-mechanics'
+      worktree=''
       step 'run' 'c3_quick' 'bun run phase-c:c3:quick'
       ;;
     'C3/full')
       record='C3-full'
       branch='codex/phase-c-c3-distribution-lifecycle-mechanics'
+      worktree=''
       step 'run' 'c3_full' 'bun run phase-c:c3:full'
       ;;
     'C4/assess')
       record='C4-assess'
       branch='codex/phase-c-c4-decision-tightening'
+      worktree=''
       step 'run' 'c4_assess' 'bun run phase-c:c4:assess'
       ;;
     'C4/full_if_triggered')
       record='C4-full_if_triggered'
       branch='codex/phase-c-c4-decision-tightening'
+      worktree=''
+      needs_branch=1
       step 'check' 'rerun_touched_slice_full_commands' 'If triggered: run touched-slice impacted gates plus new tightened-policy assertions.'
       ;;
     'C4/mandatory_before_C5')
       record='C4-mandatory_before_C5'
       branch='codex/phase-c-c4-decision-tightening'
+      worktree=''
       step 'run' 'c4_disposition' 'bun run phase-c:gate:c4-disposition'
       ;;
     'C5/closure')
       record='C5-closure'
       branch='codex/phase-c-c5-review-fix-closure'
+      worktree=''
       step 'check' 'blocking_high_findings_closed' 'No unresolved blocking/high review findings.'
       step 'check' 're_review_green' 'Independent re-review green for touched scope.'
       ;;
     'C5A/closure')
       record='C5A-closure'
       branch='codex/phase-c-c5a-structural-assessment'
+      worktree=''
       step 'check' 'structural_blocking_high_closed' 'Blocking/high structural findings fixed in-run and revalidated.'
       step 'check' 'impacted_full_gates_green' 'Impacted quick/full suites re-run green after structural fixes.'
       ;;
     'C6/closure')
       record='C6-closure'
       branch='codex/phase-c-c6-docs-cleanup'
+      worktree=''
       step 'check' 'cleanup_manifest_published' "\`C6_CLEANUP_MANIFEST.md\` published with rationale per path."
       step 'check' 'canonical_docs_aligned' 'Canonical docs aligned to as-landed behavior; no stale normative references in packet entrypoints.'
       ;;
     'C7/closure')
       record='C7-closure'
       branch='codex/phase-c-c7-phase-d-readiness'
+      worktree=''
       step 'check' 'phase_d_readiness_published' "\`C7_PHASE_D_READINESS.md\` published with posture, blockers, owners and ordering."
       step 'check' 'c4_trigger_or_defer_disposition_recorded' "C4 triggered/deferred disposition recorded in \`C7_PHASE_D_READINESS.md\`."
       ;;
     'exit')
       record='exit'
       branch=''
+      worktree=''
       step 'run' 'gates_exit' 'bun run phase-c:gates:exit'
       ;;
     *) return 1 ;;
+  esac
+}
+
+# checks_of SLICE: the checks (gates with no command) SLICE binds, one a line.
+checks_of() {
+  case "$1" in
+    'C4') printf '%s\n' 'rerun_touched_slice_full_commands' ;;
+    'C5') printf '%s\n' 'blocking_high_findings_closed' 're_review_green' ;;
+    'C5A') printf '%s\n' 'structural_blocking_high_closed' 'impacted_full_gates_green' ;;
+    'C6') printf '%s\n' 'cleanup_manifest_published' 'canonical_docs_aligned' ;;
+    'C7') printf '%s\n' 'phase_d_readiness_published' 'c4_trigger_or_defer_disposition_recorded' ;;
+    *) ;;
   esac
 }
 
@@ -147,6 +242,7 @@ list_targets() {
 
 args=()
 list=0
+attest=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -h | --help)
@@ -155,6 +251,12 @@ while [[ $# -gt 0 ]]; do
       ;;
     -n | --dry-run) dry_run=1 ;;
     -l | --list) list=1 ;;
+    --attest)
+      [[ $# -ge 2 ]] || usage_error "--attest needs \"WHO: REASON\""
+      attest="$2"
+      [[ $attest == ?*:* ]] || usage_error "--attest takes \"WHO: REASON\""
+      shift
+      ;;
     --)
       shift
       args+=("$@")
@@ -171,6 +273,12 @@ if [[ $list == 1 ]]; then
   list_targets
   exit 0
 fi
+if [[ -n $attest ]]; then
+  [[ ${#args[@]} -eq 2 ]] || usage_error "--attest takes SLICE CHECK"
+  mode=attest
+else
+  mode=run
+fi
 case ${#args[@]} in
   1)
     [[ ${args[0]} == exit ]] || usage_error "expected SLICE CADENCE, or exit"
@@ -186,20 +294,69 @@ esac
 
 record=""
 branch=""
+worktree=""
+needs_branch=0
 not_applicable=""
-load "$key" || usage_error "no gates are bound to \`$label\` (gates.sh --list shows what has gates)"
-if [[ -n $not_applicable ]]; then
-  say "$not_applicable"
-  exit 0
+if [[ $mode == attest ]]; then
+  check="${args[1]}"
+  known=0
+  while IFS= read -r c; do
+    if [[ $c == "$check" ]]; then
+      known=1
+    fi
+  done < <(checks_of "${args[0]}")
+  [[ $known == 1 ]] || usage_error "${args[0]} binds no check \`$check\` (checks: $(checks_of "${args[0]}" | tr '\n' ' '))"
+  # the slice's branch and worktree, from any of its cadences
+  key=""
+  while read -r sl cad; do
+    if [[ -z $key && $sl == "${args[0]}" ]]; then
+      key="$sl/${cad:-}"
+    fi
+  done < <(list_targets)
+  [[ ${args[0]} != exit ]] || key="exit"
+  load "$key" || true
+  kinds=()
+  gate_ids=()
+  texts=()
+else
+  load "$key" || usage_error "no gates are bound to \`$label\` (gates.sh --list shows what has gates)"
+  if [[ -n $not_applicable ]]; then
+    say "$not_applicable"
+    exit 0
+  fi
 fi
 
 top="$(git rev-parse --show-toplevel 2>/dev/null)" || die "not inside a git repository"
 cd "$top"
+if [[ -n $branch ]]; then
+  if dir="$(slice_dir "$branch" "$worktree")"; then
+    cd "$dir"
+  elif ! branch_exists "$branch" && [[ $needs_branch == 1 ]]; then
+    say "$branch does not exist: ${args[0]} is conditional and its \`${args[1]}\` gates run only when it is triggered (stack.sh --include-conditional creates it)"
+    exit 0
+  elif ! branch_exists "$branch"; then
+    say "$branch does not exist: running ${label}'s gates here (they run whether or not it is triggered)"
+  else
+    warn "$branch is not checked out in any worktree: running ${label}'s gates here"
+  fi
+fi
 head="$(git rev-parse --verify --quiet HEAD)" || die "the repository has no commit yet"
 current="$(git symbolic-ref --quiet --short HEAD)" || current=""
-if [[ -n $branch && $current != "$branch" ]]; then
+if [[ -n $branch && $current != "$branch" ]] && branch_exists "$branch"; then
   warn "running ${label}'s gates on ${current:-a detached HEAD}, not on its branch $branch"
 fi
+
+if [[ $mode == attest ]]; then
+  file="$(gates_dir)/${args[0]}-check-$check.ok"
+  if [[ $dry_run == 1 ]]; then
+    say "dry run: would record ${args[0]} $check attested at ${head:0:12} by $attest"
+  else
+    write_record "$file" "$head" "by: $attest" "at: $(now_utc)"
+    say "recorded: ${args[0]} $check attested at ${head:0:12} by $attest"
+  fi
+  exit 0
+fi
+
 record_file="$(gates_dir)/$record.ok"
 clean=1
 if [[ $dry_run == 0 ]]; then
@@ -208,6 +365,8 @@ if [[ $dry_run == 0 ]]; then
     clean=0
   fi
 fi
+owner="${args[0]}"
+[[ $key != exit ]] || owner="exit"
 
 n=${#kinds[@]}
 status=()
@@ -217,8 +376,12 @@ manual=0
 say "$label at ${head:0:12}: $n step(s)"
 for ((i = 0; i < n; i++)); do
   if [[ ${kinds[i]} == check ]]; then
-    status[i]="MANUAL"
-    manual=$((manual + 1))
+    if [[ "$(first_line "$(gates_dir)/$owner-check-${gate_ids[i]}.ok")" == "$head" ]]; then
+      status[i]="ATTESTED"
+    else
+      status[i]="MANUAL"
+      manual=$((manual + 1))
+    fi
   elif [[ $failed -ge 0 ]]; then
     status[i]="NOT RUN"
   elif [[ $dry_run == 1 ]]; then
@@ -226,6 +389,7 @@ for ((i = 0; i < n; i++)); do
     status[i]="DRY RUN"
   else
     printf '\n== [%d/%d] %s: %s\n' "$((i + 1))" "$n" "${gate_ids[i]}" "${texts[i]}"
+    trace "+ ${texts[i]}"
     if bash -c "${texts[i]}"; then
       status[i]="PASS"
       ran=$((ran + 1))
@@ -242,7 +406,12 @@ for ((i = 0; i < n; i++)); do
   printf '  %-8s %s: %s\n' "${status[i]}" "${gate_ids[i]}" "${texts[i]}"
 done
 if [[ $manual -gt 0 ]]; then
-  printf '%s: %d manual check(s) above are not run: verify them by hand\n' "$prog" "$manual"
+  printf '%s: %d manual check(s) above are not run: verify them by hand, then attest each one at this commit:\n' "$prog" "$manual"
+  for ((i = 0; i < n; i++)); do
+    if [[ ${status[i]} == MANUAL ]]; then
+      printf '  bash %q %q %q --attest "WHO: REASON"\n' "$0" "$owner" "${gate_ids[i]}"
+    fi
+  done
 fi
 
 if [[ $failed -ge 0 ]]; then
@@ -253,9 +422,9 @@ if [[ $dry_run == 1 ]]; then
   say "dry run: nothing was run or recorded"
 elif [[ $clean == 0 ]]; then
   say "PASSED ($ran command(s)), but the worktree had uncommitted changes: not recorded (commit, then run again)"
+elif [[ $manual -gt 0 ]]; then
+  say "PASSED ($ran command(s)), but $manual check(s) are not attested: not recorded (attest them, then run again)"
 else
-  mkdir -p "$(dirname "$record_file")"
-  printf '%s\n' "$head" >"$record_file.tmp"
-  mv -f "$record_file.tmp" "$record_file"
+  write_record "$record_file" "$head" "at: $(now_utc)"
   say "PASSED ($ran command(s)); recorded at ${head:0:12} for submit.sh"
 fi

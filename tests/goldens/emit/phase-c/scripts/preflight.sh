@@ -42,7 +42,8 @@ exists, its declared worktree exists and is a worktree of this repository, and
 that worktree (or, for a branch with no declared worktree, every worktree that
 has it checked out) has no uncommitted or untracked changes.
 Also checks that Graphite's `gt` is on PATH (tool graphite).
-Every check runs and is reported; the exit status is 1 when one failed.
+Every check runs and is reported (ok, FAIL, or SKIP for a check that could
+not be made); the exit status is 1 when one failed.
 Relative worktree paths are relative to the top of this checkout.
 
 Options:
@@ -84,6 +85,7 @@ fail() {
   failures=$((failures + 1))
   printf '  FAIL  %s\n' "$*"
 }
+skip() { printf '  SKIP  %s\n' "$*"; }
 
 # check_clean DIR WHAT: no uncommitted or untracked changes in the worktree DIR.
 check_clean() {
@@ -109,9 +111,9 @@ checked_out() {
   done < <(git worktree list --porcelain)
 }
 
-# check_branch BRANCH [WORKTREE]
+# check_branch BRANCH WORKTREE ADVICE
 check_branch() {
-  local branch="$1" worktree="$2" wt found=0
+  local branch="$1" worktree="$2" advice="$3" wt found=0
   if [[ $dry_run == 1 ]]; then
     printf '+ git show-ref --verify --quiet %q\n' "refs/heads/$branch"
     if [[ -n $worktree ]]; then
@@ -124,7 +126,11 @@ check_branch() {
   if branch_exists "$branch"; then
     ok "branch $branch exists"
   else
-    fail "branch $branch does not exist ($here/stack.sh creates the stack)"
+    fail "branch $branch does not exist: $advice"
+    if [[ -z $worktree ]]; then
+      skip "where $branch is checked out: it does not exist"
+      return 0
+    fi
   fi
   if [[ -n $worktree ]]; then
     if [[ ! -e $worktree ]]; then
@@ -154,11 +160,11 @@ else
   fail "gt (Graphite) is not on PATH (the runbook uses tool graphite)"
 fi
 # clean: `parent`
-check_branch 'codex/phase-c-prep-grounding-runbook' ''
+check_branch 'codex/phase-c-prep-grounding-runbook' '' 'it is a stack root: create it first'
 # clean: `planning`
-check_branch 'codex/phase-c-planning-packet' '/Users/mateicanavra/Documents/.nosync/DEV/worktrees/wt-agent-codex-phase-c-planning-packet'
+check_branch 'codex/phase-c-planning-packet' '/Users/mateicanavra/Documents/.nosync/DEV/worktrees/wt-agent-codex-phase-c-planning-packet' 'stack.sh creates it'
 # clean: `runtime`
-check_branch 'codex/phase-c-runtime-implementation' '/Users/mateicanavra/Documents/.nosync/DEV/worktrees/wt-agent-codex-phase-c-runtime-implementation'
+check_branch 'codex/phase-c-runtime-implementation' '/Users/mateicanavra/Documents/.nosync/DEV/worktrees/wt-agent-codex-phase-c-runtime-implementation' 'it opens after stage 1.5: stack.sh --after-stage 1.5 creates it then'
 
 if [[ $dry_run == 1 ]]; then
   say "dry run: nothing was checked"

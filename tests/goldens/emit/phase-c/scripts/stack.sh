@@ -23,13 +23,23 @@ usage_error() {
   exit 2
 }
 
+# trace LINE: with PHASEC_TRACE set, append LINE (what --dry-run prints for a
+# command) to that file before running the command, so a dry run can be
+# compared with a real one.
+trace() {
+  if [[ -n ${PHASEC_TRACE:-} ]]; then
+    printf '%s\n' "$1" >>"$PHASEC_TRACE"
+  fi
+}
+
 # run COMMAND [ARG...]: run a command; with --dry-run, print it (quoted) instead.
 run() {
+  local line
+  line="+$(printf ' %q' "$@")"
   if [[ $dry_run == 1 ]]; then
-    printf '+'
-    printf ' %q' "$@"
-    printf '\n'
+    printf '%s\n' "$line"
   else
+    trace "$line"
     "$@"
   fi
 }
@@ -44,9 +54,35 @@ is_our_worktree() {
   [[ "$(cd "$1" && git rev-parse --show-toplevel 2>/dev/null)" == "$(cd "$1" && pwd -P)" ]]
 }
 
+# Records (gate passes, attestations, reviews, merges, stages reached) live in
+# the repository's git folder (shared by its worktrees), so writing one never
+# dirties a worktree.
+records_dir() { printf '%s/phasec\n' "$(cd "$(git rev-parse --git-common-dir)" && pwd -P)"; }
+gates_dir() { printf '%s/gates\n' "$(records_dir)"; }
+
+# write_record FILE LINE...: write the lines to FILE atomically.
+write_record() {
+  local file="$1"
+  shift
+  mkdir -p "$(dirname "$file")"
+  printf '%s\n' "$@" >"$file.tmp"
+  mv -f "$file.tmp" "$file"
+}
+
+# first_line FILE: the first line of FILE (empty when FILE does not exist).
+first_line() {
+  local line=""
+  if [[ -f $1 ]]; then
+    IFS= read -r line <"$1" || true
+  fi
+  printf '%s' "$line"
+}
+
+now_utc() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+
 usage() {
   cat <<'USAGE'
-Usage: stack.sh [--dry-run] [--include-conditional]
+Usage: stack.sh [--dry-run] [--include-conditional] [--after-stage STAGE]
 
 Create the branches and worktrees the runbook declares, in order: the repo
 branches (each on its `from` parent), then the slice branches in dependency
@@ -59,12 +95,16 @@ Options:
   -n, --dry-run              print the commands that would change the repository
                              instead of running them
       --include-conditional  also create the branches of conditional slices
-                             (those not resolved by `phasec compile --assume`)
+                             (those not resolved by `phasec compile --assume`),
+                             in dependency order
+      --after-stage STAGE    record that STAGE has been reached: branches that
+                             open after it (`opens_after`) are created
   -h, --help                 show this help
 USAGE
 }
 
 include_conditional=0
+after_stage=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -h | --help)
@@ -73,6 +113,11 @@ while [[ $# -gt 0 ]]; do
       ;;
     -n | --dry-run) dry_run=1 ;;
     --include-conditional) include_conditional=1 ;;
+    --after-stage)
+      [[ $# -ge 2 ]] || usage_error "--after-stage needs a STAGE"
+      after_stage="$2"
+      shift
+      ;;
     --)
       shift
       break
@@ -84,11 +129,31 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $# -eq 0 ]] || usage_error "unexpected argument: $1"
 
+stages=('0' '1' '1.5' '2' '3' '4' '5' '6')
+if [[ -n $after_stage ]]; then
+  known=0
+  for st in ${stages[@]+"${stages[@]}"}; do
+    if [[ $st == "$after_stage" ]]; then
+      known=1
+    fi
+  done
+  [[ $known == 1 ]] || usage_error "unknown stage: $after_stage (stages: ${stages[*]-})"
+fi
+
 top="$(git rev-parse --show-toplevel 2>/dev/null)" || die "not inside a git repository"
 cd "$top"
 common_dir="$(cd "$(git rev-parse --git-common-dir)" && pwd -P)"
+if [[ -n $after_stage ]]; then
+  if [[ $dry_run == 1 ]]; then
+    say "would record: stage $after_stage reached"
+  else
+    write_record "$(records_dir)/stages/$after_stage.reached" "$(now_utc)"
+    say "recorded: stage $after_stage reached"
+  fi
+fi
 
 stacked=() # declared branches that exist or that this run creates
+closed=()  # declared branches not opened yet (opens_after), and their children
 created=0
 
 # report_created WHAT: "created: WHAT" (with --dry-run, "would create: WHAT").
@@ -105,6 +170,27 @@ in_stack() {
   local b
   for b in ${stacked[@]+"${stacked[@]}"}; do
     if [[ $b == "$1" ]]; then
+      return 0
+    fi
+  done
+  return 1
+}
+
+is_closed() {
+  local b
+  for b in ${closed[@]+"${closed[@]}"}; do
+    if [[ $b == "$1" ]]; then
+      return 0
+    fi
+  done
+  return 1
+}
+
+# reached STAGE...: one of the stages was recorded as reached (or named by --after-stage).
+reached() {
+  local st
+  for st in "$@"; do
+    if [[ $st == "$after_stage" || -f "$(records_dir)/stages/$st.reached" ]]; then
       return 0
     fi
   done
@@ -130,19 +216,28 @@ ensure_worktree() {
   fi
 }
 
-# ensure_root BRANCH [WORKTREE]: a stack root must exist already.
+# ensure_root BRANCH WORKTREE: a stack root must exist already.
 ensure_root() {
   local branch="$1" worktree="$2"
-  say "exists:  $branch (stack root)"
+  if branch_exists "$branch"; then
+    say "exists:  $branch (stack root)"
+  else
+    die "the stack root $branch does not exist: create it first (and track it with Graphite)"
+  fi
   stacked+=("$branch")
   if [[ -n $worktree ]]; then
     ensure_worktree "$branch" "$worktree"
   fi
 }
 
-# ensure_branch BRANCH PARENT [WORKTREE]: BRANCH on PARENT (and its worktree).
+# ensure_branch BRANCH PARENT WORKTREE: BRANCH on PARENT (and its worktree).
 ensure_branch() {
-  local branch="$1" parent="$2" worktree="$3"
+  local branch="$1" parent="$2" worktree="$3" start
+  if is_closed "$parent"; then
+    say "skipped: $branch (its parent $parent is not opened yet)"
+    closed+=("$branch")
+    return 0
+  fi
   if branch_exists "$branch"; then
     say "exists:  $branch"
     if branch_exists "$parent" && ! git merge-base --is-ancestor "$parent" "$branch"; then
@@ -151,13 +246,14 @@ ensure_branch() {
   else
     in_stack "$parent" || branch_exists "$parent" || die "cannot create $branch: its parent $parent does not exist"
     need_gt
+    start="$parent"
     if [[ -n $worktree && ! -e $worktree ]]; then
-      run git worktree add -b "$branch" -- "$worktree" "$parent"
-      report_created "$branch on $parent, with worktree $worktree"
+      run git worktree add -b "$branch" -- "$worktree" "$start"
+      report_created "$branch on $start, with worktree $worktree"
       worktree=""
     else
-      run git branch -- "$branch" "$parent"
-      report_created "$branch on $parent"
+      run git branch -- "$branch" "$start"
+      report_created "$branch on $start"
     fi
     run gt track "$branch" -p "$parent" || die "$branch was created but \`gt track\` failed: run \`gt track $branch -p $parent\`"
   fi
@@ -167,14 +263,20 @@ ensure_branch() {
   fi
 }
 
-# ensure_slice BRANCH CANDIDATE...: BRANCH on the first candidate parent that
-# exists or is created by this run (latest dependency first, the base last).
+# ensure_slice BRANCH WORKTREE CANDIDATE...: BRANCH on the first candidate
+# parent that exists or is created by this run (latest dependency first, the
+# base last).
 ensure_slice() {
-  local branch="$1" c
-  shift
+  local branch="$1" worktree="$2" c
+  shift 2
   for c in "$@"; do
+    if is_closed "$c"; then
+      say "skipped: $branch (its parent $c is not opened yet)"
+      closed+=("$branch")
+      return 0
+    fi
     if in_stack "$c" || branch_exists "$c"; then
-      ensure_branch "$branch" "$c" ""
+      ensure_branch "$branch" "$c" "$worktree"
       return 0
     fi
   done
@@ -191,31 +293,37 @@ ensure_root 'codex/phase-c-prep-grounding-runbook' ''
 ensure_branch 'codex/phase-c-planning-packet' 'codex/phase-c-prep-grounding-runbook' '/Users/mateicanavra/Documents/.nosync/DEV/worktrees/wt-agent-codex-phase-c-planning-packet'
 
 # repo branch `runtime` on codex/phase-c-planning-packet, worktree /Users/mateicanavra/Documents/.nosync/DEV/worktrees/wt-agent-codex-phase-c-runtime-implementation
-ensure_branch 'codex/phase-c-runtime-implementation' 'codex/phase-c-planning-packet' '/Users/mateicanavra/Documents/.nosync/DEV/worktrees/wt-agent-codex-phase-c-runtime-implementation'
+# opens after stage 1.5: created once that stage is reached
+if reached '1.5' '2' '3' '4' '5' '6'; then
+  ensure_branch 'codex/phase-c-runtime-implementation' 'codex/phase-c-planning-packet' '/Users/mateicanavra/Documents/.nosync/DEV/worktrees/wt-agent-codex-phase-c-runtime-implementation'
+else
+  closed+=('codex/phase-c-runtime-implementation')
+  say 'skipped: codex/phase-c-runtime-implementation opens after stage 1.5: run stack.sh --after-stage 1.5 once it is reached'
+fi
 
 # slice C1 "Cross-instance storage-lock redesign"
-ensure_slice 'codex/phase-c-c1-storage-lock-redesign' 'codex/phase-c-runtime-implementation'
+ensure_slice 'codex/phase-c-c1-storage-lock-redesign' '' 'codex/phase-c-runtime-implementation'
 
 # slice C2 "Telemetry and diagnostics contract expansion"
-ensure_slice 'codex/phase-c-c2-telemetry-contract-expansion' 'codex/phase-c-c1-storage-lock-redesign'
+ensure_slice 'codex/phase-c-c2-telemetry-contract-expansion' '' 'codex/phase-c-c1-storage-lock-redesign'
 
 # slice C3 "Distribution and lifecycle mechanics (D-016 deferred mechanics)"
-ensure_slice 'codex/phase-c-c3-distribution-lifecycle-mechanics' 'codex/phase-c-c2-telemetry-contract-expansion'
+ensure_slice 'codex/phase-c-c3-distribution-lifecycle-mechanics' '' 'codex/phase-c-c2-telemetry-contract-expansion'
 
 # slice C4 "Conditional D-009/D-010 tightening"
-ensure_slice 'codex/phase-c-c4-decision-tightening' 'codex/phase-c-c3-distribution-lifecycle-mechanics'
+ensure_slice 'codex/phase-c-c4-decision-tightening' '' 'codex/phase-c-c3-distribution-lifecycle-mechanics'
 
 # slice C5 "Independent review and fix closure"
-ensure_slice 'codex/phase-c-c5-review-fix-closure' 'codex/phase-c-c4-decision-tightening'
+ensure_slice 'codex/phase-c-c5-review-fix-closure' '' 'codex/phase-c-c4-decision-tightening'
 
 # slice C5A "Structural assessment and taste pass"
-ensure_slice 'codex/phase-c-c5a-structural-assessment' 'codex/phase-c-c5-review-fix-closure'
+ensure_slice 'codex/phase-c-c5a-structural-assessment' '' 'codex/phase-c-c5-review-fix-closure'
 
 # slice C6 "Canonical docs and cleanup closure"
-ensure_slice 'codex/phase-c-c6-docs-cleanup' 'codex/phase-c-c5a-structural-assessment'
+ensure_slice 'codex/phase-c-c6-docs-cleanup' '' 'codex/phase-c-c5a-structural-assessment'
 
 # slice C7 "Post-land realignment and Phase D readiness"
-ensure_slice 'codex/phase-c-c7-phase-d-readiness' 'codex/phase-c-c6-docs-cleanup'
+ensure_slice 'codex/phase-c-c7-phase-d-readiness' '' 'codex/phase-c-c6-docs-cleanup'
 
 if [[ $include_conditional == 1 ]]; then
   say "--include-conditional: no conditional slice branch to include"

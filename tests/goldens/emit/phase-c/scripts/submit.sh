@@ -23,19 +23,51 @@ usage_error() {
   exit 2
 }
 
+# trace LINE: with PHASEC_TRACE set, append LINE (what --dry-run prints for a
+# command) to that file before running the command, so a dry run can be
+# compared with a real one.
+trace() {
+  if [[ -n ${PHASEC_TRACE:-} ]]; then
+    printf '%s\n' "$1" >>"$PHASEC_TRACE"
+  fi
+}
+
 # run_shell TEXT: run a command line written in the runbook, as written, with
 # bash; with --dry-run, print it instead.
 run_shell() {
   if [[ $dry_run == 1 ]]; then
     printf '+ %s\n' "$1"
   else
+    trace "+ $1"
     bash -c "$1"
   fi
 }
 
-# Gate passes are recorded in the repository's git folder (shared by its
-# worktrees), so recording one never dirties a worktree.
-gates_dir() { printf '%s/phasec/gates\n' "$(cd "$(git rev-parse --git-common-dir)" && pwd -P)"; }
+# Records (gate passes, attestations, reviews, merges, stages reached) live in
+# the repository's git folder (shared by its worktrees), so writing one never
+# dirties a worktree.
+records_dir() { printf '%s/phasec\n' "$(cd "$(git rev-parse --git-common-dir)" && pwd -P)"; }
+gates_dir() { printf '%s/gates\n' "$(records_dir)"; }
+
+# write_record FILE LINE...: write the lines to FILE atomically.
+write_record() {
+  local file="$1"
+  shift
+  mkdir -p "$(dirname "$file")"
+  printf '%s\n' "$@" >"$file.tmp"
+  mv -f "$file.tmp" "$file"
+}
+
+# first_line FILE: the first line of FILE (empty when FILE does not exist).
+first_line() {
+  local line=""
+  if [[ -f $1 ]]; then
+    IFS= read -r line <"$1" || true
+  fi
+  printf '%s' "$line"
+}
+
+now_utc() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
 usage() {
   cat <<'USAGE'
@@ -46,10 +78,11 @@ the worktree has uncommitted or untracked changes (`git status --porcelain`),
 or when the slice's gates have not passed at the current commit: its `full`
 gates (gates.sh SLICE full), or, for a slice with no `full` gates, every
 cadence it binds.  Then runs the runbook's submit commands as written (with
-bash), or `git push -u origin BRANCH` when it declares none.
+bash), or `gt submit --no-interactive` when it declares none (Graphite
+runbooks never `git push`).
 
 Options:
-  -n, --dry-run  check, then print the submit commands instead of running them
+  -n, --dry-run  check, then print the commands instead of running them
   -h, --help     show this help
 
 Submit commands:
@@ -112,6 +145,7 @@ while [[ $# -gt 0 ]]; do
       exit 0
       ;;
     -n | --dry-run) dry_run=1 ;;
+    --merge) usage_error "--merge: this runbook uses Graphite (tool graphite): merge through gt and the pull request" ;;
     --)
       shift
       args+=("$@")
