@@ -6,12 +6,12 @@ runs in a temporary git repository with a stand-in `gt` that logs its arguments.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 import tooling
+from helpers import git_env
 from conftest import EXAMPLES, FIXTURES, GOLDENS, ROOT
 
 from phasec.compiler.pipeline import analyze
@@ -262,17 +262,7 @@ class Repo:
         self.gt_log = tmp / "gt.log"
         home = tmp / "home"
         home.mkdir()
-        self.env = {
-            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-            "HOME": str(home),
-            "GT_LOG": str(self.gt_log),
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_AUTHOR_NAME": "t",
-            "GIT_AUTHOR_EMAIL": "t@example.com",
-            "GIT_COMMITTER_NAME": "t",
-            "GIT_COMMITTER_EMAIL": "t@example.com",
-            "LC_ALL": "C",
-        }
+        self.env = git_env(home, bin_dir, GT_LOG=str(self.gt_log))
         self.root.mkdir()
         self.git("init", "-q", "-b", "main")
         self.git("commit", "-q", "--allow-empty", "-m", "init")

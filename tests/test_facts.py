@@ -8,7 +8,6 @@ throw-away git repository) and check they name the same commands.
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import git_env
 from conftest import EXAMPLES
 
 from phasec.compiler.facts import facts, topo_order
@@ -88,16 +88,7 @@ def _commands(rb, gate_id: str) -> list[str]:
 
 
 def _git_repo(tmp: Path) -> dict[str, str]:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-        "LC_ALL": "C",
-    }
+    env = git_env(tmp)
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=tmp, env=env, check=True)
     subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "init"], cwd=tmp, env=env, check=True)
     return env

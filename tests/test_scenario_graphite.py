@@ -9,12 +9,12 @@ replaced by a temporary one, so nothing is written outside the test's folder.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from helpers import git_env
 from conftest import EXAMPLES
 
 from phasec.compiler.pipeline import analyze
@@ -66,17 +66,7 @@ class Phase:
             (bin_dir / name).chmod(0o755)
         home = tmp / "home"
         home.mkdir()
-        self.env = {
-            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-            "HOME": str(home),
-            "LOG_DIR": str(tmp),
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_AUTHOR_NAME": "t",
-            "GIT_AUTHOR_EMAIL": "t@example.com",
-            "GIT_COMMITTER_NAME": "t",
-            "GIT_COMMITTER_EMAIL": "t@example.com",
-            "LC_ALL": "C",
-        }
+        self.env = git_env(home, bin_dir, LOG_DIR=str(tmp))
         self.root = tmp / "repo"
         self.root.mkdir()
         self.git("init", "-q", "-b", "main")

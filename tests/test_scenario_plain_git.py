@@ -10,12 +10,12 @@ of the real run (PHASEC_TRACE).
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from helpers import git_env
 from conftest import EXAMPLES, ROOT
 
 from phasec.compiler.pipeline import analyze
@@ -60,18 +60,7 @@ class Phase:
         home.mkdir()
         self.stub_log = tmp / "stub.log"
         self.gt_log = tmp / "gt.log"
-        self.env = {
-            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-            "HOME": str(home),
-            "STUB_LOG": str(self.stub_log),
-            "GT_LOG": str(self.gt_log),
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_AUTHOR_NAME": "t",
-            "GIT_AUTHOR_EMAIL": "t@example.com",
-            "GIT_COMMITTER_NAME": "t",
-            "GIT_COMMITTER_EMAIL": "t@example.com",
-            "LC_ALL": "C",
-        }
+        self.env = git_env(home, bin_dir, STUB_LOG=str(self.stub_log), GT_LOG=str(self.gt_log))
         # origin: a bare repository with develop and master; a seed clone pushes to it.
         self.origin = tmp / "origin.git"
         self.git("init", "-q", "--bare", "-b", "develop", str(self.origin), cwd=tmp)

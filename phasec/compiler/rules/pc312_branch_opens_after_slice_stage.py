@@ -33,7 +33,6 @@ slice to a later stage.
 from __future__ import annotations
 
 from phasec.compiler.rules._locate import id_span
-from phasec.compiler.rules._values import child_value_span
 from phasec.compiler.rules.base import rule
 
 
