@@ -274,3 +274,158 @@ def test_gate_cycle_is_an_error_without_the_ignore(tmp_path):
     )
     assert res.returncode != 0 and "PC703" in res.stderr
     assert not (tmp_path / "out").exists()
+
+
+# -- configuration: exact errors, case, where it was found -------------------------------------
+
+def _write(tmp_path, name: str, content: str):
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    return tmp_path / name
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('[tool.phasec]\nignore = "PC605"\n', "`ignore` must be a list of rule codes"),
+        ('[tool.phasec]\nselect = ["PC3", 5]\n', "`select` must be a list of rule codes"),
+        ('[tool.phasec]\nseverity = "error"\n', '`severity` must be a table of CODE = "error|warning|info"'),
+        ('[tool.phasec.severity]\nPC605 = "fatal"\n', "severity of PC605 must be error, warning or info, not 'fatal'"),
+        ('[tool.phasec]\nignroe = ["PC605"]\nslect = []\n', "unknown setting(s): ignroe, slect"),
+    ],
+)
+def test_configuration_errors_name_the_file_and_the_setting(tmp_path, content, message):
+    from phasec.compiler.config import ConfigError, load_config
+
+    f = _write(tmp_path, "pyproject.toml", content)
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path / "x.phc")
+    assert str(exc.value) == f"{f}: {message}"
+
+
+def test_configuration_codes_are_case_insensitive_and_the_file_is_recorded(tmp_path):
+    from phasec.compiler.config import Config, load_config
+
+    f = _write(tmp_path, "phasec.toml", 'select = ["pc5", "pc3"]\nignore = ["pc502"]\n[severity]\npc501 = "info"\n')
+    cfg = load_config(tmp_path / "x.phc")
+    assert (cfg.select, cfg.ignore, cfg.path) == (["PC5", "PC3"], ["PC502"], f)
+    assert {k: v.value for k, v in cfg.severity.items()} == {"PC501": "info"}
+    assert cfg.enabled("PC501") and cfg.enabled("PC303") and not cfg.enabled("PC502") and not cfg.enabled("PC601")
+    # Built directly, too.
+    direct = Config(select=["pc50"], ignore=["pc502"], severity={"pc501": "warning"})
+    assert direct.enabled("PC501") and not direct.enabled("PC502") and not direct.enabled("PC601")
+    assert direct.severity == {"PC501": direct.severity["PC501"]} and direct.severity["PC501"].value == "warning"
+
+
+def test_configuration_regrades_only_the_named_code():
+    from phasec.compiler.config import Config
+
+    text = _three_parallel(2) + 'slice C1 "x" {\n  objective "y"\n}\n'
+    res = analyze(text, "t.phc", config=Config(severity={"PC501": "info"}))
+    sev = {d.code: d.severity.value for d in res.diagnostics}
+    assert sev["PC501"] == "info" and sev["PC601"] == "error"
+
+
+def test_configuration_in_a_folder_without_settings_is_the_default(tmp_path):
+    from phasec.compiler.config import load_config
+
+    _write(tmp_path, "pyproject.toml", '[tool.other]\nx = 1\n')
+    cfg = load_config(tmp_path / "sub" / "x.phc")
+    assert (cfg.select, cfg.ignore, cfg.severity, cfg.path) == ([], [], {}, None)
+    # A runbook path that exists: its folder is searched.
+    _write(tmp_path, "x.phc", HEAD)
+    _write(tmp_path, "phasec.toml", 'ignore = ["PC6"]\n')
+    assert load_config(tmp_path / "x.phc").ignore == ["PC6"]
+    assert load_config(tmp_path).ignore == ["PC6"]
+
+
+# -- suppressions: spelling, reasons, configuration of the suppression rules --------------------
+
+def ownerless(comment: str) -> str:
+    return HEAD + 'slice C1 "one" {  ' + comment + '\n  objective "x"\n}\n'
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "# phasec: ignore[PC601] -- owned elsewhere",
+        "# phasec: ignore[pc601]: owned elsewhere",
+        "#PHASEC:IGNORE[ PC601 , PC605 ]--owned elsewhere",
+        "# note # phasec: ignore[PC601] -- owned elsewhere",
+    ],
+)
+def test_suppression_spellings(comment):
+    text = ownerless(comment)
+    got = {d.code for d in diags(text)}
+    assert "PC601" not in got and "PC902" not in got and "PC903" not in got
+
+
+@pytest.mark.parametrize(
+    "comment, message",
+    [
+        ("# phasec: ignore[PC601]", "suppression without a reason"),
+        ("# phasec: ignore[PC601] --   ", "suppression without a reason"),
+        ("# phasec: ignroe[PC601] -- typo", "malformed suppression comment"),
+    ],
+)
+def test_suppression_without_reason_or_malformed_suppresses_nothing(comment, message):
+    text = ownerless(comment)
+    ds = diags(text)
+    assert [(d.span.line, d.span.column, d.message) for d in ds if d.code == "PC902"] == [(4, 19, message)]
+    assert [d.span.line for d in ds if d.code == "PC601"] == [4]
+
+
+def test_suppression_help_lines():
+    reasonless = [d for d in diags(ownerless("# phasec: ignore[PC601]")) if d.code == "PC902"]
+    assert reasonless[0].help == "add the reason after `--`: `# phasec: ignore[CODE] -- why this is fine`"
+    malformed = [d for d in diags(ownerless("# phasec ignore")) if d.code == "PC902"]
+    assert malformed == []  # not a phasec comment at all
+    malformed = [d for d in diags(ownerless("# phasec: nope")) if d.code == "PC902"]
+    assert malformed[0].help == "write `# phasec: ignore[CODE] -- why this is fine`"
+
+
+def test_unknown_and_front_end_codes_in_a_suppression():
+    text = ownerless("# phasec: ignore[PC601, PC999, PC101] -- mixed")
+    got = sorted((d.code, d.message, d.help) for d in diags(text) if d.code in ("PC601", "PC901", "PC903"))
+    assert got == [
+        ("PC903", "unknown rule `PC101` in suppression", "front-end errors cannot be suppressed"),
+        ("PC903", "unknown rule `PC999` in suppression", "run `phasec rules` for the list"),
+    ]
+
+
+def test_suppression_rules_follow_the_configuration():
+    from phasec.compiler.config import Config
+
+    bad = ownerless("# phasec: ignore[PC601, PC999]") + "# phasec: nope\n"
+    ds = analyze(bad, "t.phc", config=Config(ignore=["PC902"])).diagnostics
+    assert sorted(d.code for d in ds if d.code[:3] == "PC9") == []
+    ds = analyze(bad, "t.phc", config=Config(severity={"PC902": "info"})).diagnostics
+    assert [(d.code, d.severity.value) for d in ds if d.code[:3] == "PC9"] == [("PC902", "info"), ("PC902", "info")]
+    stale = ownerless("# phasec: ignore[PC601, PC605, PC999] -- two of these are wrong")
+    ds = analyze(stale, "t.phc", config=Config(ignore=["PC901", "PC903"])).diagnostics
+    assert [d.code for d in ds if d.code[:3] == "PC9"] == []
+    ds = analyze(stale, "t.phc", config=Config(severity={"PC901": "info", "PC903": "info"})).diagnostics
+    assert sorted((d.code, d.severity.value) for d in ds if d.code[:3] == "PC9") == [("PC901", "info"), ("PC903", "info")]
+
+
+def test_suppression_at_column_one_on_its_own_line():
+    text = HEAD + '# phasec: ignore[PC601] -- owned elsewhere\nslice C1 "one" {\n  objective "x"\n}\n'
+    assert {d.code for d in diags(text)} & {"PC601", "PC901"} == set()
+
+
+def test_unused_suppression_fixes():
+    def fix(text):
+        (d,) = [d for d in diags(text) if d.code == "PC901"]
+        return d.fix.description, [(e.span.line, e.span.column, e.span.end_line, e.span.end_column, e.replacement)
+                                   for e in d.fix.edits]
+
+    # Some codes used: only the unused ones go.
+    text = ownerless("# phasec: ignore[PC601, PC605] -- owned elsewhere")
+    assert fix(text) == ("remove the unused codes from the suppression", [(4, 36, 4, 48, "PC601")])
+    # Prose before the suppression in the same comment stays.
+    text = HEAD + 'slice C1 "one" {\n  owner @o  # keep this # phasec: ignore[PC601] -- stale\n}\n'
+    assert fix(text) == ("remove the unused suppression", [(5, 24, 5, 57, "")])
+    # A whole comment line goes with its newline; at the end of the file, without one.
+    text = HEAD + '# phasec: ignore[PC601] -- stale\nslice C1 "one" {\n  owner @o\n}\n'
+    assert fix(text) == ("remove the unused suppression comment", [(4, 1, 5, 1, "")])
+    text = HEAD + '# phasec: ignore[PC601] -- stale'
+    assert fix(text) == ("remove the unused suppression comment", [(4, 1, 4, 33, "")])
