@@ -429,3 +429,13 @@ def test_unused_suppression_fixes():
     assert fix(text) == ("remove the unused suppression comment", [(4, 1, 5, 1, "")])
     text = HEAD + '# phasec: ignore[PC601] -- stale'
     assert fix(text) == ("remove the unused suppression comment", [(4, 1, 4, 33, "")])
+
+
+def test_no_front_end_code_can_be_disabled():
+    from phasec.compiler.config import Config
+
+    cfg = Config(ignore=["PC0", "PC1", "PC2", "PC"], select=["PC9"])
+    assert all(cfg.enabled(c) for c in ("PC001", "PC101", "PC201", "PC202"))
+    assert not cfg.enabled("PC301") and not cfg.enabled("PC901")
+    res = analyze(HEAD + 'slice C1 "one" {\n  after C9\n}\n', "t.phc", config=cfg)
+    assert "PC202" in {d.code for d in res.diagnostics}
