@@ -2,6 +2,7 @@
 
     python benchmarks/mutation.py                      # the default modules, then the report
     python benchmarks/mutation.py --report             # only report what the last runs found
+    python benchmarks/mutation.py --rerun-survivors    # after writing tests: the survivors again
     python benchmarks/mutation.py 'phasec.compiler.config*' --children 1
 
 mutmut is configured in pyproject.toml (`[tool.mutmut]`: phasec/compiler/ and
@@ -92,12 +93,19 @@ def main() -> int:
     ap.add_argument("--children", type=int, default=2, help="parallel mutant runs (default 2)")
     ap.add_argument("--examples", type=int, default=100, help="hypothesis examples of the oracle test per mutant")
     ap.add_argument("--report", action="store_true", help="only print the report of earlier runs")
+    ap.add_argument("--rerun-survivors", action="store_true", help="run only the survivors of earlier runs again")
     args = ap.parse_args()
     patterns = args.patterns or DEFAULT
     if not args.report:
         env = dict(os.environ, PHASEC_ORACLE_EXAMPLES=str(args.examples))
         mutmut = Path(sys.executable).with_name("mutmut")
-        cmd = [str(mutmut), "run", "--max-children", str(args.children), *patterns]
+        names = patterns
+        if args.rerun_survivors:
+            names = sorted(n for mod in results(patterns).values() for n, code in mod.items()
+                           if STATUS.get(code) == "survived")
+            if not names:
+                return report(patterns)
+        cmd = [str(mutmut), "run", "--max-children", str(args.children), *names]
         print("+", " ".join(cmd), flush=True)
         subprocess.run(cmd, cwd=ROOT, env=env)
     return report(patterns)

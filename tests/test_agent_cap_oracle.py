@@ -169,8 +169,9 @@ class Oracle:
             self._before(s, e)
             return s, e
 
+        self.label: dict[str, tuple[int, int]] = {}  # how the rules name an activity
         for s in m.slices:
-            acts[("slice", s.id)] = interval()
+            acts[("slice", s.id)] = self.label[f"slice {s.id}"] = self.label[f"the start of slice {s.id}"] = interval()
         stage_ev = {}
         prev_end = None
         for sg in m.stages:
@@ -182,10 +183,13 @@ class Oracle:
             inside = [acts[("slice", c)] for c in sg.covers]
             prev_unit: list[tuple[int, int]] = []
             only = sg.covers[0] if len(sg.covers) == 1 else None
+            number = 0
             for u, unit in enumerate(sg.units):
                 cur = []
                 for j, step in enumerate(unit):
                     iv = acts[("step", sg.id, u, j)] = interval()
+                    number += 1
+                    self.label[f"stage {sg.id} step {number}"] = iv
                     cur.append(iv)
                     inside.append(iv)
                     for c in step.for_ or ([only] if only else []):
@@ -272,6 +276,13 @@ class Oracle:
     def width(self, agents) -> int:
         return max(sum(self.active(s, a) for a in agents) for s in self.states())
 
+    def overlap_at(self, agents, running) -> bool:
+        """Some state has every agent active and every activity running (started, not ended)."""
+        return any(
+            all(self.active(st_, a) for a in agents) and all(st_ >> s & 1 and not st_ >> e & 1 for s, e in running)
+            for st_ in self.states()
+        )
+
     def totally_ordered(self, agent: str) -> bool:
         """Every two activities are in sequence, or one lies inside the other."""
         w = self.work[agent]
@@ -318,7 +329,7 @@ def _bits(v: int):
 
 # -- the property ----------------------------------------------------------------------------
 
-CAP = re.compile(r"up to (\d+) agents can be active at once, more than max_active 0: (.*) \(they overlap at .*\)$")
+CAP = re.compile(r"up to (\d+) agents can be active at once, more than max_active 0: (.*) \(they overlap at (.*)\)$")
 AGENT = re.compile(r"agent `([^`]+)`")
 
 
@@ -377,9 +388,11 @@ def test_agent_cap_rules_match_the_oracle(m):
     assert mt, msg
     assert int(mt.group(1)) == width, text
     chosen = mt.group(2).split(", ")
-    # The named set has `width` agents, and they are all active in one state.
+    # The named set has `width` agents, all active in one state, while the
+    # activities named as the point where they overlap run.
     assert len(chosen) == width and len(set(chosen)) == width
-    assert o.width(chosen) == width, text
+    point = [o.label[p] for p in mt.group(3).split(", ")]
+    assert point and o.overlap_at(chosen, point), text
 
 
 # -- the oracle itself, on hand-checked cases ----------------------------------------------------
