@@ -439,3 +439,31 @@ def test_no_front_end_code_can_be_disabled():
     assert not cfg.enabled("PC301") and not cfg.enabled("PC901")
     res = analyze(HEAD + 'slice C1 "one" {\n  after C9\n}\n', "t.phc", config=cfg)
     assert "PC202" in {d.code for d in res.diagnostics}
+
+
+def test_plain_comments_before_a_suppression_do_not_stop_it():
+    text = HEAD + '# a plain comment\n# phasec: nope\nslice C1 "one" {  # phasec: ignore[PC601] -- owned elsewhere\n  objective "x"\n}\n'
+    assert [d.code for d in diags(text) if d.code in ("PC601", "PC901", "PC902")] == ["PC902"]
+
+
+def test_suppression_before_trailing_comment_lines_at_the_end_of_the_file():
+    # The suppression applies to the next line that is not a comment; at the end
+    # of the file there is none, so it suppresses nothing (not the comment's PC902).
+    text = HEAD + '# phasec: ignore[PC902] -- end\n# phasec: nope'
+    got = sorted((d.code, d.span.line) for d in diags(text) if d.code in ("PC901", "PC902"))
+    assert got == [("PC901", 4), ("PC902", 5)]
+
+
+def test_unused_suppression_fixes_keep_the_code_before_them():
+    def edits(text):
+        (d,) = [d for d in diags(text) if d.code == "PC901"]
+        return [(e.span.line, e.span.column, e.span.end_line, e.span.end_column, e.replacement) for e in d.fix.edits]
+
+    # End of a line: the comment and the blanks before it go, the code stays.
+    text = HEAD + 'slice C1 "one" {\n  owner @o   # phasec: ignore[PC601] -- stale\n}\n'
+    assert edits(text) == [(5, 11, 5, 46, "")]
+    text = HEAD + 'slice C1 "one" {\n  owner @o# phasec: ignore[PC601] -- stale\n}\n'
+    assert edits(text) == [(5, 11, 5, 43, "")]
+    # Several codes kept: written back with ", ".
+    text = HEAD + 'slice C1 "one" {  # phasec: ignore[PC601, PC605, PC602] -- only one of these is stale\n}\n'
+    assert edits(text) == [(4, 36, 4, 55, "PC601, PC602")]
