@@ -120,11 +120,13 @@ def models(draw) -> Model:
     # dependency) order, so most runbooks are acyclic; `for` can still make cycles.
     where = sorted(draw(st.lists(st.integers(0, max(n_stages - 1, 0)), min_size=n_slices, max_size=n_slices)))
     covered = [draw(st.booleans()) if n_stages else False for _ in range(n_slices)]
+    # Names in a random order, so that the order of ids says nothing about the order of work.
+    names = [f"C{k}" for k in draw(st.permutations(range(1, n_slices + 1)))]
     slices = []
     for i in range(n_slices):
         after = sorted(draw(st.sets(st.integers(0, i - 1), max_size=2))) if i else []
         slices.append(Slice(
-            f"C{i + 1}", draw(agent_sets), [f"C{d + 1}" for d in after],
+            names[i], draw(agent_sets), [names[d] for d in after],
             bool(after) and draw(st.booleans()),
         ))
     stages = []

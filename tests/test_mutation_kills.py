@@ -505,3 +505,37 @@ def test_work_after_a_release_at_a_slice_is_reported():
                    "`the start of slice C3` (PC502 merges the two nodes of a slice; PC503 does not)")
 def test_work_after_a_release_at_a_slice_is_reported_once():
     assert [m for _, _, m in found(AFTER_RELEASE, "PC503")] == ["agent `A` works on slice C3 after its release at `C1`"]
+
+
+# -- graph: cycles per component, activity order independent of names -------------------------
+
+def test_each_dependency_cycle_is_reported_from_its_own_component():
+    # C1 <-> C2 feeds C3 <-> C4; searching from C1 must not wander into C3/C4.
+    text = HEAD + (
+        'slice C3 "c" {\n  after C1 C4\n}\nslice C1 "a" {\n  after C2\n}\n'
+        'slice C2 "b" {\n  after C1\n}\nslice C4 "d" {\n  after C3\n}\n'
+    )
+    assert found(text, "PC301") == [
+        (5, 12, "dependency cycle: C3 -> C4 -> C3 (each waits for the next)"),
+        (8, 9, "dependency cycle: C1 -> C2 -> C1 (each waits for the next)"),
+    ]
+
+
+def test_agent_overlap_counts_every_activity_whatever_the_names():
+    # A does C2, then C1; B follows C2 and runs while A is on C1: 2 at once.
+    text = HEAD + (
+        "team {\n  max_active 1\n  agent A \"a\"\n  agent B \"b\"\n}\n"
+        'slice C2 "first" {\n  agent A\n}\n'
+        'slice C1 "second" {\n  agent A\n  after C2\n}\n'
+        'slice C3 "other" {\n  agent B\n  after C2\n}\n'
+    )
+    assert [m.split(" (")[0] for _, _, m in found(text, "PC501")] == [
+        "up to 2 agents can be active at once, more than max_active 1: A, B"
+    ]
+
+
+def test_agent_overlap_is_computed_once_per_graph():
+    from phasec.compiler.graph import RunbookGraph
+
+    g = RunbookGraph(analyze(AGENT_SPLIT, "t.phc", rules=False).runbook)
+    assert g.agent_overlap() is g.agent_overlap()
