@@ -539,3 +539,91 @@ def test_agent_overlap_is_computed_once_per_graph():
 
     g = RunbookGraph(analyze(AGENT_SPLIT, "t.phc", rules=False).runbook)
     assert g.agent_overlap() is g.agent_overlap()
+
+
+# -- PC805: every kind of machine-specific path, named -------------------------------------------
+
+@pytest.mark.parametrize(
+    "path, why",
+    [
+        ("~/x/a.ts", "a home-directory path"),
+        ("$HOME/x/a.ts", "a home-directory path"),
+        ("${HOME}/x/a.ts", "a home-directory path"),
+        ("C:\\\\x\\\\a.ts", "an absolute Windows path"),
+        ("\\\\\\\\server\\\\share\\\\a.ts", "a network (UNC) path"),
+        ("/Users/me/a.ts", "an absolute path under `/Users/`"),
+        ("/home/me/a.ts", "an absolute path under `/home/`"),
+        ("/root/a.ts", "an absolute path under `/root/`"),
+        ("/private/tmp/a.ts", "an absolute path under `/private/`"),
+        ("/var/folders/xy/a.ts", "an absolute path under `/var/folders/`"),
+        ("/tmp/a.ts", "an absolute path under `/tmp/`"),
+        ("/mnt/data/a.ts", "an absolute path under `/mnt/`"),
+        ("/Volumes/disk/a.ts", "an absolute path under `/Volumes/`"),
+        ("/opt/a.ts", "an absolute path"),
+        ("/rooted/a.ts", "an absolute path"),
+    ],
+)
+def test_pc805_names_why_a_path_is_machine_specific(path, why):
+    text = HEAD + f'slice C1 "one" {{\n  file "{path}"\n}}\n'
+    written = path.replace("\\\\", "\\")
+    assert [m for _, _, m in found(text, "PC805")] == [
+        f"file `{written}` of slice `C1` is machine-specific ({why}); write it repo-relative"
+    ]
+
+
+def test_pc805_relative_paths_are_fine():
+    text = HEAD + 'slice C1 "one" {\n  file "packages/a.ts"\n  file "./HOME/x"\n  file "tmp/x"\n}\n'
+    assert found(text, "PC805") == []
+
+
+# -- PC305: the stages it lists ------------------------------------------------------------------
+
+def _unstaged(n_stages: int) -> str:
+    stages = "".join(f'stage {i} "s" {{\n  step "x"\n}}\n' for i in range(1, n_stages + 1))
+    return HEAD + stages + 'slice C1 "one" {\n  objective "x"\n}\n'
+
+
+def test_pc305_help_lists_up_to_eight_stages():
+    def helps(n):
+        return [d.help for d in diags(_unstaged(n)) if d.code == "PC305"]
+
+    one, two, eight, nine = helps(1), helps(2), helps(8), helps(9)
+    assert len(one) == len(two) == len(eight) == len(nine) == 1
+    assert "stage 1" in one[0] and "stages 1" not in one[0]
+    assert "stages 1, 2" in two[0]
+    assert "stages 1, 2, 3, 4, 5, 6, 7, 8" in eight[0] and "..." not in eight[0]
+    assert "stages 1, 2, 3, 4, 5, 6, 7, 8, ..." in nine[0] and ", 9" not in nine[0]
+
+
+# -- PC801: what is wrong with a branch name, and the suggestion ---------------------------------
+
+GIT_REJECTS = "git rejects it (`git check-ref-format --branch`)"
+
+
+@pytest.mark.parametrize(
+    "name, problems, suggestion",
+    [
+        ("HEAD", "is `HEAD`, which git reserves", None),
+        ("/codex/x", "starts with `/`", "codex/x"),
+        ("codex//x", "contains `//` (an empty component)", "codex/x"),
+        ("codex/x.", "ends with `.`", "codex/x"),
+        ("codex/x..", "contains `..`", "codex/x"),
+        ("codex/.x./y.", "component `.x.` starts with `.`; ends with `.`", "codex/x/y"),
+        ("codex/a~b", "contains `~`", "codex/a-b"),
+        ("codex/x y", "contains a space", "codex/x-y"),
+        ("codex/a\x7fb", "contains a control character (U+007F)", "codex/a-b"),
+        ("codex/-a- -b-", "contains a space", "codex/a-b"),
+        ("codex/x--  y", "contains a space", "codex/x-y"),
+        ("/", "starts with `/`; ends with `/`", None),
+    ],
+)
+def test_pc801_problems_and_suggestion(name, problems, suggestion):
+    text = HEAD + 'repo {\n  branch b "' + name + '"\n}\n'
+    (d,) = [d for d in diags(text) if d.code == "PC801"]
+    assert d.message == f"invalid branch name `{name}`: {problems}"
+    assert d.help == GIT_REJECTS + (f"; try `{suggestion}`" if suggestion else "")
+
+
+def test_pc801_empty_branch_name():
+    text = HEAD + 'repo {\n  branch b ""\n}\n'
+    assert [m for _, _, m in found(text, "PC801")] == ["invalid branch name ``: is empty"]
