@@ -627,3 +627,50 @@ def test_pc801_problems_and_suggestion(name, problems, suggestion):
 def test_pc801_empty_branch_name():
     text = HEAD + 'repo {\n  branch b ""\n}\n'
     assert [m for _, _, m in found(text, "PC801")] == ["invalid branch name ``: is empty"]
+
+
+# -- PC605: paths compared after normalisation, described as written -----------------------------
+
+@pytest.mark.parametrize(
+    "a, b, touched",
+    [
+        ("./src//a.ts", "src/a.ts", "`src/a.ts`"),
+        ("././src/a", "src/a", "`src/a`"),
+        ("src\\\\lib\\\\a.ts", "src/lib/a.ts", "`src/lib/a.ts`"),
+        ("src/lib/", "src/lib/a.ts", "`src/lib/a.ts` (in folder `src/lib`)"),
+        ("src/lib/a.ts", "src/lib/", "`src/lib/a.ts` (in folder `src/lib`)"),
+        ("src/lib/", "./src/lib/", "`src/lib` (a folder)"),
+        ("src/lib/", "src/lib", "`src/lib`"),
+        ("src/lib", "src/lib/x", None),
+    ],
+)
+def test_pc605_paths_are_normalised(a, b, touched):
+    text = HEAD + f'slice C1 "a" {{\n  file "{a}"\n}}\nslice C2 "b" {{\n  file "{b}"\n}}\n'
+    want = [f"slices `C1` and `C2` can run concurrently and both touch {touched}"] if touched else []
+    assert [m for _, _, m in found(text, "PC605")] == want
+
+
+def test_pc504_names_every_stage_of_the_wave():
+    text = HEAD + (
+        'team {\n  max_active 6\n  wave runtime "Runtime" {\n    stages 1 2\n    agent I1 "r"\n  }\n}\n'
+        'stage 1 "a" {\n  step "x" by I1\n}\nstage 2 "b" {\n  step "y" by I1\n}\n'
+        'stage 3 "c" {\n  step "z" by I1\n}\n'
+    )
+    assert [m for _, _, m in found(text, "PC504")] == [
+        "agent `I1` of wave `runtime` acts in stage 3 step 1, but wave `runtime` works only in stages 1, 2"
+    ]
+
+
+def test_pc701_messages_for_one_adding_slice_and_a_longer_path():
+    from conftest import FIXTURES
+
+    text = (FIXTURES / "rules" / "PC701_scripts_added_later.phc").read_text().replace("added_in C2 C3", "added_in C2")
+    got = [m for _, _, m in found(text, "PC701")]
+    assert "slice `C1` uses gate `c1_full`, whose script is added in slice `C2`, which does not finish before `C1`" in got
+    text = (FIXTURES / "rules" / "PC701_defined_by_later_slice.phc").read_text().replace(
+        "gate c1_full {\n  use c1_quick\n  use c2_quick\n", "gate c1_full {\n  use c1_quick\n  use mid\n"
+    ) + "gate mid {\n  use c2_quick\n  defined_by C1\n}\n"
+    assert [m for _, _, m in found(text, "PC701")] == [
+        "slice `C1` uses gate `c2_quick` (through `c1_full` -> `mid`), defined by slice `C2`, "
+        "which does not finish before `C1`"
+    ]
