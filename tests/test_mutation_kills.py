@@ -674,3 +674,32 @@ def test_pc701_messages_for_one_adding_slice_and_a_longer_path():
         "slice `C1` uses gate `c2_quick` (through `c1_full` -> `mid`), defined by slice `C2`, "
         "which does not finish before `C1`"
     ]
+
+
+# -- PC806: which names leave their folder, and the name suggested instead ------------------------
+
+def _artifact(name: str):
+    text = HEAD + f'outputs runtime "docs/pass" {{\n  artifact A1 "{name}"\n}}\n'
+    return [d for d in diags(text) if d.code == "PC806"]
+
+
+@pytest.mark.parametrize(
+    "name, why, inside",
+    [
+        ("a/./../../x.md", "through `..`", "x.md"),
+        ("x//../../y.md", "through `..`", "y.md"),
+        ("../a/b.md", "through `..`", "a/b.md"),
+        ("./../a/./b.md", "through `..`", "a/b.md"),
+        ("..//a.md", "through `..`", "a.md"),
+        ("/Users/me/x.md", "it is an absolute path under `/Users/`", "x.md"),
+    ],
+)
+def test_pc806_escaping_names_and_suggestions(name, why, inside):
+    (d,) = _artifact(name)
+    assert d.message == f"artifact `A1` name `{name}` leaves the output folder of `runtime` ({why})"
+    assert d.help.startswith(f"write the name relative to its output folder, e.g. `{inside}` (subfolders")
+
+
+@pytest.mark.parametrize("name", ["a/b/../../y.md", "a/../b.md", "./x.md", "a//b.md"])
+def test_pc806_names_that_stay_inside(name):
+    assert _artifact(name) == []
