@@ -703,3 +703,27 @@ def test_pc806_escaping_names_and_suggestions(name, why, inside):
 @pytest.mark.parametrize("name", ["a/b/../../y.md", "a/../b.md", "./x.md", "a//b.md"])
 def test_pc806_names_that_stay_inside(name):
     assert _artifact(name) == []
+
+
+# -- fixes of the dependency rules -------------------------------------------------------------------
+
+def _fix(text: str, code: str):
+    (d,) = [d for d in diags(text) if d.code == code]
+    return d.fix.description, [(e.span.line, e.span.column, e.span.end_line, e.span.end_column, e.replacement)
+                               for e in d.fix.edits]
+
+
+def test_pc406_fix_removes_the_flag():
+    text = HEAD + 'slice C1 "a" {\n  objective "x"\n}\nslice C2 "b" {\n  after C1 if_triggered\n}\n'
+    assert _fix(text, "PC406") == ("remove `if_triggered`: the slice always runs", [(8, 11, 8, 24, "")])
+
+
+def test_pc403_fix_splits_conditional_first_in_the_list():
+    text = HEAD + (
+        'slice C1 "a" conditional {\n  defer_record C2\n}\nslice C3 "c" {\n  objective "x"\n}\n'
+        'slice C2 "b" {\n  after C1 C3\n}\n'
+    )
+    assert _fix(text, "PC403") == (
+        "split the dependencies: `if_triggered` for the conditional slices only",
+        [(11, 3, 11, 14, "after C1 if_triggered\n  after C3")],
+    )
