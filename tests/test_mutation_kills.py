@@ -727,3 +727,11 @@ def test_pc403_fix_splits_conditional_first_in_the_list():
         "split the dependencies: `if_triggered` for the conditional slices only",
         [(11, 3, 11, 14, "after C1 if_triggered\n  after C3")],
     )
+
+
+def test_pc303_ties_are_reported_against_the_first_stage_of_that_number():
+    text = HEAD + 'stage 2 "a" {\n  step "x"\n}\nstage 02 "b" {\n  step "y"\n}\nstage 002 "c" {\n  step "z"\n}\n'
+    assert [m for _, _, m in found(text, "PC303")] == [
+        "stage `02` is declared after stage `2`, but 02 and 2 are the same number",
+        "stage `002` is declared after stage `2`, but 002 and 2 are the same number",
+    ]
