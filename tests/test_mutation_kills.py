@@ -735,3 +735,18 @@ def test_pc303_ties_are_reported_against_the_first_stage_of_that_number():
         "stage `02` is declared after stage `2`, but 02 and 2 are the same number",
         "stage `002` is declared after stage `2`, but 002 and 2 are the same number",
     ]
+
+
+def test_path_details_kept_in_messages():
+    # A path ending in X keeps its X (normalisation strips only `/`).
+    text = HEAD + 'slice C1 "a" {\n  file "src/BOX"\n}\nslice C2 "b" {\n  file "src/BOX"\n}\n'
+    assert [m for _, _, m in found(text, "PC605")] == [
+        "slices `C1` and `C2` can run concurrently and both touch `src/BOX`"
+    ]
+    # The root itself as an output name: reported, and no crash suggesting a name.
+    (d,) = _artifact("/")
+    assert d.message == "artifact `A1` name `/` leaves the output folder of `runtime` (it is an absolute path)"
+    # `!` is allowed in branch names and kept in the suggestion.
+    text = HEAD + 'repo {\n  branch b "codex/a!b c"\n}\n'
+    (d,) = [d for d in diags(text) if d.code == "PC801"]
+    assert d.help == GIT_REJECTS + "; try `codex/a!b-c`"
