@@ -1,12 +1,8 @@
-"""The agent-cap analysis (PC501): hand-checked cases, a brute-force oracle, scale."""
+"""The agent-cap analysis (PC501): hand-checked cases and scale (the oracle: test_agent_cap_oracle.py)."""
 
 from __future__ import annotations
 
-import itertools
 import sys
-
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
 
 from conftest import ROOT, EXAMPLES
 from phasec.compiler.graph import RunbookGraph
@@ -114,72 +110,9 @@ def test_a_slice_closed_in_a_later_stage_spans_both_stages():
     assert G(res.runbook).slice_stage_span == {"C0": ("1", "1.5"), "C1": ("2", "2")}
 
 
-# -- brute force oracle ------------------------------------------------------
-
-def brute_force_width(rb) -> int:
-    """Max over execution states (done downset D, running antichain R) of active agents.
-
-    An agent is active when one of its activities has started (in D or R) and
-    one has not finished (not in D).  Exponential: small inputs only.
-    """
-    g = RunbookGraph(rb)
-    dag = g.activity_graph
-    acts = {a: set(v) for a, v in g.agent_activities().items() if v}
-    nodes = list(dag.nodes)
-    preds = {n: set(dag.predecessors(n)) for n in nodes}
-    import networkx as nx
-
-    anc = {n: nx.ancestors(dag, n) for n in nodes}
-    best = 0
-    for r in range(len(nodes) + 1):
-        for combo in itertools.combinations(nodes, r):
-            done = set(combo)
-            if any(not anc[n] <= done for n in done):
-                continue
-            ready = [n for n in nodes if n not in done and preds[n] <= done]
-            for k in range(len(ready) + 1):
-                for running in itertools.combinations(ready, k):
-                    started = done | set(running)
-                    active = sum(1 for a, s in acts.items() if s & started and not s <= done)
-                    best = max(best, active)
-    return best
-
-
-@st.composite
-def small_runbooks(draw):
-    n = draw(st.integers(2, 5))
-    n_agents = draw(st.integers(1, 4))
-    lines = []
-    for i in range(n):
-        deps = draw(st.sets(st.integers(0, i - 1), max_size=2)) if i else set()
-        agent = draw(st.integers(0, n_agents - 1))
-        lines.append(
-            f'slice C{i} "s" {{\n  agent I{agent}\n'
-            + (f"  after {' '.join(f'C{d}' for d in sorted(deps))}\n" if deps else "")
-            + "}\n"
-        )
-    two_stages = draw(st.booleans())
-    cut = draw(st.integers(1, n - 1)) if two_stages else n
-    covers = [f"C{i}" for i in range(n)]
-    stages = 'stage 1 "a" {\n  covers ' + " ".join(covers[:cut]) + "\n}\n"
-    if two_stages:
-        stages += 'stage 2 "b" {\n  covers ' + " ".join(covers[cut:]) + "\n}\n"
-    return runbook([f"I{a}" for a in range(n_agents)], stages, "".join(lines))
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(small_runbooks())
-def test_width_matches_brute_force_when_agents_work_sequentially(text):
-    res = analyze(text, rules=False)
-    # Later-stage dependencies make the order cyclic; PC302/PC301 handle those.
-    assume(not res.diagnostics)
-    g = RunbookGraph(res.runbook)
-    o = g.agent_overlap()
-    assume(o is not None)
-    # The exact equivalence holds when each agent's work is totally ordered
-    # (otherwise PC502 reports the agent).
-    assume(not o.concurrent_pairs)
-    assert o.width == brute_force_width(res.runbook)
+# The brute-force comparison lives in test_agent_cap_oracle.py: an oracle that
+# does not use the graph layer, over generated runbooks with steps, parallel
+# groups, `for`, `release_after` and overlapping work.
 
 
 def test_ten_thousand_slices(benchmark=None):

@@ -1,0 +1,115 @@
+"""Mutation testing of phasec with mutmut 3 (not run in CI; see docs/testing.md).
+
+    python benchmarks/mutation.py                      # the default modules, then the report
+    python benchmarks/mutation.py --report             # only report what the last runs found
+    python benchmarks/mutation.py --rerun-survivors    # after writing tests: the survivors again
+    python benchmarks/mutation.py 'phasec.compiler.config*' --children 1
+
+mutmut is configured in pyproject.toml (`[tool.mutmut]`: phasec/compiler/ and
+phasec/emitters/, a fast test subset).  It copies the code into `mutants/`,
+runs the test subset once to learn which tests reach which function, then runs
+only those tests against each mutant.  Results are kept in `mutants/` between
+runs, so a run can be stopped and resumed.
+
+The report prints, per module, the mutants and how many were killed, survived,
+timed out or not checked, and the list of survivors (`mutmut show NAME` shows
+the diff of one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT = [
+    "phasec.compiler.graph*",
+    "phasec.compiler.rules*",
+    "phasec.compiler.suppress*",
+    "phasec.compiler.config*",
+]
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped",
+          36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout",
+          37: "type check", None: "not checked"}
+
+
+def module_of(name: str) -> str:
+    """`phasec.compiler.graph.xǁRunbookGraphǁf__mutmut_3` -> `phasec.compiler.graph`."""
+    parts = name.split(".")
+    for i, p in enumerate(parts):
+        if p.startswith("x_") or p.startswith("xǁ"):
+            return ".".join(parts[:i])
+    return ".".join(parts[:-1])
+
+
+def results(patterns: list[str] | None) -> dict[str, dict[str, int | None]]:
+    out: dict[str, dict[str, int | None]] = defaultdict(dict)
+    for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        for name, code in data.get("exit_code_by_key", {}).items():
+            out[module_of(name)][name] = code
+    if patterns:
+        import fnmatch
+
+        keep = {m for m in out for n in out[m] if any(fnmatch.fnmatch(n, p) for p in patterns)}
+        out = {m: v for m, v in out.items() if m in keep}
+    return out
+
+
+def report(patterns: list[str] | None) -> int:
+    res = results(patterns)
+    if not res:
+        print("no results: run the mutation test first")
+        return 1
+    cols = ["killed", "survived", "timeout", "no tests", "not checked"]
+    print(f"{'module':45} {'mutants':>8} " + " ".join(f"{c:>11}" for c in cols) + f" {'score':>6}")
+    total: Counter = Counter()
+    survivors = []
+    for mod in sorted(res):
+        c = Counter(STATUS.get(code, "other") for code in res[mod].values())
+        total.update(c)
+        total["mutants"] += len(res[mod])
+        tested = c["killed"] + c["survived"] + c["timeout"]
+        score = f"{100 * (c['killed'] + c['timeout']) / tested:5.1f}%" if tested else "    -"
+        print(f"{mod:45} {len(res[mod]):>8} " + " ".join(f"{c[k]:>11}" for k in cols) + f" {score:>6}")
+        survivors += sorted(n for n, code in res[mod].items() if STATUS.get(code) == "survived")
+    tested = total["killed"] + total["survived"] + total["timeout"]
+    score = f"{100 * (total['killed'] + total['timeout']) / tested:5.1f}%" if tested else "    -"
+    print(f"{'total':45} {total['mutants']:>8} " + " ".join(f"{total[k]:>11}" for k in cols) + f" {score:>6}")
+    print(f"\n{len(survivors)} survivor(s) (`mutmut show NAME` prints the diff):")
+    for n in survivors:
+        print("  " + n)
+    return 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("patterns", nargs="*", help="mutant name patterns (default: graph, rules, suppress, config)")
+    ap.add_argument("--children", type=int, default=2, help="parallel mutant runs (default 2)")
+    ap.add_argument("--examples", type=int, default=100, help="hypothesis examples of the oracle test per mutant")
+    ap.add_argument("--report", action="store_true", help="only print the report of earlier runs")
+    ap.add_argument("--rerun-survivors", action="store_true", help="run only the survivors of earlier runs again")
+    args = ap.parse_args()
+    patterns = args.patterns or DEFAULT
+    if not args.report:
+        env = dict(os.environ, PHASEC_ORACLE_EXAMPLES=str(args.examples))
+        mutmut = Path(sys.executable).with_name("mutmut")
+        names = patterns
+        if args.rerun_survivors:
+            names = sorted(n for mod in results(patterns).values() for n, code in mod.items()
+                           if STATUS.get(code) == "survived")
+            if not names:
+                return report(patterns)
+        cmd = [str(mutmut), "run", "--max-children", str(args.children), *names]
+        print("+", " ".join(cmd), flush=True)
+        subprocess.run(cmd, cwd=ROOT, env=env)
+    return report(patterns)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
