@@ -453,6 +453,9 @@ async def test_completion_of_ids_by_expected_kind_and_of_keywords(client):
         items = result.items if isinstance(result, types.CompletionList) else result
         return [i.label for i in items]
 
+    # `file "..." when |triggered` in C4: the words the parameter allows, nothing else.
+    got = await labels(find(PHASE_C_TEXT, "DECISIONS.md\" when triggered", "triggered"))
+    assert set(got) == {"triggered", "deferred"}
     # `after |C1 C2 C3` in C4: slices, and not C4 itself.
     got = await labels(find(PHASE_C_TEXT, "  after C1 C2 C3", "C1"))
     assert {"C0", "C1", "C5A", "C7"} <= set(got) and "C4" not in got and "I1" not in got

@@ -152,7 +152,9 @@ def scan(text: str, offset: int) -> Cursor:
     return cur
 
 
-def _fits(t: Tok, types_: tuple[str, ...]) -> bool:
+def _fits(t: Tok, types_: tuple[str, ...], choices: tuple[str, ...] = ()) -> bool:
+    if choices:
+        return t.kind == "name" and t.text in choices
     for ty in types_:
         if ty == "str" and t.kind == "string":
             return True
@@ -169,17 +171,22 @@ def _fits(t: Tok, types_: tuple[str, ...]) -> bool:
     return False
 
 
+def _expected(p: Param) -> set[str]:
+    """What may stand for ``p``: its value types, or (``name=a,b``) its words, written ``=a``, ``=b``."""
+    return {f"={c}" for c in p.choices} if p.choices else set(p.types)
+
+
 def _match(params: tuple[Param, ...], vals: list[Tok], i: int, stop: set[str]):
     """Greedy match as the binder does: (next index, types expected at the end or None, complete-ok)."""
     expected: set[str] = set()
     for p in params:
         if p.many:
             n = 0
-            while i < len(vals) and _fits(vals[i], p.types) and not (vals[i].kind == "name" and vals[i].text in stop):
+            while i < len(vals) and _fits(vals[i], p.types, p.choices) and not (vals[i].kind == "name" and vals[i].text in stop):
                 i += 1
                 n += 1
             if i == len(vals):
-                expected |= set(p.types)
+                expected |= _expected(p)
                 if p.quant == "+" and n == 0:
                     return i, expected, False
                 continue
@@ -187,11 +194,11 @@ def _match(params: tuple[Param, ...], vals: list[Tok], i: int, stop: set[str]):
                 return i, None, False
             continue
         if i == len(vals):
-            expected |= set(p.types)
+            expected |= _expected(p)
             if p.optional:
                 continue
             return i, expected, False
-        if _fits(vals[i], p.types) and not (p.optional and vals[i].kind == "name" and vals[i].text in stop):
+        if _fits(vals[i], p.types, p.choices) and not (p.optional and vals[i].kind == "name" and vals[i].text in stop):
             i += 1
             continue
         if p.optional:
@@ -286,6 +293,11 @@ def complete(text: str, pos: types.Position, encoding: str, snap) -> types.Compl
     n = 0
     for ty in sorted(expected):
         kinds: list[str] = []
+        if ty.startswith("="):  # one of the words the parameter allows (`trigger_logic any|all`)
+            if ty[1:] not in typed:
+                items.append(item(ty[1:], CIK.EnumMember, "one of the allowed words", None, f"0{n:05d}"))
+                n += 1
+            continue
         if ty.startswith("@"):
             kinds = [ty[1:]]
         if kinds and index is not None:
