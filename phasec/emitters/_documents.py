@@ -142,7 +142,7 @@ def dependencies(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> list[dict
         assumed = options.path_of(d.slice.id) if target is not None and target.outcome_conditional else None
         if d.if_triggered and assumed == "deferred":
             continue
-        out.append({"id": d.slice.id, "if_triggered": d.if_triggered and assumed != "triggered"})
+        out.append({"id": d.slice.id, "if_triggered": d.if_triggered and assumed != "triggered", "merged": d.merged})
     return out
 
 
