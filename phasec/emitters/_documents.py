@@ -222,6 +222,11 @@ def prose_block(items: list[ir.Prose], ordered: bool = True) -> list[dict]:
     return flatten(items, ordered)
 
 
+def implement_block(items: list[ir.Implement], ordered: bool = True) -> list[dict]:
+    """A slice's `implement` items; the one that must land last says so."""
+    return flatten(items, ordered, text=lambda p: p.text + (" (lands last)" if getattr(p, "last", False) else ""))
+
+
 # ─── gates ───────────────────────────────────────────────────────────────────
 
 

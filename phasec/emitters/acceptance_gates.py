@@ -102,6 +102,18 @@ def declared_baseline(rb: ir.Runbook) -> dict | None:
     return {"gates": gates, "children": d.prose_block(b.items, ordered=False)}
 
 
+def unbound_gates(rb: ir.Runbook) -> list[dict]:
+    """Declared gates and checks nothing runs: no slice binds them (directly or through `use`), nor
+    the exit, the baseline, a trigger or a `starts_after`.  Shown so that none is silently lost."""
+    roots = [i.gate.id for s in rb.slices for b in s.gates for i in b.items if i.gate is not None]
+    roots += [r.id for r in rb.exit.gates] if rb.exit else []
+    roots += [r.id for r in rb.baseline.gates] if rb.baseline else []
+    roots += [t.gate.id for s in rb.slices for t in s.triggers if t.gate is not None]
+    roots += [r.id for s in rb.slices for r in s.starts_after]
+    reached = d.facts(rb).gate_closure(roots)
+    return [d.gate_view(rb, g) for g in rb.gates if g.id not in reached and rb.gate(g.id) is g]
+
+
 def required_kinds(rb: ir.Runbook) -> set[str]:
     return {k for c in rb.cadences for k in c.for_kinds}
 
@@ -135,7 +147,7 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
                     "mandatory": not s.conditional and (s.id in covered or s.kind in required),
                     "after": d.dependencies(rb, s, options),
                     "lenses": [{"id": r.id, "title": lens_titles.get(r.id, r.id)} for r in s.lenses],
-                    "implement": d.prose_block(s.implement),
+                    "implement": d.implement_block(s.implement),
                 }
             )
             closure.append(base)
@@ -189,7 +201,11 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
             if exit_
             else None,
             "contract": contract,
-            "existing_scripts": [],
+            "unbound": unbound_gates(rb),
+            "lenses": [
+                {"id": t.id, "title": t.title or t.id, "kind": t.kind, "children": d.prose_block(t.items, ordered=False)}
+                for t in rb.lenses
+            ],
         }
     )
     return ctx

@@ -15,7 +15,7 @@ TEMPLATE = "EXECUTION_PACKET.md.j2"
 
 
 def file_view(f: ir.FileRef) -> dict:
-    return {"path": f.path, "new": f.new, "optional": f.optional, "dir": f.dir, "note": f.note}
+    return {"path": f.path, "new": f.new, "optional": f.optional, "dir": f.dir, "note": f.note, "when": f.when}
 
 
 def slice_view(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
@@ -42,7 +42,7 @@ def slice_view(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
         "approval": (s.approval.by.id if s.approval.by else "") if s.approval else None,
         "starts_after": [r.id for r in s.starts_after],
         "requires": [artifact_path(rb, r) for r in s.requires],
-        "implement": d.prose_block(s.implement),
+        "implement": d.implement_block(s.implement),
         "files": [file_view(f) for f in s.files],
         "produces": produces,
         "accept": d.flatten(s.accept, text=lambda a: a.text or a.id or ""),
@@ -274,7 +274,16 @@ def outputs_view(rb: ir.Runbook, options: EmitOptions) -> list[dict]:
     for o in rb.outputs:
         arts = [v for a in o.artifacts if (v := d.artifact_view(rb, o, a, options)) is not None]
         notes = d.prose_block(o.notes, ordered=False)
-        out.append({"id": o.id, "root": o.root, "worktree": o.worktree, "artifacts": arts, "notes": notes})
+        out.append(
+            {
+                "id": o.id,
+                "root": o.root,
+                "root_written": o.root_written if o.root_written and o.root_written != o.root else None,
+                "worktree": o.worktree,
+                "artifacts": arts,
+                "notes": notes,
+            }
+        )
     return out
 
 
@@ -297,9 +306,9 @@ LEDGER_LIMIT = 12
 LEDGER_TAIL = 5
 
 
-def fill_agent(text: str, agent: str | None) -> str:
-    """A review token with ``<AGENT>`` filled in for one agent (unchanged without one)."""
-    return text.replace("<AGENT>", agent) if agent else text
+def fill_agent(text: str, agent: str, slice_id: str) -> str:
+    """A review token with ``<AGENT>`` and ``<SLICE>`` filled in for one lane."""
+    return text.replace("<AGENT>", agent).replace("<SLICE>", slice_id)
 
 
 def review_view(rb: ir.Runbook, order: list[ir.Slice]) -> dict | None:
@@ -320,15 +329,15 @@ def review_view(rb: ir.Runbook, order: list[ir.Slice]) -> dict | None:
                 {
                     "slice": s.id,
                     "agent": a,
-                    "stop": [fill_agent(t, a) for t in r.stop],
-                    "verdicts": [{"verdict": v.verdict, "token": fill_agent(v.token, a)} for v in r.verdicts],
+                    "stop": [fill_agent(t, a, s.id) for t in r.stop],
+                    "verdicts": [{"verdict": v.verdict, "token": fill_agent(v.token, a, s.id)} for v in r.verdicts],
                 }
             )
     return {
         "by": r.by.id if r.by else None,
         "stop": list(r.stop),
         "verdicts": [{"verdict": v.verdict, "token": v.token} for v in r.verdicts],
-        "lanes": lanes if any("<AGENT>" in t for t in r.stop + [v.token for v in r.verdicts]) else [],
+        "lanes": lanes if any(m in t for t in r.stop + [v.token for v in r.verdicts] for m in ("<AGENT>", "<SLICE>")) else [],
         "rules": d.prose_block(r.rules, ordered=False),
         "notes": d.prose_block(r.notes, ordered=False),
     }
@@ -429,6 +438,13 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
             ],
             "coordination": coordination_view(rb, order),
             "prompts": list(rb.protocol.prompts) if rb.protocol else [],
+            "protocol_artifacts": [
+                {"id": a.id, "template": a.template, "note": a.note} for a in (rb.protocol.artifacts if rb.protocol else [])
+            ],
+            "owners": [
+                {"handle": o.handle, "title": o.title, "backup": o.backup.id if o.backup else None}
+                for o in (rb.owners or [])
+            ],
             "protocol_rules": d.prose_block(rb.protocol.rules, ordered=False) if rb.protocol else [],
             "landed_through": phase.landed_through.id if phase and phase.landed_through else None,
             "entrypoint": phase.entrypoint if phase else None,
