@@ -12,7 +12,13 @@ is decided per slice, from the runbook, so that both hand-written shapes come ou
   entry, with cadence ``full``.
 
 ``acceptance`` lists the ids of a slice's ``accept`` criteria (criteria without an id
-are prose for the packet documents); ``failure_triggers`` are its ``signal`` texts.
+are prose for the packet documents); ``failure_triggers`` are its ``signal`` texts
+(an object ``{text, id, response}`` when the signal has an id or a response).
+
+Beyond the references: ``statuses`` (every status with its aspect, only when there are
+several; ``status`` keeps the first, as the reference format has it); per file
+``optional: true`` and ``when: triggered|deferred``; ``requires_artifacts`` entries with
+``when``.  All of them are in the JSON Schema.
 """
 
 from __future__ import annotations
