@@ -162,6 +162,7 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
         {
             "posture": list(phase.posture) if phase else [],
             "status": phase.status if phase else None,
+            "statuses": [{"value": x.value, "aspect": x.aspect} for x in phase.statuses] if phase else [],
             "landed_through": phase.landed_through.id if phase and phase.landed_through else None,
             "runner": d.runner(rb),
             "manifest": scripts.manifest if scripts and scripts.manifest else None,
