@@ -142,7 +142,7 @@ def dependencies(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> list[dict
         assumed = options.path_of(d.slice.id) if target is not None and target.outcome_conditional else None
         if d.if_triggered and assumed == "deferred":
             continue
-        out.append({"id": d.slice.id, "if_triggered": d.if_triggered and assumed != "triggered"})
+        out.append({"id": d.slice.id, "if_triggered": d.if_triggered and assumed != "triggered", "merged": d.merged})
     return out
 
 
@@ -220,6 +220,11 @@ def prose_tree(p: ir.Prose, kind: str = "item") -> dict:
 
 def prose_block(items: list[ir.Prose], ordered: bool = True) -> list[dict]:
     return flatten(items, ordered)
+
+
+def implement_block(items: list[ir.Implement], ordered: bool = True) -> list[dict]:
+    """A slice's `implement` items; the one that must land last says so."""
+    return flatten(items, ordered, text=lambda p: p.text + (" (lands last)" if getattr(p, "last", False) else ""))
 
 
 # ─── gates ───────────────────────────────────────────────────────────────────

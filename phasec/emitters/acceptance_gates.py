@@ -54,6 +54,66 @@ def conditional_view(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
     }
 
 
+def script_provenance(rb: ir.Runbook) -> list[dict]:
+    """Where each gate script comes from: ``existing`` (``existing`` on the gate or listed in
+    ``scripts { existing }``), ``planned`` (``added_by`` a slice, a body the runbook defines,
+    or ``scripts { added_in }``) or ``undefined`` (none of these)."""
+    scripts = rb.scripts
+    listed = set(scripts.existing) if scripts else set()
+    added_in = [r.id for r in scripts.added_in] if scripts else []
+    out = []
+    for g in rb.gates:
+        if g.kind != "gate" or not g.script:
+            continue
+        row = {"gate": g.id, "script": g.script, "invocation": d.invocation(rb, g), "added_by": None, "runs": None}
+        if g.script_origin == "existing" or g.script in listed:
+            row["origin"] = "existing"
+        elif g.script_origin == "planned" or g.script_added_by is not None:
+            row["origin"] = "planned"
+            row["added_by"] = g.script_added_by.id if g.script_added_by else None
+            row["runs"] = g.script_runs
+        elif d.has_body(g):
+            row["origin"] = "planned"
+            row["added_by"] = g.defined_by.id if g.defined_by else None
+            row["in"] = None if g.defined_by else added_in
+        else:
+            row["origin"] = "undefined"
+        row.setdefault("in", None)
+        out.append(row)
+    return out
+
+
+def declared_baseline(rb: ir.Runbook) -> dict | None:
+    b = rb.baseline
+    if b is None:
+        return None
+    gates = []
+    for r in b.gates:
+        g = rb.gate(r.id)
+        if g is None:
+            gates.append({"id": r.id, "missing": True})
+            continue
+        v = d.gate_view(rb, g)
+        v["missing"] = False
+        v["expanded"] = [
+            {"kind": st.kind, "gate": st.gate, "text": st.text} for st in d.facts(rb).gate_body(g)
+        ]
+        gates.append(v)
+    return {"gates": gates, "children": d.prose_block(b.items, ordered=False)}
+
+
+def unbound_gates(rb: ir.Runbook) -> list[dict]:
+    """Declared gates and checks nothing runs: no slice binds them (directly or through `use`), nor
+    the exit, the baseline, a trigger or a `starts_after`.  Shown so that none is silently lost."""
+    roots = [i.gate.id for s in rb.slices for b in s.gates for i in b.items if i.gate is not None]
+    roots += [r.id for r in rb.exit.gates] if rb.exit else []
+    roots += [r.id for r in rb.baseline.gates] if rb.baseline else []
+    roots += [t.gate.id for s in rb.slices for t in s.triggers if t.gate is not None]
+    roots += [r.id for s in rb.slices for r in s.starts_after]
+    reached = d.facts(rb).gate_closure(roots)
+    return [d.gate_view(rb, g) for g in rb.gates if g.id not in reached and rb.gate(g.id) is g]
+
+
 def required_kinds(rb: ir.Runbook) -> set[str]:
     return {k for c in rb.cadences for k in c.for_kinds}
 
@@ -87,7 +147,7 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
                     "mandatory": not s.conditional and (s.id in covered or s.kind in required),
                     "after": d.dependencies(rb, s, options),
                     "lenses": [{"id": r.id, "title": lens_titles.get(r.id, r.id)} for r in s.lenses],
-                    "implement": d.prose_block(s.implement),
+                    "implement": d.implement_block(s.implement),
                 }
             )
             closure.append(base)
@@ -102,9 +162,18 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
         {
             "posture": list(phase.posture) if phase else [],
             "status": phase.status if phase else None,
+            "statuses": [{"value": x.value, "aspect": x.aspect} for x in phase.statuses] if phase else [],
             "landed_through": phase.landed_through.id if phase and phase.landed_through else None,
             "runner": d.runner(rb),
-            "manifest": scripts.manifest if scripts and scripts.manifest else "package.json",
+            "manifest": scripts.manifest if scripts and scripts.manifest else None,
+            "uses_scripts": scripts is not None or any(g.script for g in rb.gates),
+            "provenance": script_provenance(rb),
+            "declared_baseline": declared_baseline(rb),
+            "assertions": d.prose_block(phase.assertions, ordered=False) if phase else [],
+            "invariants": [
+                {"id": t.id, "title": t.title or t.text or "", "children": d.prose_block(t.items, ordered=False)}
+                for t in rb.invariants
+            ],
             "added_in": [r.id for r in scripts.added_in] if scripts else [],
             "script_notes": d.prose_block(scripts.notes, ordered=False) if scripts else [],
             "cadences": [
@@ -133,8 +202,10 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
             if exit_
             else None,
             "contract": contract,
-            "existing_scripts": [
-                d.invocation(rb, g) for g in rb.gates if g.kind == "gate" and g.script and not d.has_body(g)
+            "unbound": unbound_gates(rb),
+            "lenses": [
+                {"id": t.id, "title": t.title or t.id, "kind": t.kind, "children": d.prose_block(t.items, ordered=False)}
+                for t in rb.lenses
             ],
         }
     )

@@ -15,7 +15,7 @@ TEMPLATE = "EXECUTION_PACKET.md.j2"
 
 
 def file_view(f: ir.FileRef) -> dict:
-    return {"path": f.path, "new": f.new, "optional": f.optional, "dir": f.dir, "note": f.note}
+    return {"path": f.path, "new": f.new, "optional": f.optional, "dir": f.dir, "note": f.note, "when": f.when}
 
 
 def slice_view(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
@@ -38,12 +38,16 @@ def slice_view(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
         "after": d.dependencies(rb, s, options),
         "prereqs": [p.text for p in s.prereqs],
         "branch": s.branch,
+        "worktree": s.worktree,
+        "approval": (s.approval.by.id if s.approval.by else "") if s.approval else None,
+        "starts_after": [r.id for r in s.starts_after],
         "requires": [artifact_path(rb, r) for r in s.requires],
-        "implement": d.prose_block(s.implement),
+        "implement": d.implement_block(s.implement),
         "files": [file_view(f) for f in s.files],
         "produces": produces,
         "accept": d.flatten(s.accept, text=lambda a: a.text or a.id or ""),
         "lenses": [r.id for r in s.lenses],
+        "notes": d.prose_block(s.notes, ordered=False),
         "paths": conditional_view(rb, s, options) if s.outcome_conditional else None,
     }
 
@@ -78,7 +82,27 @@ def slice_graph(rb: ir.Runbook, order: list[ir.Slice], options: EmitOptions) -> 
         for dep in d.dependencies(rb, s, options):
             if dep["id"] in ids:
                 edges.append({"source": ids[dep["id"]], "target": ids[s.id], "if_triggered": dep["if_triggered"]})
-    return {"nodes": nodes, "edges": edges}
+    # Stages that cover no slice (preflight, a drift check) still take their place: a hexagon
+    # after the previous stage's slices (or node) and before the next stage's.
+    stages = sorted(rb.stages, key=lambda st: st.order)
+    members = [[ids[r.id] for r in st.covers if r.id in ids] for st in stages]
+    stage_nodes = []
+    for i, st in enumerate(stages):
+        if members[i]:
+            continue
+        mid = mermaid_id(f"stage_{st.id}", taken)
+        stage_nodes.append({"mid": mid, "id": st.id, "title": st.title})
+        members[i] = [mid]
+        for j in range(i - 1, -1, -1):
+            if members[j]:
+                edges.extend({"source": src, "target": mid, "if_triggered": False} for src in members[j])
+                break
+        for j in range(i + 1, len(stages)):
+            nxt = [ids[r.id] for r in stages[j].covers if r.id in ids]
+            if nxt:
+                edges.extend({"source": mid, "target": dst, "if_triggered": False} for dst in nxt)
+                break
+    return {"nodes": nodes, "edges": edges, "stages": stage_nodes}
 
 
 def step_node(rb: ir.Runbook, step: ir.Step) -> dict:
@@ -145,10 +169,18 @@ def team_view(rb: ir.Runbook) -> dict | None:
     team = rb.team
     if team is None:
         return None
+    from phasec.compiler.facts import facts
+
+    # slices in slice order, then stage steps ("stage 1.5 step 2"), from the shared facts
+    pos = facts(rb).slice_position
     executes: dict[str, list[str]] = {}
-    for s in d.slice_order(rb):
-        for r in s.agents:
-            executes.setdefault(r.id, []).append(s.id)
+    for aid, acts in facts(rb).agent_activities.items():
+        sl = sorted({a[1] for a in acts if a[0] == "slice"}, key=lambda x: pos.get(x, len(pos)))
+        stage_rank = {st.id: i for i, st in enumerate(rb.stages)}
+        steps = sorted(
+            {(a[1], a[2]) for a in acts if a[0] == "step"}, key=lambda x: (stage_rank.get(x[0], len(stage_rank)), x[1])
+        )
+        executes[aid] = sl + [f"stage {st} step {n}" for st, n in steps]
 
     def agent(a: ir.Agent) -> dict:
         return {
@@ -157,6 +189,8 @@ def team_view(rb: ir.Runbook) -> dict | None:
             "skills": list(a.skills),
             "release_after": a.release_after.id if a.release_after else None,
             "slices": executes.get(a.id, []),
+            "docs": list(a.docs),
+            "notes": d.prose_block(a.notes, ordered=False),
         }
 
     in_wave = {aid for w in team.waves for aid in w.agents}
@@ -200,6 +234,17 @@ def repo_view(rb: ir.Runbook, order: list[ir.Slice]) -> dict | None:
     names = {b.id: b.name for b in repo.branches}
     return {
         "tool": repo.tool,
+        "root": repo.root,
+        "base": repo.base,
+        "remote": repo.remote,
+        "worktrees": repo.worktrees,
+        "worktree_template": repo.worktree_template,
+        "merge": (
+            {"after_approval": repo.merge.after_approval, "rebase_unmerged": repo.merge.rebase_unmerged, "into": repo.merge.into}
+            if repo.merge
+            else None
+        ),
+        "merge_waves": [{"id": w.id, "slices": [r.id for r in w.slices]} for w in repo.merge_waves],
         "branches": [
             {
                 "id": b.id,
@@ -207,6 +252,9 @@ def repo_view(rb: ir.Runbook, order: list[ir.Slice]) -> dict | None:
                 "parent": b.parent.id if b.parent else None,
                 "worktree": b.worktree,
                 "create": b.create,
+                "parent_name": b.parent_name,
+                "choose": b.choose,
+                "opens_after": b.opens_after.id if b.opens_after else None,
             }
             for b in repo.branches
         ],
@@ -226,7 +274,16 @@ def outputs_view(rb: ir.Runbook, options: EmitOptions) -> list[dict]:
     for o in rb.outputs:
         arts = [v for a in o.artifacts if (v := d.artifact_view(rb, o, a, options)) is not None]
         notes = d.prose_block(o.notes, ordered=False)
-        out.append({"id": o.id, "root": o.root, "worktree": o.worktree, "artifacts": arts, "notes": notes})
+        out.append(
+            {
+                "id": o.id,
+                "root": o.root,
+                "root_written": o.root_written if o.root_written and o.root_written != o.root else None,
+                "worktree": o.worktree,
+                "artifacts": arts,
+                "notes": notes,
+            }
+        )
     return out
 
 
@@ -244,6 +301,123 @@ def titled_lines(items: list[ir.Titled]) -> list[dict]:
     return d.tree_lines(nodes)
 
 
+#: ledgers longer than this are summarised: the count and the last ``LEDGER_TAIL`` entries
+LEDGER_LIMIT = 12
+LEDGER_TAIL = 5
+
+
+def fill_agent(text: str, agent: str, slice_id: str) -> str:
+    """A review token with ``<AGENT>`` and ``<SLICE>`` filled in for one lane."""
+    return text.replace("<AGENT>", agent).replace("<SLICE>", slice_id)
+
+
+def review_view(rb: ir.Runbook, order: list[ir.Slice]) -> dict | None:
+    r = rb.review
+    if r is None:
+        return None
+    from phasec.compiler.facts import facts
+
+    f = facts(rb)
+    lanes = []
+    # the slices that wait for an approval, with the token filled in for the agent that does them
+    for s in order:
+        if s.approval is None:
+            continue
+        for ref in s.agents:
+            a = f.acting_agent(ref) or ref.id
+            lanes.append(
+                {
+                    "slice": s.id,
+                    "agent": a,
+                    "stop": [fill_agent(t, a, s.id) for t in r.stop],
+                    "verdicts": [{"verdict": v.verdict, "token": fill_agent(v.token, a, s.id)} for v in r.verdicts],
+                }
+            )
+    return {
+        "by": r.by.id if r.by else None,
+        "stop": list(r.stop),
+        "verdicts": [{"verdict": v.verdict, "token": v.token} for v in r.verdicts],
+        "lanes": lanes if any(m in t for t in r.stop + [v.token for v in r.verdicts] for m in ("<AGENT>", "<SLICE>")) else [],
+        "rules": d.prose_block(r.rules, ordered=False),
+        "notes": d.prose_block(r.notes, ordered=False),
+    }
+
+
+def ledger_view(lg: ir.Ledger) -> dict:
+    entries = [e.text for e in lg.entries]
+    shown = entries if len(entries) <= LEDGER_LIMIT else entries[-LEDGER_TAIL:]
+    return {
+        "id": lg.id,
+        "title": lg.title,
+        "path": lg.path,
+        "append_only": lg.append_only,
+        "fields": [{"name": f.name, "text": f.text} for f in lg.fields],
+        "states": list(lg.states),
+        "rules": d.prose_block(lg.rules, ordered=False),
+        "notes": d.prose_block(lg.notes, ordered=False),
+        "count": len(entries),
+        "entries": shown,
+        "omitted": len(entries) - len(shown),
+    }
+
+
+def role_work(rb: ir.Runbook, order: list[ir.Slice], role: str) -> list[str]:
+    """The slices and stage steps a role is named on (whoever plays it)."""
+    out = [s.id for s in order if any(r.id == role for r in s.agents)]
+    for st in rb.stages:
+        for step in st.steps:
+            if any(r.id == role for r in step.agents):
+                out.append(f"stage {st.id} step {step.number}")
+    for p in rb.procedures:
+        for n, step in enumerate(p.steps, 1):
+            if step.by is not None and step.by.id == role:
+                out.append(f"procedure {p.id} step {n}")
+    return out
+
+
+def coordination_view(rb: ir.Runbook, order: list[ir.Slice]) -> dict:
+    orch = rb.orchestrator
+    return {
+        "roles": [
+            {
+                "id": r.id,
+                "title": r.title,
+                "agent": r.agent.id if r.agent else None,
+                "executes": role_work(rb, order, r.id),
+                "duties": d.prose_block(r.duties, ordered=False),
+                "notes": d.prose_block(r.notes, ordered=False),
+            }
+            for r in rb.roles
+        ],
+        "review": review_view(rb, order),
+        "procedures": [
+            {
+                "id": p.id,
+                "title": p.title,
+                "on": p.on,
+                "roles": [r.id for r in p.roles],
+                "steps": [
+                    {"text": st.text, "by": st.by.id if st.by else None, "run": st.run, "children": d.prose_block(st.items)}
+                    for st in p.steps
+                ],
+                "notes": d.prose_block(p.notes, ordered=False),
+            }
+            for p in rb.procedures
+        ],
+        "orchestrator": (
+            {
+                "duties": d.prose_block(orch.duties, ordered=False),
+                "fields": [{"name": f.name, "text": f.text} for f in orch.fields],
+                "checks": [{"command": c.command, "at": c.at} for c in orch.checks],
+                "notes": d.prose_block(orch.notes, ordered=False),
+            }
+            if orch
+            else None
+        ),
+        "ledgers": [ledger_view(lg) for lg in rb.ledgers],
+    }
+
+
 def context(rb: ir.Runbook, options: EmitOptions) -> dict:
     ctx = d.base_context(rb, options)
     phase = rb.phase
@@ -256,6 +430,22 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
         {
             "pass_kind": phase.pass_kind if phase else None,
             "status": phase.status if phase else None,
+            "statuses": [{"value": x.value, "aspect": x.aspect} for x in phase.statuses] if phase else [],
+            "assertions": d.prose_block(phase.assertions, ordered=False) if phase else [],
+            "inputs": [
+                {"id": a.id, "path": f"{a.root.rstrip('/')}/{a.name}" if a.root else a.name, "source_phase": a.source_phase, "note": a.note}
+                for a in rb.inputs
+            ],
+            "coordination": coordination_view(rb, order),
+            "prompts": list(rb.protocol.prompts) if rb.protocol else [],
+            "protocol_artifacts": [
+                {"id": a.id, "template": a.template, "note": a.note} for a in (rb.protocol.artifacts if rb.protocol else [])
+            ],
+            "owners": [
+                {"handle": o.handle, "title": o.title, "backup": o.backup.id if o.backup else None}
+                for o in (rb.owners or [])
+            ],
+            "protocol_rules": d.prose_block(rb.protocol.rules, ordered=False) if rb.protocol else [],
             "landed_through": phase.landed_through.id if phase and phase.landed_through else None,
             "entrypoint": phase.entrypoint if phase else None,
             "summary": [p.text for p in phase.summary] if phase else [],

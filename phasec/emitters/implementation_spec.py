@@ -46,12 +46,15 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
             "steps": slice_steps(rb, s),
         }
         if s.files:
-            common["files"] = [file_view(f) for f in s.files]
+            common["files"] = [
+                dict(file_view(f), adds=list(f.adds), written=f.written) for f in s.files
+            ]
+            common["implement"] = d.implement_block(s.implement)
             units.append(common)
         else:
             common.update(
                 {
-                    "implement": d.prose_block(s.implement),
+                    "implement": d.implement_block(s.implement),
                     "lenses": [{"id": r.id, "title": lens_titles.get(r.id, r.id)} for r in s.lenses],
                     "requires": [artifact_path(rb, r) for r in s.requires],
                 }

@@ -27,6 +27,7 @@ def decision_view(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
     return {
         "id": s.id,
         "title": s.title,
+        "branching": s.branching,
         "assumed": d.path_of(options, s),
         "triggers": [trigger_view(rb, t) for t in s.triggers],
         "gates": assess,
@@ -48,6 +49,22 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
             "chain": d.chain_text(d.order_chain(rb, options)),
             "decisions": [decision_view(rb, s, options) for s in order if s.outcome_conditional],
             "deferred": [{"id": t.id, "text": t.text or t.title or t.id} for t in rb.deferred],
+            "statuses": [{"value": x.value, "aspect": x.aspect} for x in phase.statuses] if phase else [],
+            "checkpoints": [
+                {"stage": st.id, "number": step.number, "text": step.text, "agents": [r.id for r in step.agents]}
+                for st in rb.stages
+                for step in st.steps
+                if step.kind == "checkpoint"
+            ],
+            "outputs": [
+                {
+                    "id": o.id,
+                    "root": o.root,
+                    "worktree": o.worktree,
+                    "artifacts": [v for a in o.artifacts if (v := d.artifact_view(rb, o, a, options)) is not None],
+                }
+                for o in rb.outputs
+            ],
             "files": sorted(
                 p
                 for p in (

@@ -12,7 +12,13 @@ is decided per slice, from the runbook, so that both hand-written shapes come ou
   entry, with cadence ``full``.
 
 ``acceptance`` lists the ids of a slice's ``accept`` criteria (criteria without an id
-are prose for the packet documents); ``failure_triggers`` are its ``signal`` texts.
+are prose for the packet documents); ``failure_triggers`` are its ``signal`` texts
+(an object ``{text, id, response}`` when the signal has an id or a response).
+
+Beyond the references: ``statuses`` (every status with its aspect, only when there are
+several; ``status`` keeps the first, as the reference format has it); per file
+``optional: true`` and ``when: triggered|deferred``; ``requires_artifacts`` entries with
+``when``.  All of them are in the JSON Schema.
 """
 
 from __future__ import annotations
@@ -78,6 +84,23 @@ def _unique(items) -> list:
     return list(dict.fromkeys(items))
 
 
+def _files(s: ir.Slice) -> list[dict]:
+    """The slice's files, first mention of each path: ``optional`` and ``when`` (the path of a
+    conditional or branching slice it belongs to) are kept."""
+    out: dict[str, dict] = {}
+    for f in s.files:
+        out.setdefault(f.path, {"path": f.path, "optional": f.optional, "when": f.when})
+    return list(out.values())
+
+
+def _requirements(rb: ir.Runbook, s: ir.Slice) -> list[dict]:
+    out: dict[str, dict] = {}
+    for r in s.requires:
+        path = artifact_path(rb, r)
+        out.setdefault(path, {"path": path, "when": s.requires_when.get(r.id)})
+    return list(out.values())
+
+
 def workbreakdown_context(rb: ir.Runbook, assume: dict[str, str] | None = None) -> dict:
     """The template's data.  ``assume`` resolves conditional slices (`--assume C4=deferred`):
     the slice is marked `assumed`, and dependencies on it become hard (triggered) or
@@ -103,9 +126,9 @@ def workbreakdown_context(rb: ir.Runbook, assume: dict[str, str] | None = None) 
                 "backup": s.backup.id if s.backup else None,
                 "depends_on": _unique(hard),
                 "depends_on_if_triggered": _unique(soft),
-                "requires_artifacts": _unique(artifact_path(rb, r) for r in s.requires),
+                "requires_artifacts": _requirements(rb, s),
                 "objective": s.objective.text if s.objective else None,
-                "files": _unique(f.path for f in s.files),
+                "files": _files(s),
                 # As the hand-written work breakdowns use it: the slice has a conditional
                 # outcome (a branching slice is also marked `branching`).
                 "conditional": s.outcome_conditional,
@@ -114,7 +137,9 @@ def workbreakdown_context(rb: ir.Runbook, assume: dict[str, str] | None = None) 
                 "trigger_criteria": [trigger_text(rb, t) for t in s.triggers],
                 "acceptance": _unique(a.id for a in s.accept if a.id),
                 "gates": slice_gates(rb, s) if inline_only(s) else [],
-                "failure_triggers": [sig.text for sig in s.signals],
+                "failure_triggers": [
+                    {"id": sig.id, "text": sig.text, "response": sig.response} for sig in s.signals
+                ],
             }
         )
     gates = []
@@ -138,6 +163,10 @@ def workbreakdown_context(rb: ir.Runbook, assume: dict[str, str] | None = None) 
         "sha256": rb.sha256,
         "phase": phase.id if phase else "",
         "status": phase.status if phase else None,
+        # the first status stays `status:` (the reference format); all of them only when there are several
+        "statuses": [{"value": x.value, "aspect": x.aspect} for x in phase.statuses]
+        if phase and len(phase.statuses) > 1
+        else [],
         "landed_through": phase.landed_through.id if phase and phase.landed_through else None,
         "entrypoint": phase.entrypoint if phase else None,
         "invariants": invariants,
