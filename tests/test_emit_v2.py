@@ -349,3 +349,17 @@ def test_documents_are_deterministic():
     a = compiled(EXAMPLES / "voiceterm-mp306.phc")[1]
     b = compiled(EXAMPLES / "voiceterm-mp306.phc")[1]
     assert a == b
+
+
+def test_start_order_shows_parallel_waves_not_a_false_chain():
+    """MP-306: A2 and A3 wait for nothing (they may run in parallel), A1 waits for A2 merged; the start order
+    says so instead of a chain that puts A3 after A1. A totally ordered phase keeps its plain chain."""
+    from phasec.compiler.pipeline import analyze
+    from phasec.emitters import EmitOptions
+    from phasec.emitters import _documents as d
+
+    vt = analyze((EXAMPLES / "voiceterm-mp306.phc").read_text(), "voiceterm-mp306.phc").runbook
+    text = d.chain_text(d.order_chain(vt, EmitOptions()))
+    assert text.startswith("{A2, A3} -> A1 -> AUDIT -> PROMOTE (in braces: slices that may run in parallel")
+    pc = analyze((EXAMPLES / "phase-c.phc").read_text(), "phase-c.phc").runbook
+    assert d.chain_text(d.order_chain(pc, EmitOptions())) == "C0 -> C1 -> C2 -> C3 -> C4 (branching) -> C5 -> C5A -> C6 -> C7"

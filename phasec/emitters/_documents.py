@@ -150,19 +150,39 @@ def dependencies(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> list[dict
 
 
 def order_chain(rb: ir.Runbook, options: EmitOptions) -> list[dict]:
+    """The slices in start order, each with its wave: 0 for a slice that waits for none, else one more than
+    the latest wave among the slices it waits for (`after`, and the slices that define its `starts_after`
+    gates).  Slices of one wave have no order between them: they may run in parallel."""
+    f = facts(rb)
+    wave: dict[str, int] = {}
     out = []
-    for s in facts(rb).slice_order:
+    for s in f.slice_order:
+        deps = [d.slice.id for d in s.after]
+        for ref in s.starts_after:
+            g = rb.gate(ref.id)
+            if g is not None and g.defined_by is not None:
+                deps.append(g.defined_by.id)
+        wave[s.id] = 1 + max((wave[d] for d in deps if d in wave and d != s.id), default=-1)
         label = None
         if s.outcome_conditional:
             word = "conditional" if s.conditional else "branching"
             assumed = options.path_of(s.id)
             label = f"{word}, assumed {assumed}" if assumed else word
-        out.append({"id": s.id, "label": label})
+        out.append({"id": s.id, "label": label, "wave": wave[s.id]})
+    out.sort(key=lambda c: c["wave"])  # stable: slice order within a wave
     return out
 
 
 def chain_text(chain: list[dict]) -> str:
-    return " -> ".join(c["id"] + (f" ({c['label']})" if c["label"] else "") for c in chain)
+    """`A -> B -> C`; a wave of several slices is written `{B, C}` (they may run in parallel)."""
+    parts: list[str] = []
+    grouped = False
+    for w in sorted({c["wave"] for c in chain}):
+        names = [c["id"] + (f" ({c['label']})" if c["label"] else "") for c in chain if c["wave"] == w]
+        grouped |= len(names) > 1
+        parts.append(names[0] if len(names) == 1 else "{" + ", ".join(names) + "}")
+    text = " -> ".join(parts)
+    return text + " (in braces: slices that may run in parallel; each slice waits only for its own dependencies)" if grouped else text
 
 
 def _normal_chain(text: str) -> str:
