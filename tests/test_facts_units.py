@@ -1,0 +1,98 @@
+"""Facts (phasec/compiler/facts.py) piece by piece: gate expansion, bindings, closures, helpers.
+
+Written against survivors of a mutation run over facts.py (docs/testing.md): each assertion pins one
+behaviour the emitters and rules rely on, checked here without going through an emitter.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from phasec.compiler.facts import GateStep, facts, topo_order, unique_by_id
+from phasec.compiler.pipeline import analyze
+
+HEAD = 'phase C "T" {\n  posture forward_only\n}\nscripts {\n  runner "bun run"\n}\n'
+GATES = (
+    'gate leaf "bun leaf"\n'
+    'gate scripted {\n  script "s:x"\n}\n'
+    'gate suite {\n  run "bun own"\n  use leaf scripted\n}\n'
+    'check manual "Reviewed by hand."\n'
+    'check manual_cmd\n'
+    'cadence quick\n'
+    'slice C1 "a" {\n  gate quick "bun inline" suite missing_gate\n}\n'
+)
+
+
+def rb_of(text: str):
+    res = analyze(text, "t.phc", rules=False)
+    assert [d.code for d in res.diagnostics if d.code != "PC202"] == []  # missing_gate is unknown on purpose
+    return res.runbook
+
+
+def test_unknown_gates_are_steps_of_their_own_kind():
+    f = facts(rb_of(HEAD + GATES))
+    assert f.expand_gate("nope") == [GateStep("unknown", "nope", "unknown gate `nope`")]
+
+
+def test_binding_steps_inline_commands_run_and_named_gates_expand_with_quoting():
+    rb = rb_of(HEAD + GATES)
+    f = facts(rb)
+    (b,) = rb.slice("C1").gates
+    steps = f.binding_steps(b, shlex.quote)
+    assert steps[0] == GateStep("run", "inline", "bun inline")
+    assert GateStep("run", "scripted", "bun run s:x") in steps  # scripted gate: runner + quoted script
+    assert steps[-1] == GateStep("unknown", "missing_gate", "unknown gate `missing_gate`")
+    quoted = f.binding_steps(b, lambda s: f"<{s}>")
+    assert GateStep("run", "scripted", "bun run <s:x>") in quoted  # the quote function is applied
+
+
+def test_gate_body_by_step_names_the_gate_each_step_comes_from():
+    rb = rb_of(HEAD + GATES)
+    f = facts(rb)
+    body = f.gate_body_by_step(rb.gate("suite"))
+    assert body == [
+        (None, GateStep("run", "suite", "bun own")),
+        ("leaf", GateStep("run", "leaf", "bun leaf")),
+        ("scripted", GateStep("run", "scripted", "bun run s:x")),
+    ]
+
+
+def test_has_body_and_check_text():
+    rb = rb_of(HEAD + GATES)
+    f = facts(rb)
+    assert f.has_body(rb.gate("suite")) and f.has_body(rb.gate("leaf"))
+    assert not f.has_body(rb.gate("scripted"))
+    assert f.check_text(rb.gate("manual")) == "Reviewed by hand."
+    assert f.check_text(rb.gate("manual_cmd")) == "manual_cmd"  # no title, no command: its id
+    assert f.check_text(rb.gate("leaf").model_copy(update={"title": None})) == "bun leaf"  # first command
+
+
+def test_gate_closure_follows_every_root_and_use():
+    rb = rb_of(HEAD + GATES)
+    f = facts(rb)
+    assert f.gate_closure(["suite", "manual"]) == {"suite", "leaf", "scripted", "manual"}
+    assert f.gate_closure(["leaf", "leaf", "scripted"]) == {"leaf", "scripted"}  # a repeated root is no stop
+
+
+def test_expansions_are_cached_per_gate_and_quote():
+    rb = rb_of(HEAD + GATES)
+    f = facts(rb)
+    first = f.expand_gate("suite")
+    assert f.expand_gate("suite") == first
+    assert ("suite", str) in f._expansions
+
+
+def test_unique_by_id_keeps_the_first_of_each_id():
+    class I:
+        def __init__(self, id, n):
+            self.id, self.n = id, n
+
+    items = [I("a", 1), I("b", 2), I("a", 3), I("c", 4), I("b", 5)]
+    assert [(i.id, i.n) for i in unique_by_id(items)] == [("a", 1), ("b", 2), ("c", 4)]
+
+
+def test_topo_order_keeps_going_past_items_already_placed():
+    # d depends on b and c; c on a; b on nothing: ties in source order.
+    items = ["d", "c", "b", "a"]
+    deps = {"d": ["b", "c"], "c": ["a"], "b": [], "a": []}
+    assert topo_order(items, lambda x: x, lambda x: deps[x]) == ["b", "a", "c", "d"]
