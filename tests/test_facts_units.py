@@ -96,3 +96,37 @@ def test_topo_order_keeps_going_past_items_already_placed():
     items = ["d", "c", "b", "a"]
     deps = {"d": ["b", "c"], "c": ["a"], "b": [], "a": []}
     assert topo_order(items, lambda x: x, lambda x: deps[x]) == ["b", "a", "c", "d"]
+
+
+def test_facts_live_exactly_as_long_as_their_runbook():
+    """No global cache: once the runbook is gone, so are its facts (the language server builds a new IR on
+    every edit; a cache keyed by runbook kept every one of them alive)."""
+    import gc
+    import weakref
+
+    rb = rb_of(HEAD + GATES)
+    f = facts(rb)
+    assert facts(rb) is f  # computed once
+    assert facts(rb_of(HEAD + GATES)) is not f  # per runbook
+    ref = weakref.ref(rb)
+    del rb, f
+    gc.collect()
+    assert ref() is None
+
+
+def test_gate_closure_does_not_stop_at_a_root_seen_before():
+    rb = rb_of(HEAD + GATES)
+    # The stack is taken from the end: `leaf` twice, then `scripted` must still be reached.
+    assert facts(rb).gate_closure(["scripted", "leaf", "leaf"]) == {"leaf", "scripted"}
+
+
+def test_a_role_bound_to_an_agent_works_in_that_agents_slot():
+    text = (
+        HEAD
+        + 'team {\n  max_active 2\n  agent A1 "a"\n}\n'
+        + 'role lead "Lead" agent A1\nrole steward "Steward"\n'
+        + 'slice C1 "x" {\n  agent lead\n}\nslice C2 "y" {\n  agent steward\n}\n'
+    )
+    acts = facts(rb_of(text)).agent_activities
+    assert acts["A1"] == [("begin", "C1"), ("slice", "C1")]
+    assert "lead" not in acts and "steward" not in acts  # an unbound role takes no slot

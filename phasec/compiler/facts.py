@@ -3,7 +3,7 @@
 The emitters, the language server's hover, the graph layer and the rules all
 need the same few facts derived from the IR: how a gate expands into the
 commands it runs, the order of the slices, which agent does what.  Each is
-computed here, once per runbook (``facts(rb)`` is cached on the IR object), so
+computed here, once per runbook (``facts(rb)`` is kept on the IR object itself), so
 that no two places can disagree about them.
 
 Nothing here imports networkx or jinja2: the module is cheap and safe on the
@@ -27,7 +27,6 @@ lint path.  The IR is not changed after resolution; the cache relies on that.
 from __future__ import annotations
 
 import heapq
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -53,27 +52,13 @@ class GateStep:
     text: str
 
 
-_CACHE: dict[int, tuple[weakref.ref, "Facts"]] = {}
-
-
 def facts(rb: ir.Runbook) -> "Facts":
-    """The facts of ``rb``, computed on first use and cached for the IR object's lifetime."""
-    key = id(rb)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0]() is rb:
-        return hit[1]
-    f = Facts(rb)
-    _CACHE[key] = (weakref.ref(rb, _forget(key)), f)
+    """The facts of ``rb``, computed on first use and kept on the IR object itself (a private
+    attribute), so they live exactly as long as the runbook: no global cache to leak from."""
+    f = rb._facts
+    if f is None:
+        f = rb._facts = Facts(rb)
     return f
-
-
-def _forget(key: int):
-    def drop(ref: weakref.ref, cache: dict = _CACHE) -> None:
-        entry = cache.get(key)
-        if entry is not None and entry[0] is ref:
-            del cache[key]
-
-    return drop
 
 
 def unique_by_id(items: list) -> list:

@@ -7,7 +7,7 @@ name resolution (``phasec.compiler.resolve``) checks them.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -540,6 +540,8 @@ class Runbook(Node):
     # returned stale; a miss rebuilds the index once before answering None, so an
     # element added later is found.
     _index: dict | None = PrivateAttr(default=None)
+    #: the derived facts (phasec.compiler.facts.facts), computed on first use
+    _facts: Any = PrivateAttr(default=None)
 
     def _rebuild(self) -> dict:
         idx: dict = {"slice": {}, "gate": {}}
