@@ -34,29 +34,26 @@ or have one lane (the orchestrator) own the file.
 from __future__ import annotations
 
 from phasec.compiler.rules._values import value_span
+from phasec.compiler.rules._paths import glob_re, norm
 from phasec.compiler.rules.base import rule
 
 
 def _covers(f, path: str) -> bool:
-    from phasec.compiler.rules.pc605_file_overlap_risk import _glob_re, _norm
-
-    p, is_dir = _norm(f.path, f.dir)
+    p, is_dir = norm(f.path, f.dir)
     if f.glob:
-        return bool(_glob_re(p).fullmatch(path))
+        return bool(glob_re(p).fullmatch(path))
     return p == path or (is_dir and path.startswith(p.rstrip("/") + "/"))
 
 
 @rule("PC609", "shared-ledger-appends", "warning")
 def check(ctx):
     rb = ctx.rb
-    from phasec.compiler.rules.pc605_file_overlap_risk import _norm
-
     for ledger in rb.ledgers:
         if not ledger.path or not ledger.append_only:
             continue
         if any("merge" in r.text.lower() or "conflict" in r.text.lower() for r in ledger.rules):
             continue
-        path, _ = _norm(ledger.path, False)
+        path, _ = norm(ledger.path, False)
         writers = [s for s in rb.slices if any(_covers(f, path) for f in s.files)]
         concurrent = sorted({a.id for a in writers for b in writers
                              if a.id != b.id and not ctx.graph.ordered(a.id, b.id)})
