@@ -288,6 +288,16 @@ class Facts:
                     out.setdefault(aid, []).append((st, step))
         return out
 
+    def precondition_slices(self, s: ir.Slice) -> list[tuple[str, ir.Ref]]:
+        """`starts_after G`: (the declared slice that brings gate G into existence, the reference),
+        for each precondition gate that has one; that slice finishes before ``s`` starts."""
+        out = []
+        for ref in s.starts_after:
+            gate = self.gates.get(ref.id)
+            if gate is not None and gate.defined_by is not None and gate.defined_by.id in self.slices:
+                out.append((gate.defined_by.id, ref))
+        return out
+
     # -- work --------------------------------------------------------------
     @cached_property
     def _stage_only(self) -> dict[str, list[str]]:

@@ -92,13 +92,8 @@ class RunbookGraph:
         return g
 
     def precondition_edges(self, s: ir.Slice) -> list[tuple[str, ir.Ref]]:
-        """`starts_after G`: the slice that brings gate G into existence finishes first."""
-        out = []
-        for ref in s.starts_after:
-            gate = self.rb.gate(ref.id)
-            if gate is not None and gate.defined_by is not None and self.rb.slice(gate.defined_by.id) is not None:
-                out.append((gate.defined_by.id, ref))
-        return out
+        """`starts_after G`: the slice that brings gate G into existence finishes first (Facts.precondition_slices)."""
+        return self.facts.precondition_slices(s)
 
     def cycles(self, g: nx.DiGraph) -> list[list[Edge]]:
         """One cycle per strongly connected component, as its edges in order."""

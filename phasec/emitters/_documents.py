@@ -157,11 +157,7 @@ def order_chain(rb: ir.Runbook, options: EmitOptions) -> list[dict]:
     wave: dict[str, int] = {}
     out = []
     for s in f.slice_order:
-        deps = [d.slice.id for d in s.after]
-        for ref in s.starts_after:
-            g = rb.gate(ref.id)
-            if g is not None and g.defined_by is not None:
-                deps.append(g.defined_by.id)
+        deps = [d.slice.id for d in s.after] + [sid for sid, _ in f.precondition_slices(s)]
         wave[s.id] = 1 + max((wave[d] for d in deps if d in wave and d != s.id), default=-1)
         label = None
         if s.outcome_conditional:
