@@ -4,6 +4,7 @@
     python benchmarks/mutation.py --report             # only report what the last runs found
     python benchmarks/mutation.py --rerun-survivors    # after writing tests: the survivors again
     python benchmarks/mutation.py 'phasec.compiler.config*' --children 1
+    python benchmarks/mutation.py 'phasec.emitters*' --sample 400 --seed 1   # a random sample
 
 mutmut is configured in pyproject.toml (`[tool.mutmut]`: phasec/compiler/ and
 phasec/emitters/, a fast test subset).  It copies the code into `mutants/`,
@@ -61,6 +62,27 @@ def results(patterns: list[str] | None) -> dict[str, dict[str, int | None]]:
     return out
 
 
+def sample(patterns: list[str], n: int, seed: int) -> list[str]:
+    """N mutant names drawn uniformly from the unchecked ones the patterns match (mutmut
+    generates every mutant on its first run, so run once with a pattern that matches none)."""
+    import fnmatch
+    import random
+
+    pool = sorted(name for mod in results(None).values() for name, code in mod.items()
+                  if code is None and any(fnmatch.fnmatch(name, p) for p in patterns))
+    return sorted(random.Random(seed).sample(pool, min(n, len(pool))))
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of k successes in n trials."""
+    if not n:
+        return (0.0, 1.0)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
 def report(patterns: list[str] | None) -> int:
     res = results(patterns)
     if not res:
@@ -81,6 +103,11 @@ def report(patterns: list[str] | None) -> int:
     tested = total["killed"] + total["survived"] + total["timeout"]
     score = f"{100 * (total['killed'] + total['timeout']) / tested:5.1f}%" if tested else "    -"
     print(f"{'total':45} {total['mutants']:>8} " + " ".join(f"{total[k]:>11}" for k in cols) + f" {score:>6}")
+    if total["not checked"] and tested:
+        lo, hi = wilson(total["killed"] + total["timeout"], tested)
+        print(f"\n{tested} of {total['mutants']} mutants checked: if they are a uniform sample (--sample), "
+              f"the score of all is in [{100 * lo:.1f}%, {100 * hi:.1f}%] (95% Wilson interval; equivalent "
+              f"mutants not yet removed)")
     print(f"\n{len(survivors)} survivor(s) (`mutmut show NAME` prints the diff):")
     for n in survivors:
         print("  " + n)
@@ -94,6 +121,10 @@ def main() -> int:
     ap.add_argument("--examples", type=int, default=100, help="hypothesis examples of the oracle test per mutant")
     ap.add_argument("--report", action="store_true", help="only print the report of earlier runs")
     ap.add_argument("--rerun-survivors", action="store_true", help="run only the survivors of earlier runs again")
+    ap.add_argument("--sample", type=int, default=0,
+                    help="run only N mutants drawn at random (uniformly, with --seed) from those the patterns match "
+                         "and no earlier run checked; the report then estimates the score with a 95%% interval")
+    ap.add_argument("--seed", type=int, default=1, help="seed of --sample (default 1)")
     args = ap.parse_args()
     patterns = args.patterns or DEFAULT
     if not args.report:
@@ -105,6 +136,11 @@ def main() -> int:
                            if STATUS.get(code) == "survived")
             if not names:
                 return report(patterns)
+        elif args.sample:
+            names = sample(patterns, args.sample, args.seed)
+            if not names:
+                print("no unchecked mutants match: run once without --sample to generate them")
+                return 1
         cmd = [str(mutmut), "run", "--max-children", str(args.children), *names]
         print("+", " ".join(cmd), flush=True)
         subprocess.run(cmd, cwd=ROOT, env=env)
