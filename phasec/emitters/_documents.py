@@ -186,11 +186,20 @@ def _normal_chain(text: str) -> str:
 
 
 def order_rules(rb: ir.Runbook) -> list[ir.Prose]:
-    """The phase ``order`` rules, without one that only restates the slice order."""
+    """The phase ``order`` rules, without one that only restates the slice order (see :func:`restated_order`)."""
     if rb.phase is None:
         return []
     plain = _normal_chain(chain_text(order_chain(rb, EmitOptions())))
     return [p for p in rb.phase.order if _normal_chain(p.text) != plain]
+
+
+def restated_order(rb: ir.Runbook) -> ir.Prose | None:
+    """The first ``order`` rule that only restates the computed slice order: the packet shows it, as
+    written, in place of the computed chain (they say the same; nothing the runbook wrote is dropped)."""
+    if rb.phase is None:
+        return None
+    plain = _normal_chain(chain_text(order_chain(rb, EmitOptions())))
+    return next((p for p in rb.phase.order if _normal_chain(p.text) == plain), None)
 
 
 # ─── prose ───────────────────────────────────────────────────────────────────
@@ -456,6 +465,7 @@ __all__ = [
     "gate_view",
     "order_chain",
     "order_rules",
+    "restated_order",
     "packet_names",
     "phase_id",
     "render",

@@ -451,7 +451,7 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
             "summary": [p.text for p in phase.summary] if phase else [],
             "activation": phase.activation.text if phase and phase.activation else None,
             "order": d.tree_lines(
-                [{"kind": "chain", "text": d.chain_text(d.order_chain(rb, options)), "children": []}]
+                [_order_chain_node(rb, options)]
                 + [d.prose_tree(p, "order") for p in d.order_rules(rb)]
             ),
             "objective": phase.objective.text if phase and phase.objective else None,
@@ -473,6 +473,15 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
         }
     )
     return ctx
+
+
+def _order_chain_node(rb: ir.Runbook, options: EmitOptions) -> dict:
+    """The start order: the computed chain, or the runbook's own `order` line when it says the same
+    (shown as written; under ``--assume`` the computed chain, which carries the assumption)."""
+    restated = d.restated_order(rb)
+    if restated is not None and not d.assumptions(rb, options):
+        return d.prose_tree(restated, "order")
+    return {"kind": "chain", "text": d.chain_text(d.order_chain(rb, options)), "children": []}
 
 
 def emit(rb: ir.Runbook, options: EmitOptions) -> dict[str, str]:
