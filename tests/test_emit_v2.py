@@ -384,6 +384,35 @@ def test_handoff_keeps_branching_slices_checkpoints_and_outputs():
     assert "`C4_TRIGGER_EVIDENCE.md` (triggered path only)" in handoff
 
 
+CONDITIONAL = (
+    'phase Z "T" { posture forward_only }\n'
+    'outputs run "out" {\n  artifact ev "EVIDENCE.md" by Z1 conditional\n  artifact disp "DISPOSITION.md" by Z1 either_path\n}\n'
+    'slice Z1 "Tighten" conditional {\n  owner @o\n  trigger t1 "Depth over three."\n  trigger t2 "A hook with side effects."\n'
+    '  trigger_logic LOGIC\n}\n'
+    'slice Z2 "Close" {\n  owner @o\n  after Z1 if_triggered\n  requires ev when triggered\n}\n'
+)
+
+
+@pytest.mark.parametrize("logic", ["any", "all"])
+def test_handoff_and_gates_keep_a_conditional_slice_and_its_trigger_logic(logic):
+    _, out = from_text(CONDITIONAL.replace("LOGIC", logic))
+    handoff = doc(out, "PLANNING_HANDOFF.md")
+    assert "no conditional" not in handoff
+    assert "- `Z1` (Tighten; conditional: runs only if triggered): open; decided when its triggers are assessed." in handoff
+    head = "all must hold to trigger it" if logic == "all" else "any one triggers it"
+    assert f"  - Triggers ({head}):\n    - `t1`: Depth over three.\n    - `t2`: A hook with side effects.\n" in handoff
+    assert "  - If triggered, `Z2` also waits for it." in handoff
+    assert "`EVIDENCE.md` (triggered path only), `DISPOSITION.md` (on either path)." in handoff
+    gates = doc(out, "ACCEPTANCE_GATES.md")
+    word = "all must hold to trigger" if logic == "all" else "any one triggers"
+    assert f"Trigger criteria ({word} `Z1`):" in gates
+
+
+def test_handoff_without_conditional_slices_says_so():
+    _, out = from_text('phase Z "T" { posture forward_only }\nslice Z1 "a" {\n  owner @o\n}\n')
+    assert "None: the runbook has no conditional or branching slices." in doc(out, "PLANNING_HANDOFF.md")
+
+
 # ─── goldens ─────────────────────────────────────────────────────────────────
 
 
