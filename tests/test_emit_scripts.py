@@ -682,3 +682,26 @@ def test_placeholder_names():
         assert is_placeholder(name), name
     for name in ("codex/phase-d", "feature/todo-list", "a.b"):
         assert not is_placeholder(name), name
+
+
+@needs_git
+def test_always_gates_of_a_conditional_slice_run_without_its_branch(tmp_path):
+    """T3 is conditional and not created (no --include-conditional): its `always` gate still runs (here, in
+    this checkout) and is recorded; its triggered-only gates are refused with the reason."""
+    text = STACK.read_text(encoding="utf-8").replace("  gate quick t3_scan\n", "  gate quick t3_scan always\n")
+    repo = Repo(tmp_path, emit_scripts(Path("always.phc"), text=text))
+    repo.git("checkout", "-q", "-b", "codex/phase-t-parent")
+    repo.commit("parent.txt")
+    repo.git("checkout", "-q", "main")
+    assert repo.run("stack.sh").returncode == 0
+    assert "codex/phase-t-t3-conditional" not in repo.branches()
+    gates_dir = repo.root / ".git" / "phasec" / "gates"
+    r = repo.run("gates.sh", "T3", "quick")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "they run whether or not it is triggered" in r.stdout
+    assert "runner: t3:scan" in r.stdout.splitlines()  # the runner ran the scan
+    assert (gates_dir / "T3-quick.ok").read_text(encoding="utf-8").splitlines()[0] == repo.git("rev-parse", "HEAD")
+    r = repo.run("gates.sh", "T3", "full")
+    assert r.returncode == 0 and "its `full` gates run only when it is triggered" in r.stdout
+    assert not (gates_dir / "T3-full.ok").exists()
+    assert "codex/phase-t-t3-conditional" not in repo.branches()
