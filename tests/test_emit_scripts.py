@@ -653,6 +653,24 @@ def test_stack_creates_a_root_from_its_named_parent_and_refuses_a_chosen_one(roo
 
 
 @needs_git
+def test_preflight_advice_for_roots_matches_stack(roots_repo):
+    """A root whose parent is chosen at run time: preflight fails with the very command stack.sh gives."""
+    r = roots_repo.run("preflight.sh")
+    assert r.returncode == 1
+    cmd = "run: git branch codex/r-next <PARENT>; gt track codex/r-next -p <PARENT>"
+    assert f"  FAIL  stack root codex/r-next does not exist: its parent is chosen at run time " in r.stdout
+    assert cmd in r.stdout
+    s = roots_repo.run("stack.sh")
+    assert s.returncode == 1 and "git branch codex/r-next <PARENT>; gt track codex/r-next -p <PARENT>" in s.stderr
+    # codex/r-base has a declared parent: stack.sh creates it, preflight does not ask for it
+    assert "codex/r-base" not in r.stdout
+    roots_repo.git("branch", "codex/r-next", "main")
+    r = roots_repo.run("preflight.sh")
+    assert r.returncode == 0 and "  ok    stack root codex/r-next exists" in r.stdout
+    assert "+ git show-ref --verify --quiet refs/heads/codex/r-next" in roots_repo.run("preflight.sh", "--dry-run").stdout
+
+
+@needs_git
 def test_include_conditional_stacks_in_dependency_order_instead_of_forking(roots_repo):
     roots_repo.git("branch", "codex/r-next", "main")
     r = roots_repo.run("stack.sh", "--include-conditional")
