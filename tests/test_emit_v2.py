@@ -281,6 +281,45 @@ def test_team_shows_stage_steps_and_graph_keeps_empty_stages():
     assert "stage_0 --> C0" in graph and "C0 --> stage_1_5" in graph and "stage_1_5 --> C1" in graph
 
 
+def test_paths_are_repo_relative_once_a_root_is_known():
+    """Files and outputs roots written under a declared worktree are shown repo-relative; the machine path
+    appears only as "written in the runbook as" (never as the path to use), and never in the work breakdown."""
+    _, out = compiled(EXAMPLES / "phase-c.phc")
+    machine = "/Users/mateicanavra/Documents/.nosync/DEV/worktrees/wt-agent-codex-phase-c-runtime-implementation/"
+    spec = doc(out, "IMPLEMENTATION_SPEC.md")
+    assert f"1. `packages/state/src/repo-state.ts`\n   - Written in the runbook as `{machine}packages/state/src/repo-state.ts`." in spec
+    packet = doc(out, "EXECUTION_PACKET.md")
+    assert "### `runtime`: `docs/projects/orpc-ingest-workflows-spec/_phase-c-runtime-execution-pass-01-2026-02-21`\n" \
+        f"Written in the runbook as `{machine}docs/projects/" in packet
+    for line in (packet + spec).splitlines():
+        if machine in line:
+            assert "Written in the runbook as" in line or line.lstrip().startswith("- Worktree:"), line
+    wb = doc(out, "WORKBREAKDOWN.yaml")
+    assert "/Users/" not in wb and "path: packages/state/src/repo-state.ts" in wb
+
+
+def test_packet_keeps_notes_orchestrator_procedures_and_scenarios_without_interfaces():
+    text = (
+        'phase Z "T" {\n  posture forward_only\n  note "Top-level note about the phase." {\n    item "nested point"\n  }\n}\n'
+        'scenario happy "Happy path" "Everything works on the first try." {\n  item "even twice"\n}\n'
+        'orchestrator {\n  duty "Keep the ledger."\n  check "make status" at "hourly"\n}\n'
+        'procedure per "Per slice" on slice {\n  step "Run the gates." run "make gates"\n}\n'
+        'slice Z1 "a" {\n  owner @o\n}\n'
+    )
+    _, out = from_text(text)
+    assert not any(k.endswith("IMPLEMENTATION_SPEC.md") for k in out)
+    packet = doc(out, "EXECUTION_PACKET.md")
+    assert "## Notes\n- Top-level note about the phase.\n  - nested point" in packet
+    assert "## Test Scenarios\n" in packet
+    assert "1. **Happy path** (`happy`): Everything works on the first try.\n   1. even twice" in packet
+    assert "- Duty: Keep the ledger." in packet and "- Check: `make status` — hourly" in packet
+    assert "### Procedure `per`: Per slice" in packet and "1. Run the gates. — run `make gates`" in packet
+    # with an interface, the scenarios are in the implementation spec instead (not twice)
+    _, out = from_text(text + 'interface api "The API"\n')
+    assert "## Test Scenarios" not in doc(out, "EXECUTION_PACKET.md")
+    assert "**Happy path** (`happy`): Everything works on the first try." in doc(out, "IMPLEMENTATION_SPEC.md")
+
+
 def test_agent_working_only_through_steps_is_not_idle():
     text = (
         'phase Z "T" { posture forward_only }\n'

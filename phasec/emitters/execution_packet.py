@@ -287,6 +287,12 @@ def outputs_view(rb: ir.Runbook, options: EmitOptions) -> list[dict]:
     return out
 
 
+def titled_view(t: ir.Titled) -> dict:
+    from phasec.emitters.implementation_spec import titled_view as spec_view
+
+    return spec_view(t)
+
+
 def titled_lines(items: list[ir.Titled]) -> list[dict]:
     nodes = [
         {
@@ -468,6 +474,8 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
             "stages": [stage_view(rb, st) for st in rb.stages],
             "outputs": outputs_view(rb, options),
             "assumptions": titled_lines(rb.assumptions),
+            # the implementation spec carries the scenarios; without interfaces it is not emitted, so the packet does
+            "scenarios": [] if rb.interfaces else [titled_view(t) for t in rb.scenarios],
             "authority": d.prose_block(rb.authority),
             "graph": slice_graph(rb, order, options),
         }
