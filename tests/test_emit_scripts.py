@@ -658,7 +658,7 @@ def test_preflight_advice_for_roots_matches_stack(roots_repo):
     r = roots_repo.run("preflight.sh")
     assert r.returncode == 1
     cmd = "run: git branch codex/r-next <PARENT>; gt track codex/r-next -p <PARENT>"
-    assert f"  FAIL  stack root codex/r-next does not exist: its parent is chosen at run time " in r.stdout
+    assert "  FAIL  stack root codex/r-next does not exist: its parent is chosen at run time " in r.stdout
     assert cmd in r.stdout
     s = roots_repo.run("stack.sh")
     assert s.returncode == 1 and "git branch codex/r-next <PARENT>; gt track codex/r-next -p <PARENT>" in s.stderr

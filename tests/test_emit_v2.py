@@ -88,6 +88,8 @@ def test_the_coverage_runs_over_examples_and_fixtures():
     rels = {p.relative_to(ROOT).as_posix() for p in RUNBOOKS}
     assert {"examples/phase-b.phc", "examples/phase-c.phc", "examples/voiceterm-mp306.phc"} <= rels
     assert sum(r.startswith("tests/fixtures/") for r in rels) >= 20
+    # a fixture that uses every statement carrying a string (wave/protocol/grounding/introspect notes ...)
+    assert "tests/fixtures/emit/every_string.phc" in rels
     assert set(EXCEPTIONS) <= rels, "an exception names a runbook that no longer compiles"
 
 

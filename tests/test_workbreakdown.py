@@ -123,7 +123,7 @@ def _agree(emitted, reference, path: str, out: dict[str, tuple]) -> None:
     if _single_key_maps(reference) and _single_key_maps(emitted):
         e = {k: v for m in emitted for k, v in m.items()}
         r = {k: v for m in reference for k, v in m.items()}
-        if list(e) != list(r) and set(e) != set(r):
+        if set(e) != set(r):
             out[f"{path}[keys]"] = (sorted(e), sorted(r))
         for key in r:
             _agree(e.get(key, MISSING), r[key], f"{path}.{key}", out)

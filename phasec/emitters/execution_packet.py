@@ -217,6 +217,7 @@ def team_view(rb: ir.Runbook) -> dict | None:
                 "title": w.title,
                 "stages": [r.id for r in w.stages],
                 "agents": [agent(by_id[a]) for a in w.agents if a in by_id],
+                "notes": d.prose_block(w.notes, ordered=False),
             }
             for w in team.waves
         ],
@@ -287,10 +288,33 @@ def outputs_view(rb: ir.Runbook, options: EmitOptions) -> list[dict]:
     return out
 
 
-def titled_view(t: ir.Titled) -> dict:
-    from phasec.emitters.implementation_spec import titled_view as spec_view
+def reading_view(rb: ir.Runbook) -> list[dict]:
+    """The grounding corpus (every agent) and each `introspect` list (the agents it names)."""
+    out = []
+    lists = ([rb.grounding] if rb.grounding else []) + list(rb.introspections)
+    for lst in lists:
+        out.append(
+            {
+                "title": lst.title,
+                "grounding": lst is rb.grounding,
+                "agents": [r.id for r in lst.agents],
+                "docs": [{"path": doc.path, "note": doc.note} for doc in lst.docs],
+                "equivalents": [{"name": e.name, "text": e.text} for e in lst.equivalents],
+                "notes": d.prose_block(lst.notes, ordered=False),
+            }
+        )
+    return out
 
-    return spec_view(t)
+
+def titled_view(t: ir.Titled) -> dict:
+    """A titled item (scenario, interface, ...) with its nested items as lines (shared with the spec)."""
+    return {
+        "id": t.id,
+        "title": t.title,
+        "text": t.text,
+        "kind": t.kind,
+        "lines": d.tree_lines([d.prose_tree(i) for i in t.items]),
+    }
 
 
 def titled_lines(items: list[ir.Titled]) -> list[dict]:
@@ -452,6 +476,8 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
                 for o in (rb.owners or [])
             ],
             "protocol_rules": d.prose_block(rb.protocol.rules, ordered=False) if rb.protocol else [],
+            "protocol_notes": d.prose_block(rb.protocol.notes, ordered=False) if rb.protocol else [],
+            "reading": reading_view(rb),
             "landed_through": phase.landed_through.id if phase and phase.landed_through else None,
             "entrypoint": phase.entrypoint if phase else None,
             "summary": [p.text for p in phase.summary] if phase else [],
