@@ -170,6 +170,12 @@ def test_gate_scripts_say_where_they_come_from():
     assert "`make lint`" in existing_line
     assert "mystery" not in existing_line and "check-a" not in existing_line and "suite" not in existing_line
     assert "(**undefined**): `make mystery`" in gates
+    # wherever the gate is run, the undefined script is marked, never shown as a plain script
+    assert "- `make mystery` (**undefined** script: neither existing nor planned by the runbook)" in gates
+    assert "- `make lint`\n" in gates  # an existing one is not marked
+    _, out = from_text(PROVENANCE + "exit {\n  gate g_undefined\n}\n")
+    assert "Exit gate `g_undefined`: `make mystery` (**undefined** script: neither existing nor planned by the runbook)" \
+        in doc(out, "ACCEPTANCE_GATES.md")
     # no npm wording: the runner is make and no manifest is declared
     assert "npm" not in gates and "package.json" not in gates
     assert "the project's script manifest" in gates

@@ -287,6 +287,20 @@ def gate_steps(rb: ir.Runbook, g: ir.Gate) -> list[dict]:
     return [_entry(step, via) for via, step in facts(rb).gate_body_by_step(g)]
 
 
+def script_origin(rb: ir.Runbook, g: ir.Gate) -> str | None:
+    """Where a gate's script comes from: ``existing`` (``existing`` on the gate, or listed in
+    ``scripts { existing }``), ``planned`` (``added_by`` a slice, or a body the runbook defines) or
+    ``undefined`` (none of these); None for a gate without a script."""
+    if g.kind != "gate" or not g.script:
+        return None
+    listed = set(rb.scripts.existing) if rb.scripts else set()
+    if g.script_origin == "existing" or g.script in listed:
+        return "existing"
+    if g.script_origin == "planned" or g.script_added_by is not None or has_body(g):
+        return "planned"
+    return "undefined"
+
+
 def gate_view(rb: ir.Runbook, g: ir.Gate) -> dict:
     """A named gate as the documents show it: its invocation (if any), title, and steps."""
     if g.kind == "check":
@@ -317,6 +331,7 @@ def gate_view(rb: ir.Runbook, g: ir.Gate) -> dict:
         "invocation": inv,
         "steps": steps,
         "notes": prose_block(g.notes, ordered=False),
+        "origin": script_origin(rb, g),
     }
 
 
@@ -466,6 +481,7 @@ __all__ = [
     "order_chain",
     "order_rules",
     "restated_order",
+    "script_origin",
     "packet_names",
     "phase_id",
     "render",
