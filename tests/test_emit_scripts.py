@@ -723,3 +723,35 @@ def test_always_gates_of_a_conditional_slice_run_without_its_branch(tmp_path):
     assert r.returncode == 0 and "its `full` gates run only when it is triggered" in r.stdout
     assert not (gates_dir / "T3-full.ok").exists()
     assert "codex/phase-t-t3-conditional" not in repo.branches()
+
+
+@needs_git
+def test_graphite_stack_refuses_a_parent_behind_its_remote(tmp_path):
+    """ROOTS: codex/r-base is created from main, outside the stack. When origin/main has commits the
+    local main lacks, stack.sh refuses with the runbook's way to update it, and creates nothing;
+    once main is up to date, the root is created on it."""
+    text = ROOTS.replace("  slice_base base\n", '  slice_base base\n  sync "gt sync --no-restack" only\n')
+    repo = Repo(tmp_path, emit_scripts(Path("roots.phc"), text=text))
+    origin = tmp_path / "origin.git"
+    repo.git("init", "-q", "--bare", "-b", "main", str(origin))
+    repo.git("remote", "add", "origin", str(origin))
+    repo.git("push", "-q", "origin", "main")
+    seed = tmp_path / "seed"
+    repo.git("clone", "-q", str(origin), str(seed))
+    repo.commit("upstream.txt", cwd=seed)
+    repo.git("push", "-q", "origin", "main", cwd=seed)
+    repo.git("fetch", "-q", "origin")
+    repo.git("branch", "codex/r-next", "main")
+    before = repo.branches()
+    r = repo.run("stack.sh")
+    assert r.returncode == 1
+    assert "cannot create codex/r-base: its parent main is behind origin/main (a stale local branch): " \
+        "update it first (gt sync --no-restack)" in r.stderr
+    assert repo.branches() == before and repo.gt_lines() == []
+    repo.git("merge", "-q", "--ff-only", "origin/main")
+    r = repo.run("stack.sh")
+    assert r.returncode == 0, r.stderr
+    refs = repo.branches()
+    assert refs["codex/r-base"] == refs["main"] == repo.git("rev-parse", "origin/main")
+    # branches inside the stack are not compared with the remote
+    assert "track codex/r-r1 -p codex/r-base" in repo.gt_lines()
