@@ -314,15 +314,96 @@ def test_no_output_path_escapes_the_output_folder(path, assume):
         assert posixpath.normpath(rel) == rel and not rel.startswith(".."), rel
 
 
-def test_agent_files_go_under_the_planning_root(phase_c, phase_b):
+def test_agent_files_go_under_the_outputs_root_of_their_wave(phase_c, phase_b):
     c = [p for p in documents(phase_c) if p.startswith("agents/")]
     assert len(c) == 11 * 3
-    assert all(p.startswith("agents/docs/projects/orpc-ingest-workflows-spec/_phase-c-planning-pass-01-2026-02-21/") for p in c)
-    assert "agents/docs/projects/orpc-ingest-workflows-spec/_phase-c-planning-pass-01-2026-02-21/AGENT_P1_PLAN_VERBATIM.md" in c
+    planning = "agents/docs/projects/orpc-ingest-workflows-spec/_phase-c-planning-pass-01-2026-02-21/"
+    runtime = "agents/docs/projects/orpc-ingest-workflows-spec/_phase-c-runtime-execution-pass-01-2026-02-21/"
+    # wave `planning` (P1-P4, stages 1 and 1.5: C0) -> the planning pass; wave `runtime` (I1-I6) -> the runtime pass
+    assert {p[len(planning):].split("_")[1] for p in c if p.startswith(planning)} == {"P1", "P2", "P3", "P4"}
+    assert {p[len(runtime):].split("_")[1] for p in c if p.startswith(runtime)} == {"I1", "I2", "I3", "I4", "I4A", "I5", "I6"}
+    assert planning + "AGENT_P1_PLAN_VERBATIM.md" in c and runtime + "AGENT_I1_PLAN_VERBATIM.md" in c
     # Phase B: the first slice produces no artifact, so the first outputs block is the root.
     b = [p for p in documents(phase_b) if p.startswith("agents/")]
     assert len(b) == 6 * 3
     assert all(p.startswith("agents/docs/projects/orpc-ingest-workflows-spec/_phase-b-runtime-execution-pass-01-2026-02-20/") for p in b)
+
+
+AGENT_WAVES = """\
+phase Z "T" { posture forward_only }
+team {
+  max_active 2
+  wave plan "Planning" {
+    stages 1
+    agent P1 "Planner"
+  }
+  wave run "Runtime" {
+    stages 2
+    agent R1 "Runner"
+  }
+  agent X1 "No wave"
+}
+role reviewer "Reviewer"
+review {
+  by reviewer
+  stop "READY <AGENT> <SLICE>"
+  verdict approved "OK <AGENT>"
+  verdict changes_requested "FIX <AGENT>"
+}
+protocol {
+  artifact plan "AGENT_<N>_PLAN.md"
+  artifact final "AGENT_<N>_FINAL_<OBJECTIVE>.md"
+  section "Evidence"
+}
+outputs planning "docs/_planning" {
+  artifact PLAN "PLAN.md" by Z0
+}
+outputs runtime "/home/someone/work/repo/docs/_runtime" {
+  artifact REPORT "REPORT.md" by Z1
+}
+slice Z0 "plan" {
+  owner @o
+  agent P1
+}
+slice Z1 "run" {
+  owner @o
+  after Z0
+  agent R1
+  approval by reviewer
+}
+slice Z2 "extra" {
+  owner @o
+  after Z1
+  agent X1
+}
+stage 1 "Plan" {
+  covers Z0
+}
+stage 2 "Run" {
+  covers Z1 Z2
+}
+"""
+
+
+def test_agent_files_never_go_under_a_machine_path_and_carry_the_review_tokens():
+    res = analyze(AGENT_WAVES, "waves.phc", rules=False)
+    assert not res.has_errors, [(d.code, d.message) for d in res.diagnostics]
+    out = {k: v for k, v in emit_all(res.runbook, EmitOptions()).items() if k.startswith("agents/")}
+    # R1's wave produces REPORT, whose root is a machine path: its files go under the outputs id.
+    assert sorted(out) == [
+        "agents/docs/_planning/AGENT_P1_FINAL_PLANNER.md",
+        "agents/docs/_planning/AGENT_P1_PLAN.md",
+        "agents/docs/_planning/AGENT_X1_FINAL_NO_WAVE.md",  # no wave: the planning root
+        "agents/docs/_planning/AGENT_X1_PLAN.md",
+        "agents/runtime/AGENT_R1_FINAL_RUNNER.md",
+        "agents/runtime/AGENT_R1_PLAN.md",
+    ]
+    assert not any("home" in k or "someone" in k for k in out)
+    plan = out["agents/runtime/AGENT_R1_PLAN.md"]
+    assert "## Review\n- `Z1`: stop with `READY R1 Z1` when done, then wait for the verdict of `reviewer`: " \
+        "approved `OK R1`, changes_requested `FIX R1`." in plan
+    # an agent with no slice waiting for an approval gets no review section
+    assert "## Review" not in out["agents/docs/_planning/AGENT_P1_PLAN.md"]
 
 
 def test_final_skeleton_has_one_section_per_protocol_section(phase_c):
@@ -385,7 +466,10 @@ def test_escaping_names_are_refused_even_without_the_rules(root, template):
 def test_absolute_roots_and_inner_dotdots_stay_inside():
     rb = from_text(MINI.replace("OUTROOT", "/abs/pass").replace("AGENT_<N>_PLAN.md", "sub/../AGENT_<N>_PLAN.md"))
     out = agent_protocol.emit(rb, EmitOptions())
-    assert "agents/abs/pass/AGENT_I1_PLAN.md" in out
+    # an absolute root is a machine path: the files go under the outputs id, never under /abs/pass
+    assert "agents/pass/AGENT_I1_PLAN.md" in out and not any(k.startswith("agents/abs/") for k in out)
+    rb = from_text(MINI.replace("OUTROOT", "rel/pass").replace("AGENT_<N>_PLAN.md", "sub/../AGENT_<N>_PLAN.md"))
+    assert "agents/rel/pass/AGENT_I1_PLAN.md" in agent_protocol.emit(rb, EmitOptions())
     assert docs.safe_relpath("agents", "C:\\x", "y.md") == "agents/x/y.md"
 
 

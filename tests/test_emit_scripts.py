@@ -653,6 +653,24 @@ def test_stack_creates_a_root_from_its_named_parent_and_refuses_a_chosen_one(roo
 
 
 @needs_git
+def test_preflight_advice_for_roots_matches_stack(roots_repo):
+    """A root whose parent is chosen at run time: preflight fails with the very command stack.sh gives."""
+    r = roots_repo.run("preflight.sh")
+    assert r.returncode == 1
+    cmd = "run: git branch codex/r-next <PARENT>; gt track codex/r-next -p <PARENT>"
+    assert "  FAIL  stack root codex/r-next does not exist: its parent is chosen at run time " in r.stdout
+    assert cmd in r.stdout
+    s = roots_repo.run("stack.sh")
+    assert s.returncode == 1 and "git branch codex/r-next <PARENT>; gt track codex/r-next -p <PARENT>" in s.stderr
+    # codex/r-base has a declared parent: stack.sh creates it, preflight does not ask for it
+    assert "codex/r-base" not in r.stdout
+    roots_repo.git("branch", "codex/r-next", "main")
+    r = roots_repo.run("preflight.sh")
+    assert r.returncode == 0 and "  ok    stack root codex/r-next exists" in r.stdout
+    assert "+ git show-ref --verify --quiet refs/heads/codex/r-next" in roots_repo.run("preflight.sh", "--dry-run").stdout
+
+
+@needs_git
 def test_include_conditional_stacks_in_dependency_order_instead_of_forking(roots_repo):
     roots_repo.git("branch", "codex/r-next", "main")
     r = roots_repo.run("stack.sh", "--include-conditional")
@@ -682,3 +700,58 @@ def test_placeholder_names():
         assert is_placeholder(name), name
     for name in ("codex/phase-d", "feature/todo-list", "a.b"):
         assert not is_placeholder(name), name
+
+
+@needs_git
+def test_always_gates_of_a_conditional_slice_run_without_its_branch(tmp_path):
+    """T3 is conditional and not created (no --include-conditional): its `always` gate still runs (here, in
+    this checkout) and is recorded; its triggered-only gates are refused with the reason."""
+    text = STACK.read_text(encoding="utf-8").replace("  gate quick t3_scan\n", "  gate quick t3_scan always\n")
+    repo = Repo(tmp_path, emit_scripts(Path("always.phc"), text=text))
+    repo.git("checkout", "-q", "-b", "codex/phase-t-parent")
+    repo.commit("parent.txt")
+    repo.git("checkout", "-q", "main")
+    assert repo.run("stack.sh").returncode == 0
+    assert "codex/phase-t-t3-conditional" not in repo.branches()
+    gates_dir = repo.root / ".git" / "phasec" / "gates"
+    r = repo.run("gates.sh", "T3", "quick")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "they run whether or not it is triggered" in r.stdout
+    assert "runner: t3:scan" in r.stdout.splitlines()  # the runner ran the scan
+    assert (gates_dir / "T3-quick.ok").read_text(encoding="utf-8").splitlines()[0] == repo.git("rev-parse", "HEAD")
+    r = repo.run("gates.sh", "T3", "full")
+    assert r.returncode == 0 and "its `full` gates run only when it is triggered" in r.stdout
+    assert not (gates_dir / "T3-full.ok").exists()
+    assert "codex/phase-t-t3-conditional" not in repo.branches()
+
+
+@needs_git
+def test_graphite_stack_refuses_a_parent_behind_its_remote(tmp_path):
+    """ROOTS: codex/r-base is created from main, outside the stack. When origin/main has commits the
+    local main lacks, stack.sh refuses with the runbook's way to update it, and creates nothing;
+    once main is up to date, the root is created on it."""
+    text = ROOTS.replace("  slice_base base\n", '  slice_base base\n  sync "gt sync --no-restack" only\n')
+    repo = Repo(tmp_path, emit_scripts(Path("roots.phc"), text=text))
+    origin = tmp_path / "origin.git"
+    repo.git("init", "-q", "--bare", "-b", "main", str(origin))
+    repo.git("remote", "add", "origin", str(origin))
+    repo.git("push", "-q", "origin", "main")
+    seed = tmp_path / "seed"
+    repo.git("clone", "-q", str(origin), str(seed))
+    repo.commit("upstream.txt", cwd=seed)
+    repo.git("push", "-q", "origin", "main", cwd=seed)
+    repo.git("fetch", "-q", "origin")
+    repo.git("branch", "codex/r-next", "main")
+    before = repo.branches()
+    r = repo.run("stack.sh")
+    assert r.returncode == 1
+    assert "cannot create codex/r-base: its parent main is behind origin/main (a stale local branch): " \
+        "update it first (gt sync --no-restack)" in r.stderr
+    assert repo.branches() == before and repo.gt_lines() == []
+    repo.git("merge", "-q", "--ff-only", "origin/main")
+    r = repo.run("stack.sh")
+    assert r.returncode == 0, r.stderr
+    refs = repo.branches()
+    assert refs["codex/r-base"] == refs["main"] == repo.git("rev-parse", "origin/main")
+    # branches inside the stack are not compared with the remote
+    assert "track codex/r-r1 -p codex/r-base" in repo.gt_lines()

@@ -177,3 +177,33 @@ def test_graphite_submits_with_gt_when_no_submit_command_is_written(tmp_path):
     r = phase.dry_vs_real("submit.sh", "C1")
     assert "git push" not in r.stdout
     assert phase.calls("gt")[-1][1] == "submit --no-interactive"
+
+
+def test_graphite_closure_checks_are_attested_then_submitted(tmp_path):
+    """C5's closure gates are two checks (a review verdict, a re-review): no command runs them, so the
+    closure is recorded only once each is attested (who, when, commit); then submit uses gt. Merging,
+    syncing and cleaning up are Graphite's (`gt sync`): the plain-git scripts refuse and say so."""
+    phase = Phase(tmp_path)
+    phase.ok("stack.sh", "--after-stage", "1.5")
+    phase.git("checkout", "-q", C5)
+    (phase.root / "c5.txt").write_text("c5\n", encoding="utf-8")
+    phase.git("add", "c5.txt")
+    phase.git("commit", "-q", "-m", "c5")
+    head = phase.git("rev-parse", "HEAD")
+    gates = phase.root / ".git" / "phasec" / "gates"
+    r = phase.ok("gates.sh", "C5", "closure")
+    assert "not recorded" in r.stdout and not (gates / "C5-closure.ok").exists()
+    r = phase.run("submit.sh", "C5")
+    assert r.returncode == 1 and "refused: C5's closure gates have not passed" in r.stderr
+    assert not [a for _, a in phase.calls("gt") if a.startswith("submit")]
+    phase.dry_vs_real("gates.sh", "C5", "blocking_high_findings_closed", "--attest", "P4: blocking/high findings closed")
+    phase.ok("gates.sh", "C5", "re_review_green", "--attest", "I4: re-review green")
+    record = (gates / "C5-check-blocking_high_findings_closed.ok").read_text(encoding="utf-8").splitlines()
+    assert record[0] == head and record[1] == "by: P4: blocking/high findings closed" and record[2].startswith("at: ")
+    phase.ok("gates.sh", "C5", "closure")
+    assert (gates / "C5-closure.ok").read_text(encoding="utf-8").splitlines()[0] == head
+    phase.dry_vs_real("submit.sh", "C5")
+    assert phase.calls("gt")[-1] == (str(phase.root), "submit --ai")
+    r = phase.run("cleanup.sh")
+    assert r.returncode != 0 and "gt sync" in r.stderr
+    assert C5 in phase.branches()

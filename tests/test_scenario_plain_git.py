@@ -351,3 +351,20 @@ def test_cleanup_keeps_a_dirty_merged_worktree(phase):
     phase.ok("cleanup.sh", "A2")
     assert A2 not in phase.branches() and not lane.exists()
     assert A1 in phase.branches() and phase.lane_dir("A1").exists()
+
+
+def test_submit_for_review_refuses_a_lane_whose_dependency_is_not_merged(phase):
+    """A1 comes after A2 merged: even pushing A1 for review is refused until A2 is merged; nothing is pushed."""
+    phase.ok("stack.sh")
+    phase.commit(phase.lane_dir("A1"), "a1.txt")
+    phase.ok("gates.sh", "A1", "quick")
+    for args in (("A1",), ("--dry-run", "A1"), ("A1", "--merge")):
+        r = phase.run("submit.sh", *args)
+        assert r.returncode == 1, args
+        assert "refused: A1 comes after A2 merged, and A2 (feature/a2-mp306-control-plane) is not merged" in r.stderr
+    heads = subprocess.run(
+        ["git", "for-each-ref", "--format=%(refname:short)", "refs/heads/"],
+        cwd=phase.origin, env=phase.env, capture_output=True, text=True,
+    ).stdout.split()
+    assert A1 not in heads and sorted(heads) == ["develop", "master"]
+    assert not (phase.records() / "merges").exists()

@@ -52,6 +52,11 @@ REFERENCE_ERRORS = {
             "(seed/phase-c-runbook.md, C2 files, item 3) and the execution packet (PHASE_C_EXECUTION_PACKET.md, "
             "C2: 'drift-core baseline dependency, not Phase C source-of-truth verifier') both list for C2"
         ),
+        "invariants.route_families": (
+            "the reference keeps only the four route families and drops the invariant's own text, "
+            "'Route-family semantics unchanged', which the execution packet gives as locked constraint 2 "
+            "(PHASE_C_EXECUTION_PACKET.md); phasec writes both, as {text, items}"
+        ),
     },
     "B": {
         "gates.phase_exit": (
@@ -80,22 +85,86 @@ def workbreakdown(path: Path) -> tuple[str, str]:
     return name, outputs[name]
 
 
-def _norm(field: str, value):
-    if field == "files" and value is not None:
-        return sorted({f["path"] for f in value})
+MISSING = "<missing>"
+
+
+def _canon(value):
+    """A hashable, order-free form: lists compare as sets, maps by key."""
+    if isinstance(value, dict):
+        return ("map", frozenset((k, _canon(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("list", frozenset(_canon(v) for v in value))
     return value
 
 
+def _single_key_maps(value) -> bool:
+    """`[{a: ...}, {b: ...}]`, each entry keyed by its own id (not `[{path: p}, {path: q}]`)."""
+    if not (isinstance(value, list) and value and all(isinstance(v, dict) and len(v) == 1 for v in value)):
+        return False
+    return len({k for v in value for k in v}) == len(value)
+
+
+def _agree(emitted, reference, path: str, out: dict[str, tuple]) -> None:
+    """Record at `path` every way `emitted` differs from `reference`, on the keys the reference gives.
+
+    * maps: key by key (a key the reference gives and the emitted file lacks is a difference);
+    * lists of one-key maps (`invariants`): as a map, entry by entry;
+    * other lists: as sets; a list entry that is a map is compared on the keys the reference's
+      entries give (the emitted `files` entries may add `optional`/`when`, which the references
+      never write).
+    """
+    if isinstance(reference, dict):
+        if not isinstance(emitted, dict):
+            out[path] = (emitted, reference)
+            return
+        for key in reference:
+            _agree(emitted.get(key, MISSING), reference[key], f"{path}.{key}", out)
+        return
+    if _single_key_maps(reference) and _single_key_maps(emitted):
+        e = {k: v for m in emitted for k, v in m.items()}
+        r = {k: v for m in reference for k, v in m.items()}
+        if set(e) != set(r):
+            out[f"{path}[keys]"] = (sorted(e), sorted(r))
+        for key in r:
+            _agree(e.get(key, MISSING), r[key], f"{path}.{key}", out)
+        return
+    if isinstance(reference, list):
+        if not isinstance(emitted, list):
+            out[path] = (emitted, reference)
+            return
+        keys = {k for v in reference if isinstance(v, dict) for k in v}
+        projected = [{k: v[k] for k in v if k in keys} if isinstance(v, dict) and keys else v for v in emitted]
+        if _canon(projected) != _canon(reference):
+            out[path] = (emitted, reference)
+        return
+    if emitted != reference:
+        out[path] = (emitted, reference)
+
+
 def differences(emitted: dict, reference: dict) -> dict[str, tuple]:
-    """field path -> (emitted, reference) for every field that differs."""
+    """field path -> (emitted, reference) for every field that differs.
+
+    Every key the reference gives is compared, at the top level and on every slice
+    (slices are matched by id and must come in the same order); a key the emitted file
+    has and the reference lacks is a difference too, except the documented additions.
+    """
     out: dict[str, tuple] = {}
     unknown = set(emitted) - set(TOP_FIELDS)
     assert not unknown, f"emitted top-level fields outside the format: {unknown}"
+    assert not set(reference) - set(TOP_FIELDS), f"reference top-level fields this test does not know: {set(reference) - set(TOP_FIELDS)}"
     for field in TOP_FIELDS:
-        if field in ("slices", "gates"):
+        if field == "slices" or (field not in emitted and field not in reference):
             continue
-        if emitted.get(field) != reference.get(field):
-            out[field] = (emitted.get(field), reference.get(field))
+        if field == "gates":  # a map of slice ids and phase_exit: an entry the reference lacks is named
+            e_gates, r_gates = emitted.get("gates") or {}, reference.get("gates") or {}
+            for key in sorted(set(e_gates) - set(r_gates)):
+                out[f"gates.{key}"] = (e_gates[key], None)
+            if field not in reference:
+                continue
+        if field not in reference:
+            out[field] = (emitted[field], None)
+            continue
+        _agree(emitted.get(field, MISSING), reference[field], field, out)
     e_slices = {s["id"]: s for s in emitted.get("slices") or []}
     r_slices = {s["id"]: s for s in reference.get("slices") or []}
     if list(e_slices) != list(r_slices):
@@ -105,24 +174,38 @@ def differences(emitted: dict, reference: dict) -> dict[str, tuple]:
         assert not set(r) - set(SLICE_FIELDS), f"reference {sid} has fields this test does not compare: {set(r) - set(SLICE_FIELDS)}"
         assert not set(e) - set(SLICE_FIELDS) - ADDITIONS, f"emitted {sid} has unexpected fields: {set(e) - set(SLICE_FIELDS)}"
         for field in SLICE_FIELDS:
-            ev, rv = _norm(field, e.get(field)), _norm(field, r.get(field))
-            if field == "gates":
-                for cad in sorted(set(ev or {}) | set(rv or {})):
-                    a, b = (ev or {}).get(cad), (rv or {}).get(cad)
-                    if a != b:
-                        out[f"slices.{sid}.gates.{cad}"] = (a, b)
-            elif ev != rv:
-                out[f"slices.{sid}.{field}"] = (ev, rv)
-    e_gates, r_gates = emitted.get("gates") or {}, reference.get("gates") or {}
-    for key in sorted(set(e_gates) | set(r_gates)):
-        if key not in e_gates or key not in r_gates:
-            out[f"gates.{key}"] = (e_gates.get(key), r_gates.get(key))
-            continue
-        for cad in sorted(set(e_gates[key]) | set(r_gates[key])):
-            a, b = e_gates[key].get(cad), r_gates[key].get(cad)
-            if a != b:
-                out[f"gates.{key}.{cad}"] = (a, b)
+            if field in r:
+                _agree(e.get(field, MISSING), r[field], f"slices.{sid}.{field}", out)
+            elif field in e:
+                out[f"slices.{sid}.{field}"] = (e[field], None)
     return out
+
+
+def test_the_comparison_sees_each_kind_of_difference():
+    """The comparison can fail: a changed scalar, a lost list entry, a lost key, an extra key."""
+    ref = {
+        "phase": "Z",
+        "invariants": [{"a": "x"}, {"b": ["1", "2"]}],
+        "slices": [{"id": "Z1", "title": "t", "depends_on": ["Z0", "Y"], "files": [{"path": "p"}, {"path": "q"}]}],
+    }
+    same = {
+        "phase": "Z",
+        "invariants": [{"b": ["2", "1"]}, {"a": "x"}],
+        "slices": [{"id": "Z1", "title": "t", "depends_on": ["Y", "Z0"], "files": [{"path": "q", "optional": True}, {"path": "p"}]}],
+    }
+    assert differences(same, ref) == {}
+    changed = {
+        "phase": "Z",
+        "invariants": [{"a": "x"}, {"b": ["1"]}],
+        "slices": [{"id": "Z1", "title": "T", "files": [{"path": "p"}], "backup": "@b"}],
+    }
+    assert set(differences(changed, ref)) == {
+        "invariants.b",
+        "slices.Z1.title",
+        "slices.Z1.depends_on",
+        "slices.Z1.files",
+        "slices.Z1.backup",
+    }
 
 
 CASES = [("C", EXAMPLES / "phase-c.phc"), ("B", EXAMPLES / "phase-b.phc")]
@@ -153,6 +236,11 @@ def test_the_listed_reference_errors_are_exactly_what_the_reasons_say():
     (c2_ref,) = [s for s in c_ref["slices"] if s["id"] == "C2"]
     emitted, ref = {f["path"] for f in c2["files"]}, {f["path"] for f in c2_ref["files"]}
     assert emitted - ref == {"scripts/phase-a/verify-gate-scaffold.mjs"} and not ref - emitted
+    inv = {k: v for m in c["invariants"] for k, v in m.items()}
+    inv_ref = {k: v for m in c_ref["invariants"] for k, v in m.items()}
+    assert inv["route_families"] == {"text": "Route-family semantics unchanged.", "items": inv_ref["route_families"]}
+    packet = (CORPUS / "phase-c" / "PHASE_C_EXECUTION_PACKET.md").read_text()
+    assert "2. Route-family semantics unchanged:" in packet
 
     b = yaml.safe_load(workbreakdown(EXAMPLES / "phase-b.phc")[1])
     b_ref = yaml.safe_load((CORPUS / "phase-b" / "PHASE_B_WORKBREAKDOWN.yaml").read_text())
@@ -287,7 +375,7 @@ def test_edge_cases_stay_valid_yaml_and_schema():
     wb = _compile_text(text)
     jsonschema.validate(wb, schema(), cls=jsonschema.Draft202012Validator)
     assert wb["slices"] == [] and wb["status"] == "on" and wb["entrypoint"] == "12:30"
-    assert wb["invariants"] == [{"bare": None}, {"listed": ["0x10", "- dash"]}]
+    assert wb["invariants"] == [{"bare": None}, {"listed": {"text": "x", "items": ["0x10", "- dash"]}}]
     assert wb["deferred_non_blocking"] == ["yes"]
 
     text = (

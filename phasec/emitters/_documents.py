@@ -186,11 +186,20 @@ def _normal_chain(text: str) -> str:
 
 
 def order_rules(rb: ir.Runbook) -> list[ir.Prose]:
-    """The phase ``order`` rules, without one that only restates the slice order."""
+    """The phase ``order`` rules, without one that only restates the slice order (see :func:`restated_order`)."""
     if rb.phase is None:
         return []
     plain = _normal_chain(chain_text(order_chain(rb, EmitOptions())))
     return [p for p in rb.phase.order if _normal_chain(p.text) != plain]
+
+
+def restated_order(rb: ir.Runbook) -> ir.Prose | None:
+    """The first ``order`` rule that only restates the computed slice order: the packet shows it, as
+    written, in place of the computed chain (they say the same; nothing the runbook wrote is dropped)."""
+    if rb.phase is None:
+        return None
+    plain = _normal_chain(chain_text(order_chain(rb, EmitOptions())))
+    return next((p for p in rb.phase.order if _normal_chain(p.text) == plain), None)
 
 
 # ─── prose ───────────────────────────────────────────────────────────────────
@@ -278,6 +287,20 @@ def gate_steps(rb: ir.Runbook, g: ir.Gate) -> list[dict]:
     return [_entry(step, via) for via, step in facts(rb).gate_body_by_step(g)]
 
 
+def script_origin(rb: ir.Runbook, g: ir.Gate) -> str | None:
+    """Where a gate's script comes from: ``existing`` (``existing`` on the gate, or listed in
+    ``scripts { existing }``), ``planned`` (``added_by`` a slice, or a body the runbook defines) or
+    ``undefined`` (none of these); None for a gate without a script."""
+    if g.kind != "gate" or not g.script:
+        return None
+    listed = set(rb.scripts.existing) if rb.scripts else set()
+    if g.script_origin == "existing" or g.script in listed:
+        return "existing"
+    if g.script_origin == "planned" or g.script_added_by is not None or has_body(g):
+        return "planned"
+    return "undefined"
+
+
 def gate_view(rb: ir.Runbook, g: ir.Gate) -> dict:
     """A named gate as the documents show it: its invocation (if any), title, and steps."""
     if g.kind == "check":
@@ -308,6 +331,7 @@ def gate_view(rb: ir.Runbook, g: ir.Gate) -> dict:
         "invocation": inv,
         "steps": steps,
         "notes": prose_block(g.notes, ordered=False),
+        "origin": script_origin(rb, g),
     }
 
 
@@ -456,6 +480,8 @@ __all__ = [
     "gate_view",
     "order_chain",
     "order_rules",
+    "restated_order",
+    "script_origin",
     "packet_names",
     "phase_id",
     "render",

@@ -59,25 +59,20 @@ def script_provenance(rb: ir.Runbook) -> list[dict]:
     ``scripts { existing }``), ``planned`` (``added_by`` a slice, a body the runbook defines,
     or ``scripts { added_in }``) or ``undefined`` (none of these)."""
     scripts = rb.scripts
-    listed = set(scripts.existing) if scripts else set()
     added_in = [r.id for r in scripts.added_in] if scripts else []
     out = []
     for g in rb.gates:
-        if g.kind != "gate" or not g.script:
+        origin = d.script_origin(rb, g)
+        if origin is None:
             continue
         row = {"gate": g.id, "script": g.script, "invocation": d.invocation(rb, g), "added_by": None, "runs": None}
-        if g.script_origin == "existing" or g.script in listed:
-            row["origin"] = "existing"
-        elif g.script_origin == "planned" or g.script_added_by is not None:
-            row["origin"] = "planned"
+        row["origin"] = origin
+        if origin == "planned" and (g.script_origin == "planned" or g.script_added_by is not None):
             row["added_by"] = g.script_added_by.id if g.script_added_by else None
             row["runs"] = g.script_runs
-        elif d.has_body(g):
-            row["origin"] = "planned"
+        elif origin == "planned":
             row["added_by"] = g.defined_by.id if g.defined_by else None
             row["in"] = None if g.defined_by else added_in
-        else:
-            row["origin"] = "undefined"
         row.setdefault("in", None)
         out.append(row)
     return out

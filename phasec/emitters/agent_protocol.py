@@ -7,8 +7,21 @@ responsibility with parenthesised asides dropped (``"C1 + C4 runtime
 implementation owner"`` -> ``C1_C4_RUNTIME_IMPLEMENTATION_OWNER``).
 
 Place: ``agents/<root>/`` inside the output folder, where ``<root>`` is the
-repo-relative root of the planning ``outputs`` block: the block holding an
-artifact of the first slice (in slice order), else the first block.
+repo-relative root of the agent's ``outputs`` block:
+
+* for an agent of a ``wave``, the block holding the most artifacts produced in the
+  wave (by its stages, by the slices those stages cover, or by their steps' ``produces``;
+  ties go to declaration order);
+* otherwise (or when nothing of the wave produces an artifact) the planning block:
+  the one holding an artifact of the first slice (in slice order), else the first block.
+
+A root that is still absolute after resolution (not under a declared worktree or
+repository root) is a machine path: the files then go under ``agents/<outputs id>/``
+instead, never under the machine path.
+
+Review: when the runbook has a ``review`` block, the plan skeleton names the stop
+and verdict tokens of each slice the agent executes that waits for an approval
+(``<AGENT>``/``<SLICE>`` filled in), as the execution packet does per lane.
 
 Roles: the first artifact is the agent's plan (assignment, reading list, then
 an empty plan section); an artifact whose id is ``final`` or whose template
@@ -43,6 +56,63 @@ def planning_root(rb: ir.Runbook) -> ir.Outputs | None:
             if any(a.id in produced for a in o.artifacts):
                 return o
     return rb.outputs[0] if rb.outputs else None
+
+
+def _is_machine_path(path: str) -> bool:
+    return path.startswith(("/", "~", "\\")) or re.match(r"[A-Za-z]:[\\/]", path) is not None
+
+
+def root_dir(o: ir.Outputs) -> str:
+    """Where an outputs block's agent files go, under ``agents/``: its repo-relative root, or its id."""
+    return o.id if _is_machine_path(o.root) else d.safe_relpath(o.root)
+
+
+def wave_root(rb: ir.Runbook, wave: ir.Wave) -> ir.Outputs | None:
+    """The outputs block holding the most artifacts the wave produces (ties: declaration order)."""
+    stages = {r.id for r in wave.stages}
+    producers = set(stages)
+    produced: set[str] = set()
+    for st in rb.stages:
+        if st.id not in stages:
+            continue
+        producers |= {r.id for r in st.covers}
+        for step in st.steps:
+            producers |= {r.id for r in step.slices}
+            produced |= {r.id for r in step.produces}
+    best, best_count = None, 0
+    for o in rb.outputs:
+        count = sum(1 for a in o.artifacts if a.id in produced or (a.producer is not None and a.producer.id in producers))
+        if count > best_count:
+            best, best_count = o, count
+    return best
+
+
+def agent_root(rb: ir.Runbook, agent: ir.Agent) -> ir.Outputs | None:
+    wave = next((w for w in rb.team.waves if agent.id in w.agents), None) if rb.team else None
+    return (wave_root(rb, wave) if wave is not None else None) or planning_root(rb)
+
+
+def review_lanes(rb: ir.Runbook, agent: ir.Agent) -> list[dict]:
+    """The agent's slices that wait for an approval, with the review tokens filled in."""
+    r = rb.review
+    if r is None:
+        return []
+    from phasec.emitters.execution_packet import fill_agent
+
+    f = d.facts(rb)
+    out = []
+    for s in d.slice_order(rb):
+        if s.approval is None or not any((f.acting_agent(ref) or ref.id) == agent.id for ref in s.agents):
+            continue
+        out.append(
+            {
+                "slice": s.id,
+                "by": s.approval.by.id if s.approval.by else (r.by.id if r.by else None),
+                "stop": [fill_agent(t, agent.id, s.id) for t in r.stop],
+                "verdicts": [{"verdict": v.verdict, "token": fill_agent(v.token, agent.id, s.id)} for v in r.verdicts],
+            }
+        )
+    return out
 
 
 def objective(agent: ir.Agent, templates: list[str]) -> tuple[str, str]:
@@ -111,8 +181,6 @@ def emit(rb: ir.Runbook, options: EmitOptions) -> dict[str, str]:
     protocol = rb.protocol
     if protocol is None or not protocol.artifacts or not rb.agents():
         return {}
-    root = planning_root(rb)
-    root_path = root.root if root is not None else ""
     role_of = roles(protocol)
     templates = [a.template for a in protocol.artifacts]
     base = d.base_context(rb, options)
@@ -121,9 +189,12 @@ def emit(rb: ir.Runbook, options: EmitOptions) -> dict[str, str]:
         obj, obj_source = objective(agent, templates)
         names = {a.id: a.template.replace("<N>", agent.id).replace("<OBJECTIVE>", obj) for a in protocol.artifacts}
         actx = agent_context(rb, agent)
+        actx["review"] = review_lanes(rb, agent)
+        root = agent_root(rb, agent)
+        root_path = root.root if root is not None else ""
         for a in protocol.artifacts:
             # The root and the name are each kept inside (PC806 semantics), then joined under agents/.
-            rel = "/".join(["agents", *([d.safe_relpath(root_path)] if root_path else []), d.safe_relpath(names[a.id])])
+            rel = "/".join(["agents", *([root_dir(root)] if root is not None and root_path else []), d.safe_relpath(names[a.id])])
             if rel in out:
                 raise EmitError(f"two agent protocol files would be written to {rel}")
             ctx = dict(base)

@@ -217,6 +217,7 @@ def team_view(rb: ir.Runbook) -> dict | None:
                 "title": w.title,
                 "stages": [r.id for r in w.stages],
                 "agents": [agent(by_id[a]) for a in w.agents if a in by_id],
+                "notes": d.prose_block(w.notes, ordered=False),
             }
             for w in team.waves
         ],
@@ -285,6 +286,35 @@ def outputs_view(rb: ir.Runbook, options: EmitOptions) -> list[dict]:
             }
         )
     return out
+
+
+def reading_view(rb: ir.Runbook) -> list[dict]:
+    """The grounding corpus (every agent) and each `introspect` list (the agents it names)."""
+    out = []
+    lists = ([rb.grounding] if rb.grounding else []) + list(rb.introspections)
+    for lst in lists:
+        out.append(
+            {
+                "title": lst.title,
+                "grounding": lst is rb.grounding,
+                "agents": [r.id for r in lst.agents],
+                "docs": [{"path": doc.path, "note": doc.note} for doc in lst.docs],
+                "equivalents": [{"name": e.name, "text": e.text} for e in lst.equivalents],
+                "notes": d.prose_block(lst.notes, ordered=False),
+            }
+        )
+    return out
+
+
+def titled_view(t: ir.Titled) -> dict:
+    """A titled item (scenario, interface, ...) with its nested items as lines (shared with the spec)."""
+    return {
+        "id": t.id,
+        "title": t.title,
+        "text": t.text,
+        "kind": t.kind,
+        "lines": d.tree_lines([d.prose_tree(i) for i in t.items]),
+    }
 
 
 def titled_lines(items: list[ir.Titled]) -> list[dict]:
@@ -446,12 +476,14 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
                 for o in (rb.owners or [])
             ],
             "protocol_rules": d.prose_block(rb.protocol.rules, ordered=False) if rb.protocol else [],
+            "protocol_notes": d.prose_block(rb.protocol.notes, ordered=False) if rb.protocol else [],
+            "reading": reading_view(rb),
             "landed_through": phase.landed_through.id if phase and phase.landed_through else None,
             "entrypoint": phase.entrypoint if phase else None,
             "summary": [p.text for p in phase.summary] if phase else [],
             "activation": phase.activation.text if phase and phase.activation else None,
             "order": d.tree_lines(
-                [{"kind": "chain", "text": d.chain_text(d.order_chain(rb, options)), "children": []}]
+                [_order_chain_node(rb, options)]
                 + [d.prose_tree(p, "order") for p in d.order_rules(rb)]
             ),
             "objective": phase.objective.text if phase and phase.objective else None,
@@ -468,11 +500,22 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
             "stages": [stage_view(rb, st) for st in rb.stages],
             "outputs": outputs_view(rb, options),
             "assumptions": titled_lines(rb.assumptions),
+            # the implementation spec carries the scenarios; without interfaces it is not emitted, so the packet does
+            "scenarios": [] if rb.interfaces else [titled_view(t) for t in rb.scenarios],
             "authority": d.prose_block(rb.authority),
             "graph": slice_graph(rb, order, options),
         }
     )
     return ctx
+
+
+def _order_chain_node(rb: ir.Runbook, options: EmitOptions) -> dict:
+    """The start order: the computed chain, or the runbook's own `order` line when it says the same
+    (shown as written; under ``--assume`` the computed chain, which carries the assumption)."""
+    restated = d.restated_order(rb)
+    if restated is not None and not d.assumptions(rb, options):
+        return d.prose_tree(restated, "order")
+    return {"kind": "chain", "text": d.chain_text(d.order_chain(rb, options)), "children": []}
 
 
 def emit(rb: ir.Runbook, options: EmitOptions) -> dict[str, str]:

@@ -10,21 +10,11 @@ from phasec.compiler import ir
 from phasec.emitters import EmitOptions
 from phasec.emitters import _documents as d
 from phasec.emitters.acceptance_gates import conditional_view
-from phasec.emitters.execution_packet import file_view, slice_steps
+from phasec.emitters.execution_packet import file_view, slice_steps, titled_view
 from phasec.emitters.workbreakdown import artifact_path
 
 EMITTER = True
 TEMPLATE = "IMPLEMENTATION_SPEC.md.j2"
-
-
-def titled_view(t: ir.Titled) -> dict:
-    return {
-        "id": t.id,
-        "title": t.title,
-        "text": t.text,
-        "kind": t.kind,
-        "lines": d.tree_lines([d.prose_tree(i) for i in t.items]),
-    }
 
 
 def context(rb: ir.Runbook, options: EmitOptions) -> dict:

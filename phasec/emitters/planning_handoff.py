@@ -30,6 +30,7 @@ def decision_view(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
         "branching": s.branching,
         "assumed": d.path_of(options, s),
         "triggers": [trigger_view(rb, t) for t in s.triggers],
+        "logic": s.trigger_logic,
         "gates": assess,
         "defer_records": defer_records(rb, s),
         "dependents": dependents,

@@ -322,6 +322,16 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
 # ─── emit ────────────────────────────────────────────────────────────────────
 
 
+def _root_advice(b: StackBranch, graphite: bool) -> str:
+    """What to do about a missing stack root stack.sh cannot create: what stack.sh says when it refuses."""
+    if b.choose:
+        track = f"; gt track {b.name} -p <PARENT>" if graphite else ""
+        return f"its parent is chosen at run time ({b.choose}): run: git branch {b.name} <PARENT>{track}"
+    if graphite:
+        return "it is a stack root: create it first (and track it with Graphite)"
+    return "it is a stack root: create it first (stack.sh creates it only from the remote's copy)"
+
+
 def _advice(b: ir.Branch, graphite: bool) -> str:
     """What to do about a missing `clean` branch: the same thing stack.sh does (or refuses)."""
     if is_placeholder(b.name):
@@ -330,7 +340,11 @@ def _advice(b: ir.Branch, graphite: bool) -> str:
         return f"it opens after stage {b.opens_after.id}: stack.sh --after-stage {b.opens_after.id} creates it then"
     if b.parent is None and b.parent_name is None:
         if b.choose:
-            return f"its parent is chosen at run time ({b.choose}): create it by hand, stack.sh does not"
+            track = f"; gt track {b.name} -p <PARENT>" if graphite else ""
+            return (
+                f"its parent is chosen at run time ({b.choose}): stack.sh does not create it; "
+                f"run: git branch {b.name} <PARENT>{track}"
+            )
         remote = "" if graphite else " (stack.sh creates it only from the remote's copy)"
         return f"it is a stack root: create it first{remote}"
     return "stack.sh creates it"
@@ -411,6 +425,13 @@ def scripts_context(rb: ir.Runbook, options) -> dict:
             b = ids.get(ref.id)
             if b is not None:
                 clean.append({"id": b.id, "name": b.name, "worktree": b.worktree, "advice": _advice(b, graphite)})
+    # stack roots stack.sh cannot create (no parent, or one chosen at run time), not already in `clean`
+    clean_names = {c["name"] for c in clean}
+    manual_roots = [
+        {"name": b.name, "advice": _root_advice(b, graphite)}
+        for b in branches
+        if b.kind == "root" and not b.parent_name and not b.opens_after and b.name not in clean_names
+    ]
     on_merge = [st.run for p in rb.procedures if p.on == "merge" for st in p.steps if st.run]
     lanes = [x for x in slices if x["branch"] and x["stacked"]]
     return {
@@ -422,6 +443,7 @@ def scripts_context(rb: ir.Runbook, options) -> dict:
         "tool": (repo.tool if repo and repo.tool else "git"),
         "branches": branches,
         "roots": [b for b in branches if b.kind == "root"],
+        "manual_roots": manual_roots,
         "placeholders": [b.name for b in branches if is_placeholder(b.name)],
         "stages": [st.id for st in rb.stages],
         "needs_current_branch": any(b.fallback_current for b in branches),

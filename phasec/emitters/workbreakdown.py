@@ -18,7 +18,9 @@ are prose for the packet documents); ``failure_triggers`` are its ``signal`` tex
 Beyond the references: ``statuses`` (every status with its aspect, only when there are
 several; ``status`` keeps the first, as the reference format has it); per file
 ``optional: true`` and ``when: triggered|deferred``; ``requires_artifacts`` entries with
-``when``.  All of them are in the JSON Schema.
+``when``; an invariant with both its own text and nested ``item``/``note`` entries is
+``{text: ..., items: [...]}`` (the references only have a text or a list; neither
+is dropped).  All of them are in the JSON Schema.
 """
 
 from __future__ import annotations
@@ -28,6 +30,15 @@ from phasec.compiler.facts import facts
 from phasec.emitters.env import environment
 
 EMITTER = True
+
+
+def _prose_texts(items: list[ir.Prose]) -> list[str]:
+    """The texts of nested prose (``item``/``note``), depth first: nothing nested is dropped."""
+    out: list[str] = []
+    for p in items:
+        out.append(p.text)
+        out += _prose_texts(p.items)
+    return out
 
 
 def gate_invocation(rb: ir.Runbook, gate: ir.Gate) -> list[str]:
@@ -157,7 +168,7 @@ def workbreakdown_context(rb: ir.Runbook, assume: dict[str, str] | None = None) 
         gates.append({"slice": "phase_exit", "bindings": [("full", cmds)]})
     invariants = []
     for inv in rb.invariants:
-        invariants.append({"id": inv.id, "text": inv.text, "entries": [i.text for i in inv.items]})
+        invariants.append({"id": inv.id, "text": inv.text or inv.title, "entries": _prose_texts(inv.items)})
     return {
         "source": rb.path,
         "sha256": rb.sha256,

@@ -88,6 +88,8 @@ Create the branches and worktrees the runbook declares, in order: the repo
 branches (each on its `from` parent), then the slice branches in dependency
 order on top of the slice base (each on the branch of its latest dependency).
 Each new branch is tracked with Graphite: `gt track BRANCH -p PARENT`.
+Nothing is fetched (the runbook's sync command does that); a branch is not
+created on a parent from outside the stack that is behind REMOTE/PARENT.
 Branches and worktrees that exist are left alone: a second run changes nothing.
 Relative worktree paths are relative to the top of this checkout.
 
@@ -197,6 +199,17 @@ reached() {
   return 1
 }
 
+# Graphite keeps the stack local and syncs with the runbook's sync command, so
+# stack.sh fetches nothing; a branch is never created on a parent from outside
+# the stack that is behind the remote's copy (as last fetched).
+remote='origin'
+sync_hint='gt sync --no-restack'
+# behind_remote PARENT: the remote's copy of PARENT has commits PARENT lacks.
+behind_remote() {
+  git show-ref --verify --quiet "refs/remotes/$remote/$1" \
+    && ! git merge-base --is-ancestor "refs/remotes/$remote/$1" "refs/heads/$1"
+}
+
 need_gt() {
   if [[ $dry_run == 0 ]] && ! command -v gt >/dev/null 2>&1; then
     die "the runbook uses Graphite (tool graphite) but gt is not on PATH"
@@ -246,6 +259,9 @@ ensure_branch() {
   else
     in_stack "$parent" || branch_exists "$parent" || die "cannot create $branch: its parent $parent does not exist"
     need_gt
+    if ! in_stack "$parent" && behind_remote "$parent"; then
+      die "cannot create $branch: its parent $parent is behind $remote/$parent (a stale local branch): update it first ($sync_hint), then run stack.sh again"
+    fi
     start="$parent"
     if [[ -n $worktree && ! -e $worktree ]]; then
       run git worktree add -b "$branch" -- "$worktree" "$start"

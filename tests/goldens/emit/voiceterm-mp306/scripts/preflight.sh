@@ -105,6 +105,8 @@ Check what the runbook's preflight requires: each branch listed in `clean`
 exists, its declared worktree exists and is a worktree of this repository, and
 that worktree (or, for a branch with no declared worktree, every worktree that
 has it checked out) has no uncommitted or untracked changes.
+Each stack root that stack.sh does not create (no parent, or a parent chosen
+at run time) exists, or the check fails with the command to create it.
 Plain git: also checks that every lane not yet merged is rebased on the base
 (REMOTE/BASE as last fetched, or the local base without a remote) and that its
 worktree is clean.  Lanes that do not exist yet are listed as SKIP.
@@ -219,6 +221,24 @@ check_branch() {
 
 say 'preflight of phase MP-306'
 say "the runbook lists no \`clean\` branches"
+
+# Stack roots stack.sh does not create: they must exist before it runs.
+# check_root BRANCH ADVICE
+root_remote='origin'
+check_root() {
+  if [[ $dry_run == 1 ]]; then
+    printf '+ git show-ref --verify --quiet %q\n' "refs/heads/$1"
+    return 0
+  fi
+  if branch_exists "$1"; then
+    ok "stack root $1 exists"
+  elif git remote get-url "$root_remote" >/dev/null 2>&1 && git show-ref --verify --quiet "refs/remotes/$root_remote/$1"; then
+    ok "stack root $1 is on $root_remote ($here/stack.sh creates the local branch from it)"
+  else
+    fail "stack root $1 does not exist: $2"
+  fi
+}
+check_root 'develop' "it is a stack root: create it first (stack.sh creates it only from the remote's copy)"
 
 # Plain git: the lanes not yet merged are rebased on the base.
 remote='origin'
