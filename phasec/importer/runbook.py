@@ -303,6 +303,10 @@ def classify(sec: Section, m: Model) -> str | None:
         return "scope"
     if re.search(r"acceptance|completion criteria|exit|definition of done|done when", h):
         return "exit"
+    slice_tables = [t for t in tables if t.header and re.search(r"\b(slice|lane|id|work ?item)\b", t.header[0], re.I)
+                    and t.rows and all(re.fullmatch(r"[A-Z]{1,4}-?\d+[A-Z]?", strip_md(r[0]).strip("*")) for r, _ in t.rows if r)]
+    if slice_tables:
+        return "slices"
     agent_items = [it for it in items if agent_lead(it.text)]
     agent_tables = [t for t in tables if t.header and any(re.search(r"\bagent\b", c, re.I) for c in t.header[:1])]
     if len(agent_items) >= 2 or agent_tables:
@@ -369,6 +373,9 @@ def build(root: Section, path: str) -> Model:
             do_team(m, sec)
     find_cap(m, root)
     for sec, kind in kinds:
+        if kind == "slices":
+            do_slice_table(m, sec)
+    for sec, kind in kinds:
         if kind == "flow":
             do_flow(m, sec)
     for sec, kind in kinds:
@@ -377,7 +384,7 @@ def build(root: Section, path: str) -> Model:
     if preamble:
         do_summary(m, preamble, "the phase")
     for sec, kind in kinds:
-        if kind in ("team", "flow", "repo"):
+        if kind in ("team", "flow", "repo", "slices"):
             continue
         handler = HANDLERS.get(kind or "")
         if handler is None:
@@ -758,9 +765,8 @@ def do_flow(m: Model, sec: Section) -> None:
             if sh:
                 heading_slices.append((sub2, sh))
         for sid2 in covered:
-            sl = new_slice(m, sid2, clean_title if len(covered) == 1 else sid2, sub.line)
-            if len(covered) == 1:
-                sl.title = clean_title or title
+            if sid2 not in m.slices:
+                new_slice(m, sid2, (clean_title or title) if len(covered) == 1 else sid2, sub.line)
         for sub2, (sid2, t2, agents) in heading_slices:
             sl = new_slice(m, sid2, re.sub(r"\s*\([^()]*\)\s*$", "", t2).strip() or sid2, sub2.line)
             if agents:
@@ -807,6 +813,53 @@ def do_flow(m: Model, sec: Section) -> None:
 
 
 STEP_GUARD = re.compile(r"^(if |only |constraint|enforce|any |no |do not|never|stop|guard)", re.I)
+
+
+def do_slice_table(m: Model, sec: Section) -> None:
+    """Slices as table rows: `| Slice | Title | Agent | Depends on | Branch |` (columns found by their names)."""
+    target: list[Stmt] = []
+    for b in sec.blocks:
+        if not isinstance(b, Table):
+            do_blocks_as_notes(m, [b], target, f"'{short(sec.title, 40)}'")
+            continue
+        hdr = [strip_md(h).lower() for h in b.header]
+
+        def col(pattern: str) -> int | None:
+            return next((i for i, h in enumerate(hdr) if i and re.search(pattern, h)), None)
+
+        c_title, c_agent = col(r"title|name|objective|scope|work|description"), col(r"agent|executor|assignee|lane")
+        c_dep, c_branch = col(r"depend|after|needs|blocked"), col(r"branch")
+        c_owner, c_files = col(r"owner|accountable"), col(r"files?|paths?|boundar")
+        for cells, line in b.rows:
+            if not cells:
+                continue
+            sid = strip_md(cells[0]).strip("*")
+            sl = new_slice(m, sid, strip_md(cells[c_title]) if c_title is not None else sid, line)
+            for i, c in enumerate(cells):
+                if i == 0:
+                    continue
+                if i == c_title and c_title is not None:
+                    continue
+                if i == c_agent:
+                    sl.agents = [add_agent(m, a, "", line) or a for a in re.findall(r"`?([A-Za-z][\w-]*\d[\w]*)`?", c)
+                                 if add_agent(m, a, "", line)]
+                    sl.agents_line = line if sl.agents else 0
+                elif i == c_dep:
+                    deps = [x for x in SLICE_TOKEN.findall(c)]
+                    sl.after = [(x, False) for x in deps]
+                    sl.after_stated = set(deps)
+                elif i == c_branch and (cs := code_spans(c) or [strip_md(c)]) and looks_branch(cs[0]):
+                    sl.branch = cs[0]
+                elif i == c_files and code_spans(c):
+                    sl.files.extend((p, []) for p in code_spans(c))
+                elif i == c_owner and re.fullmatch(r"`?@[\w./-]+`?", c.strip()):
+                    sl.owner = strip_md(c)
+                    m.owners.setdefault(sl.owner, None)
+                else:
+                    sl.body.append(Stmt("note", [s(f"{b.header[i]}: {c}")]))
+    for sub in sec.subsections:
+        do_unknown(m, sub, target)
+    m.notes.extend(target)
 
 
 def do_step(m: Model, stage: StageM, b) -> None:
@@ -1097,6 +1150,12 @@ def gate_id(m: Model, command: str) -> str:
 
 def do_gates(m: Model, sec: Section) -> None:
     for b in sec.blocks:
+        if isinstance(b, Fence) and (cmds := [ln.strip() for ln in b.content.splitlines()
+                                              if ln.strip() and not ln.strip().startswith("#")]) \
+                and all(looks_command(c) or c.startswith("cd ") for c in cmds):
+            gid = gate_id(m, f"commands at line {b.line}")
+            m.gates[gid] = Stmt("gate", [gid], body=[Stmt("run", [s(c)]) for c in cmds], comments=[f"md:{b.line} fenced commands"])
+            continue
         if not isinstance(b, Item):
             do_blocks_as_notes(m, [b], m.notes, "verification")
             continue
