@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 
 from phasec.diagnostics import Diagnostic
 
-IMPORT_CODES = {
-    "PC950": ("import-unreadable", "error", "A packet document that `phasec import --packet` cannot read."),
-    "PC951": ("import-unmapped", "warning", "Markdown the importer could not map, kept as prose (a `note`) to finish by hand."),
-    "PC952": ("import-disagreement", "warning", "Two documents of a phase (or two places of one) disagree."),
-}
+def import_codes() -> dict:
+    """The import family's codes (declared with the other codes, in phasec.compiler.rules)."""
+    from phasec.compiler.rules import IMPORT
+
+    return IMPORT
 
 
 @dataclass
