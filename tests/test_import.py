@@ -222,3 +222,19 @@ def test_seed_c2_ownership_is_reported_without_a_packet():
     (d,) = [d for d in res.diagnostics if d.code == "PC952"]
     assert "slice C2" in d.message and "I2 + I3" in d.message
     assert {r.span.line for r in d.related} == {35, 136}  # the team line of I2 and the C2 heading
+
+
+def test_phase_a_runtime_slices_from_steps_agents_from_the_table_and_the_stated_order():
+    rb = ir_of(imported("phase-a/runbook-runtime.md").text, "a.phc").runbook
+    sl = {s.id: s for s in rb.slices}
+    assert list(sl) == [f"A{k}" for k in range(10)]
+    # the team table's `Slices` column: Agent 3 has A0 and A5, Agent 1 has A1, A2, A6
+    assert {k: [a.id for a in s.agents] for k, s in sl.items()} == {
+        "A0": ["Agent-3"], "A1": ["Agent-1"], "A2": ["Agent-1"], "A3": ["Agent-2"], "A4": ["Agent-2"],
+        "A5": ["Agent-3"], "A6": ["Agent-1"], "A7": ["Agent-4"], "A8": ["Agent-5"], "A9": ["Agent-6"]}
+    # "After `A2` and `A3` are green, Agent 2 executes `A4` ..."
+    assert {k: sorted(d.slice.id for d in s.after) for k, s in sl.items()} == {
+        "A0": [], "A1": ["A0"], "A2": ["A1"], "A3": ["A0"], "A4": ["A2", "A3"], "A5": ["A3", "A4"],
+        "A6": ["A1", "A5"], "A7": ["A6"], "A8": ["A7"], "A9": ["A8"]}
+    assert sl["A1"].title == "metadata contract hardening" and sl["A7"].title == "Mandatory Full Review + Fix Closure"
+    assert rb.team.max_active == 6

@@ -889,9 +889,14 @@ def do_step(m: Model, stage: StageM, b) -> None:
                         sl.after = [(a, f) for a, f in sl.after if a in sl.after_stated]
                         sl.after.append((d, False))
             fors = targets or fors
+            for x in targets:
+                if m.slices[x].title == x and strip_md(mt.group(2)).find(x) >= 0:
+                    m.slices[x].title = slice_title_from_step(mt.group(2), x)
             if targets:
                 agents_c = m.agent_refs(item_all_text(b))
                 agents = agents_c
+        if not mt and len(fors) == 1 and m.slices[fors[0]].title == fors[0]:
+            m.slices[fors[0]].title = slice_title_from_step(text, fors[0])
         kw = "guard" if STEP_GUARD.match(strip_md(text)) and not agents else "step"
         args = [s(text)]
         if kw == "step" and agents:
@@ -905,6 +910,8 @@ def do_step(m: Model, stage: StageM, b) -> None:
             for x in crefs:
                 if x not in m.slices:
                     new_slice(m, x, slice_title_from_step(c.text, x), c.line)
+                elif m.slices[x].title == x and len(crefs) == 1:
+                    m.slices[x].title = slice_title_from_step(c.text, x)
             st.add(item_stmt(c))
             if kw == "step" and cagents and crefs:
                 for x in crefs:
@@ -931,12 +938,17 @@ def do_step(m: Model, stage: StageM, b) -> None:
 
 
 def slice_title_from_step(text: str, sid: str) -> str:
+    """The words a step gives a slice: `Agent 1 executes `A2` discovery surface expansion.` -> `discovery surface expansion`."""
     t = strip_md(text)
+    mt = re.search(r"(?<![A-Za-z0-9_])" + re.escape(sid) + r"(?![A-Za-z0-9_])", t)
+    if mt:
+        rest = t[mt.end():]
+        rest = re.sub(r"^\s*(?:by\s+(?:[Aa]gent[ -]\d+|[A-Z][A-Z0-9-]*\d[A-Z]?)\s*)?[:,\-–—]?\s*", "", rest)
+        rest = re.split(r"(?<=[a-z0-9)`*])\.\s|:|;|\b(?:[Aa]gent[ -]\d+|AGENT-\d+)\b", rest)[0].strip(" .,:")
+        if rest:
+            return rest
     if ":" in t and t.split(":", 1)[1].strip():
         return t.split(":", 1)[1].strip().rstrip(".")
-    idx = t.find(sid)
-    if idx >= 0 and t[idx + len(sid):].strip():
-        return t[idx + len(sid):].strip().rstrip(".")
     return t.rstrip(".:")
 
 
