@@ -174,3 +174,19 @@ def test_lint_packet_drift_check(tmp_path):
     line = next(i for i, ln in enumerate(text.splitlines(), 1) if "@someone-else" in ln)
     assert any(rel["span"]["line"] == line and rel["span"]["file"].endswith("PHASE_C_WORKBREAKDOWN.yaml")
                for rel in owner[0]["related"])
+
+
+def test_gate_lists_are_compared_after_expanding_the_planned_scripts(tmp_path):
+    # as written, the gates document's C1 Quick list is exactly what `phase-c:c1:quick` runs: no finding
+    res = imported("seed/phase-c-runbook.md", "phase-c")
+    assert not [d for d in _pc952(res) if "gate list" in d.message]
+    edited = tmp_path / "packet"
+    shutil.copytree(CORPUS / "phase-c", edited)
+    gates = edited / "PHASE_C_ACCEPTANCE_GATES.md"
+    text = gates.read_text().replace("- `bun run phase-c:gate:c1-storage-lock-runtime`\n\nFull:", "\nFull:", 1)
+    assert text != gates.read_text()
+    gates.write_text(text)
+    res2 = import_markdown((CORPUS / "seed" / "phase-c-runbook.md").read_text(), "seed.md", str(edited))
+    (d,) = [d for d in res2.diagnostics if d.code == "PC952" and "gate list" in d.message]
+    assert "slice C1: the quick gate list differs" in d.message
+    assert d.span.file.endswith("PHASE_C_ACCEPTANCE_GATES.md") and d.related[0].span.file.endswith("WORKBREAKDOWN.yaml")

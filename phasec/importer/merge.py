@@ -218,12 +218,39 @@ def compare_md_docs(m: Model, pk: Packet) -> None:
             if ps.owner and ref.owner and ps.owner[0] != ref.owner[0]:
                 _diag(m, f"slice {sid}: owner {ps.owner[0]} in one packet document, {ref.owner[0]} in the work breakdown",
                       ps.owner[1].line, [(ref.owner[1].file, ref.owner[1].line, "the work breakdown's owner")], path=path)
-            ygates = (pk.yaml.get("gates") or {}).get(sid) or {}
+            ygates = (pk.yaml.get("gates") or {}).get(sid) or ref.data.get("gates") or {}
+            if not isinstance(ygates, dict):
+                continue
             for cad, cmds in ps.gates.items():
-                if cad in ygates:
+                theirs = ygates.get(cad)
+                if not theirs:
                     continue
-                # the md matrix lists what the work breakdown's suite runs: compare with the planned scripts
-            _ = ygates
+                # compare what runs: each `run SCRIPT` of the planned command contract expanded
+                a = leaf_commands(pk, [c for c, _ in cmds])
+                b = leaf_commands(pk, [str(x) for x in theirs])
+                if a != b:
+                    loc = cmds[0][1]
+                    _diag(m, f"slice {sid}: the {cad} gate list differs between the packet documents "
+                          f"({len(a)} command(s) here, {len(b)} in the work breakdown once scripts are expanded)",
+                          loc.line, [(pk.yaml_path or pk.dir, pk.yaml_lines.get(f"gates.{sid}.{cad}", ref.loc.line),
+                                      "the work breakdown's gate list")], path=path)
+
+
+def leaf_commands(pk: Packet, cmds: list[str]) -> list[str]:
+    """Commands with every `<runner> run SCRIPT` of the planned contract replaced by what it runs."""
+    out: list[str] = []
+
+    def expand(cmd: str, depth: int) -> None:
+        mt = re.fullmatch(r"\S+ run ([A-Za-z0-9:_\-.]+)", cmd.strip())
+        if mt and mt.group(1) in pk.scripts and depth < 20:
+            for part in re.split(r"\s*&&\s*", pk.scripts[mt.group(1)][0]):
+                expand(part, depth + 1)
+        else:
+            out.append(cmd.strip())
+
+    for c in cmds:
+        expand(c, 0)
+    return out
 
 
 def compare_cadences(m: Model, pk: Packet) -> None:

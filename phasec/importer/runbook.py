@@ -400,7 +400,8 @@ def phase_id_of(title: str, root: Section) -> str:
     mt = re.search(r"\bphase[\s\-_]+([A-Z][A-Za-z0-9]{0,3})\b", title, re.I)
     if mt and not mt.group(1).lower() in ("plan", "run"):
         return mt.group(1).upper() if len(mt.group(1)) == 1 else mt.group(1)
-    mt = re.search(r"\b([A-Z]{1,4}-\d+)\b", " ".join(sec.title for sec in root.walk()) + " " + title)
+    everything = " ".join(sec.title + " " + section_text(sec) for sec in root.walk())
+    mt = re.search(r"\b([A-Z]{1,4}-\d+)\b", title) or re.search(r"`([A-Z]{1,4}-\d+)`", everything)
     if mt:
         return mt.group(1)
     return "P"
@@ -1032,7 +1033,7 @@ def do_protocol(m: Model, sec: Section) -> None:
             continue
         low = b.text.lower()
         spans = code_spans(b.text)
-        templates = [c for c in spans if "<N>" in c or "<n>" in c]
+        templates = [c for c in spans if ("<N>" in c or "<n>" in c) and looks_file(c)]
         if "introspect" in low and not any(x.kw == "introspect" for x in m.protocol) and not templates:
             m.protocol.append(Stmt("introspect", [s(item_all_text(b))]))
         elif b.children and all(code_spans(c.text) and "<" in code_spans(c.text)[0] for c in b.children):
