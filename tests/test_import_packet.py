@@ -190,3 +190,17 @@ def test_gate_lists_are_compared_after_expanding_the_planned_scripts(tmp_path):
     (d,) = [d for d in res2.diagnostics if d.code == "PC952" and "gate list" in d.message]
     assert "slice C1: the quick gate list differs" in d.message
     assert d.span.file.endswith("PHASE_C_ACCEPTANCE_GATES.md") and d.related[0].span.file.endswith("WORKBREAKDOWN.yaml")
+
+
+def test_phase_c_packet_detail_is_merged():
+    res = imported("seed/phase-c-runbook.md", "phase-c")
+    rb = analyze(res.text, "seed.phc").runbook
+    c1 = next(s for s in rb.slices if s.id == "C1")
+    assert (c1.owner.id, c1.backup.id) == ("@rawr-runtime-host", "@rawr-platform-duty")
+    assert {o.handle if hasattr(o, "handle") else o.id for o in rb.owners} >= {"@rawr-runtime-host", "@rawr-platform-duty"}
+    assert any(sig.response and "isolate mutation primitive" in sig.response for sig in c1.signals)
+    assert [d.id for d in rb.deferred][:1] == ["full_d016_productized_ux_control_plane"]
+    assert [i.id for i in rb.invariants] == ["runtime_semantics", "route_families", "manifest_authority", "process_posture"]
+    bound = {b.cadence.id: [i.gate.id for i in b.items if i.gate] for b in c1.gates}
+    assert set(bound) == {"quick", "full"}
+    assert rb.exit is not None and rb.exit.gates

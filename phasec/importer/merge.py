@@ -100,6 +100,11 @@ def merge_packet(m: Model, pk: Packet) -> None:
                 cid = ident(str(cad), lower=False)
                 m.cadences.setdefault(cid, (str(cad), [], 0))
                 m.slices[sid].gates.append((cid, names))
+    for ids, text, response, loc in pk.signals:
+        for sid in ids:
+            if sid in m.slices and text:
+                m.slices[sid].body.append(Stmt("signal", [s(text)] + (["response", s(response)] if response else []),
+                                               comments=[f"{loc.file}:{loc.line}"]))
     compare_md_docs(m, pk)
     compare_cadences(m, pk)
     compare_branches(m, pk)

@@ -55,6 +55,7 @@ class Packet:
     scripts: dict[str, tuple[str, Loc]] = field(default_factory=dict)  # planned script -> command
     cadences: dict[str, tuple[list[str], Loc]] = field(default_factory=dict)
     pass_folders: dict[str, Loc] = field(default_factory=dict)
+    signals: list[tuple[list[str], str, str | None, Loc]] = field(default_factory=list)  # slices, text, response
     diags: list[Diag] = field(default_factory=list)
 
 
@@ -175,6 +176,14 @@ def read_markdown_doc(pk: Packet, path: str, text: str) -> None:
             read_item(pk, path, b, current, label_pending, label_line)
             if label_pending and current is not None:
                 continue
+        if re.search(r"signal|watchlist|failure mode", sec.title, re.I):
+            for b in sec.blocks:
+                if isinstance(b, Item):
+                    mt2 = re.match(r"^\s*([A-Z]{1,4}\d+[A-Z]?(?:\s*/\s*[A-Z]{1,4}\d+[A-Z]?)*)\b[:\s]\s*(.*)$", strip_md(b.text))
+                    if mt2:
+                        ids = [x.strip() for x in mt2.group(1).split("/")]
+                        response = "; ".join(strip_md(c.text).lstrip("- ") for c in b.children) or None
+                        pk.signals.append((ids, mt2.group(2).strip().rstrip(":"), response, Loc(path, b.line)))
         # items in a labelled paragraph group are read in read_item
         if re.search(r"cadence", sec.title, re.I):
             for b in sec.blocks:
