@@ -204,3 +204,18 @@ def test_phase_c_packet_detail_is_merged():
     bound = {b.cadence.id: [i.gate.id for i in b.items if i.gate] for b in c1.gates}
     assert set(bound) == {"quick", "full"}
     assert rb.exit is not None and rb.exit.gates
+
+
+@pytest.mark.parametrize("text", [
+    "slices: 5\n",
+    "slices:\n  - 3\n  - id: C1\n    files: 7\n    depends_on: C0\n    gates: [1]\n",
+    "gates: [1, 2]\n",
+    "slices:\n  - id: C1\n    owner: [x]\n    requires_artifacts: [5]\ngates:\n  C1: 5\ninvariants: 5\n",
+])
+def test_a_malformed_work_breakdown_is_reported_at_its_line_and_the_rest_imported(tmp_path, text):
+    (tmp_path / "PHASE_C_WORKBREAKDOWN.yaml").write_text(text)
+    res = import_markdown((CORPUS / "seed" / "phase-c-runbook.md").read_text(), "seed.md", str(tmp_path))
+    bad = [d for d in res.diagnostics if d.code == "PC950"]
+    assert bad and all(d.span.file.endswith("PHASE_C_WORKBREAKDOWN.yaml") for d in bad)
+    assert all(1 <= d.span.line <= text.count("\n") for d in bad)
+    assert not [d for d in analyze(res.text, "x.phc").diagnostics if d.code[:3] in ("PC0", "PC1", "PC2")]

@@ -110,7 +110,6 @@ def read_workbreakdown(pk: Packet, path: str, text: str) -> None:
     if not isinstance(data, dict):
         _diag(pk, path, 1, f"{path}: a work breakdown is a mapping (phase, slices, gates, ...)")
         return
-    pk.yaml_path, pk.yaml = path, data
     lines: dict[str, int] = {}
 
     def walk(n, prefix: str) -> None:
@@ -130,6 +129,8 @@ def read_workbreakdown(pk: Packet, path: str, text: str) -> None:
 
     walk(node, "")
     pk.yaml_lines = lines
+    pk.yaml_path, pk.yaml = path, clean_workbreakdown(pk, path, data, lines)
+    data = pk.yaml
     for sl in data.get("slices") or []:
         if not isinstance(sl, dict) or "id" not in sl:
             continue
@@ -143,6 +144,103 @@ def read_workbreakdown(pk: Packet, path: str, text: str) -> None:
         if sl.get("backup"):
             ps.backup = (str(sl["backup"]), Loc(path, lines.get(f"slices.{sid}.backup", loc.line)))
         pk.slices[sid] = ps
+
+
+_SCALAR = (str, int, float, bool)
+_TEXT_FIELDS = ("title", "owner", "backup", "objective", "status")
+_LIST_FIELDS = ("depends_on", "depends_on_if_triggered", "trigger_criteria")
+_PATH_FIELDS = ("files", "requires_artifacts")
+
+
+def clean_workbreakdown(pk: Packet, path: str, data: dict, lines: dict[str, int]) -> dict:
+    """The work breakdown with every value in the shape the merge reads; what is not is reported
+    (PC950, at its line) and left out, so that a hand-written file never stops the import."""
+
+    def bad(key: str, what: str) -> None:
+        _diag(pk, path, lines.get(key, 1), f"{path}: `{key}` {what}; left out")
+
+    out: dict = {k: v for k, v in data.items()
+                 if k not in ("phase", "status", "entrypoint", "invariants", "deferred_non_blocking", "deferred", "slices", "gates")}
+    for k in ("phase", "status", "entrypoint"):
+        if k in data:
+            if isinstance(data[k], _SCALAR):
+                out[k] = str(data[k])
+            else:
+                bad(k, "is not a single value")
+    if "invariants" in data:
+        if isinstance(data["invariants"], list):
+            out["invariants"] = [x for x in data["invariants"] if isinstance(x, dict)]
+        else:
+            bad("invariants", "is not a list")
+    for k in ("deferred_non_blocking", "deferred"):
+        if k in data:
+            if isinstance(data[k], list):
+                out[k] = [str(x) for x in data[k] if isinstance(x, _SCALAR)]
+            else:
+                bad(k, "is not a list")
+    slices = data.get("slices")
+    if slices is not None and not isinstance(slices, list):
+        bad("slices", "is not a list of slices")
+        slices = []
+    out["slices"] = []
+    for i, sl in enumerate(slices or []):
+        if not isinstance(sl, dict) or not isinstance(sl.get("id"), _SCALAR):
+            _diag(pk, path, lines.get(f"slices.{i}", 1), f"{path}: a slice entry without an `id`; left out")
+            continue
+        sid = str(sl["id"])
+        clean: dict = {"id": sid}
+        for k, v in sl.items():
+            key = f"slices.{sid}.{k}"
+            if k in _TEXT_FIELDS:
+                if isinstance(v, _SCALAR):
+                    clean[k] = str(v)
+                elif v is not None:
+                    bad(key, "is not a single value")
+            elif k in _LIST_FIELDS:
+                if isinstance(v, list) and all(isinstance(x, _SCALAR) for x in v):
+                    clean[k] = [str(x) for x in v]
+                elif v is not None:
+                    bad(key, "is not a list of values")
+            elif k in _PATH_FIELDS:
+                if isinstance(v, list):
+                    items = [{"path": str(x["path"])} if isinstance(x, dict) and isinstance(x.get("path"), _SCALAR)
+                             else {"path": str(x)} if isinstance(x, str) else None for x in v]
+                    if None in items:
+                        bad(key, "has entries without a `path`")
+                    clean[k] = [x for x in items if x]
+                elif v is not None:
+                    bad(key, "is not a list")
+            elif k == "gates":
+                g = _clean_gates(v, key, bad)
+                if g is not None:
+                    clean[k] = g
+            else:
+                clean[k] = v
+        out["slices"].append(clean)
+    if "gates" in data:
+        gates = data["gates"]
+        if isinstance(gates, dict):
+            out["gates"] = {}
+            for sid, cads in gates.items():
+                g = _clean_gates(cads, f"gates.{sid}", bad)
+                if g is not None:
+                    out["gates"][str(sid)] = g
+        else:
+            bad("gates", "is not a map of slices to cadences")
+    return out
+
+
+def _clean_gates(v, key: str, bad) -> dict | None:
+    if not isinstance(v, dict):
+        bad(key, "is not a map of cadences to gate lists")
+        return None
+    out = {}
+    for cad, items in v.items():
+        if isinstance(items, list) and all(isinstance(x, _SCALAR) for x in items):
+            out[str(cad)] = [str(x) for x in items]
+        else:
+            bad(f"{key}.{cad}", "is not a list of commands")
+    return out
 
 
 def read_markdown_doc(pk: Packet, path: str, text: str) -> None:
