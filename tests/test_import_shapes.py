@@ -60,7 +60,8 @@ _LINE = st.one_of(
                      "1. `P1` Builder.", "2. `P2` Reviewer.", "1. Parent branch: `codex/phase-k-base`.",
                      "2. Worktree: `/tmp/wt-k`.", "- After `K1` is green, `P2` runs `K2`.", "   1. nested `x`",
                      "| Slice | Title | Agent |", "|---|---|---|", "| K9 | Nine | `P1` |", "```bash", "make test", "```",
-                     "1. Quick suite on each commit.", "Primary files:", "   1. `src/a.ts`", ""]),
+                     "1. Quick suite on each commit.", "Primary files:", "   1. `src/a.ts`", "1. Agent 1: lane.",
+                     "- Agent 2 - reviewer", "## Stage 3: Top (K4)", "1. Keep at most two active agents.", ""]),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30),
 )
 
@@ -72,3 +73,25 @@ def test_any_markdown_imports_to_a_runbook_that_parses(lines):
     res = import_markdown(text, "fuzz.md")
     assert _front_end_errors(res.text) == [], res.text
     assert format_text(res.text) == res.text
+
+
+def test_stages_written_as_top_level_sections_and_agents_named_agent_n():
+    text = """# Phase R Runtime Plan
+
+## Team
+1. Agent 1: backend lane.
+2. Agent 2: review lane.
+3. Keep at most two active agents.
+
+## Stage 1: Build (`R1`)
+1. Agent 1 implements the adapter.
+
+## Stage 2: Review (`R2`)
+1. Agent 2 reviews `R1`.
+"""
+    res = import_markdown(text, "r.md")
+    assert _front_end_errors(res.text) == []
+    rb = analyze(res.text, "r.phc").runbook
+    assert [s.id for s in rb.stages] == ["1", "2"]
+    assert {s.id: [a.id for a in s.agents] for s in rb.slices} == {"R1": ["Agent-1"], "R2": ["Agent-2"]}
+    assert [d.slice.id for d in rb.slices[1].after] == ["R1"]

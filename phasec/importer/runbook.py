@@ -344,6 +344,9 @@ def agent_lead(text: str) -> str | None:
     m = re.match(r"^\*{0,2}([A-Z][A-Z0-9]*(?:-\d+)?)\*{0,2}\s*[:\-–—]", t)
     if m and AGENT_ID.match(m.group(1)):
         return m.group(1)
+    m = re.match(r"^\*{0,2}([Aa]gent[ -]\d+)\*{0,2}\s*[:\-–—(]", t)
+    if m:
+        return m.group(1)
     return None
 
 
@@ -367,6 +370,7 @@ def build(root: Section, path: str) -> Model:
         preamble = []
     preamble = list(root.blocks) + list(preamble)
     m.phase_id = phase_id_of(m.title, root)
+    top = group_stage_sections(top)
     kinds = [(sec, classify(sec, m)) for sec in top]
     for sec, kind in kinds:
         if kind == "team":
@@ -396,6 +400,19 @@ def build(root: Section, path: str) -> Model:
     return m
 
 
+def group_stage_sections(top: list[Section]) -> list[Section]:
+    """Stage headings written at the top level (`## Stage 1: Build`) are grouped into one flow section."""
+    out: list[Section] = []
+    for sec in top:
+        if stage_of_heading(sec.title) is not None:
+            if not (out and out[-1].title == "" and out[-1].subsections and out[-1].line == -1):
+                out.append(Section(level=sec.level - 1, title="", line=-1, parent=sec.parent))
+            out[-1].subsections.append(sec)
+        else:
+            out.append(sec)
+    return out
+
+
 def phase_id_of(title: str, root: Section) -> str:
     mt = re.search(r"\bphase[\s\-_]+([A-Z][A-Za-z0-9]{0,3})\b", title, re.I)
     if mt and not mt.group(1).lower() in ("plan", "run"):
@@ -417,7 +434,8 @@ def find_cap(m: Model, root: Section) -> None:
             elif isinstance(b, Para):
                 texts.append((b.text, b.line))
         for t, line in texts:
-            mt = re.search(r"\bmax(?:imum)?\.?\s+(\w+)\s+(?:active\s+)?agents?\b|\bmax\s+(\w+)\s+active\b|\((\d+)\s+agents\b", t, re.I)
+            mt = re.search(r"\b(?:max(?:imum)?\.?|at most|no more than|up to)\s+(\w+)\s+(?:active\s+|concurrent\s+)?agents?\b"
+                           r"|\bmax\s+(\w+)\s+active\b|\((\d+)\s+agents\b", t, re.I)
             if mt:
                 n = number(next(g for g in mt.groups() if g))
                 if n:
@@ -452,9 +470,11 @@ def do_team(m: Model, sec: Section) -> None:
         if isinstance(b, Item):
             aid = agent_lead(b.text)
             if aid:
-                rest = re.sub(r"^`[^`]+`\s*[:\-–—]?\s*|^\*{0,2}[A-Z][A-Z0-9-]*\*{0,2}\s*[:\-–—]\s*", "", b.text.strip(), count=1)
-                if aid in m.agents or (AGENT_WORDS.match(aid) and m.aliases.get(aid.lower())):
-                    a = m.agents[m.aliases.get(aid.lower(), aid)]
+                rest = re.sub(r"^`[^`]+`\s*[:\-–—]?\s*|^\*{0,2}(?:[Aa]gent[ -]\d+|[A-Z][A-Z0-9-]*)\*{0,2}\s*[:\-–—]\s*", "",
+                              b.text.strip(), count=1)
+                alias = m.aliases.get(re.sub(r"[ -]", " ", aid.lower())) if AGENT_WORDS.match(aid) else None
+                if aid in m.agents or alias:
+                    a = m.agents[alias or aid]
                     lane = m.slices.get(a.id)
                     paths = [c for c in code_spans(rest) if ("/" in c or looks_file(c)) and " " not in c]
                     if lane is not None and paths and re.search(r"only|boundar|files?|owns?", b.text + sec.title, re.I):
@@ -465,7 +485,10 @@ def do_team(m: Model, sec: Section) -> None:
                     for c in b.children:
                         a.body.append(Stmt("note", [s(item_all_text(c))]))
                     continue
-                add_agent(m, aid, rest, b.line)
+                aid = add_agent(m, aid, rest, b.line) or aid
+                if aid not in m.agents:
+                    m.unmapped(m.team_extra, b.text, b.line, "in the team", b.children)
+                    continue
                 a = m.agents[aid]
                 for c in b.children:
                     a.body.append(Stmt("charter", [s(item_all_text(c))]))
@@ -1188,14 +1211,19 @@ def do_gates(m: Model, sec: Section) -> None:
         children_cmds = [(c, [x for x in code_spans(c.text) if looks_command(x)]) for c in b.children]
         if b.children and any(cmds for _, cmds in children_cmds):
             label, _ = label_of(text)
-            gid = ident(label or text[:40])
+            gid = base = ident(label or text[:40])
+            k = 2
+            while gid in m.gates or gid in m.checks:
+                gid, k = f"{base}_{k}", k + 1
             uses: list[str] = []
             for c, cmds in children_cmds:
                 if cmds:
                     for cmd in cmds:
                         g = gate_id(m, cmd)
-                        m.gates[g] = Stmt("gate", [g, s(cmd)], comments=[f"md:{c.line}"])
+                        m.gates.setdefault(g, Stmt("gate", [g, s(cmd)], comments=[f"md:{c.line}"]))
                         uses.append(g)
+                    if len(strip_md(c.text)) > sum(len(x) for x in cmds) + 10:
+                        m.notes.append(Stmt("note", [s(c.text)], comments=[f"md:{c.line} the prose around the commands"]))
                 else:
                     cid = ident(" ".join(strip_md(c.text).split()[:5]))
                     while cid in m.checks or cid in m.gates:
@@ -1209,7 +1237,9 @@ def do_gates(m: Model, sec: Section) -> None:
         if cmds and not b.children:
             for cmd in cmds:
                 g = gate_id(m, cmd)
-                m.gates[g] = Stmt("gate", [g, s(cmd)], comments=[f"md:{b.line} {short(text, 60)}"])
+                m.gates.setdefault(g, Stmt("gate", [g, s(cmd)], comments=[f"md:{b.line} {short(text, 60)}"]))
+            if len(strip_md(text)) > sum(len(c) for c in cmds) + 10:
+                m.notes.append(Stmt("note", [s(text)], comments=[f"md:{b.line} the prose around the commands above"]))
             continue
         if re.search(r"package\.json|scripts?", text, re.I) and re.search(r"\b(add|during|upgrade)", text, re.I):
             ids = [x for x in m.slice_refs(text) if x in m.slices]
@@ -1225,7 +1255,7 @@ def do_gates(m: Model, sec: Section) -> None:
 
 
 def do_interfaces(m: Model, sec: Section) -> None:
-    used: set[str] = set()
+    used: set[str] = {st.args[0] for st in m.top if st.kw == "interface"}
     for b in sec.blocks:
         if not isinstance(b, Item):
             do_blocks_as_notes(m, [b], m.top, "interfaces")
@@ -1252,7 +1282,7 @@ def do_interfaces(m: Model, sec: Section) -> None:
 
 
 def do_scenarios(m: Model, sec: Section) -> None:
-    used: set[str] = set()
+    used: set[str] = {st.args[0] for st in m.top if st.kw == "scenario"}
     for b in sec.blocks:
         if not isinstance(b, Item):
             do_blocks_as_notes(m, [b], m.top, "scenarios")
@@ -1274,7 +1304,7 @@ def do_scenarios(m: Model, sec: Section) -> None:
 
 
 def do_assumptions(m: Model, sec: Section) -> None:
-    k = 0
+    k = sum(1 for st in m.top if st.kw == "assumption")
     for b in sec.blocks:
         if not isinstance(b, Item):
             do_blocks_as_notes(m, [b], m.top, "assumptions")
