@@ -238,3 +238,16 @@ def test_phase_a_runtime_slices_from_steps_agents_from_the_table_and_the_stated_
         "A6": ["A1", "A5"], "A7": ["A6"], "A8": ["A7"], "A9": ["A8"]}
     assert sl["A1"].title == "metadata contract hardening" and sl["A7"].title == "Mandatory Full Review + Fix Closure"
     assert rb.team.max_active == 6
+
+
+def test_seed_parallel_group_and_submission(seed_and_example):
+    seed, ex = seed_and_example
+
+    def grouped(rb):
+        stage = next(s for s in rb.stages if s.id == "1")
+        return [(g.title, [[a.id for a in st.agents] for st in stage.steps if st.group == k])
+                for k, g in enumerate(stage.groups)]
+
+    assert grouped(seed) == grouped(ex) == [("Run `P1`, `P2`, `P3` in parallel.", [["P1"], ["P2"], ["P3"]])]
+    submit = next(st for s in seed.stages for st in s.steps if st.text.startswith("Submit planning branch"))
+    assert submit.submits is not None and submit.submits.id == "planning"

@@ -397,7 +397,22 @@ def build(root: Section, path: str) -> Model:
             handler(m, sec)
     infer_slice_agents(m)
     check_ownership_claims(m)
+    link_submissions(m)
     return m
+
+
+def link_submissions(m: Model) -> None:
+    """`Submit planning branch after closure.`: the step submits the branch its words name."""
+    for stage in m.stages:
+        for st in stage.body:
+            if st.kw != "step" or "submits" in st.args or not st.args:
+                continue
+            text = st.args[0]
+            if not re.search(r"\bsubmit", text, re.I):
+                continue
+            named = [bid for bid in m.branches if re.search(r"\b" + re.escape(bid.split("_")[0]) + r"\b", text, re.I)]
+            if len(named) == 1:
+                st.args += ["submits", named[0]]
 
 
 def group_stage_sections(top: list[Section]) -> list[Section]:
@@ -927,6 +942,17 @@ def do_step(m: Model, stage: StageM, b) -> None:
             args += ["by", *agents]
         if kw == "step" and fors:
             args += ["for", *fors]
+        if kw == "step" and not b.children and not mt and len(agents) >= 2 and re.search(r"\bin parallel\b|\bparalleli[sz]e", text, re.I):
+            # `Run `P1`, `P2`, `P3` in parallel.`: a parallel group, one step per agent
+            group = Stmt("parallel", [s(text)], body=[], comments=[f"md:{b.line}"])
+            for a in agents:
+                group.add(Stmt("step", [s(m.agents[a].resp or a), "by", a] + (["for", *fors] if fors else [])))
+            stage.body.append(group)
+            if implicit:
+                sl = m.slices[stage.covers[0]]
+                if not sl.agents_line:
+                    sl.agents += [a for a in agents if a not in sl.agents]
+            return
         st = Stmt(kw, args, comments=[f"md:{b.line}"])
         for c in b.children:
             cagents = m.agent_refs(c.text)
