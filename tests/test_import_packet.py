@@ -219,3 +219,19 @@ def test_a_malformed_work_breakdown_is_reported_at_its_line_and_the_rest_importe
     assert bad and all(d.span.file.endswith("PHASE_C_WORKBREAKDOWN.yaml") for d in bad)
     assert all(1 <= d.span.line <= text.count("\n") for d in bad)
     assert not [d for d in analyze(res.text, "x.phc").diagnostics if d.code[:3] in ("PC0", "PC1", "PC2")]
+
+
+def test_phase_c_command_contract_becomes_scripted_composite_gates():
+    res = imported("seed/phase-c-runbook.md", "phase-c")
+    result = analyze(res.text, "seed.phc")
+    rb = result.runbook
+    gates = {g.script: g for g in rb.gates if g.script}
+    quick = gates["phase-c:c1:quick"]
+    assert [(st.kind, [r.id for r in st.gates]) for st in quick.steps] == [
+        ("use", ["phase-c_gate_drift-core"]), ("use", ["phase-c_gate_c1-storage-lock-static"]),
+        ("use", ["phase-c_gate_c1-storage-lock-runtime"])]
+    assert [st.command for st in gates["phase-c:gate:c1-storage-lock-static"].steps] == [
+        "bun scripts/phase-c/verify-storage-lock-contract.mjs"]
+    assert rb.scripts is not None and rb.scripts.runner == "bun run"
+    # the linter agrees with the reported disagreement: C1 uses gates that C2/C3 bring into existence
+    assert any(d.code == "PC701" and "`C1`" in d.message for d in result.diagnostics)

@@ -77,6 +77,8 @@ def merge_packet(m: Model, pk: Packet) -> None:
                       [(m.path, m.title_line, f"the runbook's slices ({', '.join(sorted(runbook_ids))}) have no {sid}")],
                       path=ypath)
         merge_slice(m, pk, m.slices[sid], ps, sid in runbook_ids)
+    # the planned command contract: composite suites as scripted gates
+    contract = declare_contract(m, pk)
     # gates of the work breakdown
     for sid, cads in (y.get("gates") or {}).items() if y else []:
         if not isinstance(cads, dict):
@@ -85,7 +87,10 @@ def merge_packet(m: Model, pk: Packet) -> None:
             names = []
             for cmd in items or []:
                 cmd = str(cmd)
-                if " " in cmd:
+                called = re.fullmatch(r"\S+ run ([A-Za-z0-9:_\-.]+)", cmd.strip())
+                if called and called.group(1) in contract:
+                    names.append(contract[called.group(1)])
+                elif " " in cmd:
                     g = gate_id(m, cmd)
                     m.gates.setdefault(g, Stmt("gate", [g, s(cmd)], comments=[f"{ypath}:{yl.get(f'gates.{sid}.{cad}', 1)}"]))
                     names.append(g)
@@ -113,6 +118,34 @@ def merge_packet(m: Model, pk: Packet) -> None:
     m.merge_comments.append(
         "Packet merge: where the packet and the runbook disagree, the packet's value is written and the runbook's is kept "
         "in a note (see the PC952 warnings).")
+
+
+def declare_contract(m: Model, pk: Packet) -> dict[str, str]:
+    """Each script of the planned command contract (`"phase-c:c1:quick": "bun run a && bun run b"`) as a
+    gate with that `script`, its body the contract's definition: `use` for the contract's own scripts,
+    `run` for anything else.  Returns script name -> gate id."""
+    if not pk.scripts:
+        return {}
+    runners = [mt.group(1) for cmd, _ in pk.scripts.values() for mt in [re.match(r"^(\S+ run)\s", cmd)] if mt]
+    runner = max(set(runners), key=runners.count) if runners else "npm run"
+    ids: dict[str, str] = {}
+    for name in pk.scripts:
+        gid = base = ident(name)
+        k = 2
+        while gid in m.gates or gid in m.checks or gid in ids.values():
+            gid, k = f"{base}_{k}", k + 1
+        ids[name] = gid
+    for name, (cmd, loc) in pk.scripts.items():
+        body = [Stmt("script", [s(name)])]
+        for part in re.split(r"\s*&&\s*", cmd.strip()):
+            called = re.fullmatch(re.escape(runner) + r"\s+([A-Za-z0-9:_\-.]+)", part)
+            if called and called.group(1) in ids:
+                body.append(Stmt("use", [ids[called.group(1)]]))
+            elif part:
+                body.append(Stmt("run", [s(part)]))
+        m.gates[ids[name]] = Stmt("gate", [ids[name]], body=body, comments=[f"{loc.file}:{loc.line} (planned command contract)"])
+    m.scripts_runner = runner
+    return ids
 
 
 def merge_slice(m: Model, pk: Packet, sl: SliceM, ps, in_runbook: bool) -> None:

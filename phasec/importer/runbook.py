@@ -158,6 +158,7 @@ class Model:
         self.gates: dict[str, Stmt] = {}
         self.checks: dict[str, Stmt] = {}
         self.scripts_added_in: tuple[list[str], int, str] | None = None
+        self.scripts_runner: str | None = None
         self.top: list[Stmt] = []  # interfaces, scenarios, assumptions, ...
         self.exit: list[Stmt] = []
         self.notes: list[Stmt] = []
@@ -1506,9 +1507,12 @@ def emit_sections(m: Model) -> list[tuple[str, list[Stmt]]]:
     gate_stmts: list[Stmt] = []
     if m.scripts_added_in:
         ids, line, text = m.scripts_added_in
-        gate_stmts.append(Stmt("scripts", body=[Stmt("runner", [s(guess_runner(m))]), Stmt("manifest", [s("package.json")]),
+        gate_stmts.append(Stmt("scripts", body=[Stmt("runner", [s(m.scripts_runner or guess_runner(m))]),
+                                                Stmt("manifest", [s("package.json")]),
                                                 Stmt("added_in", [i for i in ids if i in m.slices]),
                                                 Stmt("note", [s(text)])], comments=[f"md:{line}"]))
+    elif m.scripts_runner:
+        gate_stmts.append(Stmt("scripts", body=[Stmt("runner", [s(m.scripts_runner)]), Stmt("manifest", [s("package.json")])]))
     for cid, (title, events, line) in m.cadences.items():
         gate_stmts.append(Stmt("cadence", [cid, s(title)], body=[Stmt("on", [s(e)]) for e in events] or None,
                                comments=[f"md:{line}"] if line else []))
