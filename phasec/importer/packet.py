@@ -272,8 +272,6 @@ def read_markdown_doc(pk: Packet, path: str, text: str) -> None:
             if not isinstance(b, Item):
                 continue
             read_item(pk, path, b, current, label_pending, label_line)
-            if label_pending and current is not None:
-                continue
         if re.search(r"signal|watchlist|failure mode", sec.title, re.I):
             for b in sec.blocks:
                 if isinstance(b, Item):
@@ -282,7 +280,6 @@ def read_markdown_doc(pk: Packet, path: str, text: str) -> None:
                         ids = [x.strip() for x in mt2.group(1).split("/")]
                         response = "; ".join(strip_md(c.text).lstrip("- ") for c in b.children) or None
                         pk.signals.append((ids, mt2.group(2).strip().rstrip(":"), response, Loc(path, b.line)))
-        # items in a labelled paragraph group are read in read_item
         if re.search(r"cadence", sec.title, re.I):
             for b in sec.blocks:
                 if isinstance(b, Item):

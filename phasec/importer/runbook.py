@@ -522,7 +522,6 @@ def do_team(m: Model, sec: Section) -> None:
 
 def do_agent_table(m: Model, t: Table) -> None:
     hdr = [strip_md(h).lower() for h in t.header]
-    col = {name: i for i, name in enumerate(hdr)}
     slices_col = next((i for i, h in enumerate(hdr) if re.search(r"slices?\b", h)), None)
     branch_col = next((i for i, h in enumerate(hdr) if "branch" in h), None)
     wt_col = next((i for i, h in enumerate(hdr) if "worktree" in h), None)
@@ -549,7 +548,6 @@ def do_agent_table(m: Model, t: Table) -> None:
                 wt = code_spans(cells[wt_col]) or [strip_md(cells[wt_col])]
                 sl.comments.append(f"worktree: {wt[0]}")
             m.slices.setdefault(aid, sl)
-    _ = col
 
 
 # -- summary, scope ----------------------------------------------------------------------
@@ -709,10 +707,7 @@ def do_repo(m: Model, sec: Section) -> None:
         if re.search(r"end[- ]state", label, re.I):
             m.repo.append(Stmt("end_state", [s(rest or it.text)]))
             return
-        st = Stmt("rule", [s(it.text)], comments=[f"md:{it.line}"])
-        for c in it.children:
-            st.comments.append("")
-        m.repo.append(st)
+        m.repo.append(Stmt("rule", [s(it.text)], comments=[f"md:{it.line}"]))
         for c in it.children:
             m.repo.append(Stmt("rule", [s(item_all_text(c))]))
         for t, _ in it.extra:
@@ -727,8 +722,6 @@ def do_repo(m: Model, sec: Section) -> None:
             do_blocks_as_notes(m, [b], pending, "the repo")
     for sub in sec.subsections:
         do_unknown(m, sub, pending)
-    for st in m.repo:
-        st.comments = [c for c in st.comments if c]
     m.repo.extend(pending)
 
 
@@ -908,9 +901,6 @@ def do_step(m: Model, stage: StageM, b) -> None:
         agents = m.agent_refs(item_all_text(b) if not b.children else text)
         refs = [x for x in m.slice_refs(text) if x not in m.agents]
         # a slice introduced by a step (`A0` by Agent 3: ...)
-        for x in refs:
-            if x not in m.slices and x.startswith(m.phase_id[:1]) and (x in stage.covers or not stage.covers):
-                pass
         for x in refs:
             if x in stage.covers and x not in m.slices:
                 new_slice(m, x, slice_title_from_step(text, x), b.line)
