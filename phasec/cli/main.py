@@ -100,6 +100,10 @@ def lint(
             help="With `-`: the path standard input stands for, used in diagnostics and to find the configuration.",
         ),
     ] = None,
+    packet: Annotated[
+        Optional[Path],
+        typer.Option("--packet", help="Drift check: also compare this hand-written packet folder with the runbook (docs/import.md)."),
+    ] = None,
 ) -> None:
     """Check runbooks and report diagnostics."""
     from phasec.cli.common import expand_paths
@@ -136,6 +140,12 @@ def lint(
         res = analyze(text, name, config=config)
         sources[name] = res.document.source if res.document else None
         all_diags.extend(res.diagnostics)
+        if packet is not None and res.runbook is not None:
+            from phasec.importer.drift import drift_check
+
+            drift, packet_sources = drift_check(res.runbook, name, packet.as_posix())
+            all_diags.extend(drift)
+            sources.update(packet_sources)
     fmt = format.value
     out = sys.stdout if fmt in MACHINE_FORMATS else sys.stderr
     _print_diags(all_diags, sources, fmt, out)
@@ -301,9 +311,9 @@ def explain(code: Annotated[str, typer.Argument(help="A code such as PC301.", sh
 
 def _register_commands() -> None:
     """Commands that live in their own modules (each module owns its command)."""
-    from phasec.cli import fmt_cmd, graph_cmd, lsp_cmd, schema_cmd
+    from phasec.cli import fmt_cmd, graph_cmd, import_cmd, lsp_cmd, schema_cmd
 
-    for mod in (graph_cmd, schema_cmd, fmt_cmd, lsp_cmd):
+    for mod in (graph_cmd, schema_cmd, fmt_cmd, lsp_cmd, import_cmd):
         mod.register(app)
 
 

@@ -38,6 +38,15 @@ FRONT_END = {
     "PC202": ("unknown-reference", "error", "A reference to an id that is not declared (a close one is suggested)."),
 }
 
+#: Codes reported by `phasec import` and the `--packet` drift check (docs/import.md): the
+#: import family, PC950-PC959.  They are about markdown and packet documents, not about a
+#: runbook's statements, so they are neither lint rules nor suppressible.
+IMPORT = {
+    "PC950": ("import-unreadable", "error", "A packet document that `--packet` cannot read (not a folder, invalid YAML, nothing to read)."),
+    "PC951": ("import-unmapped", "warning", "Markdown the importer could not map: kept as prose (a `note` with its markdown line) to finish by hand."),
+    "PC952": ("import-disagreement", "warning", "Two documents of a phase (or two places of one) disagree; both locations are given."),
+}
+
 
 @lru_cache(maxsize=1)
 def all_rules() -> tuple[Rule, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from phasec.compiler.rules import FRONT_END, all_rules, get_rule
+from phasec.compiler.rules import FRONT_END, IMPORT, all_rules, get_rule
 
 
 def catalog() -> list[dict]:
@@ -16,6 +16,8 @@ def catalog() -> list[dict]:
     for r in all_rules():
         rows.append({"code": r.code, "name": r.name, "family": r.family, "severity": r.severity.value,
                      "summary": r.summary, "suppressible": True})
+    rows.extend({"code": code, "name": name, "family": "import", "severity": sev, "summary": summary, "suppressible": False}
+                for code, (name, sev, summary) in IMPORT.items())
     return sorted(rows, key=lambda r: r["code"])
 
 
@@ -35,6 +37,9 @@ def explain(code: str) -> str | None:
     if code in FRONT_END:
         name, sev, summary = FRONT_END[code]
         return f"# {code} {name} (front end, {sev}; cannot be disabled or suppressed)\n\n{summary}\n"
+    if code in IMPORT:
+        name, sev, summary = IMPORT[code]
+        return f"# {code} {name} (import, {sev}; `phasec import` and `lint --packet`, docs/import.md)\n\n{summary}\n"
     return None
 
 
@@ -58,6 +63,16 @@ def render_markdown() -> str:
     out.append("## Front end")
     out.append("")
     for code, (name, sev, summary) in FRONT_END.items():
+        out.append(f"### {code}")
+        out.append("")
+        out.append(f"`{name}` ({sev}). {summary}")
+        out.append("")
+    out.append("## Import")
+    out.append("")
+    out.append("Reported by `phasec import` and `phasec lint --packet` about markdown and packet documents "
+               "([import.md](import.md)); not suppressible.")
+    out.append("")
+    for code, (name, sev, summary) in IMPORT.items():
         out.append(f"### {code}")
         out.append("")
         out.append(f"`{name}` ({sev}). {summary}")
