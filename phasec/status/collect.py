@@ -87,7 +87,10 @@ class Collector:
             b.name: (self.repo_names.get(b.parent.id) if b.parent else b.parent_name) for b in sc.repo_branches(rb)
         }
         merge = repo.merge if repo else None
-        self.into = merge.into if merge and merge.into else self.base
+        if merge and merge.into:
+            self.into = merge.into
+        else:  # plain git: the base; Graphite: only a declared base (the slice base is a stack, not a target)
+            self.into = self.base if not self.graphite else (repo.base if repo else None)
         self.after_approval = bool(merge and merge.after_approval)
         self.states: dict[str, SliceState] = {}
         self.tips: dict[str, str | None] = {}
@@ -102,12 +105,15 @@ class Collector:
 
     def merge_targets(self, branch: str | None) -> list[str]:
         """Where a slice's work lands: plain git, the base (`merge into`); Graphite, the slice base and the
-        repo branches below it, and `merge into`/`base` when declared."""
+        repo branches below it (for a slice on a repo branch: the repo branches below that one), and
+        `merge into`/`base` when declared."""
         names: list[str] = []
         if self.into:
             names.append(self.into)
         if self.graphite and self.base:
-            b: str | None = self.base
+            # a repo branch (a slice carried out on it) lands in the branches below it, never in those
+            # stacked on it; a slice branch in the slice base and below
+            b: str | None = self.repo_parent.get(branch) if branch in self.repo_parent else self.base
             while b and b not in names:
                 names.append(b)
                 b = self.repo_parent.get(b)
@@ -378,6 +384,9 @@ class Collector:
             x = self.states.get(d.slice.id)
             if x is None or x.branch is None or (x.conditional and x.disposition != "triggered"):
                 continue
+            into = st.branch.merged_into if st.branch else None
+            if x.branch.commit and into and self.git.is_ancestor(x.branch.commit, into):
+                continue  # its work is in the branch S landed in (a stack below it): in order
             if x.state != "merged":
                 self.drift(
                     OUT_OF_ORDER_MERGE,
