@@ -164,11 +164,11 @@ class Collector:
         return "undecided", None
 
     def artifact_commits(self, aid: str, s: ir.Slice | None) -> list[str]:
-        """Where to look for an artifact: its producer's branch, the branch of the worktree its outputs
-        root is under, then HEAD."""
-        out: list[str] = []
+        """Where to look for an artifact: its producer's branch when that exists; else (no branch, or
+        deleted once merged) the branch of the worktree its outputs root is under, then HEAD."""
         if s is not None and s.branch and self.git.tip(s.branch):
-            out.append(self.git.tip(s.branch))
+            return [self.git.tip(s.branch)]  # made on its producer's branch, or not made yet
+        out: list[str] = []
         for o in self.rb.outputs:
             if any(a.id == aid for a in o.artifacts) and o.worktree in self.repo_names:
                 tip = self.git.tip(self.repo_names[o.worktree])
