@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 import test_scenario_plain_git as p
 from conftest import ROOT
+from typer.testing import CliRunner
+
+from phasec.cli.main import app
 
 pytestmark = pytest.mark.skipif(
     shutil.which("git") is None or shutil.which("bash") is None, reason="git/bash missing"
@@ -45,9 +48,13 @@ def run_status(phase, *extra: str) -> subprocess.CompletedProcess:
 
 
 def drift(phase) -> list[tuple[str, int, int, str]]:
-    r = run_status(phase, "--format", "json")
+    """The drift `phasec status --format json` reports (run in process), checked against the exit status."""
+    r = CliRunner().invoke(
+        app, ["status", str(RUNBOOK), "--repo", str(phase.root), "--format", "json"], env=phase.env,
+        catch_exceptions=False,
+    )
     report = json.loads(r.stdout)
-    assert r.returncode == (1 if report["drift"] else 0), r.stderr
+    assert r.exit_code == (1 if report["drift"] else 0), r.stderr
     return [(d["code"], d["line"], d["column"], d["message"]) for d in report["drift"]]
 
 
@@ -138,6 +145,14 @@ def test_usage_errors_exit_2(tmp_path, phase):
     assert r.returncode == 2 and "PC202" in r.stderr and "Traceback" not in r.stderr
     r = run_status(phase, "--format", "yaml")
     assert r.returncode == 2
+    # a lint finding that is not a parse or name error (here an agent-cap error) does not stop status
+    capped = tmp_path / "capped.phc"
+    capped.write_text(RUNBOOK.read_text(encoding="utf-8").replace("max_active 3", "max_active 1"), encoding="utf-8")
+    from phasec.compiler.pipeline import analyze
+
+    assert "PC501" in {d.code for d in analyze(capped.read_text(encoding="utf-8"), str(capped)).diagnostics}
+    r = run_status_file(phase, capped)
+    assert r.returncode == 0 and "active agents: 0 of max_active 1" in r.stdout, r.stderr
 
 
 def run_status_file(phase, path: Path) -> subprocess.CompletedProcess:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
 from conftest import EXAMPLES, ROOT
+from typer.testing import CliRunner
+
+from phasec.cli.main import app
 
 pytestmark = pytest.mark.skipif(
     shutil.which("git") is None or shutil.which("bash") is None, reason="git/bash missing"
@@ -28,14 +29,12 @@ SCHEMA = json.loads((ROOT / "phasec" / "status" / "status.schema.json").read_tex
 
 
 def status(runbook: Path, repo: Path, env: dict, fmt: str = "json", expect: int = 0) -> dict | str:
-    r = subprocess.run(
-        [sys.executable, "-m", "phasec", "status", str(runbook), "--repo", str(repo), "--format", fmt],
-        capture_output=True,
-        text=True,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        cwd=repo,
+    """`phasec status RUNBOOK --repo REPO --format FMT`, run in process (the typer app itself) with the
+    test's git environment; the exit status must be ``expect``."""
+    r = CliRunner().invoke(
+        app, ["status", str(runbook), "--repo", str(repo), "--format", fmt], env=env, catch_exceptions=False
     )
-    assert r.returncode == expect, f"exit {r.returncode}\n{r.stdout}\n{r.stderr}"
+    assert r.exit_code == expect, f"exit {r.exit_code}\n{r.stdout}\n{r.stderr}"
     if fmt != "json":
         return r.stdout
     report = json.loads(r.stdout)

@@ -1,8 +1,8 @@
 """`phasec status`: the runbook held against the live repository (docs/status.md).
 
 Exit 0 when nothing has drifted from the plan, 1 when something has, 2 on usage
-errors (an unreadable runbook, a runbook with errors, a folder that is not a git
-repository).  Read-only: the repository is never changed.
+errors (an unreadable runbook, one that does not parse or resolve, a folder that is
+not in a git repository).  Read-only: the repository is never changed.
 """
 
 from __future__ import annotations
@@ -21,6 +21,13 @@ class StatusFormat(str, Enum):
     markdown = "markdown"
 
 
+def _front_end_error(d) -> bool:
+    """Errors from parsing, the schema or name resolution (codes below PC300): no plan to hold against the
+    repository.  Lint findings (an agent cap, a missing gate) do not stop `status`: that is `phasec lint`'s job."""
+    digits = d.code[2:] if d.code.startswith("PC") else ""
+    return d.severity.value == "error" and digits.isdigit() and int(digits) < 300
+
+
 def status(
     file: Annotated[Path, typer.Argument(help="The runbook.", show_default=False)],
     repo: Annotated[
@@ -37,9 +44,9 @@ def status(
 
     text = _read(file)
     res = analyze(text, file.as_posix(), config=_config(file))
-    if res.runbook is None or res.has_errors:
+    if res.runbook is None or any(_front_end_error(d) for d in res.diagnostics):
         _print_diags(res.diagnostics, {file.as_posix(): res.document.source if res.document else None})
-        typer.echo(f"phasec: {file}: the runbook has errors: fix them first (phasec lint)", err=True)
+        typer.echo(f"phasec: {file}: the runbook does not parse or resolve: fix the errors above", err=True)
         raise typer.Exit(EXIT_USAGE)
     repo_dir = repo if repo is not None else Path.cwd()
     if not repo_dir.is_dir():

@@ -35,6 +35,7 @@ class Git:
         self.cwd = str(path)
         self.env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
         self._ancestor: dict[tuple[str, str], bool] = {}
+        self._files: dict[str, set[str]] = {}
         try:
             top = self._run("rev-parse", "--show-toplevel")
         except FileNotFoundError:
@@ -136,10 +137,17 @@ class Git:
         return None if out is None else [line for line in out.splitlines() if line]
 
     def files(self, commit: str) -> set[str]:
-        out = self.out("ls-tree", "-r", "--name-only", "-z", commit) or ""
-        return {f for f in out.split("\0") if f}
+        """Every file in the tree of ``commit`` (read once per commit)."""
+        hit = self._files.get(commit)
+        if hit is None:
+            out = self.out("ls-tree", "-r", "--name-only", "-z", commit) or ""
+            hit = self._files[commit] = {f for f in out.split("\0") if f}
+        return hit
 
     def show(self, commit: str, path: str) -> str | None:
+        """The text of ``path`` at ``commit`` (None when it is not there)."""
+        if path not in self.files(commit):
+            return None
         return self.out("cat-file", "-p", f"{commit}:{path}")
 
     def added_in(self, commit: str, path: str) -> str | None:
