@@ -143,3 +143,46 @@ def test_status_never_changes_the_repository(repo):
     report_of(repo)
     report_of(repo)
     assert snapshot() == before
+
+
+def record(repo: Repo, name: str, commit: str, *lines: str) -> None:
+    """A record as gates.sh writes it (docs/scripts.md, *Records*: they can be written by hand)."""
+    path = repo.root / ".git" / "phasec" / "gates" / f"{name}.ok"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join([commit, *lines, "at: 2026-01-01T00:00:00Z"]) + "\n", encoding="utf-8")
+
+
+def test_gate_records_drive_the_states_and_the_exit_gate(repo):
+    repo.git("checkout", "-q", "-b", X1, "x/base")
+    head = repo.commit("a.txt", "a\n")
+    r = report_of(repo)
+    assert [(s.id, s.state) for s in r.slices] == [("X1", "in progress"), ("X2", "blocked")]
+    assert r.phase.exit_gate.can_run is False and r.phase.exit_gate.record is None
+    assert r.phase.exit_gate.why == ["X1 is in progress", "X2 is blocked"]
+    record(repo, "X1-quick", head)
+    r = report_of(repo)
+    assert [(s.id, s.state) for s in r.slices] == [("X1", "ready for review"), ("X2", "not started")]
+    assert r.phase.startable == ["X2"] and r.phase.active_agents == ["W1"]
+    repo.git("checkout", "-q", "-b", X2, X1)
+    head2 = repo.commit("b.txt", "b\n")
+    record(repo, "X2-quick", head2)
+    r = report_of(repo)
+    assert [(s.id, s.state) for s in r.slices] == [("X1", "ready for review"), ("X2", "ready for review")]
+    assert r.phase.exit_gate.can_run is True and r.phase.exit_gate.why == []
+    assert r.phase.active_agents == ["W1", "W2"] and r.phase.max_active == 2
+    # X2 is stacked on X1: its parent is X1's branch, one commit ahead
+    x2 = r.slice("X2").branch
+    assert (x2.parent, x2.ahead, x2.behind) == (X1, 1, 0)
+    # X1 merged into the slice base (its pull request): merged, no longer active
+    repo.git("checkout", "-q", "x/base")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge X1", X1)
+    r = report_of(repo)
+    assert r.slice("X1").state == "merged" and r.slice("X1").branch.merged_into == "x/base"
+    assert r.phase.active_agents == ["W2"] and r.drift == []
+
+
+def test_the_json_schema_is_a_valid_schema():
+    import jsonschema
+
+    schema = json.loads((ROOT / "phasec" / "status" / "status.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
