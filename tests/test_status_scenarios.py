@@ -200,7 +200,7 @@ def test_status_through_a_plain_git_phase(tmp_path):
     for sid in p.LANES:
         s = slice_of(r, sid)
         assert s["worktree"]["path"] == str(phase.lane_dir(sid)) and s["worktree"]["clean"] is True
-        assert s["branch"]["parent"] == "remotes/origin/develop" and s["branch"]["ahead"] == 0
+        assert s["branch"]["parent"] == "origin/develop" and s["branch"]["ahead"] == 0
 
     # Each lane does its work: all three in progress (A1 waits for A2's merge), three agents of three.
     heads = {sid: phase.commit(phase.lane_dir(sid), f"{sid.lower()}.txt") for sid in p.LANES}

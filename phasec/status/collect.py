@@ -206,7 +206,7 @@ class Collector:
         return RecordState(name, kind, status, required, commit, rec.get("at"), rec.get("by"))
 
     # -- slices ------------------------------------------------------------
-    def collect_slice(self, s: ir.Slice, options: EmitOptions, targets) -> SliceState:
+    def collect_slice(self, s: ir.Slice, targets) -> SliceState:
         git = self.git
         st = SliceState(id=s.id, title=s.title, state="not started", line=s.span.line)
         st.after = [d.slice.id for d in s.after]
@@ -221,7 +221,8 @@ class Collector:
         merged = False
         if s.branch:
             parent = self.parent_of(s)
-            br = BranchState(name=s.branch, exists=tip is not None, commit=tip, parent=parent)
+            shown = parent.removeprefix("remotes/") if parent else None  # `origin/develop`
+            br = BranchState(name=s.branch, exists=tip is not None, commit=tip, parent=shown)
             ptip = git.refs.get(parent) if parent else None
             if tip and ptip:
                 br.ahead = git.count(f"{ptip}..{tip}")
@@ -282,7 +283,7 @@ class Collector:
         if tip:
             st.artifacts.extend(self.final_reports(s, tip, st.agents))
         # state
-        st.why = self.waiting(s)
+        st.why = [] if merged else self.waiting(s)  # a merged slice waits for nothing (out of order: drift)
         gates_ok = all(g.status == "passed" for g in st.gates if g.required)
         clean = wt is None or wt.clean is not False
         if merged:
@@ -496,10 +497,9 @@ class Collector:
         rb, git = self.rb, self.git
         self.dispositions = {s.id: self.disposition(s) for s in self.f.slices.values() if s.outcome_conditional}
         assume = {k: v for k, (v, _) in self.dispositions.items() if v != "undecided"}
-        options = EmitOptions(assume=assume)
-        targets = sc.gate_targets(rb, options)
+        targets = sc.gate_targets(rb, EmitOptions(assume=assume))
         for s in self.f.slice_order:
-            self.states[s.id] = self.collect_slice(s, options, targets)
+            self.states[s.id] = self.collect_slice(s, targets)
         for s in self.f.slice_order:
             self.check_merge_order(s, self.states[s.id])
         self.check_unexpected()

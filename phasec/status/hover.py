@@ -52,7 +52,7 @@ def describe(st: SliceState, report: Report) -> list[str]:
         elif b.merged:
             where = f"merged into `{b.merged_into}`"
         else:
-            where = f"{b.ahead} ahead, {b.behind} behind `{(b.parent or '?').removeprefix('remotes/')}`"
+            where = f"{b.ahead} ahead, {b.behind} behind `{(b.parent or '?')}`"
         lines.append(f"- branch `{b.name}`: {where}")
     w = st.worktree
     if w is not None:

@@ -26,7 +26,7 @@ def _branch(st: SliceState) -> str:
         return f"merged into {b.merged_into}"
     if b.ahead is None:
         return "present"
-    return f"+{b.ahead}/-{b.behind} vs {b.parent.removeprefix('remotes/')}"
+    return f"+{b.ahead}/-{b.behind} vs {b.parent}"
 
 
 def _worktree(st: SliceState) -> str:
