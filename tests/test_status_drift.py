@@ -120,6 +120,8 @@ def test_a_stale_gate_record(phase):
     phase.ok("gates.sh", "A2", "a2_addons", "--attest", "reviewer: ok")
     phase.ok("gates.sh", "A2", "quick")
     assert drift(phase) == []
+    text = run_status(phase).stdout
+    assert "attested:\n  A2 a2_addons: reviewer: ok at " in text
     # A new commit on top: the records are stale (not at the tip) but still on the branch: no drift.
     phase.commit(lane, "more.txt")
     assert drift(phase) == []

@@ -90,6 +90,16 @@ def _phase_lines(report: Report) -> list[str]:
     return lines
 
 
+def _attested(report: Report) -> list[str]:
+    """Who attested each check, and when (current at the slice's tip, or stale)."""
+    return [
+        f"{st.id} {g.name}: {g.by} at {g.at or '?'}" + ("" if g.status == "passed" else f" ({g.status})")
+        for st in report.slices
+        for g in st.gates
+        if g.kind == "check" and g.status != "missing"
+    ]
+
+
 def _why(report: Report) -> list[str]:
     return [f"{st.id}: {'; '.join(st.why)}" for st in report.slices if st.why]
 
@@ -117,6 +127,11 @@ def render_text(report: Report, colour: bool = False) -> str:
         out.append("")
         out.append("waiting:")
         out.extend(f"  {w}" for w in why)
+    attested = _attested(report)
+    if attested:
+        out.append("")
+        out.append("attested:")
+        out.extend(f"  {a}" for a in attested)
     out.append("")
     if report.drift:
         out.append(f"drift ({len(report.drift)}):")
@@ -149,6 +164,12 @@ def render_markdown(report: Report) -> str:
         out.append("**Waiting**")
         out.append("")
         out.extend(f"- {_md(w)}" for w in why)
+    attested = _attested(report)
+    if attested:
+        out.append("")
+        out.append("**Attested**")
+        out.append("")
+        out.extend(f"- {_md(a)}" for a in attested)
     out.append("")
     if report.drift:
         out.append(f"**Drift ({len(report.drift)})**")
