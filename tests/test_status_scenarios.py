@@ -254,6 +254,14 @@ def test_status_through_a_plain_git_phase(tmp_path):
     assert r["phase"]["startable"] == ["AUDIT"] and r["phase"]["active_agents"] == []
     assert r["phase"]["exit_gate"]["can_run"] is False
 
+    # AUDIT has no branch: gates.sh runs it in the top of the checkout, and records the pass at HEAD.
+    phase.ok("gates.sh", "AUDIT", "full")
+    r = report()
+    assert states(r)["AUDIT"] == "ready for review" and states(r)["PROMOTE"] == "not started"
+    audit = {x["name"]: x for x in slice_of(r, "AUDIT")["gates"]}["full"]
+    assert audit["status"] == "passed" and audit["commit"] == phase.git("rev-parse", "HEAD")
+    assert r["phase"]["startable"] == ["PROMOTE"]
+
     # cleanup.sh removes the merged lanes: still merged (the merge records), branches and worktrees absent.
     phase.ok("cleanup.sh")
     r = report()

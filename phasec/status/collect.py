@@ -232,6 +232,8 @@ class Collector:
             st.branch = br
             if tip and br.ahead:
                 has_work = True
+            elif tip and br.ahead is None and tip != git.created_at(s.branch):
+                has_work = True  # no parent to compare with: it moved since it was created
         # worktree: the declared one when it has the branch, else any worktree that has it (as gates.sh finds it)
         declared = sc.slice_worktree(self.rb, s) if not self.graphite else None
         if s.branch in self.repo_parent:
@@ -252,18 +254,20 @@ class Collector:
             if dirty:
                 has_work = True
         st.worktree = wt
-        # gate records
+        # gate records: at the tip of the slice's branch; a slice without a branch of its own runs its
+        # gates in the top of the checkout (gates.sh), so at HEAD
+        at = tip if s.branch else git.head
         mine = [t for t in targets if t.slice == s.id and t.not_applicable is None]
         required = set(sc.submit_cadences(s, mine))
         checks: list[str] = []
         for t in mine:
             span = next((b.span for b in s.gates if b.cadence.id == t.cadence), s.span)
-            st.gates.append(self.record(t.cadence, "cadence", f"{t.record}.ok", tip, t.cadence in required, span, s.id))
+            st.gates.append(self.record(t.cadence, "cadence", f"{t.record}.ok", at, t.cadence in required, span, s.id))
             for step in t.steps:
                 if step.kind == "check" and step.gate not in checks:
                     checks.append(step.gate)
                     st.gates.append(
-                        self.record(step.gate, "check", f"{s.id}-check-{step.gate}.ok", tip, False, span, s.id)
+                        self.record(step.gate, "check", f"{s.id}-check-{step.gate}.ok", at, False, span, s.id)
                     )
         # approval
         rec = read_record(git.records / "reviews" / s.id)
@@ -272,7 +276,10 @@ class Collector:
             st.approval = ApprovalState(needs, "missing")
         else:
             verdict = rec.get("verdict", "")
-            status = verdict if verdict != "approved" or rec["commit"] == tip else "stale"
+            if verdict not in ("approved", "changes_requested"):
+                status = "missing"  # not a record review.sh writes
+            else:
+                status = verdict if verdict != "approved" or rec["commit"] == tip else "stale"
             st.approval = ApprovalState(needs, status, rec["commit"], rec.get("by"), rec.get("at"))
         # artifacts
         for o, a in self.f.artifacts_by_producer.get(s.id, []):
