@@ -311,9 +311,9 @@ def explain(code: Annotated[str, typer.Argument(help="A code such as PC301.", sh
 
 def _register_commands() -> None:
     """Commands that live in their own modules (each module owns its command)."""
-    from phasec.cli import fmt_cmd, graph_cmd, import_cmd, lsp_cmd, schema_cmd
+    from phasec.cli import fmt_cmd, graph_cmd, import_cmd, lsp_cmd, schema_cmd, status_cmd
 
-    for mod in (graph_cmd, schema_cmd, fmt_cmd, lsp_cmd, import_cmd):
+    for mod in (graph_cmd, schema_cmd, fmt_cmd, lsp_cmd, import_cmd, status_cmd):
         mod.register(app)
 
 

@@ -435,13 +435,24 @@ def keyword_hover(st, ctx: str, spec) -> str:
     return "\n\n".join(lines)
 
 
+def repo_state(rb: ir.Runbook, sid: str, path: str | None) -> str:
+    """The slice's `phasec status` when the runbook is in the git repository of its phase (else nothing)."""
+    from phasec.status.hover import slice_status
+
+    text = slice_status(rb, sid, path)
+    return "\n\n---\n" + text if text else ""
+
+
 def hover(snap: Snapshot, pos: types.Position) -> types.Hover | None:
     line, col = snap.mapper.to_point(pos)
     rb = snap.runbook
     occ = snap.index.at(line, col)
     if occ is not None and rb is not None:
+        value = describe(rb, snap.index, occ)
+        if occ.kind == "slice" and snap.index.node("slice", occ.id) is not None:
+            value += repo_state(rb, occ.id, snap.path)
         return types.Hover(
-            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=describe(rb, snap.index, occ)),
+            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=value),
             range=snap.mapper.range(occ.span),
         )
     kw = snap.index.keyword_at(line, col)
