@@ -30,8 +30,10 @@ def find(diags, code: str, *fragments: str):
 
 def test_phase_c_c1_gates_depend_on_package_json_wiring_of_c2_c3():
     ds = findings("phase-c-as-written.phc")
-    hits = find(ds, "PC701", "slice `C1`", "added in slices `C2`, `C3`")
-    assert {d.message.split("gate `")[1].split("`")[0] for d in hits} == {"c1_quick", "c1_full"}
+    # One cause (`scripts { added_in C2 C3 }`), one finding naming both gates.
+    (hit,) = find(ds, "PC701", "slice `C1`", "added in slices `C2`, `C3`")
+    assert "gates `c1_quick`, `c1_full`" in hit.message
+    assert [r.span.line for r in hit.related][:1] == [397]  # c1_full's binding, as a related location
 
 
 def test_phase_c_c4_disposition_required_before_c5_although_c4_is_conditional():

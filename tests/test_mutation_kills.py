@@ -666,7 +666,10 @@ def test_pc701_messages_for_one_adding_slice_and_a_longer_path():
 
     text = (FIXTURES / "rules" / "PC701_scripts_added_later.phc").read_text().replace("added_in C2 C3", "added_in C2")
     got = [m for _, _, m in found(text, "PC701")]
-    assert "slice `C1` uses gate `c1_full`, whose script is added in slice `C2`, which does not finish before `C1`" in got
+    assert got == [
+        "slice `C1` uses gates `drift_core`, `c1_storage_lock_static`, `c1_full`, whose scripts are added in slice `C2`, "
+        "which does not finish before `C1`"
+    ]
     text = (FIXTURES / "rules" / "PC701_defined_by_later_slice.phc").read_text().replace(
         "gate c1_full {\n  use c1_quick\n  use c2_quick\n", "gate c1_full {\n  use c1_quick\n  use mid\n"
     ) + "gate mid {\n  use c2_quick\n  defined_by C1\n}\n"
