@@ -17,6 +17,7 @@ new in it, since a phase's own scripts cannot predate the phase.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from phasec.compiler.rules._paths import norm
 
@@ -54,9 +55,43 @@ def has_contract(gate) -> bool:
     return any((st.kind == "run" and st.command) or (st.kind == "use" and st.gates) for st in gate.steps)
 
 
-def adding_files(rb, script: str):
-    """(slice, file) pairs whose `file ... adds` names ``script``."""
-    return [(s, f) for s in rb.slices for f in s.files if script in f.adds]
+class Provenance:
+    """The runbook-wide script facts, each computed once and only when asked (a rule asks per
+    gate and per use; most runbooks never need the manifest edits)."""
+
+    def __init__(self, rb):
+        self.rb = rb
+
+    @cached_property
+    def declared(self) -> bool:
+        return declares_provenance(self.rb)
+
+    @cached_property
+    def adds(self) -> dict[str, list]:
+        out: dict[str, list] = {}
+        for s in self.rb.slices:
+            for f in s.files:
+                for name in f.adds:
+                    out.setdefault(name, []).append((s, f))
+        return out
+
+    @cached_property
+    def editors(self) -> list:
+        return manifest_editors(self.rb)
+
+    @cached_property
+    def manifest(self) -> str:
+        return manifest_path(self.rb)
+
+    def adding_files(self, script: str):
+        """(slice, file) pairs whose `file ... adds` names ``script``."""
+        return self.adds.get(script, [])
+
+    def new_in_phase(self, gate) -> bool:
+        """The gate's script is not existing and is taken to be new in this phase (see the module docstring)."""
+        if not gate.script or gate.kind != "gate" or is_existing(self.rb, gate):
+            return False
+        return self.declared or own_phase_script(self.rb, gate.script)
 
 
 def manifest_path(rb) -> str:
@@ -69,9 +104,3 @@ def manifest_editors(rb):
     manifest = manifest_path(rb)
     return [(s, f) for s in rb.slices for f in s.files if not f.adds and norm(f.path, f.dir)[0] == manifest]
 
-
-def new_in_phase(rb, gate) -> bool:
-    """The gate's script is not existing and is taken to be new in this phase (see the module docstring)."""
-    if not gate.script or gate.kind != "gate" or is_existing(rb, gate):
-        return False
-    return declares_provenance(rb) or own_phase_script(rb, gate.script)

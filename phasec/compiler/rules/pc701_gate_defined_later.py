@@ -63,7 +63,7 @@ defining slice comes first.
 
 from __future__ import annotations
 
-from phasec.compiler.rules._scripts import adding_files, has_contract, is_existing, manifest_editors, manifest_path, new_in_phase
+from phasec.compiler.rules._scripts import Provenance, is_existing
 from phasec.compiler.rules.base import rule
 
 
@@ -71,7 +71,7 @@ def _ticks(ids) -> str:
     return ", ".join(f"`{i}`" for i in ids)
 
 
-def defining_slices(rb, gate):
+def defining_slices(rb, gate, prov: Provenance | None = None):
     """The slices that bring `gate` into existence, with the span that says so.
 
     Returns (slice ids, [(span, note)], how) or None when the gate exists from
@@ -84,7 +84,8 @@ def defining_slices(rb, gate):
     if gate.script_added_by is not None:
         ref = gate.script_added_by
         return [ref.id], [(ref.span, f"`{ref.id}` adds the script of `{gate.id}` (`added_by`)")], "added_by"
-    files = adding_files(rb, gate.script)
+    prov = prov or Provenance(rb)
+    files = prov.adding_files(gate.script)
     if files:
         ids = list(dict.fromkeys(s.id for s, _ in files))
         notes = [(f.span, f"`{s.id}` adds `{gate.script}` to the manifest here") for s, f in files]
@@ -93,10 +94,10 @@ def defining_slices(rb, gate):
         refs = rb.scripts.added_in
         notes = [(r.span, f"`{r.id}` adds the planned scripts (`scripts {{ added_in ... }}`)") for r in refs]
         return [r.id for r in refs], notes, "added_in"
-    if new_in_phase(rb, gate):
-        editors = manifest_editors(rb)
+    if prov.new_in_phase(gate):
+        editors = prov.editors
         if editors:
-            manifest = manifest_path(rb)
+            manifest = prov.manifest
             ids = list(dict.fromkeys(s.id for s, _ in editors))
             notes = [(f.span, f"`{s.id}` edits the script manifest `{manifest}` here") for s, f in editors]
             return ids, notes, "manifest"
@@ -111,6 +112,8 @@ def check(ctx):
     stage_of = graph.slice_stage
     index = graph.stage_index
     slices = {s.id for s in rb.slices}
+    prov = Provenance(rb)
+    defining_of: dict[str, object] = {}
 
     # Few slices define gates: cache what each one finishes before.
     after_it: dict[str, set[str]] = {}
@@ -146,7 +149,9 @@ def check(ctx):
                 gate = gates.get(gid)
                 if gate is None:
                     continue
-                defining = defining_slices(rb, gate)
+                if gid not in defining_of:
+                    defining_of[gid] = defining_slices(rb, gate, prov)
+                defining = defining_of[gid]
                 if defining is not None:
                     ids, notes, how = defining
                     if not any(finishes_before(d, s.id) for d in ids):
@@ -204,10 +209,11 @@ def _diag(ctx, members):
         )
         return ctx.diag(ref.span, message, help=help, related=related)
     if how == "manifest":
+        manifest = Provenance(ctx.rb).manifest
         which = (f"{whose} new in this phase and taken to be added by slice {_ticks(ids)} (it edits the script "
-                 f"manifest `{manifest_path(ctx.rb)}`)") if len(ids) == 1 else (
+                 f"manifest `{manifest}`)") if len(ids) == 1 else (
                  f"{whose} new in this phase and taken to be added by slices {_ticks(ids)} (they edit the script "
-                 f"manifest `{manifest_path(ctx.rb)}`)")
+                 f"manifest `{manifest}`)")
     else:
         which = f"{whose} added in slice {_ticks(ids)}" if len(ids) == 1 else f"{whose} added in slices {_ticks(ids)}"
     tail = "which does not finish before" if len(ids) == 1 else "none of which finishes before"

@@ -39,7 +39,7 @@ or give the gate its commands (`run "..."`).
 
 from __future__ import annotations
 
-from phasec.compiler.rules._scripts import adding_files, declares_provenance, has_contract, is_existing, own_phase_script
+from phasec.compiler.rules._scripts import Provenance, has_contract, is_existing, own_phase_script
 from phasec.compiler.rules._values import child_value_span
 from phasec.compiler.rules.base import rule
 
@@ -49,14 +49,15 @@ def check(ctx):
     rb = ctx.rb
     if not any(g.kind == "gate" and g.script for g in rb.gates):
         return
-    v2 = declares_provenance(rb)
+    prov = Provenance(rb)
+    v2 = prov.declared
     added_in = rb.scripts is not None and bool(rb.scripts.added_in)
     for g in rb.gates:
         if g.kind != "gate" or not g.script:
             continue
         if is_existing(rb, g) or g.script_added_by is not None or added_in or has_contract(g):
             continue
-        if adding_files(rb, g.script):
+        if prov.adding_files(g.script):
             continue
         if not v2 and not own_phase_script(rb, g.script):
             continue

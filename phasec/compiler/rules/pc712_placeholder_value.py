@@ -52,6 +52,9 @@ _PLACEHOLDER = re.compile(
     r"|(?<![^\s/\"'`(=:])\.\.\.(?![^\s/\"'`)])"
 )
 
+#: Every placeholder contains one of these (a cheap test before the expression).
+_MARKS = ("<", "TBD", "TODO", "FIXME", "XXX", "\u2026", "...")
+
 #: Tokens phasec fills in: where they are allowed.
 _TEMPLATE_WORKTREE = {"<SLICE>"}
 _TEMPLATE_PROCEDURE = {"<SLICE>", "<BRANCH>", "<WORKTREE>", "<AGENT>"}
@@ -59,7 +62,7 @@ _TEMPLATE_PROCEDURE = {"<SLICE>", "<BRANCH>", "<WORKTREE>", "<AGENT>"}
 
 def placeholder(text: str | None, allowed: frozenset[str] | set[str] = frozenset()) -> str | None:
     """The first placeholder in ``text`` (None when there is none)."""
-    if not text:
+    if not text or not any(t in text for t in _MARKS):
         return None
     for m in _PLACEHOLDER.finditer(text):
         if m.group(0) not in allowed:
@@ -72,10 +75,12 @@ def check(ctx):
     rb = ctx.rb
     seen: set[tuple] = set()
 
-    def report(span, what: str, value: str, allowed=frozenset()):
+    def report(where, what: str, value: str, allowed=frozenset()):
+        """``where``: a span, or a function giving one (looked up only for a finding)."""
         ph = placeholder(value, allowed)
         if ph is None:
             return None
+        span = where() if callable(where) else where
         key = (span.line, span.column, value)
         if key in seen:
             return None
@@ -93,42 +98,42 @@ def check(ctx):
         for b in repo.branches:
             found.append(report(b.name_span, f"branch name of branch `{b.id}`", b.name))
             if b.worktree:
-                found.append(report(value_span(ctx, b.span, text=b.worktree), f"worktree of branch `{b.id}`", b.worktree))
+                found.append(report(lambda: value_span(ctx, b.span, text=b.worktree), f"worktree of branch `{b.id}`", b.worktree))
             if b.create:
-                found.append(report(value_span(ctx, b.span, text=b.create), f"create command of branch `{b.id}`", b.create))
+                found.append(report(lambda: value_span(ctx, b.span, text=b.create), f"create command of branch `{b.id}`", b.create))
             if b.parent_name:
-                found.append(report(value_span(ctx, b.span, text=b.parent_name), f"parent of branch `{b.id}`", b.parent_name))
+                found.append(report(lambda: value_span(ctx, b.span, text=b.parent_name), f"parent of branch `{b.id}`", b.parent_name))
         if repo.base:
-            found.append(report(child_value_span(ctx, repo.span, "base"), "base branch", repo.base))
+            found.append(report(lambda: child_value_span(ctx, repo.span, "base"), "base branch", repo.base))
         if repo.merge is not None and repo.merge.into:
-            found.append(report(value_span(ctx, repo.merge.span, text=repo.merge.into), "merge target", repo.merge.into))
+            found.append(report(lambda: value_span(ctx, repo.merge.span, text=repo.merge.into), "merge target", repo.merge.into))
         if repo.worktree_template:
-            found.append(report(child_value_span(ctx, repo.span, "worktrees", repo.worktree_template),
+            found.append(report(lambda: child_value_span(ctx, repo.span, "worktrees", repo.worktree_template),
                                 "worktree template", repo.worktree_template, _TEMPLATE_WORKTREE))
         for c in list(repo.sync) + list(repo.submit):
-            found.append(report(value_span(ctx, c.span, text=c.command), "command", c.command))
+            found.append(report(lambda: value_span(ctx, c.span, text=c.command), "command", c.command))
     for o in rb.outputs:
         found.append(report(o.root_span, f"root of outputs `{o.id}`", o.root_written or o.root))
         for a in o.artifacts:
-            found.append(report(value_span(ctx, a.span, text=a.name), f"name of artifact `{a.id}`", a.name))
+            found.append(report(lambda: value_span(ctx, a.span, text=a.name), f"name of artifact `{a.id}`", a.name))
     if rb.scripts is not None and rb.scripts.manifest:
-        found.append(report(child_value_span(ctx, rb.scripts.span, "manifest"), "scripts manifest", rb.scripts.manifest))
+        found.append(report(lambda: child_value_span(ctx, rb.scripts.span, "manifest"), "scripts manifest", rb.scripts.manifest))
     for led in rb.ledgers:
         if led.path:
-            found.append(report(value_span(ctx, led.span, text=led.path), f"path of ledger `{led.id}`", led.path))
+            found.append(report(lambda: value_span(ctx, led.span, text=led.path), f"path of ledger `{led.id}`", led.path))
     for ow in rb.owners or []:
-        found.append(report(value_span(ctx, ow.span, text=ow.handle), "owner handle", ow.handle))
+        found.append(report(lambda: value_span(ctx, ow.span, text=ow.handle), "owner handle", ow.handle))
     for s in rb.slices:
         if s.branch:
             found.append(report(s.branch_span or s.span, f"branch name of slice `{s.id}`", s.branch))
         if s.worktree:
-            found.append(report(child_value_span(ctx, s.span, "worktree"), f"worktree of slice `{s.id}`", s.worktree))
+            found.append(report(lambda: child_value_span(ctx, s.span, "worktree"), f"worktree of slice `{s.id}`", s.worktree))
         for ref, what in ((s.owner, "owner"), (s.backup, "backup")):
             if ref is not None:
                 found.append(report(ref.span, f"{what} of slice `{s.id}`", ref.id))
         for f in s.files:
             written = f.written or f.path
-            found.append(report(value_span(ctx, f.span, text=written), f"file of slice `{s.id}`", written))
+            found.append(report(lambda: value_span(ctx, f.span, text=written), f"file of slice `{s.id}`", written))
         for b in s.gates:
             for item in b.items:
                 if item.command:
@@ -137,20 +142,20 @@ def check(ctx):
         if g.kind != "gate":
             continue
         if g.script:
-            found.append(report(child_value_span(ctx, g.span, "script", g.script), f"script of gate `{g.id}`", g.script))
+            found.append(report(lambda: child_value_span(ctx, g.span, "script", g.script), f"script of gate `{g.id}`", g.script))
         if g.script_runs:
-            found.append(report(child_value_span(ctx, g.span, "script", g.script_runs), f"`runs` of gate `{g.id}`", g.script_runs))
+            found.append(report(lambda: child_value_span(ctx, g.span, "script", g.script_runs), f"`runs` of gate `{g.id}`", g.script_runs))
         for st in g.steps:
             if st.kind == "run" and st.command:
-                found.append(report(value_span(ctx, st.span, text=st.command), f"command of gate `{g.id}`", st.command))
+                found.append(report(lambda: value_span(ctx, st.span, text=st.command), f"command of gate `{g.id}`", st.command))
     for p in rb.procedures:
         for st in p.steps:
             if st.run:
-                found.append(report(value_span(ctx, st.span, text=st.run), f"command of procedure `{p.id}`", st.run,
+                found.append(report(lambda: value_span(ctx, st.span, text=st.run), f"command of procedure `{p.id}`", st.run,
                                     _TEMPLATE_PROCEDURE))
     if rb.orchestrator is not None:
         for c in rb.orchestrator.checks:
-            found.append(report(value_span(ctx, c.span, text=c.command), "orchestrator check", c.command))
+            found.append(report(lambda: value_span(ctx, c.span, text=c.command), "orchestrator check", c.command))
     for d in found:
         if d is not None:
             yield d
