@@ -36,7 +36,7 @@ from __future__ import annotations
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC811", "preflight-before-branch-exists")
+@rule("PC811", "preflight-before-branch-exists", "warning")
 def check(ctx):
     repo = ctx.rb.repo
     if repo is None or not repo.clean:
