@@ -152,3 +152,72 @@ def test_cli_reports_an_unknown_code_with_its_position(tmp_path):
         assert f"{tmp_path / 'pyproject.toml'}:2:12: PC903 unknown code `PC6O5` in `ignore`" in r.stderr
         assert "did you mean `PC605`?" in r.stderr
         assert not (tmp_path / "out").exists()
+
+
+# ─── per-kind requirements (PC714) ───────────────────────────────────────────
+
+KINDS = """phase C "Kinds" {
+  posture forward_only
+}
+slice C1 "Storage lock" {
+  kind runtime
+  file "a.ts"
+  branch "codex/phase-c-c1"
+}
+slice C5 "Review" {
+  kind review
+}
+"""
+
+
+def _pc714(cfg=None):
+    return [d.message for d in analyze(KINDS, "t.phc", config=cfg).diagnostics if d.code == "PC714"]
+
+
+def test_require_replaces_the_default_of_the_kinds_it_names(tmp_path):
+    assert _pc714() == [
+        "runtime slice `C1` lacks a `quick` gate (the runbook declares no `quick` cadence) and a `full` gate "
+        "(the runbook declares no `full` cadence)",
+        "review slice `C5` lacks a review lens (`lens`)",
+    ]
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.phasec]\n[tool.phasec.require]\nruntime = ["files", "owner"]\nreview = []\ndocs = ["accept"]\n'
+    )
+    cfg = load_config(tmp_path / "x.phc")
+    assert cfg.require == {"runtime": ["files", "owner"], "review": [], "docs": ["accept"]}
+    assert _pc714(cfg) == ["runtime slice `C1` lacks an owner (`owner`)"]
+
+
+def test_require_applies_when_compiling_too(tmp_path):
+    cfg = Config(require={"runtime": ["owner"], "review": []})
+    res = analyze(KINDS, "t.phc", config=cfg, compiling=True)
+    assert [d.message for d in res.diagnostics if d.code == "PC714"] == ["runtime slice `C1` lacks an owner (`owner`)"]
+
+
+@pytest.mark.parametrize(
+    "content, word, where, message, suggestion",
+    [
+        ('[tool.phasec.require]\nruntme = ["files"]\n', "runtme", (2, 1), "unknown slice kind `runtme` in `require`", "runtime"),
+        ('[tool.phasec.require]\nruntime = ["files", "brnach"]\n', "brnach", (2, 22),
+         "unknown requirement `brnach` for kind `runtime` in `require`", "branch"),
+        ('[tool.phasec.require]\nreview = ["gate:"]\n', "gate:", (2, 12), "unknown requirement `gate:` for kind `review` in `require`", None),
+    ],
+)
+def test_require_unknown_kinds_and_names_are_errors_at_their_place(tmp_path, content, word, where, message, suggestion):
+    (tmp_path / "pyproject.toml").write_text("[tool.phasec]\n" + content)
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path / "x.phc")
+    (d,) = exc.value.diagnostics
+    assert d.code == "PC714" and d.severity.value == "error" and d.message == message
+    assert (d.span.line - 1, d.span.column) == where  # one line down: the `[tool.phasec]` header
+    assert d.span.end_column - d.span.column == len(word)
+    if suggestion:
+        assert f"did you mean `{suggestion}`?" in d.help
+
+
+@pytest.mark.parametrize("content", ['require = ["runtime"]\n', 'require = { runtime = "files" }\n', 'require = { runtime = [1] }\n'])
+def test_require_of_the_wrong_shape_is_an_error(tmp_path, content):
+    (tmp_path / "phasec.toml").write_text(content)
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path / "x.phc")
+    assert "`require` must be a table" in str(exc.value)

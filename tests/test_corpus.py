@@ -30,8 +30,10 @@ def find(diags, code: str, *fragments: str):
 
 def test_phase_c_c1_gates_depend_on_package_json_wiring_of_c2_c3():
     ds = findings("phase-c-as-written.phc")
-    hits = find(ds, "PC701", "slice `C1`", "added in slices `C2`, `C3`")
-    assert {d.message.split("gate `")[1].split("`")[0] for d in hits} == {"c1_quick", "c1_full"}
+    # One cause (`scripts { added_in C2 C3 }`), one finding naming both gates.
+    (hit,) = find(ds, "PC701", "slice `C1`", "added in slices `C2`, `C3`")
+    assert "gates `c1_quick`, `c1_full`" in hit.message
+    assert [r.span.line for r in hit.related][:1] == [397]  # c1_full's binding, as a related location
 
 
 def test_phase_c_c4_disposition_required_before_c5_although_c4_is_conditional():
@@ -54,8 +56,12 @@ def test_phase_c_orchestrator_outputs_that_no_step_produces():
 def test_phase_b_names_phase_a_branches_and_slices():
     ds = findings("phase-b-as-written.phc")
     assert find(ds, "PC802", "codex/phase-a-runtime-implementation", "phase B")
-    wrong_ids = {d.message.split("`")[1] for d in find(ds, "PC803")}
-    assert wrong_ids == {f"A{i}" for i in range(10)}
+    # One cause (the Phase A runbook copied), one finding naming every `A` slice.
+    (hit,) = find(ds, "PC803")
+    assert hit.message == (
+        "slice ids " + ", ".join(f"`A{i}`" for i in range(10)) + " do not start with the phase id `B`: they carry `A`"
+    )
+    assert len(hit.related) == 10  # the phase, and the nine other slices
 
 
 @pytest.mark.parametrize("name", ["phase-c-as-written.phc", "phase-b-as-written.phc"])
@@ -63,3 +69,53 @@ def test_corpus_findings_golden(name, golden):
     ds = findings(name)
     text = "".join(f"{d.span.line}:{d.span.column} {d.code} {d.severity.value} {d.message}\n" for d in ds)
     golden(GOLDENS / "corpus" / (name.replace(".phc", ".txt")), text)
+
+
+# ─── issue 9: findings of the new checks, each true of the corpus documents ──
+
+
+def test_phase_b_preflight_checks_the_worktree_step_2_creates():
+    # runbook-runtime.md, stage 0: "1. Verify clean status ... in repo root and execution worktree.
+    # 2. Create child branch/worktree." (K7)
+    ds = findings("phase-b-as-written.phc")
+    assert find(ds, "PC811", "branch `implementation`", "the run creates them (`create`)")
+
+
+def test_phase_b_static_guard_gate_is_bound_nowhere():
+    # "Gate contract additions: deterministic hard-delete static guard ..." -- no slice runs it (K6).
+    ds = findings("phase-b-as-written.phc")
+    assert find(ds, "PC713", "gate `hard_delete_static_guard`", "nothing uses it")
+
+
+def test_phase_b_runtime_slices_lack_files_branches_and_suites():
+    # The runbook names no files, no slice branches and no quick/full suites for A0..A6 (K6).
+    ds = findings("phase-b-as-written.phc")
+    (hit,) = find(ds, "PC714", "runtime slices")
+    assert hit.message.startswith("runtime slices `A0`, `A1`, `A2`, `A3`, `A4`, `A5`, `A6` lack touched files")
+    assert "a branch" in hit.message and "`quick` gate" in hit.message and "`full` gate" in hit.message
+
+
+def test_phase_b_has_no_owner_anywhere_one_finding():
+    ds = findings("phase-b-as-written.phc")
+    (hit,) = find(ds, "PC601")
+    assert hit.message.startswith("no slice has an owner: `A0`, `A1`") and "`B4A`" in hit.message
+
+
+def test_phase_c_runtime_root_branch_has_no_parent():
+    # Seed: "4. Implementation root branch: `codex/phase-c-runtime-implementation`" -- no parent stated (K12).
+    ds = findings("phase-c-as-written.phc")
+    assert find(ds, "PC810", "branch `runtime`", "no parent and no run-time rule")
+
+
+def test_phase_c_seed_gate_baseline_is_bound_to_no_slice():
+    # Seed "Required gate baseline" (phase-a:gates:completion, phase-a:gates:exit, server matrix) (K8).
+    ds = findings("phase-c-as-written.phc")
+    (hit,) = find(ds, "PC713")
+    assert hit.message.startswith("gate `seed_baseline` is declared but nothing uses it")
+    assert "`pa_gates_completion`" in hit.message and "`server_matrix_targeted`" in hit.message
+
+
+def test_phase_c_c4_misses_both_suites_in_one_finding():
+    ds = findings("phase-c-as-written.phc")
+    (hit,) = find(ds, "PC704", "slice `C4`")
+    assert "no `quick` or `full` gate" in hit.message

@@ -5,13 +5,18 @@
     ignore = ["PC604"]             # codes or prefixes to disable
     [tool.phasec.severity]
     PC604 = "error"                # re-grade a rule: error | warning | info
+    [tool.phasec.require]          # what each slice kind must contain (PC714)
+    runtime = ["files", "branch", "gate:quick", "gate:full"]
+    review = ["lens"]              # a kind named here replaces its default; [] requires nothing
 
 The nearest file, searching upward from the runbook, wins; phasec.toml (top
 level keys, no `tool.phasec` table) takes precedence over pyproject.toml in
 the same folder.  Front-end codes (PC0xx-PC2xx) cannot be disabled.  Every
 code must exist (a prefix must match at least one code; a severity key must be
 a whole code): an unknown one is an error (PC903) at its place in the file, with
-the closest code suggested.
+the closest code suggested.  In `require`, an unknown slice kind or
+requirement name is an error (PC714) at its place, with the closest one
+suggested.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ class Config:
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)
     path: Path | None = None
+    #: slice kind -> requirement names (PC714); None: the defaults
+    require: dict[str, list[str]] | None = None
 
     def __post_init__(self) -> None:
         self.select = [c.upper() for c in self.select]
@@ -124,6 +131,40 @@ def validate_codes(cfg: "Config", text: str | None) -> list[Diagnostic]:
     return out
 
 
+def validate_require(cfg: "Config", text: str | None) -> list[Diagnostic]:
+    """An error diagnostic (PC714) for each kind or requirement name in ``require`` that phasec
+    does not know, located in the configuration file's text, with the closest one suggested."""
+    from phasec.compiler.diagnostics import did_you_mean
+    from phasec.compiler.rules._requirements import KNOWN_KINDS, requirement_names, unknown_requirement
+    from phasec.source import SourceFile
+
+    src = SourceFile(str(cfg.path) if cfg.path else "<config>", text or "")
+    out: list[Diagnostic] = []
+
+    def report(word: str, quoted: bool, message: str, hint: str | None, listing: str) -> None:
+        start, end = _locate(src.text, "require", word, quoted)
+        out.append(
+            Diagnostic(
+                code="PC714",
+                severity=Severity.ERROR,
+                message=message,
+                span=src.span(start, end),
+                help=(hint + " " if hint else "") + listing,
+            )
+        )
+
+    for kind, names in (cfg.require or {}).items():
+        if kind not in KNOWN_KINDS:
+            report(kind, False, f"unknown slice kind `{kind}` in `require`", did_you_mean(kind, KNOWN_KINDS),
+                   "(the kinds: " + ", ".join(KNOWN_KINDS) + ")")
+        for name in names:
+            if unknown_requirement(name):
+                report(name, True, f"unknown requirement `{name}` for kind `{kind}` in `require`",
+                       did_you_mean(name, requirement_names()),
+                       "(the requirements: " + ", ".join(requirement_names()[:-2]) + ", gate:CADENCE)")
+    return out
+
+
 def _from_table(table: dict, path: Path, text: str | None = None) -> Config:
     def codes(key: str) -> list[str]:
         v = table.get(key, [])
@@ -140,12 +181,20 @@ def _from_table(table: dict, path: Path, text: str | None = None) -> Config:
             sev[code.upper()] = Severity(level)
         except ValueError:
             raise ConfigError(f"{path}: severity of {code} must be error, warning or info, not {level!r}") from None
-    unknown = set(table) - {"select", "ignore", "severity"}
+    unknown = set(table) - {"select", "ignore", "severity", "require"}
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s): {', '.join(sorted(unknown))}")
-    cfg = Config(codes("select"), codes("ignore"), sev, path)
+    require = None
+    if "require" in table:
+        raw_req = table["require"]
+        if not isinstance(raw_req, dict) or not all(
+            isinstance(v, list) and all(isinstance(n, str) for n in v) for v in raw_req.values()
+        ):
+            raise ConfigError(f'{path}: `require` must be a table of KIND = ["REQUIREMENT", ...]')
+        require = {str(k): list(v) for k, v in raw_req.items()}
+    cfg = Config(codes("select"), codes("ignore"), sev, path, require)
     if text is not None:
-        bad = validate_codes(cfg, text)
+        bad = validate_codes(cfg, text) + validate_require(cfg, text)
         if bad:
             from phasec.source import SourceFile
 

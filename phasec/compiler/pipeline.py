@@ -117,7 +117,7 @@ def _analyze(text: str, path: str, *, rules: bool, config, compiling: bool = Fal
             from phasec.compiler.config import Config
 
             cfg = config or Config()
-            raw = check(rb, doc, Config())
+            raw = check(rb, doc, Config(require=cfg.require))  # every rule, with the rules' own settings
             if rules:
                 lint = [cfg.regrade(d) for d in raw if cfg.enabled(d.code)]
                 diags = diags + apply_suppressions(doc, lint, config)

@@ -78,6 +78,7 @@ def run_rules(rb, doc=None, config=None) -> list:
     and ``phasec.compiler.config``, which validates codes against the rules, do not import each other."""
     out = []
     ctx = RuleContext(rb, doc)  # one context: the graphs are built once, for the rules that ask
+    ctx.config = config
     for r in all_rules():
         if config is not None and not config.enabled(r.code):
             continue

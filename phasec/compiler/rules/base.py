@@ -46,6 +46,8 @@ class RuleContext:
         self.rb = rb
         self.doc = doc
         self.rule = rule
+        #: the configuration (duck-typed; None: the defaults), for rules with settings (PC714 `require`)
+        self.config = None
 
     @property
     def facts(self):

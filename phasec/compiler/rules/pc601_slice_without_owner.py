@@ -19,6 +19,9 @@ slice C2 "Telemetry" {
 }
 ```
 reports ``slice `C2` has no owner``.  Add `owner @rawr-verification-gates backup @rawr-runtime-host`.
+When no slice at all has an owner (one cause: the runbook names none), it is
+one finding, `no slice has an owner: `A0`, `A1`, ...`, at the first slice,
+with the others as related locations.
 """
 
 from __future__ import annotations
@@ -29,9 +32,19 @@ from phasec.compiler.rules.base import rule
 
 @rule("PC601", "slice-without-owner", "error")
 def check(ctx):
-    for s in ctx.rb.slices:
-        if s.owner is not None:
-            continue
+    slices = ctx.rb.slices
+    unowned = [s for s in slices if s.owner is None]
+    if len(unowned) > 1 and len(unowned) == len(slices):
+        # One cause, one finding: the runbook names no owner at all.
+        first = unowned[0]
+        yield ctx.diag(
+            value_span(ctx, first.span, index=0),
+            f"no slice has an owner: {', '.join(f'`{s.id}`' for s in unowned)}",
+            help="add `owner @handle backup @handle` to each slice: the accountable owner (agents only execute the slice)",
+            related=[(value_span(ctx, s.span, index=0), f"slice `{s.id}` has no owner") for s in unowned[1:]],
+        )
+        return
+    for s in unowned:
         yield ctx.diag(
             value_span(ctx, s.span, index=0),
             f"slice `{s.id}` has no owner",

@@ -20,6 +20,9 @@ slice C6 "Docs and cleanup" {
 ```
 reports ``slice `C6` has no agent: no `agent`, and no stage step with `by` agents carries it out``.
 Add `agent I5`, or a stage step `step "..." by I5 for C6`.
+When the runbook declares no agent at all (one cause: it says nothing about
+who executes the work), it is one finding, `no slice has an agent: `C1`,
+`C2`, ...`, at the first slice, with the others as related locations.
 """
 
 from __future__ import annotations
@@ -31,9 +34,20 @@ from phasec.compiler.rules.base import rule
 @rule("PC602", "slice-without-agent", "warning")
 def check(ctx):
     staffed = ctx.facts.staffed_slices  # the same "carries out" as the order of work (PC501)
-    for s in ctx.rb.slices:
-        if s.id in staffed:
-            continue
+    slices = ctx.rb.slices
+    unstaffed = [s for s in slices if s.id not in staffed]
+    if len(unstaffed) > 1 and len(unstaffed) == len(slices) and not ctx.rb.agents():
+        # One cause, one finding: the runbook declares no agent at all.
+        first = unstaffed[0]
+        yield ctx.diag(
+            value_span(ctx, first.span, index=0),
+            f"no slice has an agent: {', '.join(f'`{s.id}`' for s in unstaffed)}",
+            help="name each slice's executing agents (`agent ID ...`), or carry the slices out in stage steps "
+            "with agents (`step \"...\" by ID for SLICE`)",
+            related=[(value_span(ctx, s.span, index=0), f"slice `{s.id}` has no agent") for s in unstaffed[1:]],
+        )
+        return
+    for s in unstaffed:
         yield ctx.diag(
             value_span(ctx, s.span, index=0),
             f"slice `{s.id}` has no agent: no `agent`, and no stage step with `by` agents carries it out",

@@ -11,9 +11,17 @@ The slice that brings a gate into existence is:
 * its `defined_by` slice, when it has one;
 * otherwise, for a gate whose script is planned (`script "..." added_by X`),
   the slice X that adds the script;
-* otherwise, for a gate with a `script`, the slices of
-  `scripts { added_in ... }` when that list is present (the script is
-  available once *any* of them is done);
+* otherwise, for a gate whose script is not `existing`, the slices whose
+  `file "<manifest>" adds "SCRIPT"` names it (the script is available once
+  *any* of them is done);
+* otherwise the slices of `scripts { added_in ... }` when that list is
+  present;
+* otherwise, for a script that is new in the phase (not `existing`, and the
+  runbook declares script provenance somewhere or the script is named for
+  this phase, `phase-c:...` in phase C), the slices that touch the script
+  manifest (`scripts { manifest }`, `package.json` by default) without
+  saying which scripts they add: editing the manifest is how scripts are
+  added;
 * otherwise nobody: the gate exists from the start of the phase.
 
 A defining slice D *finishes before* the using slice U when D is an ancestor
@@ -21,8 +29,11 @@ of U in the slice dependency graph (`after`, including `after ... if_triggered`)
 or when D is covered by a stage earlier than U's stage.  U defining the gate
 itself is fine: a slice may run the gates it adds.
 
-Each (slice, gate) pair is reported once, at the slice's reference to the gate
-it binds.  The walk through `use` stops at the first gate that is not
+Findings with one cause are one diagnostic: every (slice, gate) pair whose
+gate is brought into existence the same way (one `scripts { added_in }`
+list, one gate's `defined_by` or `added_by`, one script's adding files, the
+same manifest edits) is reported together, at the first slice's reference
+to the first gate, with each other use as a related note.  The walk through `use` stops at the first gate that is not
 available yet, so a composite that is missing is reported instead of every
 gate inside it.
 
@@ -43,13 +54,16 @@ slice C3 "Distribution" { after C2 }
 gate drift_core { script "phase-c:gate:drift-core" }
 ```
 reports `slice `C1` uses gate `drift_core`, whose script is added in slices
-`C2`, `C3`, none of which finishes before `C1``.  Say which slice adds the
+`C2`, `C3`, none of which finishes before `C1``.  With
+`slice C2 { file "package.json" }` instead of `added_in` (and the script
+named for phase C), C2 is taken to add it, and the same is reported.  Say which slice adds the
 script (`defined_by C1`), add it earlier, or order the slices so that the
 defining slice comes first.
 """
 
 from __future__ import annotations
 
+from phasec.compiler.rules._scripts import Provenance, is_existing
 from phasec.compiler.rules.base import rule
 
 
@@ -57,21 +71,36 @@ def _ticks(ids) -> str:
     return ", ".join(f"`{i}`" for i in ids)
 
 
-def defining_slices(rb, gate):
+def defining_slices(rb, gate, prov: Provenance | None = None):
     """The slices that bring `gate` into existence, with the span that says so.
 
-    Returns (slice ids, [(span, note)], via_added_in) or None when the gate
-    exists from the start.
+    Returns (slice ids, [(span, note)], how) or None when the gate exists from
+    the start; ``how`` is ``defined_by``, ``added_by``, ``adds``, ``added_in`` or ``manifest``.
     """
     if gate.defined_by is not None:
-        return [gate.defined_by.id], [(gate.defined_by.span, f"`{gate.id}` is defined by `{gate.defined_by.id}` here")], False
-    if gate.kind == "gate" and gate.script and gate.script_added_by is not None and gate.script_origin != "existing":
+        return [gate.defined_by.id], [(gate.defined_by.span, f"`{gate.id}` is defined by `{gate.defined_by.id}` here")], "defined_by"
+    if gate.kind != "gate" or not gate.script or is_existing(rb, gate):
+        return None
+    if gate.script_added_by is not None:
         ref = gate.script_added_by
-        return [ref.id], [(ref.span, f"`{ref.id}` adds the script of `{gate.id}` (`added_by`)")], True
-    if gate.kind == "gate" and gate.script and rb.scripts is not None and rb.scripts.added_in:
+        return [ref.id], [(ref.span, f"`{ref.id}` adds the script of `{gate.id}` (`added_by`)")], "added_by"
+    prov = prov or Provenance(rb)
+    files = prov.adding_files(gate.script)
+    if files:
+        ids = list(dict.fromkeys(s.id for s, _ in files))
+        notes = [(f.span, f"`{s.id}` adds `{gate.script}` to the manifest here") for s, f in files]
+        return ids, notes, "adds"
+    if rb.scripts is not None and rb.scripts.added_in:
         refs = rb.scripts.added_in
         notes = [(r.span, f"`{r.id}` adds the planned scripts (`scripts {{ added_in ... }}`)") for r in refs]
-        return [r.id for r in refs], notes, True
+        return [r.id for r in refs], notes, "added_in"
+    if prov.new_in_phase(gate):
+        editors = prov.editors
+        if editors:
+            manifest = prov.manifest
+            ids = list(dict.fromkeys(s.id for s, _ in editors))
+            notes = [(f.span, f"`{s.id}` edits the script manifest `{manifest}` here") for s, f in editors]
+            return ids, notes, "manifest"
     return None
 
 
@@ -83,6 +112,8 @@ def check(ctx):
     stage_of = graph.slice_stage
     index = graph.stage_index
     slices = {s.id for s in rb.slices}
+    prov = Provenance(rb)
+    defining_of: dict[str, object] = {}
 
     # Few slices define gates: cache what each one finishes before.
     after_it: dict[str, set[str]] = {}
@@ -99,6 +130,8 @@ def check(ctx):
             after_it[d] = graph.slice_descendants(d)
         return u in after_it[d]
 
+    # cause -> [(slice, ref, gate, path, ids, notes, how)], in the order found
+    groups: dict[tuple, list] = {}
     for s in rb.slices:
         # The gate references the slice itself makes, in source order.
         direct = [item.gate for b in s.gates for item in b.items if item.gate is not None]
@@ -116,47 +149,94 @@ def check(ctx):
                 gate = gates.get(gid)
                 if gate is None:
                     continue
-                defining = defining_slices(rb, gate)
+                if gid not in defining_of:
+                    defining_of[gid] = defining_slices(rb, gate, prov)
+                defining = defining_of[gid]
                 if defining is not None:
-                    ids, notes, via_added_in = defining
+                    ids, notes, how = defining
                     if not any(finishes_before(d, s.id) for d in ids):
                         if gid not in reported:
                             reported.add(gid)
-                            yield _diag(ctx, s, ref, gate, path, ids, notes, via_added_in)
+                            # One cause: the added_in list, the manifest edits, or this gate's own provenance.
+                            key = (how, tuple(ids)) if how in ("added_in", "manifest") else (how, tuple(ids), gate.id)
+                            groups.setdefault(key, []).append((s, ref, gate, path, ids, notes, how))
                         continue  # do not descend into a gate that is not there yet
                 uses = [(r, gate) for step in gate.steps for r in step.gates]
                 for r, owner in reversed(uses):
                     stack.append((r.id, path + [(owner.id, r)]))
+    for members in groups.values():
+        yield _diag(ctx, members)
 
 
-def _diag(ctx, s, ref, gate, path, ids, notes, via_added_in):
+def _subject(members) -> tuple[str, str]:
+    """("slice `C1` uses gate `g`" or its plural forms, the word for the users after "before")."""
+    users = list(dict.fromkeys(m[0].id for m in members))
+    gate_ids = list(dict.fromkeys(m[2].id for m in members))
+    gates = f"gate `{gate_ids[0]}`" if len(gate_ids) == 1 else f"gates {_ticks(gate_ids)}"
+    if len(users) == 1:
+        return f"slice `{users[0]}` uses {gates}", f"`{users[0]}`"
+    return f"slices {_ticks(users)} use {gates}", "them"
+
+
+def _diag(ctx, members):
+    s, ref, gate, path, ids, notes, how = members[0]
     through = ""
     related = []
-    if path:
+    if path and len(members) == 1:
         through = " (through " + " -> ".join(f"`{owner}`" for owner, _ in path) + ")"
         for owner, r in path:
             related.append((r.span, f"`{owner}` uses `{r.id}` here"))
-    related.append((gate.span, f"gate `{gate.id}` is declared here"))
+    for m in members[1:]:
+        extra = f" (through `{m[3][0][0]}`)" if m[3] else ""
+        related.append((m[1].span, f"`{m[0].id}` uses `{m[2].id}` here{extra}"))
+    declared: set[str] = set()
+    for m in members:
+        if m[2].id not in declared:
+            declared.add(m[2].id)
+            related.append((m[2].span, f"gate `{m[2].id}` is declared here"))
     related.extend(notes)
-    if via_added_in:
-        which = f"whose script is added in slice {_ticks(ids)}" if len(ids) == 1 else f"whose script is added in slices {_ticks(ids)}"
-        tail = "which does not finish before" if len(ids) == 1 else "none of which finishes before"
-        message = f"slice `{s.id}` uses gate `{gate.id}`{through}, {which}, {tail} `{s.id}`"
-        if gate.script_added_by is not None and gate.defined_by is None:
-            help = (
-                f"make `{s.id}` depend on `{ids[0]}` (`after {ids[0]}`), have a slice that finishes before "
-                f"`{s.id}` add the script (`added_by`), or bind a gate that exists by then"
-            )
-        else:
-            help = (
-                f"say which slice adds the script (`defined_by` on gate `{gate.id}`), list a slice that "
-                f"finishes before `{s.id}` in `scripts {{ added_in ... }}`, or make `{s.id}` depend on the slice that adds it"
-            )
-    else:
+    subject, users = _subject(members)
+    several_gates = len({m[2].id for m in members}) > 1
+    whose = "whose scripts are" if several_gates else "whose script is"
+    user_ids = list(dict.fromkeys(m[0].id for m in members))
+    target = f"`{user_ids[0]}`" if len(user_ids) == 1 else "each of them"
+    if how == "defined_by":
         (d,) = ids
-        message = f"slice `{s.id}` uses gate `{gate.id}`{through}, defined by slice `{d}`, which does not finish before `{s.id}`"
+        message = f"{subject}{through}, defined by slice `{d}`, which does not finish before {users}"
         help = (
-            f"make `{s.id}` depend on `{d}` (`after {d}`), move the gate's `defined_by` to a slice that "
-            f"finishes before `{s.id}`, or bind a gate that exists by then"
+            f"make {target} depend on `{d}` (`after {d}`), move the gate's `defined_by` to a slice that "
+            f"finishes before {target}, or bind a gate that exists by then"
+        )
+        return ctx.diag(ref.span, message, help=help, related=related)
+    if how == "manifest":
+        manifest = Provenance(ctx.rb).manifest
+        which = (f"{whose} new in this phase and taken to be added by slice {_ticks(ids)} (it edits the script "
+                 f"manifest `{manifest}`)") if len(ids) == 1 else (
+                 f"{whose} new in this phase and taken to be added by slices {_ticks(ids)} (they edit the script "
+                 f"manifest `{manifest}`)")
+    else:
+        which = f"{whose} added in slice {_ticks(ids)}" if len(ids) == 1 else f"{whose} added in slices {_ticks(ids)}"
+    tail = "which does not finish before" if len(ids) == 1 else "none of which finishes before"
+    message = f"{subject}{through}, {which}, {tail} {users}"
+    if how == "added_by":
+        help = (
+            f"make {target} depend on `{ids[0]}` (`after {ids[0]}`), have a slice that finishes before "
+            f"{target} add the script (`added_by`), or bind a gate that exists by then"
+        )
+    elif how == "adds":
+        help = (
+            f"add the script in a slice that finishes before {target} (`file ... adds`), "
+            f"or make {target} depend on the slice that adds it"
+        )
+    elif how == "manifest":
+        help = (
+            "say which scripts the manifest edit adds (`file \"...\" adds \"SCRIPT\"`), declare scripts that are "
+            f"already there (`existing`), or make {target} depend on the slice that adds them"
+        )
+    else:
+        help = (
+            f"say which slice adds {'each' if several_gates else 'the'} script (`defined_by` or `added_by` on the gate), "
+            f"list a slice that finishes before {target} in `scripts {{ added_in ... }}`, or make {target} depend on "
+            "the slice that adds it"
         )
     return ctx.diag(ref.span, message, help=help, related=related)

@@ -23,6 +23,9 @@ slice C3 "Distribution" {
 }
 ```
 reports `slice `C3` (kind `runtime`) has no `full` gate, which cadence `full` requires for `runtime` slices`.
+A slice that misses several required cadences is one finding that names
+them all (`has no `quick` or `full` gate, which cadences `quick`, `full`
+require ...`).
 Bind one (`gate full c3_full`), or change the cadence's `for` kinds.
 """
 
@@ -41,14 +44,30 @@ def check(ctx):
         if s.kind is None:
             continue
         bound = {b.cadence.id for b in s.gates}
-        for c in required:
-            if s.kind not in c.for_kinds or c.id in bound:
-                continue
+        missing = [c for c in required if s.kind in c.for_kinds and c.id not in bound]
+        if not missing:
+            continue
+        related = [(c.span, f"cadence `{c.id}` is required for kinds {', '.join(f'`{k}`' for k in c.for_kinds)} here")
+                   for c in missing]
+        if len(missing) == 1:
+            (c,) = missing
             yield ctx.diag(
                 s.span,
                 f"slice `{s.id}` (kind `{s.kind}`) has no `{c.id}` gate, "
                 f"which cadence `{c.id}` requires for `{s.kind}` slices",
-                related=[(c.span, f"cadence `{c.id}` is required for kinds {', '.join(f'`{k}`' for k in c.for_kinds)} here")],
+                related=related,
                 help=f"bind the slice's {c.id} gates (`gate {c.id} GATE...` in slice `{s.id}`), "
                 f"or change the kinds after `for` in cadence `{c.id}`",
             )
+            continue
+        # One slice, one finding: every required cadence it binds nothing to.
+        names = [f"`{c.id}`" for c in missing]
+        listed = ", ".join(names[:-1]) + " or " + names[-1]
+        yield ctx.diag(
+            s.span,
+            f"slice `{s.id}` (kind `{s.kind}`) has no {listed} gate, "
+            f"which cadences {', '.join(names)} require for `{s.kind}` slices",
+            related=related,
+            help=f"bind the slice's gates of each (`gate {missing[0].id} GATE...` in slice `{s.id}`), "
+            "or change the kinds after `for` in those cadences",
+        )

@@ -21,6 +21,10 @@ phase B "Runtime" { posture forward_only }
 slice A3 "Verification hardening" { owner @rawr-verification-gates }
 ```
 reports `` slice id `A3` does not start with the phase id `B` `` and suggests `B3`.
+Slices that carry the same other prefix are one finding (one cause: a
+runbook copied from another phase), at the first of them, with the others as
+related locations: `slice ids `A0`, `A1`, `A2` do not start with the phase id
+`B`: they carry `A``.
 """
 
 from __future__ import annotations
@@ -59,19 +63,46 @@ def check(ctx):
     pid = phase.id
     ids = {s.id for s in ctx.rb.slices}
     phase_span = value_span(ctx, phase.span, index=0)
+    # One cause, one finding: the slices that carry the same other prefix (`A` in phase B,
+    # a runbook copied from phase A) are one diagnostic, at the first of them.
+    groups: dict[str, list] = {}
     for s in ctx.rb.slices:
         if not s.id or s.id.lower().startswith(pid.lower()):
             continue
         m = re.match(r"[A-Za-z]+", s.id)
-        better = pid + s.id[m.end():] if m and m.end() < len(s.id) else None
+        prefix = s.id[: m.end()] if m and m.end() < len(s.id) else s.id
+        groups.setdefault(prefix, []).append(s)
+    for prefix, slices in groups.items():
+        renames = []
+        for s in slices:
+            m = re.match(r"[A-Za-z]+", s.id)
+            better = pid + s.id[m.end():] if m and m.end() < len(s.id) else None
+            if better and better not in ids:
+                renames.append(f"`{s.id}` -> `{better}`")
         help = f"slice ids carry the phase id as their prefix ({pid}0, {pid}1, ...)"
-        if better and better not in ids:
-            help += f"; rename it, e.g. `{better}`, and update its references"
+        if len(slices) == 1:
+            s = slices[0]
+            if renames:
+                help += f"; rename it, e.g. `{renames[0].split(' -> ')[1].strip('`')}`, and update its references"
+            else:
+                help += "; rename it and update its references"
+            yield ctx.diag(
+                value_span(ctx, s.span, index=0),
+                f"slice id `{s.id}` does not start with the phase id `{pid}`",
+                related=[(phase_span, f"the runbook is phase {pid}")],
+                help=help,
+            )
+            continue
+        if renames:
+            help += "; rename them (" + ", ".join(renames[:3]) + (", ..." if len(renames) > 3 else "") + ") and update their references"
         else:
-            help += "; rename it and update its references"
+            help += "; rename them and update their references"
+        first = slices[0]
         yield ctx.diag(
-            value_span(ctx, s.span, index=0),
-            f"slice id `{s.id}` does not start with the phase id `{pid}`",
-            related=[(phase_span, f"the runbook is phase {pid}")],
+            value_span(ctx, first.span, index=0),
+            f"slice ids {', '.join(f'`{s.id}`' for s in slices)} do not start with the phase id `{pid}`: "
+            f"they carry `{prefix}`",
+            related=[(phase_span, f"the runbook is phase {pid}")]
+            + [(value_span(ctx, s.span, index=0), f"slice `{s.id}` is declared here") for s in slices[1:]],
             help=help,
         )
