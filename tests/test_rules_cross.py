@@ -40,3 +40,35 @@ slice A1 "a" { file "dev/active/RUNBOOK.md" }
 slice A2 "b" { file "dev/active/RUNBOOK.md" }
 """
     assert [c for c, _ in _codes(text)] == ["PC605"]
+
+
+# ── Class 6 parts covered by existing rules (checked here, not duplicated) ──────
+
+CLASS6 = """phase C "x" {}
+outputs o "docs" {
+  artifact EV "EV.md" by C4 conditional
+}
+slice C3 "Plain" {
+  trigger t "something" by g
+  triggered "Do it."
+}
+slice C4 "Branching" branching {
+  trigger t "something" by g
+  always "Assess."
+  defer_record C5
+}
+slice C5 "Needs" { after C4; requires EV }
+gate g "bun run scan"
+"""
+
+
+def test_trigger_statements_on_a_plain_slice_are_pc407():
+    """Trigger statements on a slice neither conditional nor branching: PC407 reports each."""
+    ds = [d for d in analyze(CLASS6, "c6.phc").diagnostics if d.code == "PC407"]
+    assert sorted(d.span.line for d in ds) == [6, 7]
+
+
+def test_triggered_only_artifact_required_unconditionally_is_pc404():
+    """A `conditional` artifact (of a branching slice) required with a plain `requires`: PC404."""
+    ds = [d for d in analyze(CLASS6, "c6.phc").diagnostics if d.code == "PC404"]
+    assert [(d.span.line, "`EV`" in d.message) for d in ds] == [(14, True)]
