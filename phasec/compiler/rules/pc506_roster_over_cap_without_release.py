@@ -7,6 +7,8 @@ at_phase_end`) and no agent has a `release_after` point.  The message says
 which agents can be active together if each frees its slot after its last
 activity (the analysis of PC501), so the reader sees whether the cap can
 hold at all.  Agents with no work still count: they are on the roster.
+When even that overlap exceeds the cap, PC501 reports it and this rule stays
+silent (one finding for one cause).
 
 ## Why it matters
 A roster larger than the cap is fine only if agents are closed as the work
@@ -43,6 +45,8 @@ def check(ctx):
     if len(agents) <= team.max_active or any(a.release_after is not None for a in agents):
         return
     result = ctx.graph.agent_overlap()
+    if result is not None and result.width > team.max_active:
+        return  # PC501 reports the overlap itself: one finding
     if result is None:
         together = "the order of the work has a cycle, so which of them can be active together is unknown (PC507)"
     else:
