@@ -25,14 +25,27 @@ COMMANDS = {
 }
 
 
-@dataclass(frozen=True)
+#: Statements whose paths are structured (checked from the IR) or outside the repository by nature,
+#: and blocks about documents outside the repository or records of what happened: not walked.
+SKIP_KEYWORDS = frozenset({"file", "doc", "equivalent", "branch", "root", "create", "outputs", "artifact", "manifest"})
+SKIP_BLOCKS = frozenset({"grounding", "introspect", "agent", "ledger"})
+
+
+@dataclass
 class Mention:
     path: str  # the word as written (trailing punctuation removed)
-    span: Span  # the word's own span (the string's span when it cannot be placed)
+    value: object  # the string value it is in
     keyword: str  # the statement's keyword
     parents: tuple[str, ...]  # the keywords of the enclosing blocks, outermost first
     command: bool  # the string is a shell command
-    text: str  # the whole decoded string
+
+    @property
+    def span(self) -> Span:
+        """The word's own span (the string's span when it cannot be placed); built on demand."""
+        sp = self.__dict__.get("_span")
+        if sp is None:
+            sp = self.__dict__["_span"] = _sub_span(self.value, self.path)
+        return sp
 
 
 def is_command(keyword: str, parents: tuple[str, ...], index: int, values) -> bool:
@@ -45,7 +58,7 @@ def is_command(keyword: str, parents: tuple[str, ...], index: int, values) -> bo
     return parent is None and keyword == "gate" and index == 1
 
 
-def _sub_span(value, word: str, start: int) -> Span:
+def _sub_span(value, word: str) -> Span:
     sp = value.span
     if sp.line != sp.end_line or value.long:
         return sp
@@ -62,21 +75,31 @@ def looks_like_path(word: str) -> bool:
     return "/" in word or bool(_EXT.search(word))
 
 
-def mentions(doc):
-    """Every path-like word in a string value of the document, with its context."""
+def mentions(doc) -> list[Mention]:
+    """Every path-like word in a string value of the document, with its context (computed once per document).
+
+    Statements in :data:`SKIP_KEYWORDS` and blocks in :data:`SKIP_BLOCKS` are not walked."""
     if doc is None:
-        return
+        return []
+    cached = doc.__dict__.get("_path_mentions")
+    if cached is not None:
+        return cached
+    out: list[Mention] = []
     stack = [(st, ()) for st in reversed(doc.statements)]
     while stack:
         st, parents = stack.pop()
+        if st.keyword in SKIP_KEYWORDS or st.keyword in SKIP_BLOCKS:
+            continue
         for i, v in enumerate(st.values):
-            if v.kind != "string":
+            if v.kind != "string" or ("/" not in v.value and "." not in v.value):
                 continue
             cmd = is_command(st.keyword, parents, i, st.values)
             for m in _WORD.finditer(v.value):
                 word = m.group(0).rstrip(".:")
                 if looks_like_path(word):
-                    yield Mention(word, _sub_span(v, word, m.start()), st.keyword, parents, cmd, v.value)
+                    out.append(Mention(word, v, st.keyword, parents, cmd))
         if st.block:
             inner = parents + (st.keyword,)
             stack.extend((kid, inner) for kid in reversed(st.block))
+    doc.__dict__["_path_mentions"] = out
+    return out

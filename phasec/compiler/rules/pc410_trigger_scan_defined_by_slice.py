@@ -64,18 +64,19 @@ def check(ctx):
     for g in rb.gates:
         gates.setdefault(g.id, g)
     bit, before, _ = ctx.graph.slice_precedence
+    listers: dict[str, list[str]] = {}  # path -> the slices that list it
+    for o in rb.slices:
+        for f in o.files:
+            if f.path:
+                listers.setdefault(norm(f.path, f.dir)[0], []).append(o.id)
     for s in deciding:
         # The plain files X lists that no slice finishing before X also lists.
-        earlier = {o.id for o in rb.slices if o.id in bit and s.id in before and (before[s.id] >> bit[o.id]) & 1}
-        others = set()
-        for o in rb.slices:
-            if o.id in earlier:
-                others.update(norm(f.path, f.dir)[0] for f in o.files if f.path)
+        mask = before.get(s.id, 0)
         own = {}
         for f in s.files:
             if f.path and not f.glob and not f.dir:
                 p = norm(f.path, False)[0]
-                if p not in others:
+                if not any(o != s.id and o in bit and (mask >> bit[o]) & 1 for o in listers.get(p, ())):
                     own.setdefault(p, f)
         for t in s.triggers:
             if t.gate is None or t.precondition:

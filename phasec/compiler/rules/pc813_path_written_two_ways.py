@@ -76,53 +76,62 @@ def check(ctx):
     rb = ctx.rb
     from phasec.compiler.rules._mentions import mentions
 
-    # (path, span, declared) in source order: declared = a structured file declaration.
-    named: list[tuple[str, object, bool]] = []
-    authority_spans = set()
-    for s in rb.slices:
-        for f in s.files:
-            if f.path and not f.dir and (p := _repo_path(f.path)):
-                named.append((p, value_span(ctx, f.span, text=f.written or f.path), True))
-    for o in rb.outputs:
-        for a in o.artifacts:
-            if (p := _repo_path(posixpath.join(o.root, a.name))):
-                named.append((p, a.span, True))
+    # Authority statements first: without a path in one, there is nothing to report.
+    named: list[tuple[str, object, bool]] = []  # (path, the mention, file or artifact naming it, declared)
+    authority = []
     for m in mentions(ctx.doc):
         if m.command or _SKIP_BLOCKS.intersection(m.parents) or m.keyword in ("file", "artifact", "doc"):
             continue
-        if (p := _repo_path(m.path)) and (m.keyword in _AUTHORITY or _AUTHORITY.intersection(m.parents)
-                                          or m.keyword == "entrypoint"):
-            named.append((p, m.span, m.keyword == "entrypoint"))
-            authority_spans.add(m.span)
-    if not named:
+        is_authority = m.keyword in _AUTHORITY or bool(_AUTHORITY.intersection(m.parents))
+        if (is_authority or m.keyword == "entrypoint") and (p := _repo_path(m.path)):
+            named.append((p, m, m.keyword == "entrypoint"))
+            if is_authority:
+                authority.append((p, m))
+    if not authority:
         return
+    wanted = {posixpath.basename(p) for p, _ in authority}
+    for s in rb.slices:
+        for f in s.files:
+            if f.path and not f.dir and f.path.rsplit("/", 1)[-1] in wanted and (p := _repo_path(f.path)):
+                named.append((p, f, True))
+    for o in rb.outputs:
+        for a in o.artifacts:
+            if a.name.rsplit("/", 1)[-1] in wanted and (p := _repo_path(posixpath.join(o.root, a.name))):
+                named.append((p, a, True))
+
+    def span_of(x):
+        if hasattr(x, "value") and hasattr(x, "parents"):
+            return x.span  # a mention
+        if hasattr(x, "written"):
+            return value_span(ctx, x.span, text=x.written or x.path)  # a file
+        return x.span  # an artifact
+
     declared = {p for p, _, d in named if d}
     declared.update(posixpath.basename(a.name) for a in rb.artifacts())  # artifacts go by their name
     by_base: dict[str, list[tuple[str, object]]] = {}
-    for p, sp, _ in named:
-        by_base.setdefault(posixpath.basename(p), []).append((p, sp))
+    for p, x, _ in named:
+        by_base.setdefault(posixpath.basename(p), []).append((p, x))
     seen = set()
-    for base, group in sorted(by_base.items()):
-        if base.lower() in _CONVENTIONAL:
+    for p, m in authority:
+        base = posixpath.basename(p)
+        if base.lower() in _CONVENTIONAL or p in declared:
             continue
-        paths = sorted({p for p, _ in group}, key=len)
-        if len(paths) < 2:
+        group = by_base[base]
+        longer = sorted({q for q, _ in group if q != p and q.endswith("/" + p)}, key=lambda q: (-len(q), q))
+        if not longer:
             continue
-        for p, sp in group:
-            if p in declared or sp in seen or sp not in authority_spans:
-                continue
-            longer = sorted((q for q in paths if q != p and q.endswith("/" + p)), key=lambda q: (-len(q), q))
-            if not longer:
-                continue
-            full = longer[0]
-            longer = [full] + [q for q in longer[1:] if not full.endswith("/" + q)]
-            where = next(s for q, s in group if q == full)
-            seen.add(sp)
-            more = f" (or {len(longer) - 1} other path{'s' if len(longer) > 2 else ''})" if len(longer) > 1 else ""
-            yield ctx.diag(
-                sp,
-                f"path `{p}` names the same file as `{full}`{more}, written another way: "
-                "write the full repo-relative path",
-                related=[(where, f"`{full}` is named here")],
-                help=f"write `{full}` (paths in a runbook are relative to the repository root)",
-            )
+        sp = m.span
+        if sp in seen:
+            continue
+        seen.add(sp)
+        full = longer[0]
+        longer = [full] + [q for q in longer[1:] if not full.endswith("/" + q)]
+        where = span_of(next(x for q, x in group if q == full))
+        more = f" (or {len(longer) - 1} other path{'s' if len(longer) > 2 else ''})" if len(longer) > 1 else ""
+        yield ctx.diag(
+            sp,
+            f"path `{p}` names the same file as `{full}`{more}, written another way: "
+            "write the full repo-relative path",
+            related=[(where, f"`{full}` is named here")],
+            help=f"write `{full}` (paths in a runbook are relative to the repository root)",
+        )
