@@ -51,11 +51,15 @@ def check(ctx):
     rb = ctx.rb
     users: dict[str, list[str]] = {}
     inline = []
+    closures: dict[str, list[str]] = {}
     for s in rb.slices:
         for b in s.gates:
             for item in b.items:
                 if item.gate is not None:
-                    for gid in sorted(ctx.facts.gate_closure([item.gate.id])):
+                    gid0 = item.gate.id
+                    if gid0 not in closures:
+                        closures[gid0] = sorted(ctx.facts.gate_closure([gid0]))
+                    for gid in closures[gid0]:
                         users.setdefault(gid, [])
                         if s.id not in users[gid]:
                             users[gid].append(s.id)
