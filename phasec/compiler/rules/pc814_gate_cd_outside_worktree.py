@@ -49,7 +49,7 @@ def _leaves(rb, d: str, own: set[str]) -> bool:
 @rule("PC814", "gate-cd-outside-worktree", "warning")
 def check(ctx):
     rb = ctx.rb
-    users: dict[str, list[str]] = {}
+    users: dict[str, dict[str, None]] = {}  # gate -> the slices binding it (an ordered set)
     inline = []
     closures: dict[str, list[str]] = {}
     for s in rb.slices:
@@ -60,9 +60,7 @@ def check(ctx):
                     if gid0 not in closures:
                         closures[gid0] = sorted(ctx.facts.gate_closure([gid0]))
                     for gid in closures[gid0]:
-                        users.setdefault(gid, [])
-                        if s.id not in users[gid]:
-                            users[gid].append(s.id)
+                        users.setdefault(gid, {})[s.id] = None
                 elif item.command:
                     inline.append((s, item))
     if not users and not inline:
@@ -77,7 +75,7 @@ def check(ctx):
             yield m.group(2) or m.group(4)
 
     for g in rb.gates:
-        sids = users.get(g.id)
+        sids = list(users.get(g.id, ()))
         if not sids:
             continue
         own = own_of(sids)
