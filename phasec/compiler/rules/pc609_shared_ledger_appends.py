@@ -82,7 +82,9 @@ def check(ctx):
         path, _ = norm(ledger.path, False)
         writers = [s for s in rb.slices if any(_covers(f, path) for f in s.files)]
         actors = _actors(ledger, {a.id for a in rb.agents()})
-        writers += [s for s in rb.slices if s not in writers and any(r.id in actors for r in s.agents)]
+        if actors:
+            ids = {s.id for s in writers}
+            writers += [s for s in rb.slices if s.id not in ids and any(r.id in actors for r in s.agents)]
         concurrent = sorted({a.id for a in writers for b in writers
                              if a.id != b.id and not ctx.graph.ordered(a.id, b.id)})
         if len(concurrent) < 2:
