@@ -361,7 +361,10 @@ def test_agent_cap_rules_match_the_oracle(m):
         event("cyclic order")
         # The order has a cycle: the analysis stays silent.
         assert not (by_code.get("PC501") or by_code.get("PC502") or by_code.get("PC503")), text
+        # ...but not silently: PC507 reports the cycle once when some agent has work to analyse.
+        assert len(by_code.get("PC507", [])) == (1 if any(o.work[a] for a in m.agents) else 0), text
         return
+    assert "PC507" not in by_code, text
     working = [a for a in m.agents if o.work[a]]
     # PC502: exactly the agents whose work is not totally ordered.
     unordered = {a for a in working if not o.totally_ordered(a)}

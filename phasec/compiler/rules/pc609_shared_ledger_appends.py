@@ -3,8 +3,10 @@
 ## What it does
 For each `ledger ... in "PATH" append_only` that has no `rule` mentioning
 merging (a rule whose text contains "merge" or "conflict"), finds the slices
-whose `file`s cover PATH — the path itself, a folder above it (`dir`), or a
-glob that matches it.  When two or more of them can run at the same time
+that write it: those whose `file`s cover PATH — the path itself, a folder
+above it (`dir`), or a glob that matches it — and those executed by an agent
+that the ledger's recorded `entry` rows name in their actor column (a field
+named Actor, Agent, Author, By, Signer, From or Owner).  When two or more of them can run at the same time
 (neither is ordered before the other, as in PC605), reports the ledger's
 path, naming the slices.
 
@@ -45,6 +47,30 @@ def _covers(f, path: str) -> bool:
     return p == path or (is_dir and path.startswith(p.rstrip("/") + "/"))
 
 
+#: Fields whose cells name who wrote an entry.
+_ACTOR_FIELDS = {"actor", "agent", "author", "by", "signer", "from", "owner"}
+
+
+def _actors(ledger, agents: set[str]) -> set[str]:
+    """The declared agents that the ledger's recorded entries name in their actor column."""
+    cols = [i for i, f in enumerate(ledger.fields) if f.name.strip().lower() in _ACTOR_FIELDS]
+    out = set()
+    for e in ledger.entries:
+        cells = [c.strip().strip("`").strip() for c in e.text.split("|")]
+        for i in cols:
+            if i < len(cells) and cells[i] in agents:
+                out.add(cells[i])
+    return out
+
+
+def _writer_note(s, path: str, actors: set[str]):
+    f = next((f for f in s.files if _covers(f, path)), None)
+    if f is not None:
+        return f.span, f"`{s.id}` writes it"
+    who = next(r.id for r in s.agents if r.id in actors)
+    return s.span, f"`{s.id}` writes it: its agent `{who}` appends entries to the ledger"
+
+
 @rule("PC609", "shared-ledger-appends", "warning")
 def check(ctx):
     rb = ctx.rb
@@ -55,6 +81,10 @@ def check(ctx):
             continue
         path, _ = norm(ledger.path, False)
         writers = [s for s in rb.slices if any(_covers(f, path) for f in s.files)]
+        actors = _actors(ledger, {a.id for a in rb.agents()})
+        if actors:
+            ids = {s.id for s in writers}
+            writers += [s for s in rb.slices if s.id not in ids and any(r.id in actors for r in s.agents)]
         concurrent = sorted({a.id for a in writers for b in writers
                              if a.id != b.id and not ctx.graph.ordered(a.id, b.id)})
         if len(concurrent) < 2:
@@ -64,7 +94,7 @@ def check(ctx):
             value_span(ctx, ledger.span, text=ledger.path),
             f"several lanes append to one shared ledger file `{ledger.path}` ({', '.join(f'`{i}`' for i in concurrent)}), "
             "and the ledger has no rule about merging it",
-            related=[(next(f.span for f in by_id[i].files if _covers(f, path)), f"`{i}` writes it") for i in concurrent[:5]],
+            related=[_writer_note(by_id[i], path, actors) for i in concurrent[:5]],
             help="add a rule saying how the ledger merges (e.g. `rule \"On merge conflicts keep both sides' rows in "
             "time order.\"`), or let one lane own the file",
         )

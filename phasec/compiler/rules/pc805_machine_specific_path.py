@@ -7,7 +7,20 @@ Reports absolute or home-relative paths (`/Users/...`, `/home/...`,
 * slice `file`s;
 * `outputs` roots;
 * the phase `entrypoint`;
-* the `scripts { manifest ... }` path.
+* the `scripts { manifest ... }` path;
+* paths inside commands (gate `run` commands and one-command gates, inline
+  gate commands bound in slices, procedure steps' `run`, orchestrator
+  `check`s, `sync` and `submit`), wherever they point: a command runs on
+  every machine as written;
+* paths inside prose a reader acts on (invariants, notes, rules, items,
+  acceptance criteria, steps, checks...), unless they lie under a worktree or
+  the `root` declared in `repo` (phasec knows how to read those).
+
+When a path in a command is a declared worktree (or lies under one), the
+message says whose worktree it is, written absolute: the same checkout is
+then written two ways, and the relative form (or `<WORKTREE>` in a
+procedure) is the one to keep.  Ledger entries (records of what happened)
+are not reported.
 
 A path written under a worktree declared in `repo`
 (`branch ID "NAME" worktree "/abs/path"`) is made repo-relative by phasec
@@ -32,8 +45,81 @@ Write `packages/state/src/repo-state.ts`, or declare the worktree it lives in.
 
 from __future__ import annotations
 
+import posixpath
+
 from phasec.compiler.rules._values import child_value_span, machine_path, value_span
 from phasec.compiler.rules.base import rule
+
+#: Statements whose paths are checked above (or live outside the repository by nature).
+_SKIP_KEYWORDS = {"doc", "equivalent", "file", "entrypoint", "manifest", "root", "branch", "outputs", "create", "ledger"}
+#: Blocks whose prose is about documents outside the repository, or records of what happened.
+_SKIP_BLOCKS = {"grounding", "introspect", "agent", "ledger"}
+
+
+def _checkouts(rb) -> list[tuple[str, str]]:
+    """(absolute path, what it is) of the declared root and worktrees."""
+    out = []
+    repo = rb.repo
+    root = repo.root.rstrip("/") if repo is not None and repo.root else None
+    if root:
+        out.append((root, "the repository root declared in `repo`"))
+    for b in repo.branches if repo is not None else []:
+        if b.worktree and b.worktree.startswith("/"):
+            out.append((b.worktree.rstrip("/"), f"the worktree of branch `{b.id}`"))
+    for s in rb.slices:
+        wt = s.worktree
+        if not wt:
+            continue
+        if not wt.startswith("/"):
+            if root is None:
+                continue
+            wt = posixpath.normpath(posixpath.join(root, wt))
+        out.append((wt.rstrip("/"), f"the worktree of slice `{s.id}` (`{s.worktree}`)"))
+    # Longest first: a worktree beside the root is not under it, but be exact anyway.
+    return sorted(out, key=lambda c: -len(c[0]))
+
+
+def _checkout_of(path: str, checkouts):
+    p = path.rstrip("/")
+    for base, what in checkouts:
+        if p == base:
+            return base, what, ""
+        if p.startswith(base + "/"):
+            return base, what, p[len(base) + 1:]
+    return None
+
+
+def _in_strings(ctx):
+    """Machine-specific paths inside commands and prose (see the docstring)."""
+    from phasec.compiler.rules._mentions import mentions
+
+    rb = ctx.rb
+    checkouts = _checkouts(rb)
+    seen = set()
+    for m in mentions(ctx.doc):
+        if m.keyword in _SKIP_KEYWORDS or _SKIP_BLOCKS.intersection(m.parents):
+            continue
+        why = machine_path(m.path)
+        if why is None or why == "an absolute path":
+            continue  # `/rpc`, `/api/...`: routes, not files of one machine
+        at = _checkout_of(m.path, checkouts)
+        if at is not None and not m.command:
+            continue  # prose under a declared checkout: phasec reads it repo-relative
+        if m.span in seen:
+            continue
+        seen.add(m.span)
+        where = "a command" if m.command else f"`{m.keyword}` text"
+        if at is None:
+            yield m, f"path `{m.path}` in {where} is machine-specific ({why}); write it repo-relative", None
+            continue
+        base, what, rel = at
+        if rel:
+            msg = (f"path `{m.path}` in {where} is machine-specific ({why}): it is `{rel}` under {what}, "
+                   "written absolute; write it relative to the checkout the command runs in")
+        else:
+            msg = (f"path `{m.path}` in {where} is machine-specific ({why}): it is {what}, written absolute; "
+                   "write it relative, or `<WORKTREE>` in a procedure")
+        yield m, msg, what
 
 
 @rule("PC805", "machine-specific-path", "warning")
@@ -68,6 +154,16 @@ def check(ctx):
                     f"file `{f.path}` of slice `{s.id}` is machine-specific ({why}); write it repo-relative",
                     help=fix,
                 )
+    for m, msg, what in _in_strings(ctx):
+        yield ctx.diag(
+            m.span,
+            msg,
+            help="a command runs as written on every machine, and a reader elsewhere cannot open the path; "
+            "write paths relative to the repository (or the lane's worktree), or declare the checkout in `repo`"
+            if what is None else
+            "write the path relative to the repository root or the lane's worktree (`<WORKTREE>` in a procedure "
+            "applied to every lane)",
+        )
     sc = rb.scripts
     if sc is not None and sc.manifest and (why := machine_path(sc.manifest)):
         yield ctx.diag(
