@@ -202,17 +202,16 @@ class _Printer:
             line = self.anchor_line(c)
             self.trailing.setdefault(line, []).append(c.text.rstrip())
         lines: list[str] = []
-        for i, line in enumerate(self.out):
+        for i, text in enumerate(self.out):
             extra = self.trailing.get(i, [])
             if extra:
-                line = line + "  " + extra[0]
-                lines.append(line)
+                lines.append(text + "  " + extra[0])
                 # Cannot happen for text that parsed (one comment per source line,
                 # one source line per output line); kept as own-line comments if it does.
-                pad = re.match(r"[ \t]*", self.out[i]).group(0)
+                pad = text[: len(text) - len(text.lstrip(" \t"))]
                 lines.extend(pad + more for more in extra[1:])
             else:
-                lines.append(line)
+                lines.append(text)
         while lines and lines[-1] == "":
             lines.pop()
         return "\n".join(lines) + "\n" if lines else ""

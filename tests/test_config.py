@@ -99,7 +99,7 @@ def test_rules_and_explain_commands():
 
 def test_cycle_message_lists_every_edge_with_its_own_location():
     text = (FIXTURES / "rules" / "PC301_cycle.phc").read_text()
-    d = [d for d in analyze(text, "c.phc").diagnostics if d.code == "PC301"][0]
+    d = next(d for d in analyze(text, "c.phc").diagnostics if d.code == "PC301")
     assert [(r.span.line, r.span.column, r.message) for r in d.related] == [
         (5, 9, "`C1` is after `C3` here"),
         (11, 9, "`C3` is after `C2` here"),

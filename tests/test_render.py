@@ -221,7 +221,7 @@ def test_sarif_of_the_fixture_is_valid_and_complete(fixture_lint, sarif_validato
         assert set(reg) == {"startLine", "startColumn", "endLine", "endColumn"}
 
     assert len(run["results"]) == len(diags)
-    for res, d in zip(run["results"], diags):
+    for res, d in zip(run["results"], diags, strict=True):
         assert res["ruleId"] == d.code
         assert driver["rules"][res["ruleIndex"]]["id"] == d.code
         assert res["level"] == {"error": "error", "warning": "warning", "info": "note"}[d.severity.value]
@@ -235,7 +235,7 @@ def test_sarif_of_the_fixture_is_valid_and_complete(fixture_lint, sarif_validato
         assert ("fixes" in res) == (d.fix is not None)
         if d.fix is not None:
             assert res["fixes"][0]["description"]["text"] == d.fix.description
-        for rl, r in zip(res.get("relatedLocations", []), d.related):
+        for rl, r in zip(res.get("relatedLocations", []), d.related, strict=True):
             check_loc(rl)
             assert rl["message"]["text"] == r.message
             assert rl["physicalLocation"]["region"]["startLine"] == r.span.line

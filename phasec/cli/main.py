@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from phasec import __version__
+from phasec.cli.common import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, _config, _print_diags, _read
 
 app = typer.Typer(
     name="phasec",
@@ -24,8 +25,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-from phasec.cli.common import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, _config, _print_diags, _read
 
 
 class LintFormat(str, Enum):
@@ -201,9 +200,9 @@ def compile_(
         raise typer.Exit(EXIT_USAGE)
     text = _read(file)
     res = analyze(text, file.as_posix(), config=_config(file), compiling=True)
-    sources = {file.as_posix(): res.document.source}
+    sources = {file.as_posix(): res.document.source if res.document else None}
     _print_diags(res.diagnostics, sources)
-    if res.has_errors:
+    if res.has_errors or res.runbook is None:
         typer.echo(f"phasec: {file}: not compiled: fix the errors above", err=True)
         raise typer.Exit(EXIT_ERRORS)
     if Emit.ir in emits:
@@ -239,7 +238,8 @@ def compile_(
         import jinja2
 
         if isinstance(exc, jinja2.TemplateError):
-            where = f" ({exc.filename}:{exc.lineno})" if getattr(exc, "lineno", None) else ""
+            lineno = getattr(exc, "lineno", None)  # TemplateSyntaxError and its subclasses carry a place
+            where = f" ({getattr(exc, 'filename', None)}:{lineno})" if lineno else ""
             typer.echo(f"phasec: error: template{where}: {exc}", err=True)
             raise typer.Exit(EXIT_USAGE) from None
         raise
