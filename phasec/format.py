@@ -63,6 +63,26 @@ def format_text(text: str, path: str = "<input>") -> str:
     return format_document(doc)
 
 
+def meaning_change(before: str, after: str, path: str) -> str | None:
+    """What differs in meaning between two layouts of a runbook: None, "ir" or "findings".
+
+    "ir": the IR differs (positions aside) — a bug in the formatter.
+    "findings": the lint findings differ by code — a trailing suppression
+    comment ended up on another line than the code it suppressed.
+    """
+    from collections import Counter
+
+    from phasec.compiler.pipeline import analyze
+
+    a = analyze(before, path)
+    b = analyze(after, path)
+    if runbook_fingerprint(a.runbook) != runbook_fingerprint(b.runbook):
+        return "ir"
+    if Counter(d.code for d in a.diagnostics) != Counter(d.code for d in b.diagnostics):
+        return "findings"
+    return None
+
+
 def format_document(doc: Document) -> str:
     """The canonical layout of a syntax tree (which must be free of syntax errors)."""
     return _Printer(doc).run()
