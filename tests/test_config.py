@@ -80,7 +80,7 @@ def test_cli_applies_configuration_and_rejects_bad_one(tmp_path):
     assert run().returncode == 1
     (tmp_path / "phasec.toml").write_text('[severity]\nPC501 = "warning"\n')
     r = run()
-    assert r.returncode == 0 and "PC501" in r.stderr
+    assert r.returncode == 0 and "PC501" in r.stdout
     (tmp_path / "phasec.toml").write_text('ignore = 5\n')
     r = run()
     assert r.returncode == 2 and "must be a list" in r.stderr

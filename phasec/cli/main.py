@@ -87,7 +87,7 @@ def lint(
         LintFormat,
         typer.Option(
             "--format", "-f",
-            help="Output format: text (stderr, coloured on a terminal), or on stdout concise, json, sarif, github, junit "
+            help="Output format, always on stdout: text (coloured on a terminal), concise, json, sarif, github, junit "
             "(docs/output-formats.md).",
         ),
     ] = LintFormat.text,
@@ -103,7 +103,7 @@ def lint(
     """Check runbooks and report diagnostics."""
     from phasec.cli.common import expand_paths
     from phasec.compiler.pipeline import analyze
-    from phasec.compiler.render import MACHINE_FORMATS, summary
+    from phasec.compiler.render import summary
 
     paths = expand_paths(files)
     if not paths:
@@ -136,10 +136,11 @@ def lint(
         sources[name] = res.document.source if res.document else None
         all_diags.extend(res.diagnostics)
     fmt = format.value
-    out = sys.stdout if fmt in MACHINE_FORMATS else sys.stderr
-    _print_diags(all_diags, sources, fmt, out)
+    # Findings go to stdout in every format (`phasec lint x.phc | less` works); stderr
+    # carries only usage and internal errors.
+    _print_diags(all_diags, sources, fmt, sys.stdout)
     if fmt == "text":
-        sys.stderr.write(summary(all_diags, len(paths)) + "\n")
+        sys.stdout.write(summary(all_diags, len(paths)) + "\n")
     has_errors = any(d.severity.value == "error" for d in all_diags)
     raise typer.Exit(EXIT_ERRORS if has_errors else EXIT_OK)
 
@@ -201,9 +202,11 @@ def compile_(
     text = _read(file)
     res = analyze(text, file.as_posix(), config=_config(file), compiling=True)
     sources = {file.as_posix(): res.document.source if res.document else None}
-    _print_diags(res.diagnostics, sources)
+    # Findings on stdout, as `phasec lint` prints them; on stderr when stdout carries a document.
+    document_on_stdout = bool(emits & {Emit.ir, Emit.workbreakdown})
+    _print_diags(res.diagnostics, sources, stream=sys.stderr if document_on_stdout else sys.stdout)
     if res.has_errors or res.runbook is None:
-        typer.echo(f"phasec: {file}: not compiled: fix the errors above", err=True)
+        typer.echo(f"phasec: {file}: not compiled: fix the errors above", err=document_on_stdout)
         raise typer.Exit(EXIT_ERRORS)
     if Emit.ir in emits:
         sys.stdout.write(res.runbook.model_dump_json(indent=2) + "\n")

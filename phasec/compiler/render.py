@@ -34,6 +34,10 @@ SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 #: ``uriBaseId`` of relative artifact URIs: the directory phasec was run in.
 SRCROOT = "%SRCROOT%"
 
+#: The text format shows at most this many related notes per finding, then one line
+#: "… and N more (use `-f json` for all)"; every other format keeps all of them.
+MAX_TEXT_NOTES = 5
+
 _COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m"}
 _BOLD, _BLUE, _RESET = "\033[1m", "\033[1;34m", "\033[0m"
 
@@ -99,11 +103,13 @@ def render_text(diags: list[Diagnostic], sources: dict[str, SourceFile], color: 
             out.append(f"{s.file}:{s.line}:{s.column}: {d.code}{label} {d.message}")
         src = sources.get(s.file)
         out.extend(_snippet(src, s.line, s.column, s.end_line, s.end_column, color, sev=sev))
-        for r in d.related:
+        for r in d.related[:MAX_TEXT_NOTES]:
             rs = r.span
             out.append(f"  = note: {rs.file}:{rs.line}:{rs.column}: {r.message}")
             rsrc = sources.get(rs.file)
             out.extend("    " + ln for ln in _snippet(rsrc, rs.line, rs.column, rs.end_line, rs.end_column, color, "-"))
+        if len(d.related) > MAX_TEXT_NOTES:
+            out.append(f"  = note: … and {len(d.related) - MAX_TEXT_NOTES} more (use `-f json` for all)")
         if d.help:
             out.append(f"  = help: {d.help}")
         out.append("")
@@ -434,7 +440,8 @@ RENDERERS = {
     "junit": render_junit,
 }
 
-#: Formats written to stdout by ``phasec lint`` (text goes to stderr, as compilers do).
+#: The formats for programs: a complete document even when there is nothing to report,
+#: never coloured.  ``phasec lint`` writes every format, text included, to stdout.
 MACHINE_FORMATS = ("concise", "json", "sarif", "github", "junit")
 
 
