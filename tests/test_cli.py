@@ -23,10 +23,13 @@ def run(*args: str, cwd: Path | None = None, env=None) -> subprocess.CompletedPr
 
 
 def test_version_and_help():
-    from phasec import __version__
+    from importlib.metadata import version
+
+    from phasec import LANGUAGE_VERSION, __version__
 
     r = run("--version")
-    assert r.returncode == 0 and r.stdout.strip() == f"phasec {__version__}"
+    assert r.returncode == 0 and r.stdout == f"phasec {__version__} (runbook language v{LANGUAGE_VERSION})\n"
+    assert __version__ == version("phasec")  # the installed metadata: pyproject reads phasec.__version__
     r = run("--help")
     assert r.returncode == 0
     for cmd in ("lint", "compile"):

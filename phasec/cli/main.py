@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from phasec import __version__
+from phasec import LANGUAGE_VERSION, __version__
 from phasec.cli.common import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, _config, _print_diags, _read
 
 app = typer.Typer(
@@ -38,7 +38,7 @@ class LintFormat(str, Enum):
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"phasec {__version__}")
+        typer.echo(f"phasec {__version__} (runbook language v{LANGUAGE_VERSION})")
         raise typer.Exit(EXIT_OK)
 
 
@@ -65,7 +65,7 @@ def tune_gc() -> None:
 @app.callback()
 def main(
     version: Annotated[
-        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version (and the runbook language version) and exit.")
     ] = None,
 ) -> None:
     """Compile and lint phase runbooks."""
