@@ -151,7 +151,7 @@ def _lark():
         try:
             with open(path, "rb") as f:
                 return Lark.load(f)
-        except Exception:  # missing, unreadable or corrupt: build it
+        except Exception:  # noqa: BLE001 - missing, unreadable or corrupt (any error unpickling): build it
             pass
     parser = Lark(grammar_text(), lexer_callbacks=_CALLBACKS, **_LARK_OPTIONS)
     if path is not None:

@@ -152,7 +152,7 @@ class PhasecServer(LanguageServer):
             retired = [state.snapshot]  # the previous snapshot, freed only after publishing
             try:
                 snap = await loop.run_in_executor(self.executor, build_snapshot, state.uri, text, version, self.encoding)
-            except Exception as exc:  # noqa: BLE001 - never let an analysis kill the server
+            except Exception as exc:  # never let an analysis kill the server (logged)
                 log.exception("analysis of %s failed", state.uri)
                 self.window_log_message(
                     types.LogMessageParams(type=types.MessageType.Error, message=f"phasec: analysis failed: {exc}")
@@ -351,7 +351,7 @@ def _warm_up() -> None:
         from phasec.compiler.pipeline import analyze
 
         analyze('phase W "warm up" {\n}\n', "<warm-up>")
-    except Exception:  # noqa: BLE001 - warming up is best effort
+    except Exception:  # warming up is best effort (logged)
         log.debug("warm-up failed", exc_info=True)
     gc.collect()
     gc.freeze()
