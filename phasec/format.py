@@ -36,9 +36,15 @@ nothing else.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from phasec.compiler.diagnostics import Diagnostic, Severity
 from phasec.grammar.tree import STRING, Comment, Document, Statement, Value
+from phasec.source import Span
+
+if TYPE_CHECKING:
+    from phasec.compiler.ir import Runbook
 
 INDENT = "  "
 _Pos = tuple[int, int]
@@ -136,11 +142,11 @@ def render_value(v: Value) -> str:
 # ─── the printer ──────────────────────────────────────────────────────────────
 
 
-def _start(span) -> _Pos:
+def _start(span: Span) -> _Pos:
     return (span.line, span.column)
 
 
-def _end(span) -> _Pos:
+def _end(span: Span) -> _Pos:
     return (span.end_line, span.end_column)
 
 
@@ -166,7 +172,7 @@ class _Printer:
         self.comment_starts = sorted(_start(c.span) for c in doc.comments)
 
     @staticmethod
-    def _token_ends(st: Statement):
+    def _token_ends(st: Statement) -> Iterator[_Pos]:
         """Where each token of the statement's own line(s) ends: keyword, values, `{`, `}`."""
         yield _end(st.keyword_span)
         for v in st.values:
@@ -309,7 +315,7 @@ class _Printer:
 _SPAN_KEYS = frozenset({"file", "line", "column", "end_line", "end_column"})
 
 
-def _strip_spans(obj):
+def _strip_spans(obj: Any) -> Any:
     if isinstance(obj, dict):
         if set(obj) == _SPAN_KEYS:
             return None
@@ -319,6 +325,6 @@ def _strip_spans(obj):
     return obj
 
 
-def runbook_fingerprint(runbook) -> dict:
+def runbook_fingerprint(runbook: Runbook | None) -> Any:
     """The IR as plain data with every source position (and the source hash) removed."""
-    return _strip_spans(runbook.model_dump(mode="json"))
+    return _strip_spans(runbook.model_dump(mode="json")) if runbook is not None else None

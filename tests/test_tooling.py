@@ -68,6 +68,8 @@ def test_configuration_is_the_documented_one():
     mypy = PYPROJECT["tool"]["mypy"]
     assert mypy["check_untyped_defs"] and mypy["warn_unused_ignores"]
     assert "pydantic.mypy" in mypy["plugins"]
+    strict = [o for o in mypy.get("overrides", []) if o.get("disallow_untyped_defs")]
+    assert strict and {"phasec.cli.*", "phasec.compiler.render", "phasec.format"} <= set(strict[0]["module"])
     extras = " ".join(PYPROJECT["project"]["optional-dependencies"]["test"])
     assert "ruff>=" in extras and "mypy>=" in extras
 

@@ -123,6 +123,6 @@ def fmt(
     raise typer.Exit(status)
 
 
-def register(app) -> None:
+def register(app: typer.Typer) -> None:
     """Add `phasec fmt` to the typer app."""
     app.command("fmt")(fmt)

@@ -12,9 +12,12 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from phasec.diagnostics import Diagnostic
 
 
 class GraphFormat(str, Enum):
@@ -23,7 +26,7 @@ class GraphFormat(str, Enum):
     json = "json"
 
 
-def _front_end_error(d) -> bool:
+def _front_end_error(d: Diagnostic) -> bool:
     """Errors from parsing, the schema or name resolution (codes below PC300)."""
     digits = d.code[2:] if d.code.startswith("PC") else ""
     return d.severity.value == "error" and digits.isdigit() and int(digits) < 300
@@ -63,6 +66,6 @@ def graph(
     raise typer.Exit(EXIT_OK)
 
 
-def register(app) -> None:
+def register(app: typer.Typer) -> None:
     """Add `phasec graph` to the typer app."""
     app.command("graph")(graph)
