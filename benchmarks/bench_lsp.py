@@ -123,7 +123,7 @@ class Bench:
         )
         completion_ms = (time.perf_counter() - t0) * 1000
         self.client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
-        med = [statistics.median(col) for col in zip(*rows)]
+        med = [statistics.median(col) for col in zip(*rows, strict=True)]
         return {
             "input": name,
             "lines": text.count("\n"),

@@ -43,7 +43,7 @@ def module_of(name: str) -> str:
     """`phasec.compiler.graph.xǁRunbookGraphǁf__mutmut_3` -> `phasec.compiler.graph`."""
     parts = name.split(".")
     for i, p in enumerate(parts):
-        if p.startswith("x_") or p.startswith("xǁ"):
+        if p.startswith(("x_", "xǁ")):
             return ".".join(parts[:i])
     return ".".join(parts[:-1])
 

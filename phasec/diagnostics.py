@@ -8,6 +8,7 @@ re-exports them together with the suggestion helpers.
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -83,10 +84,10 @@ class DiagnosticBag:
         self.items.append(diag)
         return diag
 
-    def error(self, code: str, message: str, span: Span, **kw) -> Diagnostic:
+    def error(self, code: str, message: str, span: Span, **kw: Any) -> Diagnostic:
         return self.add(code, message, span, severity=Severity.ERROR, **kw)
 
-    def warning(self, code: str, message: str, span: Span, **kw) -> Diagnostic:
+    def warning(self, code: str, message: str, span: Span, **kw: Any) -> Diagnostic:
         return self.add(code, message, span, severity=Severity.WARNING, **kw)
 
     def extend(self, diags: list[Diagnostic]) -> None:

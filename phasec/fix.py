@@ -17,9 +17,13 @@ discarded.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from phasec.compiler.diagnostics import Diagnostic, Edit, Fix, Severity
 from phasec.source import SourceFile
+
+if TYPE_CHECKING:
+    from phasec.compiler.config import Config
 
 #: Rounds of fix + re-lint before giving up (each round fixes at least one finding).
 MAX_ROUNDS = 10
@@ -99,7 +103,7 @@ def _overlaps(a: int, b: int, c: int, d: int) -> bool:
     return a < d and c < b
 
 
-def fix_text(text: str, path: str = "<input>", *, config=None) -> FixResult:
+def fix_text(text: str, path: str = "<input>", *, config: Config | None = None) -> FixResult:
     """Apply safe fixes until none is left; the final text's diagnostics come with it."""
     from phasec.compiler.pipeline import analyze
 

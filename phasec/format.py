@@ -36,9 +36,15 @@ nothing else.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from phasec.compiler.diagnostics import Diagnostic, Severity
 from phasec.grammar.tree import STRING, Comment, Document, Statement, Value
+from phasec.source import Span
+
+if TYPE_CHECKING:
+    from phasec.compiler.ir import Runbook
 
 INDENT = "  "
 _Pos = tuple[int, int]
@@ -61,6 +67,26 @@ def format_text(text: str, path: str = "<input>") -> str:
     if errors:
         raise FormatError(errors)
     return format_document(doc)
+
+
+def meaning_change(before: str, after: str, path: str) -> str | None:
+    """What differs in meaning between two layouts of a runbook: None, "ir" or "findings".
+
+    "ir": the IR differs (positions aside) — a bug in the formatter.
+    "findings": the lint findings differ by code — a trailing suppression
+    comment ended up on another line than the code it suppressed.
+    """
+    from collections import Counter
+
+    from phasec.compiler.pipeline import analyze
+
+    a = analyze(before, path)
+    b = analyze(after, path)
+    if runbook_fingerprint(a.runbook) != runbook_fingerprint(b.runbook):
+        return "ir"
+    if Counter(d.code for d in a.diagnostics) != Counter(d.code for d in b.diagnostics):
+        return "findings"
+    return None
 
 
 def format_document(doc: Document) -> str:
@@ -116,11 +142,11 @@ def render_value(v: Value) -> str:
 # ─── the printer ──────────────────────────────────────────────────────────────
 
 
-def _start(span) -> _Pos:
+def _start(span: Span) -> _Pos:
     return (span.line, span.column)
 
 
-def _end(span) -> _Pos:
+def _end(span: Span) -> _Pos:
     return (span.end_line, span.end_column)
 
 
@@ -146,7 +172,7 @@ class _Printer:
         self.comment_starts = sorted(_start(c.span) for c in doc.comments)
 
     @staticmethod
-    def _token_ends(st: Statement):
+    def _token_ends(st: Statement) -> Iterator[_Pos]:
         """Where each token of the statement's own line(s) ends: keyword, values, `{`, `}`."""
         yield _end(st.keyword_span)
         for v in st.values:
@@ -202,17 +228,16 @@ class _Printer:
             line = self.anchor_line(c)
             self.trailing.setdefault(line, []).append(c.text.rstrip())
         lines: list[str] = []
-        for i, line in enumerate(self.out):
+        for i, text in enumerate(self.out):
             extra = self.trailing.get(i, [])
             if extra:
-                line = line + "  " + extra[0]
-                lines.append(line)
+                lines.append(text + "  " + extra[0])
                 # Cannot happen for text that parsed (one comment per source line,
                 # one source line per output line); kept as own-line comments if it does.
-                pad = re.match(r"[ \t]*", self.out[i]).group(0)
+                pad = text[: len(text) - len(text.lstrip(" \t"))]
                 lines.extend(pad + more for more in extra[1:])
             else:
-                lines.append(line)
+                lines.append(text)
         while lines and lines[-1] == "":
             lines.pop()
         return "\n".join(lines) + "\n" if lines else ""
@@ -290,7 +315,7 @@ class _Printer:
 _SPAN_KEYS = frozenset({"file", "line", "column", "end_line", "end_column"})
 
 
-def _strip_spans(obj):
+def _strip_spans(obj: Any) -> Any:
     if isinstance(obj, dict):
         if set(obj) == _SPAN_KEYS:
             return None
@@ -300,6 +325,6 @@ def _strip_spans(obj):
     return obj
 
 
-def runbook_fingerprint(runbook) -> dict:
+def runbook_fingerprint(runbook: Runbook | None) -> Any:
     """The IR as plain data with every source position (and the source hash) removed."""
-    return _strip_spans(runbook.model_dump(mode="json"))
+    return _strip_spans(runbook.model_dump(mode="json")) if runbook is not None else None

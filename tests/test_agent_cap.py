@@ -21,7 +21,7 @@ def overlap(text: str):
 
 
 def runbook(agents: list[str], stages: str, slices: str = "", cap: int = 9) -> str:
-    team = "team {\n  max_active %d\n" % cap + "".join(f'  agent {a} "{a}"\n' for a in agents) + "}\n"
+    team = f"team {{\n  max_active {cap}\n" + "".join(f'  agent {a} "{a}"\n' for a in agents) + "}\n"
     return HEAD + team + stages + slices
 
 

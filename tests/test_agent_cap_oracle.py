@@ -88,7 +88,7 @@ class Model:
             out.append(f'stage {sg.id} "s{sg.id}" {{\n')
             if sg.covers:
                 out.append("  covers " + " ".join(sg.covers) + "\n")
-            for unit, par in zip(sg.units, sg.parallel):
+            for unit, par in zip(sg.units, sg.parallel, strict=True):
                 ind = "    " if par else "  "
                 if par:
                     out.append("  parallel {\n")
@@ -133,9 +133,9 @@ def models(draw) -> Model:
         ))
     stages = []
     for k in range(n_stages):
-        covers = [s.id for s, w, c in zip(slices, where, covered) if c and w == k]
+        covers = [s.id for s, w, c in zip(slices, where, covered, strict=True) if c and w == k]
         # `for` targets: mostly this stage's slices or uncovered ones, sometimes any.
-        near = covers + [s.id for s, c in zip(slices, covered) if not c]
+        near = covers + [s.id for s, c in zip(slices, covered, strict=True) if not c]
         units, par = [], []
         for _ in range(draw(st.integers(0, 3))):
             group = draw(st.booleans())

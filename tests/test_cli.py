@@ -23,10 +23,13 @@ def run(*args: str, cwd: Path | None = None, env=None) -> subprocess.CompletedPr
 
 
 def test_version_and_help():
-    from phasec import __version__
+    from importlib.metadata import version
+
+    from phasec import LANGUAGE_VERSION, __version__
 
     r = run("--version")
-    assert r.returncode == 0 and r.stdout.strip() == f"phasec {__version__}"
+    assert r.returncode == 0 and r.stdout == f"phasec {__version__} (runbook language v{LANGUAGE_VERSION})\n"
+    assert __version__ == version("phasec")  # the installed metadata: pyproject reads phasec.__version__
     r = run("--help")
     assert r.returncode == 0
     for cmd in ("lint", "compile"):
@@ -38,7 +41,7 @@ def test_lint_clean_file_exits_0(tmp_path):
     f.write_text(GOOD)
     r = run("lint", str(f))
     assert r.returncode == 0, r.stderr
-    assert "no problems" in r.stderr
+    assert r.stdout == "1 file checked: no problems\n" and r.stderr == ""
 
 
 def test_lint_warnings_only_exits_0(tmp_path):
@@ -46,18 +49,19 @@ def test_lint_warnings_only_exits_0(tmp_path):
     f.write_text(GOOD.replace("  agent P1\n}", "}", 1))  # PC602 (warning): no agent
     r = run("lint", str(f))
     assert r.returncode == 0, r.stderr
-    assert "PC602" in r.stderr and "0 errors, 2 warnings" in r.stderr
+    assert "PC602" in r.stdout and "0 errors, 2 warnings" in r.stdout and r.stderr == ""
 
 
 def test_lint_errors_exit_1_with_compiler_style_messages():
     f = FIXTURES / "syntax" / "three_errors.phc"
     r = run("lint", str(f.relative_to(ROOT)))
     assert r.returncode == 1
-    assert "tests/fixtures/syntax/three_errors.phc:6:1: PC001 a statement must start with a keyword" in r.stderr
-    assert '6 | "C1" slice' in r.stderr  # the source line
-    assert "  | ^^^^" in r.stderr  # the caret
-    assert "= help:" in r.stderr
-    assert "Traceback" not in r.stderr
+    # findings on stdout (pipeable: `phasec lint x.phc | grep PC0`), nothing on stderr
+    assert r.stderr == ""
+    assert "tests/fixtures/syntax/three_errors.phc:6:1: PC001 a statement must start with a keyword" in r.stdout
+    assert '6 | "C1" slice' in r.stdout  # the source line
+    assert "  | ^^^^" in r.stdout  # the caret
+    assert "= help:" in r.stdout
 
 
 def test_lint_unreadable_or_missing_file_exits_2(tmp_path):
@@ -107,7 +111,8 @@ def test_compile_with_errors_writes_nothing(tmp_path):
     r = run("compile", str(FIXTURES / "syntax" / "three_errors.phc"), "-o", str(out))
     assert r.returncode == 1
     assert not out.exists()
-    assert "not compiled" in r.stderr
+    assert "PC001" in r.stdout and "not compiled" in r.stdout  # findings on stdout, as lint prints them
+    assert r.stderr == ""
 
 
 def test_compile_emit_ir_prints_json_with_spans(tmp_path):

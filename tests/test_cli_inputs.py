@@ -47,13 +47,13 @@ def test_lint_a_folder_checks_every_phc_recursively_in_sorted_order(tmp_path):
     assert sorted(set(files)) == [str(tmp_path / "a" / "deep" / "y.phc"), str(tmp_path / "b" / "z.phc")]
     assert files == sorted(files) and len(files) == 6  # three errors each, in path order
     r = run("lint", str(tmp_path))
-    assert "3 files checked" in r.stderr
+    assert "3 files checked" in r.stdout
 
 
 def test_lint_examples_folder_like_fmt():
     r = run("lint", "examples/")
     assert r.returncode == 0, r.stderr
-    assert f"{len(list(EXAMPLES.glob('*.phc')))} files checked" in r.stderr
+    assert f"{len(list(EXAMPLES.glob('*.phc')))} files checked" in r.stdout
 
 
 def test_lint_a_folder_without_runbooks_is_a_usage_error(tmp_path):

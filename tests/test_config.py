@@ -80,7 +80,7 @@ def test_cli_applies_configuration_and_rejects_bad_one(tmp_path):
     assert run().returncode == 1
     (tmp_path / "phasec.toml").write_text('[severity]\nPC501 = "warning"\n')
     r = run()
-    assert r.returncode == 0 and "PC501" in r.stderr
+    assert r.returncode == 0 and "PC501" in r.stdout
     (tmp_path / "phasec.toml").write_text('ignore = 5\n')
     r = run()
     assert r.returncode == 2 and "must be a list" in r.stderr
@@ -99,7 +99,7 @@ def test_rules_and_explain_commands():
 
 def test_cycle_message_lists_every_edge_with_its_own_location():
     text = (FIXTURES / "rules" / "PC301_cycle.phc").read_text()
-    d = [d for d in analyze(text, "c.phc").diagnostics if d.code == "PC301"][0]
+    d = next(d for d in analyze(text, "c.phc").diagnostics if d.code == "PC301")
     assert [(r.span.line, r.span.column, r.message) for r in d.related] == [
         (5, 9, "`C1` is after `C3` here"),
         (11, 9, "`C3` is after `C2` here"),

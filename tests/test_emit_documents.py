@@ -251,7 +251,7 @@ def test_templates_override_changes_only_that_output(tmp_path):
     assert len(finals) == 11
     assert changed == sorted(["PHASE_C_PLANNING_HANDOFF.md", *finals])
     assert custom["PHASE_C_PLANNING_HANDOFF.md"].endswith("CUSTOM HANDOFF C -> PHASE_C_EXECUTION_PACKET.md\n")
-    assert custom[[p for p in finals if "AGENT_I1_" in p][0]] == "FINAL I1 C1_C4_RUNTIME_IMPLEMENTATION_OWNER\n"
+    assert custom[next(p for p in finals if "AGENT_I1_" in p)] == "FINAL I1 C1_C4_RUNTIME_IMPLEMENTATION_OWNER\n"
 
 
 # ─── headers, determinism, paths ─────────────────────────────────────────────

@@ -166,7 +166,7 @@ def test_gate_scripts_say_where_they_come_from():
     assert rows["g_planned"] == "planned, added by `A`, runs `python3 tools/check_a.py`"
     assert rows["g_undefined"].startswith("**undefined**")
     assert rows["g_body"] == "planned, added by `A`"
-    existing_line = next(l for l in gates.splitlines() if l.startswith("Existing scripts used as they are"))
+    existing_line = next(ln for ln in gates.splitlines() if ln.startswith("Existing scripts used as they are"))
     assert "`make lint`" in existing_line
     assert "mystery" not in existing_line and "check-a" not in existing_line and "suite" not in existing_line
     assert "(**undefined**): `make mystery`" in gates

@@ -83,11 +83,11 @@ def test_expansions_are_cached_per_gate_and_quote():
 
 
 def test_unique_by_id_keeps_the_first_of_each_id():
-    class I:
+    class Item:
         def __init__(self, id, n):
             self.id, self.n = id, n
 
-    items = [I("a", 1), I("b", 2), I("a", 3), I("c", 4), I("b", 5)]
+    items = [Item("a", 1), Item("b", 2), Item("a", 3), Item("c", 4), Item("b", 5)]
     assert [(i.id, i.n) for i in unique_by_id(items)] == [("a", 1), ("b", 2), ("c", 4)]
 
 

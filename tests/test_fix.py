@@ -257,7 +257,7 @@ def test_lint_fix_leaves_unsafe_fixes_alone(tmp_path):
     text = 'phase C "T" {\n  posture forward_only\n}\nslice C1 "x" {\n  ownr @a\n}\n'
     f.write_text(text)
     r = run("lint", "--fix", str(f))
-    assert r.returncode == 1 and "PC101" in r.stderr
+    assert r.returncode == 1 and "PC101" in r.stdout
     assert f.read_text() == text
 
 

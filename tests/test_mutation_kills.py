@@ -273,7 +273,7 @@ def test_gate_cycle_is_an_error_without_the_ignore(tmp_path):
         [sys.executable, "-m", "phasec", "compile", str(src), "-o", str(tmp_path / "out")],
         capture_output=True, text=True, cwd=ROOT, timeout=120,
     )
-    assert res.returncode != 0 and "PC703" in res.stderr
+    assert res.returncode != 0 and "PC703" in res.stdout
     assert not (tmp_path / "out").exists()
 
 

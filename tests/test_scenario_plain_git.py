@@ -194,7 +194,7 @@ def test_the_whole_plain_git_phase(phase):
     phase.dry_vs_real("gates.sh", "A1", "quick")
     calls = phase.stub_calls()
     assert ("cargo", "test --bin voiceterm") in {(c[1], c[2]) for c in calls}
-    cargo = [c for c in calls if c[1] == "cargo"][0]
+    cargo = next(c for c in calls if c[1] == "cargo")
     assert cargo[0] == str(phase.lane_dir("A1") / "src")  # `cd src && cargo test` in the lane
     assert {c[0] for c in calls if c[1] != "cargo"} == {str(phase.lane_dir("A1"))}
     phase.ok("gates.sh", "A3", "a3_addons", "--attest", "orchestrator: evidence bundle read")

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 import typer
+
+if TYPE_CHECKING:
+    from phasec.compiler.config import Config
+    from phasec.compiler.render import Sources
+    from phasec.diagnostics import Diagnostic
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -38,7 +44,7 @@ def expand_paths(paths: list[Path]) -> list[Path]:
     return out
 
 
-def _config(path: Path):
+def _config(path: Path) -> Config:
     from phasec.compiler.config import ConfigError, load_config
 
     try:
@@ -52,7 +58,9 @@ def _config(path: Path):
         raise typer.Exit(EXIT_USAGE) from None
 
 
-def _print_diags(diags, sources, fmt: str = "text", stream=None) -> None:
+def _print_diags(
+    diags: list[Diagnostic], sources: Sources, fmt: str = "text", stream: TextIO | None = None
+) -> None:
     from phasec.compiler.render import RENDERERS, use_color
 
     stream = stream or sys.stderr

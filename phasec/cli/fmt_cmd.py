@@ -27,25 +27,6 @@ import typer
 from phasec.cli.common import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, _print_diags, _read, expand_paths
 
 
-def meaning_change(before: str, after: str, path: str) -> str | None:
-    """What differs in meaning between two layouts of a runbook: None, "ir" or "findings".
-
-    "ir": the IR differs (positions aside) — a bug in the formatter.
-    "findings": the lint findings differ by code — a trailing suppression
-    comment ended up on another line than the code it suppressed.
-    """
-    from collections import Counter
-
-    from phasec.compiler.pipeline import analyze
-    from phasec.format import runbook_fingerprint
-
-    a = analyze(before, path)
-    b = analyze(after, path)
-    if runbook_fingerprint(a.runbook) != runbook_fingerprint(b.runbook):
-        return "ir"
-    if Counter(d.code for d in a.diagnostics) != Counter(d.code for d in b.diagnostics):
-        return "findings"
-    return None
 
 
 def _diff(path: str, old: str, new: str) -> str:
@@ -73,7 +54,7 @@ def fmt(
 ) -> None:
     """Format runbooks in the canonical layout (rewrites files in place)."""
     from phasec.atomic import write_atomic
-    from phasec.format import FormatError, format_text
+    from phasec.format import FormatError, format_text, meaning_change  # shared with the language server
     from phasec.source import SourceFile
 
     status = EXIT_OK
@@ -142,6 +123,6 @@ def fmt(
     raise typer.Exit(status)
 
 
-def register(app) -> None:
+def register(app: typer.Typer) -> None:
     """Add `phasec fmt` to the typer app."""
     app.command("fmt")(fmt)

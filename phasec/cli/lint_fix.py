@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
+if TYPE_CHECKING:
+    from phasec.compiler.config import Config
 
-def fix_file(path: Path, text: str, config) -> str:
+
+def fix_file(path: Path, text: str, config: Config) -> str:
     """Apply safe fixes to ``path`` (atomic rewrite, only when something changed); return its text.
 
     A file with syntax errors is never touched.  The number of findings fixed

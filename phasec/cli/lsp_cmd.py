@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 
-def register(app) -> None:
+def register(app: typer.Typer) -> None:
     """Add `phasec lsp` to the typer app."""
 
     @app.command("lsp")

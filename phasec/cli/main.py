@@ -13,7 +13,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from phasec import __version__
+from phasec import LANGUAGE_VERSION, __version__
+from phasec.cli.common import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, _config, _print_diags, _read
 
 app = typer.Typer(
     name="phasec",
@@ -24,8 +25,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-from phasec.cli.common import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, _config, _print_diags, _read
 
 
 class LintFormat(str, Enum):
@@ -39,7 +38,7 @@ class LintFormat(str, Enum):
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"phasec {__version__}")
+        typer.echo(f"phasec {__version__} (runbook language v{LANGUAGE_VERSION})")
         raise typer.Exit(EXIT_OK)
 
 
@@ -66,7 +65,7 @@ def tune_gc() -> None:
 @app.callback()
 def main(
     version: Annotated[
-        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version (and the runbook language version) and exit.")
     ] = None,
 ) -> None:
     """Compile and lint phase runbooks."""
@@ -88,7 +87,7 @@ def lint(
         LintFormat,
         typer.Option(
             "--format", "-f",
-            help="Output format: text (stderr, coloured on a terminal), or on stdout concise, json, sarif, github, junit "
+            help="Output format, always on stdout: text (coloured on a terminal), concise, json, sarif, github, junit "
             "(docs/output-formats.md).",
         ),
     ] = LintFormat.text,
@@ -108,7 +107,7 @@ def lint(
     """Check runbooks and report diagnostics."""
     from phasec.cli.common import expand_paths
     from phasec.compiler.pipeline import analyze
-    from phasec.compiler.render import MACHINE_FORMATS, summary
+    from phasec.compiler.render import summary
 
     paths = expand_paths(files)
     if not paths:
@@ -147,10 +146,11 @@ def lint(
             all_diags.extend(drift)
             sources.update(packet_sources)
     fmt = format.value
-    out = sys.stdout if fmt in MACHINE_FORMATS else sys.stderr
-    _print_diags(all_diags, sources, fmt, out)
+    # Findings go to stdout in every format (`phasec lint x.phc | less` works); stderr
+    # carries only usage and internal errors.
+    _print_diags(all_diags, sources, fmt, sys.stdout)
     if fmt == "text":
-        sys.stderr.write(summary(all_diags, len(paths)) + "\n")
+        sys.stdout.write(summary(all_diags, len(paths)) + "\n")
     has_errors = any(d.severity.value == "error" for d in all_diags)
     raise typer.Exit(EXIT_ERRORS if has_errors else EXIT_OK)
 
@@ -211,10 +211,12 @@ def compile_(
         raise typer.Exit(EXIT_USAGE)
     text = _read(file)
     res = analyze(text, file.as_posix(), config=_config(file), compiling=True)
-    sources = {file.as_posix(): res.document.source}
-    _print_diags(res.diagnostics, sources)
-    if res.has_errors:
-        typer.echo(f"phasec: {file}: not compiled: fix the errors above", err=True)
+    sources = {file.as_posix(): res.document.source if res.document else None}
+    # Findings on stdout, as `phasec lint` prints them; on stderr when stdout carries a document.
+    document_on_stdout = bool(emits & {Emit.ir, Emit.workbreakdown})
+    _print_diags(res.diagnostics, sources, stream=sys.stderr if document_on_stdout else sys.stdout)
+    if res.has_errors or res.runbook is None:
+        typer.echo(f"phasec: {file}: not compiled: fix the errors above", err=document_on_stdout)
         raise typer.Exit(EXIT_ERRORS)
     if Emit.ir in emits:
         sys.stdout.write(res.runbook.model_dump_json(indent=2) + "\n")
@@ -249,7 +251,8 @@ def compile_(
         import jinja2
 
         if isinstance(exc, jinja2.TemplateError):
-            where = f" ({exc.filename}:{exc.lineno})" if getattr(exc, "lineno", None) else ""
+            lineno = getattr(exc, "lineno", None)  # TemplateSyntaxError and its subclasses carry a place
+            where = f" ({getattr(exc, 'filename', None)}:{lineno})" if lineno else ""
             typer.echo(f"phasec: error: template{where}: {exc}", err=True)
             raise typer.Exit(EXIT_USAGE) from None
         raise

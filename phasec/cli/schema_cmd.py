@@ -45,6 +45,6 @@ def schema(
     raise typer.Exit(EXIT_OK)
 
 
-def register(app) -> None:
+def register(app: typer.Typer) -> None:
     """Add `phasec schema` to the typer app."""
     app.command("schema")(schema)

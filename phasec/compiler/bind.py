@@ -168,7 +168,7 @@ class Binder:
 
     def unknown(self, st: Statement, context: str) -> None:
         ctx = CONTEXTS[context]
-        elsewhere = [c for c in contexts_allowing(st.keyword)]
+        elsewhere = list(contexts_allowing(st.keyword))
         if elsewhere:
             self.bag.error(
                 "PC102",

@@ -169,7 +169,7 @@ class Facts:
         if g.kind == "check":
             return [GateStep("check", g.id, self.check_text(g))]
         if g.script and not (deep and self.has_body(g)):
-            return [GateStep("run", g.id, self.invocation(g, quote))]
+            return [GateStep("run", g.id, f"{self.runner} {quote(g.script)}")]
         if gate_id in stack:
             cycle = stack[stack.index(gate_id):] + (gate_id,)
             return [GateStep("cycle", gate_id, " -> ".join(cycle))]

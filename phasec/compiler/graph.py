@@ -79,7 +79,7 @@ class RunbookGraph:
     @cached_property
     def slice_graph(self) -> nx.DiGraph:
         """Edge dep -> slice for every `after` (attribute ``edge``: the Edge)."""
-        g = nx.DiGraph()
+        g: nx.DiGraph = nx.DiGraph()
         for s in self.rb.slices:
             g.add_node(s.id)
         for s in self.rb.slices:
@@ -135,7 +135,7 @@ class RunbookGraph:
     @cached_property
     def branch_graph(self) -> nx.DiGraph:
         """Edge parent -> branch for every `branch ... from PARENT` of the repo block."""
-        g = nx.DiGraph()
+        g: nx.DiGraph = nx.DiGraph()
         branches = self.rb.repo.branches if self.rb.repo else []
         for b in branches:
             g.add_node(b.id)
@@ -152,7 +152,7 @@ class RunbookGraph:
     @cached_property
     def gate_graph(self) -> nx.DiGraph:
         """Edge composite -> used gate."""
-        g = nx.DiGraph()
+        g: nx.DiGraph = nx.DiGraph()
         for gate in self.rb.gates:
             g.add_node(gate.id)
         for gate in self.rb.gates:
@@ -205,7 +205,7 @@ class RunbookGraph:
     @cached_property
     def activity_graph(self) -> nx.DiGraph:
         rb = self.rb
-        g = nx.DiGraph()
+        g: nx.DiGraph = nx.DiGraph()
         prev_end = None
         known = {s.id for s in rb.slices}
         for st in rb.stages:
@@ -225,7 +225,7 @@ class RunbookGraph:
                 else:
                     units.append([node])
                 last_group = step.group
-            cur = [start]
+            cur: list[tuple] = [start]
             for k, unit in enumerate(units):
                 if len(cur) > 1 and len(unit) > 1:
                     join = ("join", st.id, k)
@@ -288,11 +288,11 @@ class RunbookGraph:
             return None
         acts = {a: v for a, v in self.agent_activities().items() if v}
         agents = sorted(acts)
-        released = {}
-        for a in self.rb.agents():
-            node = self.release_node(a)
-            if node is not None and a.id in acts:
-                released[a.id] = node
+        released: dict[str, tuple] = {}
+        for agent in self.rb.agents():
+            node = self.release_node(agent)
+            if node is not None and agent.id in acts:
+                released[agent.id] = node
         # Slots: one bit per (agent, activity), grouped by agent; plus a release slot.
         slot_of: dict[tuple, list[tuple[str, int]]] = {}
         mask: dict[str, int] = {}
@@ -312,8 +312,8 @@ class RunbookGraph:
         own: dict[tuple, int] = {}
         for node, slots in slot_of.items():
             v = 0
-            for _, b in slots:
-                v |= 1 << b
+            for _, slot_bit in slots:
+                v |= 1 << slot_bit
             own[node] = v
         by_node: dict[tuple, list[str]] = {}
         for a in agents:
@@ -452,7 +452,7 @@ def _max_antichain(nodes: list[str], precedes: dict[str, set[str]]) -> tuple[int
         return 0, []
     from networkx.algorithms import bipartite
 
-    b = nx.Graph()
+    b: nx.Graph = nx.Graph()
     left = [("L", n) for n in nodes]
     b.add_nodes_from(left, bipartite=0)
     b.add_nodes_from((("R", n) for n in nodes), bipartite=1)

@@ -18,6 +18,17 @@ def _ref(kind: str, v: Value) -> ir.Ref:
     return ir.Ref(kind=kind, id=v.value, span=v.span)
 
 
+def _opt_ref(kind: str, v: Value | None) -> ir.Ref | None:
+    return _ref(kind, v) if v is not None else None
+
+
+def _need(v: Value | None) -> Value:
+    """A value the grammar requires (the statement cannot parse without it)."""
+    if v is None:
+        raise ValueError("a required value is missing (the grammar requires it)")
+    return v
+
+
 def _refs(kind: str, vs: list[Value]) -> list[ir.Ref]:
     return [_ref(kind, v) for v in vs]
 
@@ -65,7 +76,7 @@ def _lower_phase(b: Bound) -> ir.Phase:
         statuses=[ir.Status(span=k.span, value=k.text("status") or "", aspect=k.clause_text("for", "aspect")) for k in b.kids("status")],
         assertions=_proses(b, "assert"),
         slice_prefix=_word(b, "slice_prefix", "prefix"),
-        landed_through=_ref("slice", b.kid("landed_through").get("slice")) if b.kid("landed_through") else None,
+        landed_through=_opt_ref("slice", landed.get("slice")) if (landed := b.kid("landed_through")) else None,
         entrypoint=_word(b, "entrypoint", "path"),
         objective=_one(b, "objective"),
         entry=_proses(b, "entry"),
@@ -107,7 +118,7 @@ def _lower_repo(b: Bound) -> ir.Repo:
         span=b.span,
         tool=_word(b, "tool", "name"),
         root=root.text("path") if root else None,
-        root_span=root.get("path").span if root and root.get("path") else None,
+        root_span=path.span if root and (path := root.get("path")) else None,
         base=base.text("name") if base else None,
         remote=(base.clause_text("remote", "r") if base else None) or "origin",
         worktrees=wts.text("mode") if wts else None,
@@ -122,7 +133,7 @@ def _lower_repo(b: Bound) -> ir.Repo:
         else None,
         merge_waves=[ir.MergeWave(span=k.span, id=k.text("id") or "", slices=_refs("slice", k.values("slices"))) for k in b.kids("merge_wave")],
         branches=branches,
-        slice_base=_ref("branch", slice_base.get("branch")) if slice_base and slice_base.get("branch") else None,
+        slice_base=_opt_ref("branch", slice_base.get("branch")) if slice_base else None,
         sync=[ir.Command(span=k.span, command=k.text("command") or "", only=k.has("only")) for k in b.kids("sync")],
         submit=[
             ir.Command(span=k.span, command=k.text("command") or "", per_slice=k.has("per_slice"))
@@ -170,7 +181,7 @@ def _lower_team(b: Bound) -> ir.Team:
                     span=c.span,
                     id=wid,
                     title=c.text("title"),
-                    stages=_refs("stage", c.kid("stages").values("stages")) if c.kid("stages") else [],
+                    stages=_refs("stage", st.values("stages")) if (st := c.kid("stages")) else [],
                     agents=[a.id for a in members],
                     notes=_proses(c, "note"),
                 )
@@ -195,9 +206,9 @@ def _lower_team(b: Bound) -> ir.Team:
     release = b.kid("release")
     return ir.Team(
         span=b.span,
-        max_active=int(cap.text("n")) if cap else None,
+        max_active=int(_need(cap.get("n")).value) if cap else None,
         max_active_span=cap.span if cap else None,
-        target_low=int(target.text("low")) if target else None,
+        target_low=int(_need(target.get("low")).value) if target else None,
         target_high=int(high.value) if high else None,
         agent_type=_word(b, "agent_type", "type"),
         waves=waves,
@@ -294,7 +305,7 @@ def _lower_stage(b: Bound, order: int) -> ir.Stage:
         submits = k.clause_value("submits", "branch") if has("submits") else None
         return ir.Step(
             span=k.span,
-            kind=k.keyword,  # type: ignore[arg-type]
+            kind=k.keyword,
             number=len(steps) + 1,
             text=k.text("text") or "",
             agents=_refs("agent|role", k.clause_values("by", "agents")) if has("by") else [],
@@ -347,7 +358,7 @@ def _lower_slice(b: Bound) -> ir.Slice:
         gates.append(
             ir.GateBinding(
                 span=k.span,
-                cadence=_ref("cadence", k.get("cadence")),
+                cadence=_ref("cadence", _need(k.get("cadence"))),
                 items=items,
                 always=k.has("always"),
                 when=k.clause_text("when", "cond"),
@@ -357,7 +368,7 @@ def _lower_slice(b: Bound) -> ir.Slice:
     for k in b.kids("defer_record"):
         a = k.clause_value("artifact", "a")
         defer.append(
-            ir.DeferRecord(span=k.span, target=_ref("slice|artifact", k.get("target")), artifact=_ref("artifact", a) if a else None)
+            ir.DeferRecord(span=k.span, target=_ref("slice|artifact", _need(k.get("target"))), artifact=_ref("artifact", a) if a else None)
         )
     return ir.Slice(
         span=b.span,
@@ -368,7 +379,7 @@ def _lower_slice(b: Bound) -> ir.Slice:
         kind=_word(b, "kind", "kind"),
         objective=_one(b, "objective"),
         agents=_refs("agent|role", agent.values("agents")) if agent else [],
-        owner=_owner_ref(owner.get("owner")) if owner and owner.get("owner") else None,
+        owner=_owner_ref(who) if owner and (who := owner.get("owner")) else None,
         backup=_owner_ref(backup) if backup else None,
         after=[
             ir.Dependency(span=v.span, slice=_ref("slice", v), if_triggered=k.has("if_triggered"), merged=k.has("merged"))
@@ -377,13 +388,13 @@ def _lower_slice(b: Bound) -> ir.Slice:
         ],
         starts_after=[_ref("gate", v) for k in b.kids("starts_after") for v in k.values("gates")],
         approval=ir.Approval(
-            span=approval.span, by=_ref("role|agent", approval.clause_value("by", "who")) if approval.clause_value("by", "who") else None
+            span=approval.span, by=_opt_ref("role|agent", approval.clause_value("by", "who"))
         )
         if approval
         else None,
         prereqs=_proses(b, "prereq"),
         branch=branch.text("name") if branch else None,
-        branch_span=branch.get("name").span if branch and branch.get("name") else None,
+        branch_span=branch_name.span if branch and (branch_name := branch.get("name")) else None,
         worktree=branch.clause_text("worktree", "path") if branch else None,
         files=[
             ir.FileRef(
@@ -429,7 +440,7 @@ def _lower_slice(b: Bound) -> ir.Slice:
                 span=k.span,
                 id=k.text("id") or "",
                 text=k.text("text") or "",
-                gate=_ref("gate", k.clause_value("by", "gate")) if k.clause_value("by", "gate") else None,
+                gate=_opt_ref("gate", k.clause_value("by", "gate")),
                 precondition=k.has("precondition"),
             )
             for k in b.kids("trigger")
@@ -446,7 +457,7 @@ def _lower_slice(b: Bound) -> ir.Slice:
 def _lower_gate(b: Bound) -> ir.Gate:
     steps = []
     if b.get("command") is not None:
-        steps.append(ir.GateStep(span=b.get("command").span, kind="run", command=b.text("command")))
+        steps.append(ir.GateStep(span=_need(b.get("command")).span, kind="run", command=b.text("command")))
     for k in b.children:
         if k.keyword == "run":
             steps.append(ir.GateStep(span=k.span, kind="run", command=k.text("command")))
@@ -469,7 +480,7 @@ def _lower_gate(b: Bound) -> ir.Gate:
         script_added_by=_ref("slice", added_by) if added_by else None,
         script_runs=script.clause_text("runs", "command") if script else None,
         steps=steps,
-        defined_by=_ref("slice", d.get("slice")) if d and d.get("slice") else None,
+        defined_by=_opt_ref("slice", d.get("slice")) if d else None,
         notes=_proses(b, "note"),
     )
 
@@ -494,7 +505,7 @@ def _lower_review(b: Bound) -> ir.Review:
         by=_ref("role|agent", who) if who else None,
         stop=[k.text("token") or "" for k in b.kids("stop")],
         verdicts=[
-            ir.Verdict(span=k.span, verdict=k.text("verdict"), token=k.text("token") or "")  # type: ignore[arg-type]
+            ir.Verdict(span=k.span, verdict=k.text("verdict"), token=k.text("token") or "")
             for k in b.kids("verdict")
         ],
         rules=_proses(b, "rule"),
@@ -507,13 +518,13 @@ def _lower_procedure(b: Bound) -> ir.Procedure:
         span=b.span,
         id=b.text("id") or "",
         title=b.text("title"),
-        on=b.clause_text("on", "event"),  # type: ignore[arg-type]
+        on=b.clause_text("on", "event"),
         roles=_refs("role|agent", b.clause_values("for", "roles")),
         steps=[
             ir.ProcedureStep(
                 span=k.span,
                 text=k.text("text") or "",
-                by=_ref("role|agent", k.clause_value("by", "who")) if k.clause_value("by", "who") else None,
+                by=_opt_ref("role|agent", k.clause_value("by", "who")),
                 run=k.clause_text("run", "command"),
                 items=_items(k),
             )
@@ -549,7 +560,7 @@ def lower(bound: list[Bound], src: SourceFile) -> ir.Runbook:
                     span=k.span,
                     handle=k.text("handle") or "",
                     title=k.text("title"),
-                    backup=_ref("owner", k.clause_value("backup", "b")) if k.clause_value("backup", "b") else None,
+                    backup=_opt_ref("owner", k.clause_value("backup", "b")),
                 )
                 for k in b.kids("owner")
             ]

@@ -13,13 +13,18 @@ import json
 import os
 import posixpath
 import sys
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import TextIO
 from urllib.parse import quote
 
 from phasec import __version__
 from phasec.compiler.diagnostics import Diagnostic, Severity
 from phasec.source import SourceFile, Span
+
+#: Each checked file (clean ones too) and its source text, or None when it could not be read.
+Sources = Mapping[str, SourceFile | None]
 
 #: The repository phasec is published from: the one place to change when it moves.
 #: SARIF's ``informationUri`` is this URL, each rule's ``helpUri`` is
@@ -34,11 +39,15 @@ SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 #: ``uriBaseId`` of relative artifact URIs: the directory phasec was run in.
 SRCROOT = "%SRCROOT%"
 
+#: The text format shows at most this many related notes per finding, then one line
+#: "… and N more (use `-f json` for all)"; every other format keeps all of them.
+MAX_TEXT_NOTES = 5
+
 _COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m"}
 _BOLD, _BLUE, _RESET = "\033[1m", "\033[1;34m", "\033[0m"
 
 
-def use_color(stream=None, environ=None) -> bool:
+def use_color(stream: TextIO | None = None, environ: Mapping[str, str] | None = None) -> bool:
     """Whether to colour output written to ``stream`` (default stdout).
 
     ``NO_COLOR`` set and non-empty turns colour off (https://no-color.org), and wins;
@@ -87,7 +96,7 @@ def _snippet(
     return [f"{pad} |", f"{gutter} | {text}", f"{pad} | {caret_pad}{caret}"]
 
 
-def render_text(diags: list[Diagnostic], sources: dict[str, SourceFile], color: bool = False) -> str:
+def render_text(diags: list[Diagnostic], sources: Sources, color: bool = False) -> str:
     out: list[str] = []
     for d in diags:
         s = d.span
@@ -99,18 +108,20 @@ def render_text(diags: list[Diagnostic], sources: dict[str, SourceFile], color: 
             out.append(f"{s.file}:{s.line}:{s.column}: {d.code}{label} {d.message}")
         src = sources.get(s.file)
         out.extend(_snippet(src, s.line, s.column, s.end_line, s.end_column, color, sev=sev))
-        for r in d.related:
+        for r in d.related[:MAX_TEXT_NOTES]:
             rs = r.span
             out.append(f"  = note: {rs.file}:{rs.line}:{rs.column}: {r.message}")
             rsrc = sources.get(rs.file)
             out.extend("    " + ln for ln in _snippet(rsrc, rs.line, rs.column, rs.end_line, rs.end_column, color, "-"))
+        if len(d.related) > MAX_TEXT_NOTES:
+            out.append(f"  = note: … and {len(d.related) - MAX_TEXT_NOTES} more (use `-f json` for all)")
         if d.help:
             out.append(f"  = help: {d.help}")
         out.append("")
     return "\n".join(out)
 
 
-def render_concise(diags: list[Diagnostic], sources=None, color: bool = False) -> str:
+def render_concise(diags: list[Diagnostic], sources: Sources | None = None, color: bool = False) -> str:
     lines = []
     for d in diags:
         s = d.span
@@ -119,7 +130,7 @@ def render_concise(diags: list[Diagnostic], sources=None, color: bool = False) -
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def render_json(diags: list[Diagnostic], sources=None, color: bool = False) -> str:
+def render_json(diags: list[Diagnostic], sources: Sources | None = None, color: bool = False) -> str:
     """``{"format_version": 1, "diagnostics": [...]}``; described by
     phasec/compiler/schemas/diagnostics.schema.json (see :func:`json_schema`)."""
     payload = {
@@ -206,7 +217,7 @@ def _region(span: Span) -> dict:
     }
 
 
-def render_sarif(diags: list[Diagnostic], sources=None, color: bool = False) -> str:
+def render_sarif(diags: list[Diagnostic], sources: Sources | None = None, color: bool = False) -> str:
     """A SARIF 2.1.0 log with one run: the tool with every rule, the checked files as
     artifacts, one result per diagnostic (related locations for every note, fixes for
     every :class:`~phasec.compiler.diagnostics.Fix`)."""
@@ -323,7 +334,7 @@ def _gh_property(v: str) -> str:
     return _gh_data(v).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_github(diags: list[Diagnostic], sources=None, color: bool = False) -> str:
+def render_github(diags: list[Diagnostic], sources: Sources | None = None, color: bool = False) -> str:
     """One ``::error``/``::warning``/``::notice`` workflow command per diagnostic; the
     message carries the related notes (every edge of a cycle) and the help line."""
     lines = []
@@ -359,7 +370,7 @@ def _xml_text(v: str) -> str:
     return "".join(out)
 
 
-def render_junit(diags: list[Diagnostic], sources=None, color: bool = False) -> str:
+def render_junit(diags: list[Diagnostic], sources: Sources | None = None, color: bool = False) -> str:
     """JUnit XML: one ``<testsuite>`` per checked file, one ``<testcase>`` per (file, code)
     that reported something there (classname = the file, name = ``CODE rule-name``), with
     every finding of that code in its body.  A testcase fails when any of its findings is an
@@ -434,7 +445,8 @@ RENDERERS = {
     "junit": render_junit,
 }
 
-#: Formats written to stdout by ``phasec lint`` (text goes to stderr, as compilers do).
+#: The formats for programs: a complete document even when there is nothing to report,
+#: never coloured.  ``phasec lint`` writes every format, text included, to stdout.
 MACHINE_FORMATS = ("concise", "json", "sarif", "github", "junit")
 
 

@@ -84,7 +84,7 @@ def _holds_models(annotation) -> bool:
 
 
 @lru_cache(maxsize=None)
-def _node_fields(cls: type) -> tuple[str, ...]:
+def _node_fields(cls: type[BaseModel]) -> tuple[str, ...]:
     return tuple(name for name, f in cls.model_fields.items() if _holds_models(f.annotation))
 
 

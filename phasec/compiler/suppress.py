@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from phasec.compiler.diagnostics import Diagnostic, Edit, Fix, Severity
-from phasec.grammar.tree import Document
+from phasec.grammar.tree import Comment, Document
 from phasec.source import Span
 
 _PATTERN = re.compile(r"#\s*phasec:\s*ignore\s*\[([^\]]*)\]\s*(?:(?:--|:)\s*(.*))?$", re.I)
@@ -36,7 +36,8 @@ def apply_suppressions(doc: Document, diags: list[Diagnostic], config=None) -> l
     from phasec.compiler.rules import FRONT_END, get_rule
 
     src = doc.source
-    entries = []  # (target line, codes, span, used set)
+    # (target line, codes, span, used set, (comment, its match, on a line of its own))
+    entries: list[tuple[int, list[str], Span, set[str], tuple[Comment, re.Match[str], bool]]] = []
     extra: list[Diagnostic] = []
     for c in doc.comments:
         m = _PATTERN.search(c.text)

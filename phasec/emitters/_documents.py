@@ -55,7 +55,7 @@ def doc_name(rb: ir.Runbook, kind: str) -> str:
     return f"PHASE_{phase_id(rb)}_{kind}"
 
 
-def packet_names(rb: ir.Runbook) -> dict[str, str]:
+def packet_names(rb: ir.Runbook) -> dict[str, str | None]:
     return {
         "gates": doc_name(rb, "ACCEPTANCE_GATES.md"),
         "packet": doc_name(rb, "EXECUTION_PACKET.md"),
@@ -155,7 +155,7 @@ def order_chain(rb: ir.Runbook, options: EmitOptions) -> list[dict]:
     gates).  Slices of one wave have no order between them: they may run in parallel."""
     f = facts(rb)
     wave: dict[str, int] = {}
-    out = []
+    out: list[dict] = []
     for s in f.slice_order:
         deps = [d.slice.id for d in s.after] + [sid for sid, _ in f.precondition_slices(s)]
         wave[s.id] = 1 + max((wave[d] for d in deps if d in wave and d != s.id), default=-1)

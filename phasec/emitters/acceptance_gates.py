@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from phasec.compiler import ir
 from phasec.emitters import EmitOptions
 from phasec.emitters import _documents as d
@@ -65,7 +67,7 @@ def script_provenance(rb: ir.Runbook) -> list[dict]:
         origin = d.script_origin(rb, g)
         if origin is None:
             continue
-        row = {"gate": g.id, "script": g.script, "invocation": d.invocation(rb, g), "added_by": None, "runs": None}
+        row: dict[str, Any] = {"gate": g.id, "script": g.script, "invocation": d.invocation(rb, g), "added_by": None, "runs": None}
         row["origin"] = origin
         if origin == "planned" and (g.script_origin == "planned" or g.script_added_by is not None):
             row["added_by"] = g.script_added_by.id if g.script_added_by else None
@@ -118,7 +120,7 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
     phase = rb.phase
     required = required_kinds(rb)
     covered = {r.id for r in rb.exit.covers} if rb.exit else set()
-    lens_titles = {l.id: (l.title or l.id) for l in rb.lenses}
+    lens_titles = {lens.id: (lens.title or lens.id) for lens in rb.lenses}
 
     matrix, closure, ungated = [], [], []
     for s in d.slice_order(rb):

@@ -192,16 +192,16 @@ def workflow_context(rb: ir.Runbook, options: EmitOptions) -> dict:
                 exit_steps.extend(gate_steps(rb, g, "exit"))
     commands += [st.run for st in exit_steps if st.run]
     setup = [{"name": "Check out", "uses": CHECKOUT}, *toolchain(rb, commands)]
-    out_jobs = []
+    out_jobs: list[dict] = []
     for j in jobs:
         if any(st.run for st in j.steps):
-            steps = setup + [_step_dict(st) for st in j.steps]
+            job_steps = setup + [_step_dict(st) for st in j.steps]
         elif j.steps:  # symbolic checks only: nothing to check out or install
-            steps = [_step_dict(st) for st in j.steps]
+            job_steps = [_step_dict(st) for st in j.steps]
         else:
-            steps = [{"name": "No gates", "run": f"echo 'Slice {j.slice_id} binds no gates.'"}]
-        out_jobs.append({"id": j.id, "name": _literal(j.name), "needs": j.needs, "condition": j.condition, "steps": steps})
-    exit_job_steps = [
+            job_steps = [{"name": "No gates", "run": f"echo 'Slice {j.slice_id} binds no gates.'"}]
+        out_jobs.append({"id": j.id, "name": _literal(j.name), "needs": j.needs, "condition": j.condition, "steps": job_steps})
+    exit_job_steps: list[dict] = [
         {
             "name": "Fail when a slice job failed or was cancelled",
             "if": "${{ contains(needs.*.result, 'failure') || contains(needs.*.result, 'cancelled') }}",

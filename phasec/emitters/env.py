@@ -108,7 +108,7 @@ def environment(template_dir: str | None = None):
 
     from phasec.emitters.filters import html_comment, json_string, md_code, mermaid_label, shell_comment, shell_quote, table_cell
 
-    loaders = []
+    loaders: list[jinja2.BaseLoader] = []
     if template_dir:
         loaders.append(jinja2.FileSystemLoader(template_dir))
     loaders.append(jinja2.PackageLoader("phasec.emitters", "templates"))

@@ -148,7 +148,8 @@ def slice_steps(rb: ir.Runbook, s: ir.Slice) -> list[dict]:
     """The stage steps that carry out a slice, per stage (flattened lines)."""
     out = []
     for st in rb.stages:
-        nodes = stage_nodes(rb, st, lambda step: s.id in step_targets(st, step))
+        # `stage` bound now: the filter must see this iteration's stage (B023), even if called later.
+        nodes = stage_nodes(rb, st, lambda step, stage=st: s.id in step_targets(stage, step))
         if nodes:
             out.append({"stage": st.id, "title": st.title, "lines": d.tree_lines(nodes)})
     return out
@@ -399,8 +400,8 @@ def role_work(rb: ir.Runbook, order: list[ir.Slice], role: str) -> list[str]:
             if any(r.id == role for r in step.agents):
                 out.append(f"stage {st.id} step {step.number}")
     for p in rb.procedures:
-        for n, step in enumerate(p.steps, 1):
-            if step.by is not None and step.by.id == role:
+        for n, pstep in enumerate(p.steps, 1):
+            if pstep.by is not None and pstep.by.id == role:
                 out.append(f"procedure {p.id} step {n}")
     return out
 

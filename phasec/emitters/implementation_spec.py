@@ -6,6 +6,8 @@ deltas there is nothing for a spec to add to the execution packet.
 
 from __future__ import annotations
 
+from typing import Any
+
 from phasec.compiler import ir
 from phasec.emitters import EmitOptions
 from phasec.emitters import _documents as d
@@ -20,11 +22,11 @@ TEMPLATE = "IMPLEMENTATION_SPEC.md.j2"
 def context(rb: ir.Runbook, options: EmitOptions) -> dict:
     ctx = d.base_context(rb, options)
     phase = rb.phase
-    lens_titles = {l.id: (l.title or l.id) for l in rb.lenses}
+    lens_titles = {lens.id: (lens.title or lens.id) for lens in rb.lenses}
     order = d.slice_order(rb)
     units, others = [], []
     for s in order:
-        common = {
+        common: dict[str, Any] = {
             "id": s.id,
             "title": s.title,
             "kind": s.kind,

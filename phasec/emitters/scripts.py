@@ -254,14 +254,14 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
     if not graphite:
         # Plain git: no stacking; every lane branches from the base.
         for s in order:
-            b = own.get(s.id)
-            if b is None:
+            sb = own.get(s.id)
+            if sb is None:
                 continue
             if base is not None:
-                b.candidates = [base]
+                sb.candidates = [base]
             else:
-                b.fallback_current = True
-            out.append(b)
+                sb.fallback_current = True
+            out.append(sb)
         return out, base, skipped
 
     # Per slice, the slices whose branches may hold its work, looking through slices
@@ -269,19 +269,19 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
     # of its dependencies' sets (no recursion; a cycle, refused by compile, adds nothing).
     reach: dict[str, frozenset[str]] = {}
     for s in order:
-        b = own.get(s.id)
-        if b is not None and b.inclusion == "always":
+        sb = own.get(s.id)
+        if sb is not None and sb.inclusion == "always":
             reach[s.id] = frozenset((s.id,))
             continue
-        found: set[str] = {s.id} if b is not None else set()
+        found: set[str] = {s.id} if sb is not None else set()
         for d in s.after:
             found |= reach.get(d.slice.id, frozenset())
         reach[s.id] = frozenset(found)
 
     parent_of: dict[str, str | None] = {}  # slice id -> the slice id of its first always-present candidate
     for s in order:
-        b = own.get(s.id)
-        if b is None:
+        sb = own.get(s.id)
+        if sb is None:
             continue
         deps: set[str] = set()
         for d in s.after:
@@ -291,7 +291,7 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
         for sid in sorted(deps, key=lambda x: -position[x]):
             cands.append(own[sid].name)
             if own[sid].inclusion == "optional":
-                b.optional_candidates.append(own[sid].name)
+                sb.optional_candidates.append(own[sid].name)
             else:
                 parent_of[s.id] = sid
                 break
@@ -299,12 +299,13 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
             if base is not None:
                 cands.append(base)
             else:
-                b.fallback_current = True
-        b.candidates = cands
+                sb.fallback_current = True
+        sb.candidates = cands
         # --include-conditional: a conditional slice between this slice's parent
         # and this slice in dependency order goes into the stack, not beside it.
-        if b.inclusion == "always":
-            low = position[parent_of[s.id]] if parent_of[s.id] else -1
+        if sb.inclusion == "always":
+            parent = parent_of[s.id]
+            low = position[parent] if parent else -1
             between = [
                 o
                 for o in order
@@ -314,8 +315,8 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
                 and own[o.id].name not in cands
             ]
             if between:
-                b.conditional_candidates = [own[o.id].name for o in reversed(between)]
-        out.append(b)
+                sb.conditional_candidates = [own[o.id].name for o in reversed(between)]
+        out.append(sb)
     return out, base, skipped
 
 
@@ -365,7 +366,7 @@ def scripts_context(rb: ir.Runbook, options) -> dict:
     merge = repo.merge if repo else None
     after_approval = bool(merge and merge.after_approval)
     waves = list(repo.merge_waves) if repo else []
-    wave_of = {}
+    wave_of: dict[str, int] = {}
     for i, w in enumerate(waves):
         for ref in w.slices:
             wave_of.setdefault(ref.id, i)

@@ -82,17 +82,18 @@ def check_outputs(out_dir: Path, outputs: dict[str, str]) -> str:
         chunks.extend(difflib.unified_diff(old.splitlines(keepends=True), [], fromfile=f"a/{rel}", tofile="/dev/null"))
     for rel, text in sorted(outputs.items()):
         path = _target(out_dir, rel)
+        current: str | None
         try:
-            old = path.read_text(encoding="utf-8")
+            current = path.read_text(encoding="utf-8")
         except (FileNotFoundError, IsADirectoryError):
-            old = None
-        if old == text:
+            current = None
+        if current == text:
             continue
         chunks.extend(
             difflib.unified_diff(
-                (old or "").splitlines(keepends=True),
+                (current or "").splitlines(keepends=True),
                 text.splitlines(keepends=True),
-                fromfile=f"a/{rel}" if old is not None else "/dev/null",
+                fromfile=f"a/{rel}" if current is not None else "/dev/null",
                 tofile=f"b/{rel}",
             )
         )

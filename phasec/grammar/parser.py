@@ -17,6 +17,7 @@ Two paths produce the same result:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -68,7 +69,7 @@ _COMMENT_RE = re.compile(r"#[^\n]*")
 # Positions come from the tokens: the braces are kept in the tree
 # (keep_all_tokens) instead of having Lark propagate positions to every node,
 # which cost about a third of the parse.
-_LARK_OPTIONS = dict(parser="lalr", lexer="basic", keep_all_tokens=True, maybe_placeholders=False)
+_LARK_OPTIONS = {"parser": "lalr", "lexer": "basic", "keep_all_tokens": True, "maybe_placeholders": False}
 #: Bump when the callbacks below change (they are referenced from the cache file).
 _CACHE_FORMAT = 1
 
@@ -134,7 +135,7 @@ def cache_path() -> Path | None:
     key = hashlib.sha256(
         "\0".join([
             grammar_text(), repr(sorted(_LARK_OPTIONS.items())), lark.__version__,
-            "%d.%d" % sys.version_info[:2], str(_CACHE_FORMAT),
+            f"{sys.version_info[0]}.{sys.version_info[1]}", str(_CACHE_FORMAT),
         ]).encode("utf-8")
     ).hexdigest()[:20]
     return Path(base) / "phasec" / f"parser-{key}.lark"
@@ -150,7 +151,7 @@ def _lark():
         try:
             with open(path, "rb") as f:
                 return Lark.load(f)
-        except Exception:  # missing, unreadable or corrupt: build it
+        except Exception:  # noqa: BLE001 - missing, unreadable or corrupt (any error unpickling): build it
             pass
     parser = Lark(grammar_text(), lexer_callbacks=_CALLBACKS, **_LARK_OPTIONS)
     if path is not None:
@@ -174,10 +175,8 @@ def _save(parser, path: Path) -> None:
         pass
     finally:
         if tmp is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
 
 
 def _found(tok, article: bool = False) -> str:

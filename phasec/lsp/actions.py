@@ -139,7 +139,7 @@ def code_actions(
                         edit=_edit(uri, fix_version if fix_version is not None else version, edits, document_changes),
                     )
                 )
-        if suppressible(code):
+        if code is not None and suppressible(code):
             edit, how = suppression_edit(lines, d.range.start.line, code, encoding)
             title = (
                 f"Suppress {code}: add it to the suppression comment"

@@ -277,10 +277,10 @@ def complete(text: str, pos: types.Position, encoding: str, snap) -> types.Compl
     if not cur.statement:
         # A keyword: the statements this block allows (those that may appear once and already do are left out).
         seen = cur.frames[-1].seen
-        for n, spec in enumerate(ctx.statements.values()):
-            if not spec.many and spec.keyword in seen:
+        for n, allowed in enumerate(ctx.statements.values()):
+            if not allowed.many and allowed.keyword in seen:
                 continue
-            items.append(item(spec.keyword, CIK.Keyword, f"{spec.keyword} {spec.sig}".strip(), spec.doc, f"{n:03d}"))
+            items.append(item(allowed.keyword, CIK.Keyword, f"{allowed.keyword} {allowed.sig}".strip(), allowed.doc, f"{n:03d}"))
         return types.CompletionList(is_incomplete=False, items=items)
     head, vals = cur.statement[0], cur.statement[1:]
     spec = ctx.statements.get(head.text)
@@ -310,12 +310,12 @@ def complete(text: str, pos: types.Position, encoding: str, snap) -> types.Compl
                     items.append(item(ident, ID_KIND.get(kind, CIK.Value), _id_detail(snap, kind, ident), None, f"0{n:05d}"))
                     n += 1
         elif ty in ("id", "handle") and not vals and index is not None:
-            kind = DECLARES.get((cur.ctx, head.text))
-            if kind:
+            declared_kind = DECLARES.get((cur.ctx, head.text))
+            if declared_kind:
                 # Referenced but not declared yet.
                 for (k, ident), _occs in index.refs.items():
-                    if k == kind and not index.declarations(k, ident):
-                        items.append(item(ident, ID_KIND.get(kind, CIK.Value), "referenced, not declared", None, f"0{n:05d}"))
+                    if k == declared_kind and not index.declarations(k, ident):
+                        items.append(item(ident, ID_KIND.get(declared_kind, CIK.Value), "referenced, not declared", None, f"0{n:05d}"))
                         n += 1
         elif ty == "name":
             for w in _names(index, cur.ctx, head.text):

@@ -9,7 +9,7 @@ cadences, branches, lenses and waves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from lsprotocol import types
 
@@ -396,7 +396,7 @@ def describe(rb: ir.Runbook, index: SymbolIndex, occ: Occurrence) -> str:
         what = " or ".join(kind.split("|"))
         lines = [f"**unknown {what}** {code(ident)} — not declared in this runbook"]
     else:
-        fn = {
+        hovers: dict[str, Callable[..., list[str]]] = {
             "slice": slice_hover,
             "agent": agent_hover,
             "gate": gate_hover,
@@ -406,7 +406,8 @@ def describe(rb: ir.Runbook, index: SymbolIndex, occ: Occurrence) -> str:
             "branch": branch_hover,
             "lens": lens_hover,
             "wave": wave_hover,
-        }[kind]
+        }
+        fn = hovers[kind]
         lines = fn(rb, node)
     n_decl = len(index.declarations(kind, ident))
     n_refs = len(index.references(kind, ident))

@@ -71,8 +71,8 @@ def declared_nodes(rb: ir.Runbook) -> Iterator[tuple[str, str, Any]]:
         yield "stage", st.id, st
     for o in rb.owners or []:
         yield "owner", o.handle, o
-    for a in rb.artifacts():
-        yield "artifact", a.id, a
+    for art in rb.artifacts():
+        yield "artifact", art.id, art
     for c in rb.cadences:
         yield "cadence", c.id, c
     if rb.repo is not None:
@@ -108,15 +108,15 @@ class SymbolIndex:
         implicit_owners = rb.owners is None
         for ref in iter_refs(rb):
             kinds = ref.kind.split("|")
-            kind = next((k for k in kinds if (k, ref.id) in self.decls), None)
-            resolved = kind is not None
-            if kind is None:
+            found = next((k for k in kinds if (k, ref.id) in self.decls), None)
+            resolved = found is not None
+            if found is None:
                 if "owner" in kinds and implicit_owners:
-                    kind, resolved = "owner", True  # no registry: owners are declared by use
+                    found, resolved = "owner", True  # no registry: owners are declared by use
                 else:
-                    kind = ref.kind
-            occ = Occurrence(kind, ref.id, ref.span, False, ref, resolved)
-            self.refs.setdefault((kind, ref.id), []).append(occ)
+                    found = ref.kind
+            occ = Occurrence(found, ref.id, ref.span, False, ref, resolved)
+            self.refs.setdefault((found, ref.id), []).append(occ)
             self.by_line.setdefault(ref.span.line, []).append(occ)
 
     def _id_span(self, span: Span, ident: str) -> Span:
@@ -133,10 +133,9 @@ class SymbolIndex:
         """The declaration or reference whose id token is at 1-based (line, column)."""
         best = None
         for occ in self.by_line.get(line, ()):
-            if occ.contains(line, column):
-                # Prefer a token that starts at or before the cursor and does not end there.
-                if best is None or column < occ.span.end_column:
-                    best = occ
+            # Prefer a token that starts at or before the cursor and does not end there.
+            if occ.contains(line, column) and (best is None or column < occ.span.end_column):
+                best = occ
         return best
 
     def keyword_at(self, line: int, column: int) -> tuple[Statement, str, Stmt | None] | None:

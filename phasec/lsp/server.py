@@ -36,7 +36,7 @@ from pygls.lsp.server import LanguageServer
 
 from phasec import __version__
 from phasec.lsp import actions, completion, hover, navigation, symbols
-from phasec.lsp.analysis import Snapshot, build_snapshot
+from phasec.lsp.analysis import Snapshot, build_snapshot, path_of
 
 log = logging.getLogger("phasec.lsp")
 
@@ -152,7 +152,7 @@ class PhasecServer(LanguageServer):
             retired = [state.snapshot]  # the previous snapshot, freed only after publishing
             try:
                 snap = await loop.run_in_executor(self.executor, build_snapshot, state.uri, text, version, self.encoding)
-            except Exception as exc:  # noqa: BLE001 - never let an analysis kill the server
+            except Exception as exc:  # never let an analysis kill the server (logged)
                 log.exception("analysis of %s failed", state.uri)
                 self.window_log_message(
                     types.LogMessageParams(type=types.MessageType.Error, message=f"phasec: analysis failed: {exc}")
@@ -308,7 +308,35 @@ def create_server() -> PhasecServer:
             params, text, version, ls.encoding, ls.latest(params.text_document.uri), document_changes=versioned
         )
 
+    @server.feature(types.TEXT_DOCUMENT_FORMATTING)
+    def on_formatting(ls: PhasecServer, params: types.DocumentFormattingParams):
+        """The layout of `phasec fmt` (phasec/lsp/formatting.py)."""
+        from phasec.lsp import formatting
+
+        uri = params.text_document.uri
+        text, _ = ls._current(uri)
+        if text is None:
+            return None
+        return _formatted(ls, formatting.format_document(text, path_of(uri) or uri, ls.encoding))
+
+    @server.feature(types.TEXT_DOCUMENT_RANGE_FORMATTING)
+    def on_range_formatting(ls: PhasecServer, params: types.DocumentRangeFormattingParams):
+        from phasec.lsp import formatting
+
+        uri = params.text_document.uri
+        text, _ = ls._current(uri)
+        if text is None:
+            return None
+        return _formatted(ls, formatting.format_range(text, path_of(uri) or uri, ls.encoding, params.range))
+
     return server
+
+
+def _formatted(ls: PhasecServer, res) -> list[types.TextEdit] | None:
+    """The edits of a formatting request; a refusal (syntax errors) is shown to the user, the text left as it is."""
+    if res.message:
+        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=res.message))
+    return res.edits
 
 
 def _warm_up() -> None:
@@ -323,7 +351,7 @@ def _warm_up() -> None:
         from phasec.compiler.pipeline import analyze
 
         analyze('phase W "warm up" {\n}\n', "<warm-up>")
-    except Exception:  # noqa: BLE001 - warming up is best effort
+    except Exception:  # warming up is best effort (logged)
         log.debug("warm-up failed", exc_info=True)
     gc.collect()
     gc.freeze()

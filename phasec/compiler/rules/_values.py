@@ -54,7 +54,7 @@ def machine_path(path: str) -> str | None:
     p = path.strip()
     if p.startswith("~"):
         return "a home-directory path"
-    if p.startswith("$HOME") or p.startswith("${HOME}"):
+    if p.startswith(("$HOME", "${HOME}")):
         return "a home-directory path"
     if _WINDOWS.match(p):
         return "an absolute Windows path"

@@ -57,8 +57,8 @@ def render_markdown() -> str:
         "| code | name | family | default | summary |",
         "|---|---|---|---|---|",
     ]
-    for r in catalog():
-        out.append(f"| [{r['code']}](#{r['code'].lower()}) | {r['name']} | {r['family']} | {r['severity']} | {r['summary']} |")
+    for row in catalog():
+        out.append(f"| [{row['code']}](#{row['code'].lower()}) | {row['name']} | {row['family']} | {row['severity']} | {row['summary']} |")
     out.append("")
     out.append("## Front end")
     out.append("")

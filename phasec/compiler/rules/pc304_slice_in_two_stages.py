@@ -23,12 +23,13 @@ Remove it from one of the `covers` lists.
 
 from __future__ import annotations
 
+from phasec.compiler import ir
 from phasec.compiler.rules.base import rule
 
 
 @rule("PC304", "slice-in-two-stages")
 def check(ctx):
-    first: dict[str, tuple[str, object]] = {}  # slice id -> (stage id, covers ref)
+    first: dict[str, tuple[str, ir.Ref]] = {}  # slice id -> (stage id, covers ref)
     for st in ctx.rb.stages:
         for ref in st.covers:
             if ref.id not in first:

@@ -22,6 +22,7 @@ reports `slice `A2` is in merge waves `first` and `second``.  Keep it in one wav
 
 from __future__ import annotations
 
+from phasec.compiler import ir
 from phasec.compiler.rules.base import rule
 
 
@@ -30,7 +31,7 @@ def check(ctx):
     repo = ctx.rb.repo
     if repo is None:
         return
-    seen: dict[str, tuple[str, object]] = {}
+    seen: dict[str, tuple[str, ir.Ref]] = {}
     for wave in repo.merge_waves:
         for ref in wave.slices:
             if ref.id not in seen:

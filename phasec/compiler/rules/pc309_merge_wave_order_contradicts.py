@@ -22,6 +22,7 @@ reports `slice `A1` waits until `A2` is merged, but merge wave `first` merges
 
 from __future__ import annotations
 
+from phasec.compiler import ir
 from phasec.compiler.rules.base import rule
 
 
@@ -30,7 +31,7 @@ def check(ctx):
     rb = ctx.rb
     if rb.repo is None or not rb.repo.merge_waves:
         return
-    wave_of: dict[str, tuple[int, object, object]] = {}
+    wave_of: dict[str, tuple[int, ir.MergeWave, ir.Ref]] = {}
     for i, wave in enumerate(rb.repo.merge_waves):
         for ref in wave.slices:
             wave_of.setdefault(ref.id, (i, wave, ref))

@@ -35,6 +35,7 @@ artifact `... by C4 either_path`.
 
 from __future__ import annotations
 
+from phasec.compiler import ir
 from phasec.compiler.rules.base import rule
 
 
@@ -53,7 +54,7 @@ def _requirements(rb):
 @rule("PC404", "artifact-from-conditional-path")
 def check(ctx):
     rb = ctx.rb
-    arts = {}
+    arts: dict[str, ir.Artifact] = {}
     for a in rb.artifacts():
         arts.setdefault(a.id, a)
     for who, blocked, ref in _requirements(rb):

@@ -34,6 +34,7 @@ Give the work to an agent of a wave that works in that stage, or add the stage t
 
 from __future__ import annotations
 
+from phasec.compiler import ir
 from phasec.compiler.rules.base import rule
 
 
@@ -47,7 +48,7 @@ def check(ctx):
     if rb.team is None:
         return
     waves = {w.id: w for w in rb.team.waves if w.stages}
-    home = {}  # agent id -> (agent, wave)
+    home: dict[str, tuple[ir.Agent, ir.Wave]] = {}  # agent id -> (agent, wave)
     for a in rb.team.agents:
         if a.wave in waves:
             home.setdefault(a.id, (a, waves[a.wave]))

@@ -46,7 +46,7 @@ def check(ctx):
                 uses.append((ref.span.line, ref.span.column, ref, role, s.id))
     uses.sort(key=lambda u: (u[0], u[1]))
     seen: dict[str, int] = {}
-    for _, _, ref, role, sid in uses:
+    for _, _, ref, _role, _sid in uses:
         seen[ref.id] = seen.get(ref.id, 0) + 1
     reported = set()
     for _, _, ref, role, sid in uses:

@@ -63,6 +63,7 @@ defining slice comes first.
 
 from __future__ import annotations
 
+from phasec.compiler import ir
 from phasec.compiler.rules._scripts import Provenance, is_existing
 from phasec.compiler.rules.base import rule
 
@@ -139,7 +140,7 @@ def check(ctx):
         reported: set[str] = set()
         for ref in direct:
             # Depth-first through `use`, remembering the path of composites.
-            stack = [(ref.id, [])]
+            stack: list[tuple[str, list[tuple[str, ir.Ref]]]] = [(ref.id, [])]
             seen: set[str] = set()
             while stack:
                 gid, path = stack.pop()

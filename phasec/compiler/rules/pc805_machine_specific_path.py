@@ -126,10 +126,7 @@ def _in_strings(ctx):
 def check(ctx):
     rb = ctx.rb
     worktrees = [b.worktree for b in rb.repo.branches if b.worktree] if rb.repo is not None else []
-    if worktrees:
-        where = "it is under none of the worktrees declared in `repo`"
-    else:
-        where = "no worktree is declared in `repo`"
+    where = "it is under none of the worktrees declared in `repo`" if worktrees else "no worktree is declared in `repo`"
     fix = (f"write it relative to the repository root, or declare the worktree it lives in "
            f"(`branch ID \"NAME\" worktree \"...\"` in `repo`) so phasec makes it repo-relative; {where}")
     ph = rb.phase

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import posixpath
 
+from phasec.compiler import ir
 from phasec.compiler.rules.base import rule
 
 
@@ -41,7 +42,7 @@ def _worktree_span(ctx, s):
 
 @rule("PC809", "duplicate-worktree", "error")
 def check(ctx):
-    first: dict[str, object] = {}
+    first: dict[str, ir.Slice] = {}
     for s in ctx.rb.slices:
         if not s.worktree:
             continue
