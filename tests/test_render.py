@@ -98,8 +98,7 @@ def test_lint_format_option_prints_the_golden(fmt):
         assert r.stdout == expected
     else:
         # PC602: one finding for the four slices (no agent declared)
-        assert r.stdout == expected + "2 files checked: 3 errors, 3 warnings
-"
+        assert r.stdout == expected + "2 files checked: 3 errors, 3 warnings\n"
 
 
 def test_machine_formats_of_a_clean_file_are_complete_documents():
