@@ -19,7 +19,7 @@ from pathlib import Path
 from lsprotocol import types
 
 from phasec.compiler.diagnostics import Diagnostic
-from phasec.compiler.pipeline import Result, analyze
+from phasec.compiler.pipeline import Result
 from phasec.lsp.index import SymbolIndex
 from phasec.lsp.positions import UTF16, PositionMapper
 
@@ -38,6 +38,10 @@ class Snapshot:
     total_ms: float = 0.0
     started_at: float = 0.0  # time.perf_counter() when the analysis began
     lsp_diagnostics: tuple[types.Diagnostic, ...] = ()
+    #: What the analysis of the next version reuses (phasec/lsp/incremental.py).
+    incremental: object | None = None
+    #: How much the analysis re-parsed and re-bound (phasec.lsp.incremental.Stats).
+    stats: object | None = None
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -73,19 +77,28 @@ def load_config_for(path: str | None):
         return Config(), str(exc)
 
 
-def build_snapshot(uri: str, text: str, version: int | None, encoding: str = UTF16) -> Snapshot:
+def build_snapshot(
+    uri: str, text: str, version: int | None, encoding: str = UTF16, previous: Snapshot | None = None
+) -> Snapshot:
     """Analyse ``text`` (parse, lower, resolve, lint) and index it.
+
+    With ``previous`` (the snapshot of an earlier version of the same document),
+    only the top-level blocks the edit touched are parsed and bound again
+    (phasec/lsp/incremental.py); the diagnostics are those of a full analysis.
 
     Runs on the server's worker thread and leaves the process' global state (the
     garbage collector included) alone; see docs/performance.md.
     """
+    from phasec.lsp import incremental
     from phasec.lsp.diagnostics import to_lsp_diagnostics
 
     t0 = time.perf_counter()
     path = path_of(uri)
     config, config_error = load_config_for(path)
     t1 = time.perf_counter()
-    result = analyze(text, path or uri, config=config)
+    prev_state = previous.incremental if previous is not None and previous.uri == uri else None
+    stats = incremental.Stats()
+    result, state = incremental.analyze(text, path or uri, prev_state, config=config, stats=stats)
     t2 = time.perf_counter()
     index = SymbolIndex(result.runbook, result.document)
     mapper = PositionMapper(text, encoding)
@@ -103,4 +116,6 @@ def build_snapshot(uri: str, text: str, version: int | None, encoding: str = UTF
         total_ms=(time.perf_counter() - t0) * 1000,
         started_at=t0,
         lsp_diagnostics=lsp_diagnostics,
+        incremental=state,
+        stats=stats,
     )

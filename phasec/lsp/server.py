@@ -151,7 +151,9 @@ class PhasecServer(LanguageServer):
             changed_at, state.changed_at = state.changed_at, None
             retired = [state.snapshot]  # the previous snapshot, freed only after publishing
             try:
-                snap = await loop.run_in_executor(self.executor, build_snapshot, state.uri, text, version, self.encoding)
+                snap = await loop.run_in_executor(
+                    self.executor, build_snapshot, state.uri, text, version, self.encoding, state.snapshot
+                )
             except Exception as exc:  # noqa: BLE001 - never let an analysis kill the server
                 log.exception("analysis of %s failed", state.uri)
                 self.window_log_message(
