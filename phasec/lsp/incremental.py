@@ -12,9 +12,9 @@ statement.
 On an edit (the new text against the previous version's):
 
 1. the changed region is the text between the longest common prefix and
-   suffix; the chunks it touches are re-parsed as one fragment, with the
-   ordinary parser, the fragment preceded by as many line ends as lines before
-   it so that every line and column is already the final one;
+   suffix; the chunks it touches are re-parsed as one fragment, alone, with
+   the ordinary parser; its spans are then moved down by the number of lines
+   before it (the fragment starts at a line start, so columns are final);
 2. the chunks after the region are kept: the same objects when the edit added
    or removed no line, else copies with every span moved by the line delta;
 3. binding (the schema check of each statement) is reused for every
@@ -210,16 +210,15 @@ def _try_incremental(text: str, path: str, prev: State, stats: Stats):
         fragment = text[start:end]
         if end < len(text) and not fragment.endswith("\n"):
             return None
-        first_line = old.count("\n", 0, start) + 1
-        # Line ends before the fragment put every position where it is in the whole text.
-        pad = "\n" * (first_line - 1)
-        doc, diags = _parse(pad + fragment, path)
+        # The fragment starts at a line start, so its columns are the final ones and
+        # its lines are off by the lines before it: parsed alone, then moved down.
+        doc, diags = _parse(fragment, path)
         if diags:
             return None
-        ls = doc.source._line_starts
+        before = old.count("\n", 0, start)
         mid_chunks = [
-            Chunk(c.start - len(pad) + start, c.end - len(pad) + start, c.statements, c.comments)
-            for c in split(doc.statements, doc.comments, len(pad), len(pad) + len(fragment), ls)
+            _shift_chunk(c, start, before)
+            for c in split(doc.statements, doc.comments, 0, len(fragment), doc.source._line_starts)
         ]
         dline = fragment.count("\n") - old.count("\n", chunks[i].start, chunks[j].end)
     after = [_shift_chunk(c, dchar, dline) for c in chunks[j + 1:]]
