@@ -5,7 +5,8 @@ A :class:`Snapshot` holds the text, the syntax tree, the IR, the diagnostics
 position mapper of one version.  A snapshot is a frozen dataclass built
 complete in one go (every field, the LSP diagnostics and the timings included,
 is computed before it is constructed), so the server can build it on a worker
-thread and hand it to request handlers: nothing writes to it afterwards.  Its
+thread and hand it to request handlers: nothing writes to it afterwards, except
+the symbol index, a cached property computed from the frozen fields once.  Its
 fields hold the analysis' own objects (the IR, the syntax tree), which nobody
 mutates either; the LSP diagnostics are a tuple.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from lsprotocol import types
@@ -31,7 +33,6 @@ class Snapshot:
     version: int | None
     text: str
     result: Result
-    index: SymbolIndex
     mapper: PositionMapper
     config_error: str | None = None
     analyze_ms: float = 0.0
@@ -42,6 +43,17 @@ class Snapshot:
     incremental: object | None = None
     #: How much the analysis re-parsed and re-bound (phasec.lsp.incremental.Stats).
     stats: object | None = None
+
+    @cached_property
+    def index(self) -> SymbolIndex:
+        """The symbol index, built on first use: the diagnostics do not need it.
+
+        The server builds it on its worker thread right after publishing the
+        diagnostics (``PhasecServer._run``), so requests normally find it ready.
+        It reads only the analysis' own objects, which nobody mutates, so
+        building it on any thread is safe (at worst twice, to equal results).
+        """
+        return SymbolIndex(self.result.runbook, self.result.document)
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -100,7 +112,6 @@ def build_snapshot(
     stats = incremental.Stats()
     result, state = incremental.analyze(text, path or uri, prev_state, config=config, stats=stats)
     t2 = time.perf_counter()
-    index = SymbolIndex(result.runbook, result.document)
     mapper = PositionMapper(text, encoding)
     lsp_diagnostics = tuple(to_lsp_diagnostics(result.diagnostics, uri, mapper, version, config_error))
     return Snapshot(
@@ -109,7 +120,6 @@ def build_snapshot(
         version=version,
         text=text,
         result=result,
-        index=index,
         mapper=mapper,
         config_error=config_error,
         analyze_ms=(t2 - t1) * 1000,

@@ -169,6 +169,9 @@ class PhasecServer(LanguageServer):
             )
             if self.timings:
                 self._log_timings(state.uri, version, snap, changed_at, published)
+            # The symbol index is not needed for the diagnostics: build it now, on the
+            # worker thread, so that requests find it ready.
+            loop.run_in_executor(self.executor, _build_index, snap)
             retired.clear()
             if not state.dirty:
                 return
@@ -311,6 +314,13 @@ def create_server() -> PhasecServer:
         )
 
     return server
+
+
+def _build_index(snap: Snapshot) -> None:
+    try:
+        snap.index  # noqa: B018 - a cached property
+    except Exception:  # noqa: BLE001 - a request will report it
+        log.debug("symbol index failed", exc_info=True)
 
 
 def _warm_up() -> None:
