@@ -162,7 +162,10 @@ def _check_sequence(text: str, sequence) -> None:
         else:
             text = edit(text)
         history.append(text)
-        snap = build_snapshot(URI, text, version, previous=snap)
+        before = snap.runbook.model_dump() if snap.runbook is not None else None
+        prev, snap = snap, build_snapshot(URI, text, version, previous=snap)
+        # the previous version's IR (still read by requests in the server) is left alone
+        assert (prev.runbook.model_dump() if prev.runbook is not None else None) == before
         fresh = build_snapshot(URI, text, version)
         where = f"after {[getattr(e, '__name__', e) for e in sequence[:version]]}"
         assert snap.document.statements == fresh.document.statements, where
@@ -219,8 +222,9 @@ def test_an_edit_inside_a_block_reparses_and_rebinds_that_block_only():
     pos = text.index('slice C3 "') + len('slice C3 "')
     stats = _stats(text, text[:pos] + "x" + text[pos:])
     assert not stats.full_parse
-    assert stats.reparsed_chunks == 1 and stats.rebound == 1
+    assert stats.reparsed_chunks == 1 and stats.rebound == 1 and stats.relowered == 1
     assert stats.kept_chunks > 50 and stats.reused_bindings == stats.kept_chunks
+    assert stats.reused_nodes > 30  # the other slices and the gates
 
 
 def test_an_added_line_shifts_the_blocks_after_it():
@@ -246,3 +250,29 @@ def test_a_syntax_error_falls_back_to_the_full_parse_and_recovers():
     result, state = incremental.analyze(text, "x.phc", state, stats=stats)
     assert stats.full_parse and state.chunks is not None  # mended: chunks again for the next edit
     assert result.diagnostics == analyze(text, "x.phc").diagnostics
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        # a slice no longer covered by its stage: its stage comes from name resolution
+        ("  covers C1 C2 C3 C4\n", "  covers C2 C3 C4\n"),
+        # file paths under the worktree become repo-relative in name resolution
+        ('wt-agent-codex-phase-c-runtime-implementation"\n', 'wt-agent-codex-phase-c-runtime-implementation-2"\n'),
+    ],
+    ids=["stage-cover", "worktree-path"],
+)
+def test_reused_slices_are_resolved_again(old, new):
+    """An edit outside the slices (same line count) keeps them, but what resolution wrote into them is redone."""
+    text = EXAMPLES["phase-c.phc"]
+    assert text.count(old) == 1
+    edited = text.replace(old, new)
+    _, state = incremental.analyze(text, "x.phc", None)
+    for version in (edited, text, edited):
+        stats = incremental.Stats()
+        result, state = incremental.analyze(version, "x.phc", state, stats=stats)
+        assert not stats.full_parse and stats.reused_nodes > 30
+        full = analyze(version, "x.phc")
+        assert result.diagnostics == full.diagnostics
+        assert result.runbook.model_dump() == full.runbook.model_dump()
+    assert analyze(edited, "x.phc").diagnostics != analyze(text, "x.phc").diagnostics  # the edit matters

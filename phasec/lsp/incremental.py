@@ -19,8 +19,11 @@ On an edit (the new text against the previous version's):
    or removed no line, else copies with every span moved by the line delta;
 3. binding (the schema check of each statement) is reused for every
    top-level statement object that was kept: :class:`CachingBinder`;
-4. lowering, name resolution, the rules and the suppressions run as in
-   ``phasec lint`` (``pipeline.analyze_document``), on the whole runbook.
+4. so is the lowering of the slices and gates bound before
+   (:class:`LoweringCache`), the bulk of a runbook; the other top-level
+   statements are lowered again;
+5. name resolution, the rules and the suppressions run as in ``phasec lint``
+   (``pipeline.analyze_document``), on the whole runbook.
 
 Whenever the shortcut could differ from a full parse, the whole text is parsed
 as ``phasec lint`` parses it: when the previous version had a syntax error, when
@@ -29,10 +32,11 @@ or when the fragment does not end at a line end.  The diagnostics are always
 those of a full analysis; ``tests/test_lsp_incremental.py`` checks that over
 random edit sequences.
 
-Why lowering is not reused per statement: name resolution writes into the IR
-(a slice's stage, file paths made relative to the worktree), so IR objects of a
-previous version are not the ones a fresh lowering gives; copying them costs
-about what building them does.
+Name resolution writes into the IR (a slice's stage, file paths made relative
+to a worktree), so a reused node is never handed out itself: the cache keeps
+each slice or gate as lowering made it, and every version gets a copy (of the
+slice and its files, the parts resolution writes), cheap next to building it
+again with validation.  The previous snapshot's IR is thus never touched.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ class State:
     text: str
     chunks: tuple[Chunk, ...] | None  # None: this version had a syntax error (next time: parse it all)
     bindings: dict = field(default_factory=dict, compare=False)  # id(statement) -> (statement, bound, diagnostics)
+    lowered: dict = field(default_factory=dict, compare=False)  # id(bound) -> (bound, slice or gate as lowered)
 
 
 @dataclass
@@ -73,6 +78,8 @@ class Stats:
     kept_chunks: int = 0
     rebound: int = 0
     reused_bindings: int = 0
+    relowered: int = 0
+    reused_nodes: int = 0
 
 
 # -- parsing ------------------------------------------------------------------------
@@ -275,6 +282,34 @@ class CachingBinder(Binder):
         return bound
 
 
+def _copy(node):
+    """A copy of a lowered slice or gate that name resolution may write into (see the module docstring)."""
+    files = getattr(node, "files", None)
+    if files is not None:
+        return node.model_copy(update={"files": [f.model_copy() for f in files]})
+    return node.model_copy()
+
+
+class LoweringCache:
+    """``reuse`` for :func:`phasec.compiler.lower.lower`: the slices and gates of bound statements lowered before."""
+
+    def __init__(self, previous: dict | None = None, stats: Stats | None = None):
+        self.previous = previous or {}
+        self.current: dict = {}
+        self.stats = stats if stats is not None else Stats()
+
+    def __call__(self, b, lower_fn):
+        hit = self.previous.get(id(b))
+        if hit is not None and hit[0] is b:
+            node = hit[1]
+            self.stats.reused_nodes += 1
+        else:
+            node = lower_fn(b)
+            self.stats.relowered += 1
+        self.current[id(b)] = (b, node)
+        return _copy(node)
+
+
 def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Stats | None = None):
     """(pipeline Result, State for the next version): what ``pipeline.analyze(text, path, config=config)`` gives."""
     from phasec.compiler.pipeline import analyze_document
@@ -288,9 +323,11 @@ def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Sta
         binders.append(b)
         return b
 
-    result = analyze_document(doc, list(diags), config=config, binder=binder)
-    bindings = binders[0].bindings if binders and chunks is not None else {}
-    return result, State(path=path, text=text, chunks=chunks, bindings=bindings)
+    reuse = LoweringCache(prev.lowered if prev is not None and chunks is not None else None, stats)
+    result = analyze_document(doc, list(diags), config=config, binder=binder, reuse=reuse)
+    keep = chunks is not None
+    bindings = binders[0].bindings if binders and keep else {}
+    return result, State(path=path, text=text, chunks=chunks, bindings=bindings, lowered=reuse.current if keep else {})
 
 
-__all__ = ["Chunk", "State", "Stats", "CachingBinder", "analyze", "parse_incremental", "split", "Diagnostic"]
+__all__ = ["Chunk", "State", "Stats", "CachingBinder", "LoweringCache", "analyze", "parse_incremental", "split", "Diagnostic"]
