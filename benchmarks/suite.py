@@ -61,28 +61,37 @@ def tool(name: str) -> str:
     return str(found) if found.exists() else (shutil.which(name) or name)
 
 
-def run_process(argv: list[str]) -> tuple[float, float, int]:
-    """(wall ms, peak RSS MB, exit code) of one process."""
+def run_process(argv: list[str]) -> tuple[float, float, float, int]:
+    """(wall ms, CPU ms, peak RSS MB, exit code) of one process.
+
+    CPU time (user + system) is reported next to wall time: on a shared machine it
+    moves much less with the load than the wall time does.
+    """
     t = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = (time.perf_counter() - t) * 1000
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024, proc.returncode
+    return wall, (usage.ru_utime + usage.ru_stime) * 1000, usage.ru_maxrss / 1024, proc.returncode
 
 
 def alternate(commands: dict[str, list[str]], rounds: int) -> dict[str, dict]:
-    """Each command once per round, in turn; median wall time, max peak memory."""
+    """Each command once per round, in turn; median wall and CPU time, max peak memory."""
     walls: dict[str, list[float]] = {k: [] for k in commands}
+    cpus: dict[str, list[float]] = {k: [] for k in commands}
     mem: dict[str, float] = {k: 0.0 for k in commands}
     codes: dict[str, int] = {}
     for _ in range(rounds):
         for name, argv in commands.items():
-            wall, rss, code = run_process(argv)
+            wall, cpu, rss, code = run_process(argv)
             walls[name].append(wall)
+            cpus[name].append(cpu)
             mem[name] = max(mem[name], rss)
             codes[name] = code
-    return {k: {"ms": statistics.median(v), "all_ms": v, "rss_mb": mem[k], "exit": codes[k]} for k, v in walls.items()}
+    return {
+        k: {"ms": statistics.median(v), "cpu_ms": statistics.median(cpus[k]), "all_ms": v, "rss_mb": mem[k], "exit": codes[k]}
+        for k, v in walls.items()
+    }
 
 
 def best_of(fn, repeat: int) -> float:
@@ -177,13 +186,17 @@ def main() -> None:
         print(f"processes, median of {args.repeat} alternating rounds (load {os.getloadavg()[0]:.1f})", flush=True)
         report["processes"] = alternate(small, args.repeat)
         for name, r in report["processes"].items():
-            print(f"  {name:<32} {r['ms']:>8.0f} ms  {r['rss_mb']:>6.0f} MB  exit {r['exit']}", flush=True)
+            print(f"  {name:<32} {r['ms']:>8.0f} ms  cpu {r['cpu_ms']:>8.0f} ms  {r['rss_mb']:>6.0f} MB  exit {r['exit']}", flush=True)
         p = report["processes"]
         lint1 = p["phasec lint (Phase C)"]["ms"]
+        cpu1 = p["phasec lint (Phase C)"]["cpu_ms"]
         report["ratios"] = {
             "lint / check-jsonschema": lint1 / p["check-jsonschema (YAML)"]["ms"],
             "lint / yamllint": lint1 / p["yamllint (YAML)"]["ms"],
             f"{args.files} copies / one": p[f"phasec lint ({args.files} copies)"]["ms"] / lint1,
+            "lint / check-jsonschema (cpu)": cpu1 / p["check-jsonschema (YAML)"]["cpu_ms"],
+            "lint / yamllint (cpu)": cpu1 / p["yamllint (YAML)"]["cpu_ms"],
+            f"{args.files} copies / one (cpu)": p[f"phasec lint ({args.files} copies)"]["cpu_ms"] / cpu1,
         }
         report["sizes"] = {}
         for n in sizes:
@@ -203,7 +216,7 @@ def main() -> None:
             report["sizes"][n] = row
             print(f"{n:,} slices ({row['lines']:,} lines), processes median of {rounds}:", flush=True)
             for name, r in procs.items():
-                print(f"  {name:<32} {r['ms']:>8.0f} ms  {r['rss_mb']:>6.0f} MB  exit {r['exit']}", flush=True)
+                print(f"  {name:<32} {r['ms']:>8.0f} ms  cpu {r['cpu_ms']:>8.0f} ms  {r['rss_mb']:>6.0f} MB  exit {r['exit']}", flush=True)
             print(
                 f"  in process: bare {inproc['bare_ms']:.0f} ms, lint {inproc['lint_ms']:.0f} ms "
                 f"({inproc['lint_ms'] / inproc['bare_ms']:.2f}x), compile {inproc['compile_ms']:.0f} ms "
