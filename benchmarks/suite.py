@@ -157,6 +157,9 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=200)
     ap.add_argument("--json", help="write the raw figures here")
     ap.add_argument("--no-server", action="store_true")
+    ap.add_argument("--no-small", action="store_true", help="skip the small commands (help, Phase C, YAML tools, many files)")
+    ap.add_argument("--server-only", action="store_true", help="only the language server (Phase C and 1,000 slices)")
+    ap.add_argument("--in-process-max", type=int, default=1000, help="in-process timings only up to this many slices")
     args = ap.parse_args()
     from phasec.cli.main import tune_gc
 
@@ -183,14 +186,18 @@ def main() -> None:
             "yamllint (YAML)": [tool("yamllint"), "-d", "relaxed", str(YAML)],
             f"phasec lint ({args.files} copies)": [*phasec, "lint", "-f", "concise", str(many)],
         }
+        if args.server_only:
+            sizes = []
+        if args.no_small or args.server_only:
+            small = {}
         print(f"processes, median of {args.repeat} alternating rounds (load {os.getloadavg()[0]:.1f})", flush=True)
         report["processes"] = alternate(small, args.repeat)
         for name, r in report["processes"].items():
             print(f"  {name:<32} {r['ms']:>8.0f} ms  cpu {r['cpu_ms']:>8.0f} ms  {r['rss_mb']:>6.0f} MB  exit {r['exit']}", flush=True)
         p = report["processes"]
-        lint1 = p["phasec lint (Phase C)"]["ms"]
-        cpu1 = p["phasec lint (Phase C)"]["cpu_ms"]
-        report["ratios"] = {
+        lint1 = p["phasec lint (Phase C)"]["ms"] if small else 1
+        cpu1 = p["phasec lint (Phase C)"]["cpu_ms"] if small else 1
+        report["ratios"] = {} if not small else {
             "lint / check-jsonschema": lint1 / p["check-jsonschema (YAML)"]["ms"],
             "lint / yamllint": lint1 / p["yamllint (YAML)"]["ms"],
             f"{args.files} copies / one": p[f"phasec lint ({args.files} copies)"]["ms"] / lint1,
@@ -211,29 +218,28 @@ def main() -> None:
                 "phasec compile": [*phasec, "compile", str(f), "--out", str(out)],
             }
             procs = alternate(cmds, rounds)
-            inproc = in_process(f"realistic{n}.phc", text, 3 if n <= 1000 else 1)
+            inproc = in_process(f"realistic{n}.phc", text, 3) if n <= args.in_process_max else None
             row = {"lines": text.count("\n"), "processes": procs, "in_process": inproc}
             report["sizes"][n] = row
             print(f"{n:,} slices ({row['lines']:,} lines), processes median of {rounds}:", flush=True)
             for name, r in procs.items():
                 print(f"  {name:<32} {r['ms']:>8.0f} ms  cpu {r['cpu_ms']:>8.0f} ms  {r['rss_mb']:>6.0f} MB  exit {r['exit']}", flush=True)
-            print(
-                f"  in process: bare {inproc['bare_ms']:.0f} ms, lint {inproc['lint_ms']:.0f} ms "
-                f"({inproc['lint_ms'] / inproc['bare_ms']:.2f}x), compile {inproc['compile_ms']:.0f} ms "
-                f"({inproc['compile_ms'] / inproc['lint_ms']:.2f}x lint)",
-                flush=True,
-            )
+            if inproc:
+                print(
+                    f"  in process: bare {inproc['bare_ms']:.0f} ms, lint {inproc['lint_ms']:.0f} ms "
+                    f"({inproc['lint_ms'] / inproc['bare_ms']:.2f}x), compile {inproc['compile_ms']:.0f} ms "
+                    f"({inproc['compile_ms'] / inproc['lint_ms']:.2f}x lint)",
+                    flush=True,
+                )
         if 1000 in report["sizes"] and 10000 in report["sizes"]:
             a, b = report["sizes"][1000], report["sizes"][10000]
             report["growth 1,000 -> 10,000"] = {
                 "lint process": b["processes"]["phasec lint"]["ms"] / a["processes"]["phasec lint"]["ms"],
                 "compile process": b["processes"]["phasec compile"]["ms"] / a["processes"]["phasec compile"]["ms"],
-                "lint in process": b["in_process"]["lint_ms"] / a["in_process"]["lint_ms"],
-                "compile in process": b["in_process"]["compile_ms"] / a["in_process"]["compile_ms"],
             }
         if not args.no_server:
             inputs = [("examples/phase-c.phc", example_text)]
-            if 1000 in sizes:
+            if 1000 in sizes or args.server_only:
                 inputs.append(("realistic 1,000 slices", generate.realistic(1000)))
             report["server"] = server(inputs, args.edits)
             print(f"server, median of {args.edits} edits (debounce 0):", flush=True)
