@@ -182,6 +182,7 @@ class PhasecServer(LanguageServer):
             "uri": uri,
             "version": version,
             "analyze_ms": round(snap.analyze_ms, 3),
+            "analyze_cpu_ms": round(snap.analyze_cpu_ms, 3),
             "snapshot_ms": round(snap.total_ms, 3),
             "change_to_publish_ms": round((now - changed_at) * 1000, 3) if changed_at else None,
             "wait_ms": round((snap.started_at - changed_at) * 1000, 3) if changed_at else None,
