@@ -9,7 +9,8 @@ then makes ``--repeat`` one-character edits (inside a slice title, so the runboo
 stays valid), 0.3 s apart, and, for each, waits for the diagnostics of that version.  The server
 reports, per analysis:
 
-* ``analyze`` — the `pipeline.analyze` call (parse, lower, resolve, rules);
+* ``analyze`` — the analysis (parse, lower, resolve, rules; incremental since
+  issue 12), and its thread's CPU time (``analyze_cpu_ms``);
 * ``snapshot`` — analyze plus configuration lookup, symbol index and LSP conversion;
 * ``change→publish`` — from receiving `didChange` to sending `publishDiagnostics`.
 

@@ -15,8 +15,10 @@ symbol index of one version — and re-analyses on change:
   works on the current text directly (see :mod:`phasec.lsp.completion`).
 * ``didClose`` drops the document and clears its diagnostics.
 
-Every analysis is the CLI's: ``pipeline.analyze`` with the configuration
-``load_config`` finds for the file; nothing is re-imported and no process is
+Every analysis gives the CLI's result (``pipeline.analyze`` with the
+configuration ``load_config`` finds for the file), incrementally: only the
+top-level blocks an edit touched are parsed, bound and lowered again
+(:mod:`phasec.lsp.incremental`); nothing is re-imported and no process is
 started.  ``initializationOptions``: ``{"debounceMs": 150, "timings": false}``
 (with ``timings`` the server logs how long each analysis took, see
 benchmarks/bench_lsp.py).
