@@ -276,3 +276,27 @@ def test_reused_slices_are_resolved_again(old, new):
         assert result.diagnostics == full.diagnostics
         assert result.runbook.model_dump() == full.runbook.model_dump()
     assert analyze(edited, "x.phc").diagnostics != analyze(text, "x.phc").diagnostics  # the edit matters
+
+
+def _naive_region(a: str, b: str) -> tuple[int, int, int]:
+    n = min(len(a), len(b))
+    p = 0
+    while p < n and a[p] == b[p]:
+        p += 1
+    s = 0
+    while s < n - p and a[len(a) - 1 - s] == b[len(b) - 1 - s]:
+        s += 1
+    return p, len(a) - s, len(b) - s
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    base=st.text(alphabet="ab\n", max_size=9000),
+    edits=st.lists(st.tuples(fracs, st.integers(0, 4), st.text(alphabet="ab\n", max_size=5)), max_size=3),
+)
+def test_changed_region_is_the_text_between_common_prefix_and_suffix(base, edits):
+    new = base
+    for frac, cut, ins in edits:
+        pos = _at(new, frac)
+        new = new[:pos] + ins + new[pos + cut :]
+    assert incremental._changed_region(base, new) == _naive_region(base, new)

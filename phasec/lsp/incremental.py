@@ -153,30 +153,47 @@ def _shift_chunk(c: Chunk, dchar: int, dline: int) -> Chunk:
     )
 
 
+_BLOCK = 4096
+
+
+def _common_prefix(a: str, b: str, limit: int) -> int:
+    """Length of the common prefix of ``a`` and ``b``, at most ``limit``.
+
+    Compares blocks (C speed, each character copied about once), then
+    characters inside the first block that differs.
+    """
+    i = 0
+    while i < limit and a[i : i + _BLOCK] == b[i : i + _BLOCK]:
+        i += _BLOCK
+    if i >= limit:
+        return limit
+    end = min(i + _BLOCK, limit)
+    while i < end and a[i] == b[i]:
+        i += 1
+    return i
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """Length of the common suffix of ``a`` and ``b``, at most ``limit``."""
+    la, lb = len(a), len(b)
+    k = 0
+    while k < limit:
+        step = min(_BLOCK, limit - k)
+        if a[la - k - step : la - k] != b[lb - k - step : lb - k]:
+            break
+        k += step
+    else:
+        return limit
+    while k < limit and a[la - k - 1] == b[lb - k - 1]:
+        k += 1
+    return k
+
+
 def _changed_region(old: str, new: str) -> tuple[int, int, int]:
     """(start, old end, new end) of the text that differs."""
     n = min(len(old), len(new))
-    p = 0
-    if old[:n] != new[:n]:
-        lo, hi = 0, n  # longest common prefix by bisection on slices (C speed)
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if old[:mid] == new[:mid]:
-                lo = mid
-            else:
-                hi = mid - 1
-        p = lo
-    else:
-        p = n
-    m = n - p
-    lo, hi = 0, m
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if old[len(old) - mid:] == new[len(new) - mid:]:
-            lo = mid
-        else:
-            hi = mid - 1
-    s = lo
+    p = _common_prefix(old, new, n)
+    s = _common_suffix(old, new, n - p)
     return p, len(old) - s, len(new) - s
 
 
