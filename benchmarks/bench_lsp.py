@@ -9,7 +9,8 @@ then makes ``--repeat`` one-character edits (inside a slice title, so the runboo
 stays valid), 0.3 s apart, and, for each, waits for the diagnostics of that version.  The server
 reports, per analysis:
 
-* ``analyze`` — the `pipeline.analyze` call (parse, lower, resolve, rules);
+* ``analyze`` — the analysis (parse, lower, resolve, rules; incremental since
+  issue 12), and its thread's CPU time (``analyze_cpu_ms``);
 * ``snapshot`` — analyze plus configuration lookup, symbol index and LSP conversion;
 * ``change→publish`` — from receiving `didChange` to sending `publishDiagnostics`.
 
@@ -105,7 +106,9 @@ class Bench:
             )
             got = await self.wait(uri, version)
             t = self.timings[(uri, version)]
-            rows.append((t["analyze_ms"], t["snapshot_ms"], t["change_to_publish_ms"], (got - sent) * 1000))
+            rows.append(
+                (t["analyze_ms"], t["snapshot_ms"], t["change_to_publish_ms"], (got - sent) * 1000, t.get("analyze_cpu_ms", 0.0))
+            )
             if args_verbose:
                 print(name, version, t, file=sys.stderr)
         # A hover on the slice id and a completion on the current version (after the
@@ -131,6 +134,7 @@ class Bench:
             "snapshot": med[1],
             "change_to_publish": med[2],
             "round_trip": med[3],
+            "analyze_cpu": med[4],
             "hover": hover_ms,
             "completion": completion_ms,
         }

@@ -534,8 +534,14 @@ def _lower_procedure(b: Bound) -> ir.Procedure:
     )
 
 
-def lower(bound: list[Bound], src: SourceFile) -> ir.Runbook:
-    """Build the IR from the bound top-level statements."""
+def lower(bound: list[Bound], src: SourceFile, reuse=None) -> ir.Runbook:
+    """Build the IR from the bound top-level statements.
+
+    ``reuse(b, lower_fn)``: gives the node of a top-level slice or gate (by default
+    ``lower_fn(b)``); the language server passes one that reuses the nodes of
+    statements it lowered before (phasec/lsp/incremental.py).
+    """
+    one = reuse or (lambda b, fn: fn(b))
     rb = ir.Runbook(span=src.span(0, len(src.text)), path=src.path, sha256=src.sha256)
     for b in bound:
         kw = b.keyword
@@ -569,9 +575,9 @@ def lower(bound: list[Bound], src: SourceFile) -> ir.Runbook:
         elif kw == "stage":
             rb.stages.append(_lower_stage(b, len(rb.stages)))
         elif kw == "slice":
-            rb.slices.append(_lower_slice(b))
+            rb.slices.append(one(b, _lower_slice))
         elif kw == "gate":
-            rb.gates.append(_lower_gate(b))
+            rb.gates.append(one(b, _lower_gate))
         elif kw == "check":
             rb.gates.append(ir.Gate(span=b.span, id=b.text("id") or "", kind="check", title=b.text("text")))
         elif kw == "scripts":

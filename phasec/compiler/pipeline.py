@@ -31,15 +31,21 @@ def parse(text: str, path: str = "<input>") -> tuple[Document, list[Diagnostic]]
     return _parse(text, path, top_level=top_level_only())
 
 
-def lower(doc: Document) -> tuple[Runbook, list[Diagnostic]]:
-    """Syntax tree -> typed IR, checking every statement against the schema and resolving names."""
-    from phasec.compiler.bind import bind
+def lower(doc: Document, *, binder=None, reuse=None) -> tuple[Runbook, list[Diagnostic]]:
+    """Syntax tree -> typed IR, checking every statement against the schema and resolving names.
+
+    ``binder``: a :class:`phasec.compiler.bind.Binder` factory (called with the
+    diagnostic bag); the language server passes one that reuses the binding of
+    top-level statements it has bound before (phasec/lsp/incremental.py), and
+    ``reuse`` (see :func:`phasec.compiler.lower.lower`) to reuse their lowering.
+    """
+    from phasec.compiler.bind import Binder
     from phasec.compiler.lower import lower as _lower
     from phasec.compiler.resolve import resolve
 
     bag = DiagnosticBag()
-    bound = bind(doc.statements, bag, doc.source.span(0, 0))
-    rb = _lower(bound, doc.source)
+    bound = (binder or Binder)(bag).bind_block(doc.statements, "file", doc.source.span(0, 0))
+    rb = _lower(bound, doc.source, reuse)
     resolve(rb, bag)
     return rb, bag.sorted()
 
@@ -101,12 +107,25 @@ def analyze(text: str, path: str = "<input>", *, rules: bool = True, config=None
     threads (the language server) and other programs.  The ``phasec`` command,
     whose process is its own, tunes the collector in its entry point instead.
     """
-    return _analyze(text, path, rules=rules, config=config, compiling=compiling)
-
-
-def _analyze(text: str, path: str, *, rules: bool, config, compiling: bool = False) -> Result:
     doc, diags = parse(text, path)
-    rb, more = lower(doc)
+    return analyze_document(doc, diags, rules=rules, config=config, compiling=compiling)
+
+
+def analyze_document(
+    doc: Document,
+    diags: list[Diagnostic],
+    *,
+    rules: bool = True,
+    config=None,
+    compiling: bool = False,
+    binder=None,
+    reuse=None,
+) -> Result:
+    """:func:`analyze` from a syntax tree already parsed (``diags``: the parser's diagnostics).
+
+    The language server parses incrementally and calls this; ``binder`` and ``reuse`` as in :func:`lower`.
+    """
+    rb, more = lower(doc, binder=binder, reuse=reuse)
     diags = diags + more
     if (rules or compiling) and not any(d.severity is Severity.ERROR for d in diags):
         from phasec.compiler.suppress import apply_suppressions

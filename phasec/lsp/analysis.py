@@ -5,7 +5,8 @@ A :class:`Snapshot` holds the text, the syntax tree, the IR, the diagnostics
 position mapper of one version.  A snapshot is a frozen dataclass built
 complete in one go (every field, the LSP diagnostics and the timings included,
 is computed before it is constructed), so the server can build it on a worker
-thread and hand it to request handlers: nothing writes to it afterwards.  Its
+thread and hand it to request handlers: nothing writes to it afterwards, except
+the symbol index, a cached property computed from the frozen fields once.  Its
 fields hold the analysis' own objects (the IR, the syntax tree), which nobody
 mutates either; the LSP diagnostics are a tuple.
 """
@@ -14,12 +15,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from lsprotocol import types
 
 from phasec.compiler.diagnostics import Diagnostic
-from phasec.compiler.pipeline import Result, analyze
+from phasec.compiler.pipeline import Result
 from phasec.lsp.index import SymbolIndex
 from phasec.lsp.positions import UTF16, PositionMapper
 
@@ -31,13 +33,28 @@ class Snapshot:
     version: int | None
     text: str
     result: Result
-    index: SymbolIndex
     mapper: PositionMapper
     config_error: str | None = None
     analyze_ms: float = 0.0
+    analyze_cpu_ms: float = 0.0  # CPU time of the analysing thread (steadier than wall time on a loaded machine)
     total_ms: float = 0.0
     started_at: float = 0.0  # time.perf_counter() when the analysis began
     lsp_diagnostics: tuple[types.Diagnostic, ...] = ()
+    #: What the analysis of the next version reuses (phasec/lsp/incremental.py).
+    incremental: object | None = None
+    #: How much the analysis re-parsed and re-bound (phasec.lsp.incremental.Stats).
+    stats: object | None = None
+
+    @cached_property
+    def index(self) -> SymbolIndex:
+        """The symbol index, built on first use: the diagnostics do not need it.
+
+        The server builds it on its worker thread right after publishing the
+        diagnostics (``PhasecServer._run``), so requests normally find it ready.
+        It reads only the analysis' own objects, which nobody mutates, so
+        building it on any thread is safe (at worst twice, to equal results).
+        """
+        return SymbolIndex(self.result.runbook, self.result.document)
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -73,21 +90,31 @@ def load_config_for(path: str | None):
         return Config(), str(exc)
 
 
-def build_snapshot(uri: str, text: str, version: int | None, encoding: str = UTF16) -> Snapshot:
+def build_snapshot(
+    uri: str, text: str, version: int | None, encoding: str = UTF16, previous: Snapshot | None = None
+) -> Snapshot:
     """Analyse ``text`` (parse, lower, resolve, lint) and index it.
+
+    With ``previous`` (the snapshot of an earlier version of the same document),
+    only the top-level blocks the edit touched are parsed and bound again
+    (phasec/lsp/incremental.py); the diagnostics are those of a full analysis.
 
     Runs on the server's worker thread and leaves the process' global state (the
     garbage collector included) alone; see docs/performance.md.
     """
+    from phasec.lsp import incremental
     from phasec.lsp.diagnostics import to_lsp_diagnostics
 
     t0 = time.perf_counter()
     path = path_of(uri)
     config, config_error = load_config_for(path)
     t1 = time.perf_counter()
-    result = analyze(text, path or uri, config=config)
+    c1 = time.thread_time()
+    prev_state = previous.incremental if previous is not None and previous.uri == uri else None
+    stats = incremental.Stats()
+    result, state = incremental.analyze(text, path or uri, prev_state, config=config, stats=stats)
     t2 = time.perf_counter()
-    index = SymbolIndex(result.runbook, result.document)
+    c2 = time.thread_time()
     mapper = PositionMapper(text, encoding)
     lsp_diagnostics = tuple(to_lsp_diagnostics(result.diagnostics, uri, mapper, version, config_error))
     return Snapshot(
@@ -96,11 +123,13 @@ def build_snapshot(uri: str, text: str, version: int | None, encoding: str = UTF
         version=version,
         text=text,
         result=result,
-        index=index,
         mapper=mapper,
         config_error=config_error,
         analyze_ms=(t2 - t1) * 1000,
+        analyze_cpu_ms=(c2 - c1) * 1000,
         total_ms=(time.perf_counter() - t0) * 1000,
         started_at=t0,
         lsp_diagnostics=lsp_diagnostics,
+        incremental=state,
+        stats=stats,
     )

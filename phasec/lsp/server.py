@@ -15,8 +15,10 @@ symbol index of one version — and re-analyses on change:
   works on the current text directly (see :mod:`phasec.lsp.completion`).
 * ``didClose`` drops the document and clears its diagnostics.
 
-Every analysis is the CLI's: ``pipeline.analyze`` with the configuration
-``load_config`` finds for the file; nothing is re-imported and no process is
+Every analysis gives the CLI's result (``pipeline.analyze`` with the
+configuration ``load_config`` finds for the file), incrementally: only the
+top-level blocks an edit touched are parsed, bound and lowered again
+(:mod:`phasec.lsp.incremental`); nothing is re-imported and no process is
 started.  ``initializationOptions``: ``{"debounceMs": 150, "timings": false}``
 (with ``timings`` the server logs how long each analysis took, see
 benchmarks/bench_lsp.py).
@@ -151,8 +153,10 @@ class PhasecServer(LanguageServer):
             changed_at, state.changed_at = state.changed_at, None
             retired = [state.snapshot]  # the previous snapshot, freed only after publishing
             try:
-                snap = await loop.run_in_executor(self.executor, build_snapshot, state.uri, text, version, self.encoding)
-            except Exception as exc:  # never let an analysis kill the server (logged)
+                snap = await loop.run_in_executor(
+                    self.executor, build_snapshot, state.uri, text, version, self.encoding, state.snapshot
+                )
+            except Exception as exc:  # noqa: BLE001 - never let an analysis kill the server (logged)
                 log.exception("analysis of %s failed", state.uri)
                 self.window_log_message(
                     types.LogMessageParams(type=types.MessageType.Error, message=f"phasec: analysis failed: {exc}")
@@ -167,6 +171,9 @@ class PhasecServer(LanguageServer):
             )
             if self.timings:
                 self._log_timings(state.uri, version, snap, changed_at, published)
+            # The symbol index is not needed for the diagnostics: build it now, on the
+            # worker thread, so that requests find it ready.
+            loop.run_in_executor(self.executor, _build_index, snap)
             retired.clear()
             if not state.dirty:
                 return
@@ -177,6 +184,7 @@ class PhasecServer(LanguageServer):
             "uri": uri,
             "version": version,
             "analyze_ms": round(snap.analyze_ms, 3),
+            "analyze_cpu_ms": round(snap.analyze_cpu_ms, 3),
             "snapshot_ms": round(snap.total_ms, 3),
             "change_to_publish_ms": round((now - changed_at) * 1000, 3) if changed_at else None,
             "wait_ms": round((snap.started_at - changed_at) * 1000, 3) if changed_at else None,
@@ -337,6 +345,13 @@ def _formatted(ls: PhasecServer, res) -> list[types.TextEdit] | None:
     if res.message:
         ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=res.message))
     return res.edits
+
+
+def _build_index(snap: Snapshot) -> None:
+    try:
+        snap.index  # noqa: B018 - a cached property
+    except Exception:  # noqa: BLE001 - a request will report it
+        log.debug("symbol index failed", exc_info=True)
 
 
 def _warm_up() -> None:

@@ -1,0 +1,86 @@
+"""The lint path imports what it needs and nothing else (issue 12: start-up cost).
+
+Each check runs in a fresh interpreter and reads ``sys.modules`` at exit:
+``phasec lint`` never loads the emitters, templates (jinja2, markupsafe), YAML,
+JSON Schema or the language server; networkx is loaded only when a rule asks
+for the graph, so a lint that stops at a syntax or schema error, ``phasec fmt``
+and ``analyze(rules=False)`` do without it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "phase-c.phc"
+
+#: Never on the lint path.
+NEVER = ("jinja2", "markupsafe", "yaml", "jsonschema", "phasec.emitters", "pygls", "lsprotocol", "phasec.lsp")
+
+
+def _modules_after(code: str) -> set[str]:
+    """The modules loaded once ``code`` has run (in a new interpreter, from the repository root)."""
+    probe = (
+        "import atexit, json, sys\n"
+        "atexit.register(lambda: print('MODULES' + json.dumps(sorted(sys.modules))))\n" + code
+    )
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    line = next((ln for ln in r.stdout.splitlines() if ln.startswith("MODULES")), None)
+    assert line is not None, r.stdout + r.stderr
+    return set(json.loads(line[len("MODULES"):]))
+
+
+def _loaded(modules: set[str], name: str) -> bool:
+    return any(m == name or m.startswith(name + ".") for m in modules)
+
+
+def _cli(*args: str) -> str:
+    return f"sys.argv = ['phasec', *{list(args)!r}]\nfrom phasec.cli.main import run\ntry:\n    run()\nexcept SystemExit:\n    pass\n"
+
+
+def test_lint_of_a_real_runbook_loads_no_emitter_template_yaml_or_server_module():
+    mods = _modules_after(_cli("lint", str(EXAMPLE)))
+    assert "phasec.compiler.rules" in mods  # the lint ran
+    assert [n for n in NEVER if _loaded(mods, n)] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'slice C1 "unclosed {\n',  # syntax error: no rule runs
+        'phase C "x" {\n  bogus_keyword 1\n}\n',  # schema error: no rule runs
+    ],
+    ids=["syntax-error", "schema-error"],
+)
+def test_lint_that_stops_before_the_rules_does_not_load_networkx(tmp_path, text):
+    f = tmp_path / "bad.phc"
+    f.write_text(text, encoding="utf-8")
+    mods = _modules_after(_cli("lint", str(f)))
+    assert "phasec.compiler.pipeline" in mods
+    assert not _loaded(mods, "networkx")
+    assert "phasec.compiler.graph" not in mods
+    assert [n for n in NEVER if _loaded(mods, n)] == []
+
+
+def test_parse_and_lower_without_rules_do_not_load_networkx_or_the_rules():
+    mods = _modules_after(
+        "from phasec.compiler.pipeline import analyze\n"
+        f"r = analyze(open({str(EXAMPLE)!r}).read(), 'x.phc', rules=False)\n"
+        "assert r.runbook is not None and r.runbook.slices\n"
+    )
+    assert "phasec.compiler.ir" in mods
+    assert not _loaded(mods, "networkx")
+    assert "phasec.compiler.rules" not in mods
+    assert [n for n in NEVER if _loaded(mods, n)] == []
+
+
+def test_fmt_does_not_load_networkx_or_the_rules():
+    mods = _modules_after(_cli("fmt", "--check", str(EXAMPLE)))
+    assert "phasec.format" in mods  # the formatter ran
+    assert not _loaded(mods, "networkx")
+    assert [n for n in NEVER if _loaded(mods, n)] == []
