@@ -260,9 +260,9 @@ def compile_(
     from phasec.emitters.write import (
         OutputPathError,
         check_outputs,
+        output_lock,
         record_extras,
         recorded_extras,
-        remove_stale,
         stale_outputs,
         write_outputs,
     )
@@ -310,10 +310,11 @@ def compile_(
                 raise typer.Exit(EXIT_ERRORS)
             typer.echo(f"phasec: {out}: up to date ({len(outputs)} files)", err=True)
             raise typer.Exit(EXIT_OK)
-        stale = stale_outputs(out, outputs)
-        written = write_outputs(out, outputs)
-        for p in remove_stale(out, stale):
-            typer.echo(f"removed {p} (no longer generated)", err=True)
+        with output_lock(out):  # one compile into a folder at a time
+            stale = stale_outputs(out, outputs)
+            written = write_outputs(out, outputs, stale)
+        for rel in stale:
+            typer.echo(f"removed {out / rel} (no longer generated)", err=True)
     except OutputPathError as exc:
         typer.echo(f"phasec: error: {exc}", err=True)
         raise typer.Exit(EXIT_ERRORS) from None
