@@ -27,10 +27,13 @@ def report_unreadable(read, fmt: str = "text", stream=None) -> None:
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given; folders searched recursively for ``*.phc`` (sorted, hidden folders skipped); ``-`` kept."""
+    """Files as given; folders searched recursively for ``*.phc`` (sorted, hidden folders skipped); ``-`` kept.
+
+    A folder named ``*.phc`` given explicitly is kept as it is: reading it reports PC007.
+    """
     out: list[Path] = []
     for p in paths:
-        if str(p) != "-" and p.is_dir():
+        if str(p) != "-" and p.is_dir() and p.suffix != ".phc":
             found = sorted(
                 f for f in p.rglob("*.phc") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )

@@ -74,7 +74,7 @@ def fmt(
     """Format runbooks in the canonical layout (rewrites files in place)."""
     from phasec.atomic import write_atomic
     from phasec.format import FormatError, format_text
-    from phasec.grammar.reading import decode, read_runbook, with_bom
+    from phasec.grammar.reading import MAX_BYTES, decode, read_runbook, with_bom
     from phasec.source import SourceFile
 
     status = EXIT_OK
@@ -85,7 +85,7 @@ def fmt(
     for path in paths:
         stdin = str(path) == "-"
         name = "<stdin>" if stdin else path.as_posix()
-        read = decode(sys.stdin.buffer.read(), name) if stdin else read_runbook(path)
+        read = decode(sys.stdin.buffer.read(MAX_BYTES + 1), name) if stdin else read_runbook(path)
         if not read.ok:  # unreadable (PC007) or not UTF-8 (PC008): reported; go on with the others
             report_unreadable(read)
             status = max(status, EXIT_USAGE)

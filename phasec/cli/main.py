@@ -117,7 +117,7 @@ def lint(
         typer.echo("phasec: error: --stdin-filename is for `-` (standard input), which is not among the inputs", err=True)
         raise typer.Exit(EXIT_USAGE)
     from phasec.cli.lint_files import analyze_text, check_paths
-    from phasec.grammar.reading import decode
+    from phasec.grammar.reading import MAX_BYTES, decode
     from phasec.source import SourceFile
 
     # Each file on its own: one that cannot be read gets its own diagnostic (PC007/PC008)
@@ -128,7 +128,7 @@ def lint(
     config_failed = False
     for i, path in enumerate(paths):
         if str(path) == "-":
-            read = decode(sys.stdin.buffer.read(), stdin_filename or "<stdin>")
+            read = decode(sys.stdin.buffer.read(MAX_BYTES + 1), stdin_filename or "<stdin>")
             # the configuration of the file stdin stands for (else of the current folder)
             where = Path(stdin_filename) if stdin_filename else Path.cwd()
         else:

@@ -8,6 +8,8 @@ its own diagnostic and the command goes on with the other files.
   (``unreadable-file``), at 1:1;
 * bytes that are not UTF-8: **PC008** (``not-utf8``), at the line and column of
   the first bad byte, with its byte offset in the message;
+* a file larger than :data:`MAX_BYTES`: **PC010** (``file-too-large``), without
+  reading it;
 * a UTF-8 byte-order mark is accepted: it is removed from the text the parser
   sees (editors do not count it in columns either) and :attr:`Read.bom` says it
   was there, so that a command that rewrites the file (``fmt``, ``lint --fix``)
@@ -30,7 +32,10 @@ BOM = "\ufeff"
 BOM_BYTES = BOM.encode("utf-8")
 
 #: The codes of this module (listed with the front-end codes in ``phasec rules``).
-UNREADABLE, NOT_UTF8 = "PC007", "PC008"
+UNREADABLE, NOT_UTF8, TOO_LARGE = "PC007", "PC008", "PC010"
+#: The largest runbook read (bytes).  A realistic 10,000-slice runbook is a few MB; past this,
+#: a file is refused (PC010) before it is read, so time and memory stay bounded.
+MAX_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -79,8 +84,19 @@ def unreadable(path: str, exc: OSError) -> Read:
     return Read(path, None, d)
 
 
+def too_large(path: str, size: int | None) -> Read:
+    """PC010: ``size`` bytes (None: more than the limit, read from a stream)."""
+    span = Span(file=path, line=1, column=1, end_line=1, end_column=1)
+    how_big = f"{size:,} bytes" if size is not None else f"over {MAX_BYTES:,} bytes"
+    d = _diag(TOO_LARGE, f"{path} is {how_big}; phasec checks runbooks of at most {MAX_BYTES:,} bytes (at byte 0: not read)",
+              span, "split the runbook; real ones are far smaller")
+    return Read(path, None, d)
+
+
 def decode(data: bytes, path: str) -> Read:
     """Decode ``data`` (UTF-8, an optional BOM) as the runbook ``path``."""
+    if len(data) > MAX_BYTES:
+        return too_large(path, None)
     bom = data.startswith(BOM_BYTES)
     body = data[len(BOM_BYTES):] if bom else data
     try:
@@ -108,7 +124,10 @@ def read_runbook(path: Path | str) -> Read:
         if os.path.isdir(path):
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), name)
         with open(path, "rb") as fh:
-            data = fh.read()
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_BYTES:
+                return too_large(name, size)
+            data = fh.read(MAX_BYTES + 1)  # a file that grows while read is still bounded
     except OSError as exc:
         return unreadable(name, exc)
     except ValueError as exc:  # e.g. a NUL byte in the path

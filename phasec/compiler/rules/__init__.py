@@ -27,6 +27,8 @@ FRONT_END = {
     "PC006": ("invalid-escape", "error", 'A backslash escape other than \\" \\\\ \\n \\t in a string.'),
     "PC007": ("unreadable-file", "error", "A path that cannot be read: missing, a folder, no permission (the other files are still checked; exit 2)."),
     "PC008": ("not-utf8", "error", "A file that is not UTF-8 text; the message gives the byte offset of the first bad byte (exit 2)."),
+    "PC009": ("too-deeply-nested", "error", "Blocks nested more than 100 deep: reported once, and the file is not parsed further."),
+    "PC010": ("file-too-large", "error", "A runbook over 10 MB: refused before it is read, so time and memory stay bounded (exit 2)."),
     "PC101": ("unknown-keyword", "error", "A keyword the language does not have (a close one is suggested)."),
     "PC102": ("misplaced-keyword", "error", "A keyword used in a block where it does not belong (where it belongs is named)."),
     "PC103": ("missing-value", "error", "A statement lacks a value its signature requires."),
