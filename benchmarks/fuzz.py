@@ -121,6 +121,38 @@ def run(cases: int, seed: int, share: float, timeout: float, failures_dir: Path 
     }
 
 
+def _worker(job: tuple) -> dict:
+    cases, seed, share, timeout, failures, progress = job
+    return run(cases, seed, share, timeout, failures, progress)
+
+
+def run_parallel(args) -> dict:
+    """``--jobs N``: N processes, each with its own seed and an equal share of the cases."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    per = [args.cases // args.jobs + (1 if k < args.cases % args.jobs else 0) for k in range(args.jobs)]
+    jobs = [
+        (n, args.seed + k, args.generated_share, args.timeout,
+         args.failures / f"job{k}" if args.failures else None, args.progress)
+        for k, n in enumerate(per)
+    ]
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        reports = list(pool.map(_worker, jobs))
+    elapsed = time.perf_counter() - start
+    total = sum(r["cases"] for r in reports)
+    return {
+        "cases": total,
+        "mutation_cases": sum(r["mutation_cases"] for r in reports),
+        "generated_cases": sum(r["generated_cases"] for r in reports),
+        "seed_files": reports[0]["seed_files"],
+        "jobs": args.jobs,
+        "seconds": round(elapsed, 1),
+        "cases_per_second": round(total / elapsed, 1),
+        "failures": [f for r in reports for f in r["failures"]],
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cases", type=int, default=100_000)
@@ -130,8 +162,12 @@ def main() -> int:
     ap.add_argument("--failures", type=Path, default=None, help="a folder to save failing inputs in")
     ap.add_argument("--progress", type=int, default=5000)
     ap.add_argument("--json", type=Path, default=None, help="also write the report as JSON")
+    ap.add_argument("--jobs", type=int, default=1, help="worker processes (each its own seed: SEED+k)")
     args = ap.parse_args()
-    report = run(args.cases, args.seed, args.generated_share, args.timeout, args.failures, args.progress)
+    if args.jobs > 1:
+        report = run_parallel(args)
+    else:
+        report = run(args.cases, args.seed, args.generated_share, args.timeout, args.failures, args.progress)
     summary = {k: v for k, v in report.items() if k != "failures"}
     print(json.dumps({**summary, "failure_count": len(report["failures"])}, indent=2))
     if args.json:
