@@ -239,3 +239,16 @@ def test_hostile_values_in_ids_and_handles_are_syntax_errors_not_crashes():
     )
     assert r.returncode == 1, r.stderr
     assert "Traceback" not in r.stderr and r.stdout.startswith("<stdin>:"), r.stdout[:300]
+
+
+def test_which_fields_reject_which_payloads():
+    """Branch names must be valid git ref names (PC801): every payload is rejected there.
+    Every other string field takes every payload, as data."""
+    for name, payload in PAYLOADS.items():
+        value = payload.replace("{S}", "/nonexistent/SENTINEL")
+        for field in STRING_FIELDS:
+            _, errors = compiled(runbook("git", filled(field, value)))
+            if field == "BRANCH":
+                assert errors and {d.code for d in errors} == {"PC801"}, (name, errors)
+            else:
+                assert errors is None, (name, field, [f"{d.code} {d.message}" for d in errors or []])
