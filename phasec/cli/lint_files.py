@@ -111,3 +111,79 @@ def check_paths(items: list[tuple[str, object]]) -> list[FileResult]:
             return [r for batch in pool.map(_check_chunk, chunks) for r in batch]
     except (OSError, ImportError, RuntimeError):  # no processes available here: do it serially
         return _check_chunk(items)
+
+
+@dataclass
+class Checked:
+    """What `lint` found over all its files, in input order."""
+
+    diagnostics: list = field(default_factory=list)
+    sources: dict = field(default_factory=dict)
+    unreadable: bool = False  # a file could not be read (or its configuration is invalid): exit 2
+    internal: bool = False  # phasec failed on a file (PC000): exit 3
+
+
+def unread(read) -> FileResult:
+    return FileResult(read.path, [read.diagnostic], read.shown, unreadable=True)
+
+
+def lint_paths(paths: list[Path], *, fix: bool = False, stdin_filename: str | None = None) -> Checked:
+    """Check every path (``-``: standard input) on its own; see the module docstring."""
+    import typer
+
+    from phasec.cli.common import _config
+    from phasec.grammar.reading import MAX_BYTES, decode
+    from phasec.source import SourceFile
+
+    # Each file on its own: one that cannot be read gets its own diagnostic (PC007/PC008)
+    # and the others are still checked; the exit code is decided at the end.
+    results: dict[int, object] = {}
+    pending: list[tuple[int, str, object]] = []
+    configs: dict[Path, object] = {}  # the configuration, looked up once per folder
+    config_failed = False
+    for i, path in enumerate(paths):
+        if str(path) == "-":
+            read = decode(sys.stdin.buffer.read(MAX_BYTES + 1), stdin_filename or "<stdin>")
+            # the configuration of the file stdin stands for (else of the current folder)
+            where = Path(stdin_filename) if stdin_filename else Path.cwd()
+        else:
+            read = None
+            where = path
+        folder = where.resolve()  # the folder load_config searches from
+        folder = folder.parent if folder.is_file() or not folder.exists() else folder
+        try:
+            if folder not in configs:
+                configs[folder] = _config(where)
+        except typer.Exit:  # an invalid configuration: reported; its files are not checked
+            configs[folder] = None
+        config = configs[folder]
+        if config is None:
+            config_failed = True
+            continue
+        if read is not None:
+            if not read.ok:
+                results[i] = unread(read)
+            else:
+                results[i] = analyze_text(read.path, read.text, config)
+        elif fix:
+            from phasec.cli.lint_fix import fix_file
+            from phasec.grammar.reading import read_runbook
+
+            read = read_runbook(path)
+            if not read.ok:
+                results[i] = unread(read)
+                continue
+            text = fix_file(path, read.text, config, bom=read.bom)
+            results[i] = analyze_text(read.path, text, config)
+        else:
+            pending.append((i, path.as_posix(), config))
+    for (i, _, _), res in zip(pending, check_paths([(p, c) for _, p, c in pending])):
+        results[i] = res
+    out = Checked(unreadable=config_failed)
+    for i in sorted(results):
+        res = results[i]
+        out.sources[res.name] = SourceFile(res.name, res.text) if res.text is not None else None
+        out.diagnostics.extend(res.diagnostics)
+        out.unreadable = out.unreadable or res.unreadable
+        out.internal = out.internal or res.internal
+    return out

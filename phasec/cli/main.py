@@ -116,80 +116,22 @@ def lint(
     if stdin_filename is not None and not reads_stdin:
         typer.echo("phasec: error: --stdin-filename is for `-` (standard input), which is not among the inputs", err=True)
         raise typer.Exit(EXIT_USAGE)
-    from phasec.cli.lint_files import analyze_text, check_paths
-    from phasec.grammar.reading import MAX_BYTES, decode
-    from phasec.source import SourceFile
+    from phasec.cli.lint_files import lint_paths
 
-    # Each file on its own: one that cannot be read gets its own diagnostic (PC007/PC008)
-    # and the others are still checked; the exit code is decided at the end.
-    results: dict[int, object] = {}
-    pending: list[tuple[int, str, object]] = []
-    configs: dict[Path, object] = {}  # the configuration, looked up once per folder
-    config_failed = False
-    for i, path in enumerate(paths):
-        if str(path) == "-":
-            read = decode(sys.stdin.buffer.read(MAX_BYTES + 1), stdin_filename or "<stdin>")
-            # the configuration of the file stdin stands for (else of the current folder)
-            where = Path(stdin_filename) if stdin_filename else Path.cwd()
-        else:
-            read = None
-            where = path
-        folder = where.resolve()  # the folder load_config searches from
-        folder = folder.parent if folder.is_file() or not folder.exists() else folder
-        try:
-            if folder not in configs:
-                configs[folder] = _config(where)
-        except typer.Exit:  # an invalid configuration: reported; its files are not checked
-            configs[folder] = None
-        config = configs[folder]
-        if config is None:
-            config_failed = True
-            continue
-        if read is not None:
-            if not read.ok:
-                results[i] = _unread(read)
-            else:
-                results[i] = analyze_text(read.path, read.text, config)
-        elif fix:
-            from phasec.cli.lint_fix import fix_file
-            from phasec.grammar.reading import read_runbook
-
-            read = read_runbook(path)
-            if not read.ok:
-                results[i] = _unread(read)
-                continue
-            text = fix_file(path, read.text, config, bom=read.bom)
-            results[i] = analyze_text(read.path, text, config)
-        else:
-            pending.append((i, path.as_posix(), config))
-    for (i, _, _), res in zip(pending, check_paths([(p, c) for _, p, c in pending])):
-        results[i] = res
-    all_diags = []
-    sources = {}
-    unreadable = internal = False
-    for i in sorted(results):
-        res = results[i]
-        sources[res.name] = SourceFile(res.name, res.text) if res.text is not None else None
-        all_diags.extend(res.diagnostics)
-        unreadable = unreadable or res.unreadable
-        internal = internal or res.internal
+    # each file on its own (unreadable ones get PC007/PC008); the exit code is decided at the end
+    checked = lint_paths(paths, fix=fix, stdin_filename=stdin_filename)
+    all_diags, sources = checked.diagnostics, checked.sources
     fmt = format.value
     out = sys.stdout if fmt in MACHINE_FORMATS else sys.stderr
     _print_diags(all_diags, sources, fmt, out)
     if fmt == "text":
         sys.stderr.write(summary(all_diags, len(paths)) + "\n")
     has_errors = any(d.severity.value == "error" for d in all_diags)
-    if internal:
+    if checked.internal:
         sys.stderr.write("phasec: internal error: see PC000 above. This is a bug in phasec, not in your runbook; "
                          "please report it with the input that caused it.\n")
         raise typer.Exit(EXIT_INTERNAL)
-    raise typer.Exit(EXIT_USAGE if unreadable or config_failed else EXIT_ERRORS if has_errors else EXIT_OK)
-
-
-def _unread(read):
-    from phasec.cli.lint_files import FileResult
-
-    return FileResult(read.path, [read.diagnostic], read.shown, unreadable=True)
+    raise typer.Exit(EXIT_USAGE if checked.unreadable else EXIT_ERRORS if has_errors else EXIT_OK)
 
 
 class Emit(str, Enum):
