@@ -136,13 +136,20 @@ def recover(out_dir: Path) -> None:
             remove = [str(x) for x in plan.get("remove", [])]
         except (OSError, ValueError, TypeError, AttributeError):
             replace, remove = [], []
+        def inside(rel: str) -> Path | None:  # the journal is data: only names inside the folder
+            try:
+                return _target(out_dir, rel)
+            except OutputPathError:
+                return None
+
         for tmp, rel in replace:
-            src, dst = out_dir / tmp, out_dir / rel
-            if ".." not in Path(tmp).parts and ".." not in Path(rel).parts and src.is_file():
+            src, dst = inside(tmp), inside(rel)
+            if src is not None and dst is not None and _TMP_MARK in src.name and src.is_file():
                 os.replace(src, dst)
         for rel in remove:
-            if ".." not in Path(rel).parts:
-                (out_dir / rel).unlink(missing_ok=True)
+            path = inside(rel)
+            if path is not None:
+                path.unlink(missing_ok=True)
         journal.unlink(missing_ok=True)
     if out_dir.is_dir():
         for leftover in out_dir.rglob(f".*{_TMP_MARK}*.tmp"):
