@@ -204,5 +204,17 @@ def test_requests_on_a_document_never_opened(server):
     server.alive()
 
 
-def test_the_server_shuts_down_cleanly_after_all_that(server):
-    assert server.close() == 0
+def test_the_server_shuts_down_cleanly_after_bad_input():
+    c = RawClient()  # its own server: the shared one serves the other tests in any order
+    try:
+        ident = c.send("initialize", {"processId": None, "rootUri": ROOT.as_uri(), "capabilities": {}})
+        c.response(ident)
+        c.send("initialized", {}, request=False)
+        c.raw(b"{this is not json")
+        c.open(EXAMPLE_URI, "\x00\xff junk {{{")
+        c.diagnostics(EXAMPLE_URI, 1)
+        assert c.close() == 0
+    finally:
+        if c.proc.poll() is None:
+            c.proc.kill()
+            c.proc.wait()
