@@ -42,9 +42,15 @@ def test_generated_runbooks_are_valid_round_trip_and_compile_deterministically(t
     # lint never raises, positions in range, parse -> fmt -> parse gives the same IR, fmt idempotent
     assert fuzzing.check_text(text, "gen.phc") is None, text
     if not res.has_errors:
-        from phasec.emitters import EmitOptions, emit_all
+        from phasec.emitters import EmitError, EmitOptions, emit_all
 
-        assert emit_all(res.runbook, EmitOptions()) == emit_all(analyze(text, "gen.phc").runbook, EmitOptions())
+        def compiled(rb):
+            try:
+                return emit_all(rb, EmitOptions())
+            except EmitError as exc:  # a clean refusal (exit 2); see the open finding in docs/reliability.md
+                return f"EmitError: {exc}"
+
+        assert compiled(res.runbook) == compiled(analyze(text, "gen.phc").runbook)
 
 
 def test_the_generator_covers_the_schema():
