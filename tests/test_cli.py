@@ -74,7 +74,7 @@ def test_lint_unreadable_or_missing_file_exits_2(tmp_path):
     assert r.returncode == 2 and "not UTF-8" in r.stderr
     # a folder is searched for *.phc (tests/test_cli_inputs.py); here it finds the unreadable one
     r = run("lint", str(tmp_path))
-    assert r.returncode == 2 and "bin.phc: not UTF-8" in r.stderr
+    assert r.returncode == 2 and "bin.phc:1:1: PC008 not UTF-8" in r.stderr
 
 
 def test_usage_error_exits_2():

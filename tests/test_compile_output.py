@@ -161,7 +161,7 @@ def test_temp_files_are_created_next_to_their_target(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", spy)
     write_outputs(tmp_path, {"x/y/z.md": "z\n", "top.md": "t\n"})
-    assert len(seen) == 2
+    assert len(seen) == 3  # the two outputs, and the commit journal (written atomically first)
     assert all(s == d and name.endswith(".tmp") and name.startswith(".") for s, d, name in seen)
 
 

@@ -17,24 +17,29 @@ EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        typer.echo(f"phasec: error: {path}: no such file", err=True)
-    except IsADirectoryError:
-        typer.echo(f"phasec: error: {path}: is a directory", err=True)
-    except UnicodeDecodeError as exc:
-        typer.echo(f"phasec: error: {path}: not UTF-8 text ({exc.reason} at byte {exc.start})", err=True)
-    except OSError as exc:
-        typer.echo(f"phasec: error: {path}: {exc.strerror}", err=True)
-    raise typer.Exit(EXIT_USAGE)
+    """The text of one runbook (a BOM removed); an unreadable one is reported (PC007/PC008) and exits 2."""
+    from phasec.grammar.reading import read_runbook
+
+    read = read_runbook(path)
+    if not read.ok:
+        report_unreadable(read)
+        raise typer.Exit(EXIT_USAGE)
+    return read.text
+
+
+def report_unreadable(read, fmt: str = "text", stream=None) -> None:
+    """Print the diagnostic of a file that could not be read (stderr unless told)."""
+    _print_diags([read.diagnostic], {read.path: read.source}, fmt, stream)
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given; folders searched recursively for ``*.phc`` (sorted, hidden folders skipped); ``-`` kept."""
+    """Files as given; folders searched recursively for ``*.phc`` (sorted, hidden folders skipped); ``-`` kept.
+
+    A folder named ``*.phc`` given explicitly is kept as it is: reading it reports PC007.
+    """
     out: list[Path] = []
     for p in paths:
-        if str(p) != "-" and p.is_dir():
+        if str(p) != "-" and p.is_dir() and p.suffix != ".phc":
             found = sorted(
                 f for f in p.rglob("*.phc") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )

@@ -24,7 +24,7 @@ from typing import Annotated
 
 import typer
 
-from phasec.cli.common import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, _print_diags, _read, expand_paths
+from phasec.cli.common import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, _print_diags, expand_paths, report_unreadable
 
 
 
@@ -55,6 +55,7 @@ def fmt(
     """Format runbooks in the canonical layout (rewrites files in place)."""
     from phasec.atomic import write_atomic
     from phasec.format import FormatError, format_text, meaning_change  # shared with the language server
+    from phasec.grammar.reading import MAX_BYTES, decode, read_runbook, with_bom
     from phasec.source import SourceFile
 
     status = EXIT_OK
@@ -65,14 +66,12 @@ def fmt(
     for path in paths:
         stdin = str(path) == "-"
         name = "<stdin>" if stdin else path.as_posix()
-        if stdin:
-            text = sys.stdin.read()
-        else:
-            try:
-                text = _read(path)
-            except typer.Exit as exc:  # unreadable: reported; go on with the others
-                status = max(status, exc.exit_code)
-                continue
+        read = decode(sys.stdin.buffer.read(MAX_BYTES + 1), name) if stdin else read_runbook(path)
+        if not read.ok:  # unreadable (PC007) or not UTF-8 (PC008): reported; go on with the others
+            report_unreadable(read)
+            status = max(status, EXIT_USAGE)
+            continue
+        text = read.text
         try:
             new = format_text(text, name)
         except FormatError as exc:
@@ -80,7 +79,7 @@ def fmt(
             typer.echo(f"phasec: {name}: not formatted: fix the syntax errors above", err=True)
             status = max(status, EXIT_ERRORS)
             if stdin and not (check or diff):
-                sys.stdout.write(text)
+                sys.stdout.write(with_bom(text, read.bom))
             continue
         change = meaning_change(text, new, name) if new != text else None
         if change is not None:
@@ -99,10 +98,10 @@ def fmt(
                 )
                 status = max(status, EXIT_INTERNAL)
             if stdin and not (check or diff):
-                sys.stdout.write(text)
+                sys.stdout.write(with_bom(text, read.bom))
             continue
         if stdin and not (check or diff):
-            sys.stdout.write(new)
+            sys.stdout.write(with_bom(new, read.bom))
             continue
         if new == text:
             continue
@@ -114,7 +113,7 @@ def fmt(
         if check or diff:
             continue
         try:
-            write_atomic(path, new)
+            write_atomic(path, with_bom(new, read.bom))  # a byte-order mark is kept
         except OSError as exc:
             typer.echo(f"phasec: error: {name}: {exc.strerror or exc}", err=True)
             status = max(status, EXIT_USAGE)

@@ -11,14 +11,16 @@ if TYPE_CHECKING:
     from phasec.compiler.config import Config
 
 
-def fix_file(path: Path, text: str, config: Config) -> str:
+
+def fix_file(path: Path, text: str, config: Config, bom: bool = False) -> str:
     """Apply safe fixes to ``path`` (atomic rewrite, only when something changed); return its text.
 
-    A file with syntax errors is never touched.  The number of findings fixed
+    A file with syntax errors is never touched; a byte-order mark (``bom``) is kept.  The number of findings fixed
     goes to stderr, so that machine formats on stdout stay clean.
     """
     from phasec.atomic import write_atomic
     from phasec.fix import fix_text
+    from phasec.grammar.reading import with_bom
 
     res = fix_text(text, str(path), config=config)
     if res.refused:
@@ -27,7 +29,7 @@ def fix_file(path: Path, text: str, config: Config) -> str:
     if not res.changed:
         return text
     try:
-        write_atomic(path, res.text)
+        write_atomic(path, with_bom(res.text, bom))
     except OSError as exc:
         typer.echo(f"phasec: error: {path}: not fixed: {exc.strerror or exc}", err=True)
         return text

@@ -106,7 +106,6 @@ def lint(
 ) -> None:
     """Check runbooks and report diagnostics."""
     from phasec.cli.common import expand_paths
-    from phasec.compiler.pipeline import analyze
     from phasec.compiler.render import summary
 
     paths = expand_paths(files)
@@ -120,31 +119,13 @@ def lint(
     if stdin_filename is not None and not reads_stdin:
         typer.echo("phasec: error: --stdin-filename is for `-` (standard input), which is not among the inputs", err=True)
         raise typer.Exit(EXIT_USAGE)
-    all_diags = []
-    sources = {}
-    for path in paths:
-        if str(path) == "-":
-            text = sys.stdin.read()
-            name = stdin_filename or "<stdin>"
-            # the configuration of the file stdin stands for (else of the current folder)
-            config = _config(Path(stdin_filename) if stdin_filename else Path.cwd())
-        else:
-            text = _read(path)
-            name = str(path)
-            config = _config(path)
-            if fix:
-                from phasec.cli.lint_fix import fix_file
+    from phasec.cli.lint_files import lint_paths
 
-                text = fix_file(path, text, config)
-        res = analyze(text, name, config=config)
-        sources[name] = res.document.source if res.document else None
-        all_diags.extend(res.diagnostics)
-        if packet is not None and res.runbook is not None:
-            from phasec.importer.drift import drift_check
-
-            drift, packet_sources = drift_check(res.runbook, name, packet.as_posix())
-            all_diags.extend(drift)
-            sources.update(packet_sources)
+    # each file on its own (unreadable ones get PC007/PC008); the exit code is decided at the end
+    checked = lint_paths(paths, fix=fix, stdin_filename=stdin_filename)
+    all_diags, sources = checked.diagnostics, checked.sources
+    if packet is not None:
+        all_diags = all_diags + _packet_drift(paths, packet, sources)
     fmt = format.value
     # Findings go to stdout in every format (`phasec lint x.phc | less` works); stderr
     # carries only usage and internal errors.
@@ -152,7 +133,33 @@ def lint(
     if fmt == "text":
         sys.stdout.write(summary(all_diags, len(paths)) + "\n")
     has_errors = any(d.severity.value == "error" for d in all_diags)
-    raise typer.Exit(EXIT_ERRORS if has_errors else EXIT_OK)
+    if checked.internal:
+        sys.stderr.write("phasec: internal error: see PC000 above. This is a bug in phasec, not in your runbook; "
+                         "please report it with the input that caused it.\n")
+        raise typer.Exit(EXIT_INTERNAL)
+    raise typer.Exit(EXIT_USAGE if checked.unreadable else EXIT_ERRORS if has_errors else EXIT_OK)
+
+
+def _packet_drift(paths: list[Path], packet: Path, sources: dict) -> list:
+    """`lint --packet DIR`: the hand-written packet checked against each readable runbook (docs/import.md)."""
+    from phasec.compiler.pipeline import analyze
+    from phasec.grammar.reading import read_runbook
+    from phasec.importer.drift import drift_check
+
+    out: list = []
+    for path in paths:
+        if str(path) == "-":
+            continue  # standard input was read once, by the lint itself
+        read = read_runbook(str(path))
+        if read.diagnostic is not None or read.text is None:
+            continue  # already reported (PC007/PC008/PC010)
+        res = analyze(read.text, read.path, config=_config(path))
+        if res.runbook is None:
+            continue
+        drift, packet_sources = drift_check(res.runbook, read.path, packet.as_posix())
+        out.extend(drift)
+        sources.update(packet_sources)
+    return out
 
 
 class Emit(str, Enum):
@@ -225,9 +232,9 @@ def compile_(
     from phasec.emitters.write import (
         OutputPathError,
         check_outputs,
+        output_lock,
         record_extras,
         recorded_extras,
-        remove_stale,
         stale_outputs,
         write_outputs,
     )
@@ -276,10 +283,11 @@ def compile_(
                 raise typer.Exit(EXIT_ERRORS)
             typer.echo(f"phasec: {out}: up to date ({len(outputs)} files)", err=True)
             raise typer.Exit(EXIT_OK)
-        stale = stale_outputs(out, outputs)
-        written = write_outputs(out, outputs)
-        for p in remove_stale(out, stale):
-            typer.echo(f"removed {p} (no longer generated)", err=True)
+        with output_lock(out):  # one compile into a folder at a time
+            stale = stale_outputs(out, outputs)
+            written = write_outputs(out, outputs, stale)
+        for rel in stale:
+            typer.echo(f"removed {out / rel} (no longer generated)", err=True)
     except OutputPathError as exc:
         typer.echo(f"phasec: error: {exc}", err=True)
         raise typer.Exit(EXIT_ERRORS) from None

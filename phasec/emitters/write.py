@@ -1,4 +1,22 @@
-"""The one place that writes emitted files: atomically, and only under the output folder."""
+"""The one place that writes emitted files: atomically, as a set, and only under the output folder.
+
+* **Inside the folder.** An output name that is absolute, contains ``..``, or
+  would be written through a symbolic link inside the output folder (a linked
+  folder or file) is refused before anything is written (:class:`OutputPathError`).
+* **All or nothing.** Every new file is first written in full to a temporary
+  file next to its target (``.NAME.phasec-XXXX.tmp``).  If any of that fails
+  (read-only folder, a file in the way, disk full), the temporary files are
+  removed and the previous outputs are untouched.  Then a journal
+  (``.phasec-commit.json``) listing the renames and the stale files to delete is
+  written atomically, the renames (atomic each) and deletions are done, and the
+  journal is removed.
+* **Killed mid-write.** Killed while writing the temporary files: the old set is
+  intact (the next compile removes the leftovers).  Killed after the journal was
+  written: the next compile into the folder first finishes the journal, so the folder holds the new set, complete.
+* **One compile at a time.** :func:`output_lock` holds an exclusive lock
+  (``flock``) on the output folder from reading the previous manifest to the
+  last rename; a second compile into the same folder waits for it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +24,7 @@ import difflib
 import hashlib
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from phasec.atomic import write_atomic
@@ -46,10 +65,22 @@ def recorded_extras(out_dir: Path) -> frozenset[str]:
     return frozenset(x for x in listed if isinstance(x, str))
 
 
+JOURNAL = ".phasec-commit.json"
+_TMP_MARK = ".phasec-"
+
+
 def _target(out_dir: Path, rel: str) -> Path:
     rel_path = Path(rel)
-    if rel_path.is_absolute() or ".." in rel_path.parts:
+    if rel_path.is_absolute() or ".." in rel_path.parts or not rel_path.parts:
         raise OutputPathError(f"output name escapes the output folder: {rel}")
+    here = out_dir
+    for part in rel_path.parts:
+        here = here / part
+        if here.is_symlink():
+            raise OutputPathError(
+                f"{here}: is a symbolic link inside the output folder; phasec does not write through it "
+                "(remove the link)"
+            )
     return out_dir / rel_path
 
 
@@ -60,15 +91,113 @@ def _mode(path: Path) -> int:
     return (0o755 if path.suffix == ".sh" else 0o644) & ~umask
 
 
-def write_outputs(out_dir: Path, outputs: dict[str, str]) -> list[Path]:
-    """Write every file atomically (temp file + rename). Paths are checked first: all or nothing."""
-    targets = [(_target(out_dir, rel), text) for rel, text in sorted(outputs.items())]
-    written = []
-    for path, text in targets:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text, _mode(path))
-        written.append(path)
-    return written
+@contextmanager
+def output_lock(out_dir: Path):
+    """Hold an exclusive lock on ``out_dir`` (created if missing): one compile into it at a time."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock
+        yield
+        return
+    fd = os.open(out_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _stage(path: Path, text: str, mode: int) -> Path:
+    """Write ``text`` in full to a temporary file next to ``path``; return the temporary file."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{_TMP_MARK}", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+def recover(out_dir: Path) -> None:
+    """Finish a commit a killed compile left (its journal), and remove leftover temporary files."""
+    journal = out_dir / JOURNAL
+    if journal.is_file():
+        try:
+            plan = json.loads(journal.read_text(encoding="utf-8"))
+            replace = [(str(a), str(b)) for a, b in plan.get("replace", [])]
+            remove = [str(x) for x in plan.get("remove", [])]
+        except (OSError, ValueError, TypeError, AttributeError):
+            replace, remove = [], []
+        def inside(rel: str) -> Path | None:  # the journal is data: only names inside the folder
+            try:
+                return _target(out_dir, rel)
+            except OutputPathError:
+                return None
+
+        for tmp, rel in replace:
+            src, dst = inside(tmp), inside(rel)
+            if src is not None and dst is not None and _TMP_MARK in src.name and src.is_file():
+                os.replace(src, dst)
+        for rel in remove:
+            path = inside(rel)
+            if path is not None:
+                path.unlink(missing_ok=True)
+        journal.unlink(missing_ok=True)
+    if out_dir.is_dir():
+        for leftover in out_dir.rglob(f".*{_TMP_MARK}*.tmp"):
+            if leftover.is_file() and not leftover.is_symlink():
+                leftover.unlink(missing_ok=True)
+
+
+def write_outputs(out_dir: Path, outputs: dict[str, str], stale: list[str] | tuple = ()) -> list[Path]:
+    """Write every file, and delete the ``stale`` ones, as one set (see the module docstring).
+
+    Paths are checked first; all files are staged before any is replaced.
+    """
+    targets = [(rel, _target(out_dir, rel), text) for rel, text in sorted(outputs.items())]
+    gone = [(rel, _target(out_dir, rel)) for rel in stale]
+    recover(out_dir)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for _, path, text in targets:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_dir():
+                raise IsADirectoryError(21, "a folder is in the way of the output file", str(path))
+            staged.append((_stage(path, text, _mode(path)), path))
+        plan = {
+            "replace": [[(Path(rel).parent / tmp.name).as_posix(), rel] for (tmp, _), (rel, _, _) in zip(staged, targets)],
+            "remove": [rel for rel, _ in gone],
+        }
+        write_atomic(out_dir / JOURNAL, json.dumps(plan, indent=1) + "\n")
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    try:
+        for i, (tmp, path) in enumerate(staged):
+            os.replace(tmp, path)
+    except BaseException:
+        # a rename failed (not killed): leave no temporary files and no journal behind
+        for tmp, _ in staged[i:]:
+            tmp.unlink(missing_ok=True)
+        (out_dir / JOURNAL).unlink(missing_ok=True)
+        raise
+    for _, path in gone:
+        path.unlink(missing_ok=True)
+        parent = path.parent
+        while parent != out_dir and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+    (out_dir / JOURNAL).unlink(missing_ok=True)
+    return [path for _, path in staged]
 
 
 def check_outputs(out_dir: Path, outputs: dict[str, str]) -> str:

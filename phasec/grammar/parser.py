@@ -29,6 +29,7 @@ from importlib import resources
 from pathlib import Path
 
 from phasec.diagnostics import Diagnostic, DiagnosticBag
+from phasec.grammar.limits import MAX_DEPTH, too_deep
 from phasec.grammar.tree import ERROR, HANDLE, NAME, NUMBER, STRING, Comment, Document, Statement, Value
 from phasec.source import SourceFile, Span
 
@@ -707,6 +708,12 @@ def parse(
     give the same result).
     """
     src = SourceFile(path, text)
+    deep = too_deep(text)
+    if deep is not None:  # bounded: one diagnostic, no tree (every later stage recurses over blocks)
+        bag = DiagnosticBag()
+        bag.error("PC009", f"blocks nested more than {MAX_DEPTH} deep", src.span(deep, deep + 1),
+                  help="runbooks nest a few levels; flatten the structure")
+        return Document(src, [], []), bag.sorted()
     got = None
     if fast:
         bag = DiagnosticBag()
