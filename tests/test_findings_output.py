@@ -119,8 +119,9 @@ def test_lint_pipes_into_grep():
 
 
 def test_usage_errors_still_go_to_stderr(tmp_path):
+    # a missing file is a finding of its own (PC007, issue 13): stdout, and the other files are checked
     r = run("lint", str(tmp_path / "missing.phc"))
-    assert r.returncode == 2 and r.stdout == "" and "no such file" in r.stderr
+    assert r.returncode == 2 and r.stderr == "" and "PC007" in r.stdout and "no such file" in r.stdout
     r = run("lint", "-f", "nope", str(tmp_path))
     assert r.returncode == 2 and r.stdout == "" and r.stderr
 
