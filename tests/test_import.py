@@ -211,7 +211,7 @@ def test_seed_assumptions(seed_and_example):
     seed, ex = seed_and_example
     assert [a.id for a in seed.assumptions] == [a.id for a in ex.assumptions]
     # A6: the example moved the authority order to `authority`; the seed's list stays on the assumption
-    same = [(a.text, b.text) for a, b in zip(seed.assumptions, ex.assumptions) if a.id != "A6"]
+    same = [(a.text, b.text) for a, b in zip(seed.assumptions, ex.assumptions, strict=True) if a.id != "A6"]
     assert all(x == y for x, y in same), same
     a6 = next(a for a in seed.assumptions if a.id == "A6")
     assert [i.text.strip("`") for i in a6.items] == [s.text for s in ex.authority]

@@ -48,7 +48,7 @@ def test_a_runbook_with_nothing_recognisable_still_parses():
                  '# Phase Z "quoted" \\ title\n\n## Notes\n1. `a "quoted" \\ span`\n   ```\n   fenced in item\n   ```\n',
                  "| a | b |\n|---|---|\n| 1 | 2 |\n"]:
         res = import_markdown(text, "t.md")
-        doc, diags = parse(res.text, "t.phc")
+        _, diags = parse(res.text, "t.phc")
         assert not [d for d in diags if d.severity.value == "error"], (text, res.text)
         assert format_text(res.text) == res.text
         assert _front_end_errors(res.text) == []

@@ -71,7 +71,7 @@ def drift_check(runbook, phc_path: str, packet_dir: str) -> tuple[list[Diagnosti
                               related=[Related(span=_span(f, ln), message=m) for f, ln, m in related],
                               help="bring the packet and the runbook back into agreement (the runbook is the source)"))
 
-    if pk.yaml:
+    if pk.yaml and pk.yaml_path is not None:  # both are set together, when the packet has a work breakdown
         emitted = yaml.safe_load(next(v for k, v in wb.emit(runbook, EmitOptions()).items()
                                       if k.endswith("_WORKBREAKDOWN.yaml")))
         mine, theirs = flatten(emitted), flatten(pk.yaml)

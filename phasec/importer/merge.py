@@ -32,7 +32,7 @@ def _diag(m: Model, message: str, line: int, related: list[tuple[str, int, str]]
 
 
 def rel_path(m: Model, path: str) -> str:
-    for name, line, extra in m.branches.values():
+    for _, _, extra in m.branches.values():
         for part in extra.split("|"):
             if part.startswith("worktree="):
                 root = part[len("worktree="):].rstrip("/") + "/"
@@ -208,7 +208,7 @@ def merge_slice(m: Model, pk: Packet, sl: SliceM, ps, in_runbook: bool) -> None:
         if in_runbook and sl.triggers and len(crit) != len(sl.triggers):
             _diag(m, f"slice {sid}: {len(sl.triggers)} trigger criteria here, {len(crit)} in the packet", sl.line,
                   [(ypath, yl.get(f"slices.{sid}.trigger_criteria", ps.loc.line), "the packet's trigger criteria")])
-        for tid, text in sl.triggers:
+        for _, text in sl.triggers:
             sl.body.append(Stmt("note", [s(f"Runbook trigger criterion: {text}")]))
         sl.triggers = [(f"t{k}", c) for k, c in enumerate(crit, 1)]
     for r in d.get("requires_artifacts") or []:
@@ -230,14 +230,14 @@ def is_handle(h: str) -> bool:
 
 def declare_artifact(m: Model, path: str) -> str:
     folder, _, name = path.rpartition("/")
-    for oid, root, arts, extra in m.outputs:
-        for aid, n, line in arts:
+    for _, root, arts, _ in m.outputs:
+        for aid, n, _ in arts:
             if n == name and (not folder or rel_path(m, root).endswith(folder.split("/")[-1])):
                 return aid
     aid = ident(re.sub(r"\.[A-Za-z0-9]+$", "", name), lower=False)
     out = next((o for o in m.outputs if o[1] == folder), None)
     if out is None:
-        out = [ident("packet_" + folder.split("/")[-1]), folder, [], []]
+        out = (ident("packet_" + folder.split("/")[-1]), folder, [], [])
         m.outputs.append(out)
     existing = {a for o in m.outputs for a, _, _ in o[2]}
     base, k = aid, 2
@@ -312,12 +312,12 @@ def compare_cadences(m: Model, pk: Packet) -> None:
 def compare_branches(m: Model, pk: Packet) -> None:
     if not pk.branches:
         return
-    theirs = {}
+    theirs: dict[str, tuple[str, Loc, str]] = {}
     for label, name, loc in pk.branches:
         key = ident(label.split()[0]) if label.split() else ident(label)
         theirs.setdefault(key, (name, loc, label))
     names = {n for _, n, _ in pk.branches}
-    for bid, (name, line, extra) in m.branches.items():
+    for bid, (name, line, _) in m.branches.items():
         key = bid.split("_")[0]
         other = theirs.get(key)
         if other and other[0] != name:
@@ -333,7 +333,7 @@ def compare_pass_root(m: Model, pk: Packet) -> None:
 
     if not pk.pass_folders:
         return
-    for oid, root, arts, extra in m.outputs:
+    for oid, root, arts, _ in m.outputs:
         mt = PASS_FOLDER.search(root)
         kind = re.sub(r"^_phase-[a-z0-9]+-|-\d{4}-\d{2}-\d{2}$", "", mt.group(0)) if mt else ""
         same_kind = [f for f in pk.pass_folders if kind and kind in f]
@@ -347,7 +347,7 @@ def compare_pass_root(m: Model, pk: Packet) -> None:
 def compare_scripts(m: Model, pk: Packet, order: list[str]) -> None:
     if not m.scripts_added_in or not pk.scripts:
         return
-    adders, line, text = m.scripts_added_in
+    adders, line, _ = m.scripts_added_in
     pos = {sid: i for i, sid in enumerate(order)}
     if not all(a in pos for a in adders):
         return
@@ -373,11 +373,11 @@ def compare_scripts(m: Model, pk: Packet, order: list[str]) -> None:
                 if found:
                     got = uses.setdefault(sid, (set(), Loc(pk.yaml_path or pk.dir, pk.yaml_lines.get(f"gates.{sid}.{cad}", 1))))
                     got[0].update(found)
-    for path, slices in pk.md_slices.items():
+    for slices in pk.md_slices.values():
         for sid, ps in slices.items():
             if sid not in pos:
                 continue
-            for cad, cmds in ps.gates.items():
+            for cmds in ps.gates.values():
                 for cmd, loc in cmds:
                     found = expand(cmd, set())
                     if found:

@@ -131,6 +131,10 @@ class AgentM:
     claims: list[str] = field(default_factory=list)  # slices its responsibility says it owns
 
 
+#: An outputs block: (id, root, [(artifact id, file name, markdown line)], other statements).
+Output = tuple[str, str, list[tuple[str, str, int]], list[Stmt]]
+
+
 class Model:
     """Everything recognised in one runbook."""
 
@@ -151,7 +155,7 @@ class Model:
         self.protocol: list[Stmt] = []
         self.grounding: list[tuple[str, list[Stmt]]] = []
         self.introspect: list[Stmt] = []
-        self.outputs: list[tuple[str, str, list[tuple[str, str, int]], list[Stmt]]] = []
+        self.outputs: list[Output] = []
         self.stages: list[StageM] = []
         self.slices: dict[str, SliceM] = {}
         self.cadences: dict[str, tuple[str, list[str], int]] = {}
@@ -538,7 +542,7 @@ def do_agent_table(m: Model, t: Table) -> None:
                 continue
             a.body.append(Stmt("note", [s(f"{t.header[i]}: {c}")]))
         if slices_col is not None:
-            a.claims = [x for x in SLICE_TOKEN.findall(cells[slices_col])]
+            a.claims = list(SLICE_TOKEN.findall(cells[slices_col]))
         elif branch_col is not None:
             # a lane per row: the row is a slice executed by its agent
             br = code_spans(cells[branch_col]) or [strip_md(cells[branch_col])]
@@ -556,7 +560,7 @@ def do_agent_table(m: Model, t: Table) -> None:
 def do_summary(m: Model, blocks, where: str = "the phase") -> None:
     for b in blocks:
         if isinstance(b, Item):
-            label, rest = label_of(b.text)
+            label, _ = label_of(b.text)
             if re.match(r"locked", label, re.I) and b.children:
                 for c in b.children:
                     st = Stmt("locked", [s(c.text)])
@@ -564,10 +568,10 @@ def do_summary(m: Model, blocks, where: str = "the phase") -> None:
                         st.add(item_stmt(cc))
                     m.phase.append(st)
                 continue
-            if re.search(r"execution (begins|starts)|plan mode|when implementation mode", b.text, re.I) and not b.children:
-                if not any(x.kw == "activation" for x in m.phase):
-                    m.phase.append(Stmt("activation", [s(b.text)]))
-                    continue
+            if (re.search(r"execution (begins|starts)|plan mode|when implementation mode", b.text, re.I) and not b.children
+                    and not any(x.kw == "activation" for x in m.phase)):
+                m.phase.append(Stmt("activation", [s(b.text)]))
+                continue
             st = Stmt("summary", [s(b.text)])
             m.phase.append(st)
             rest_items = [item_stmt(c) for c in b.children] + [Stmt("item", [s(t)]) for t, _ in b.extra]
@@ -698,9 +702,9 @@ def do_repo(m: Model, sec: Section) -> None:
             only = " only" if re.search(r"\bonly\b", it.text) else ""
             sync = next(c for c in cmd if "sync" in c)
             m.repo.append(Stmt("sync", [s(sync)] + (["only"] if only else [])))
-            for c in cmd:
-                if "submit" in c:
-                    m.repo.append(Stmt("submit", [s(c)] + (["per_slice"] if re.search(r"each|per", low) else [])))
+            for command in cmd:
+                if "submit" in command:
+                    m.repo.append(Stmt("submit", [s(command)] + (["per_slice"] if re.search(r"each|per", low) else [])))
             if label or len(cmd) > 1:
                 m.repo.append(Stmt("rule", [s(it.text)]))
             return
@@ -813,7 +817,7 @@ def do_flow(m: Model, sec: Section) -> None:
         # steps
         for b in sub.blocks:
             do_step(m, stage, b)
-        for sub2, (sid2, t2, agents) in heading_slices:
+        for sub2, (sid2, _, agents) in heading_slices:
             stage.body.append(Stmt("step", [s(strip_md(sub2.title))] + (["by", *agents] if agents else []) + ["for", sid2],
                                    comments=[f"md:{sub2.line}"]))
             do_slice_body(m, m.slices[sid2], sub2)
@@ -857,7 +861,7 @@ def do_slice_table(m: Model, sec: Section) -> None:
             continue
         hdr = [strip_md(h).lower() for h in b.header]
 
-        def col(pattern: str) -> int | None:
+        def col(pattern: str, hdr: list[str] = hdr) -> int | None:
             return next((i for i, h in enumerate(hdr) if i and re.search(pattern, h)), None)
 
         c_title, c_agent = col(r"title|name|objective|scope|work|description"), col(r"agent|executor|assignee|lane")
@@ -878,7 +882,7 @@ def do_slice_table(m: Model, sec: Section) -> None:
                                  if add_agent(m, a, "", line)]
                     sl.agents_line = line if sl.agents else 0
                 elif i == c_dep:
-                    deps = [x for x in SLICE_TOKEN.findall(c)]
+                    deps = list(SLICE_TOKEN.findall(c))
                     sl.after = [(x, False) for x in deps]
                     sl.after_stated = set(deps)
                 elif i == c_branch and (cs := code_spans(c) or [strip_md(c)]) and looks_branch(cs[0]):
@@ -1010,8 +1014,8 @@ def do_slice_body(m: Model, sl: SliceM, sec: Section) -> None:
                     sl.files.append((cs[0], flags))
                 else:
                     sl.body.append(Stmt("triggered" if flags else "note", [s(c.text)]))
-            for c in code_spans(rest):
-                sl.files.append((c, flags))
+            for written in code_spans(rest):
+                sl.files.append((written, flags))
         elif re.search(r"accept|done when|exit", low):
             for c in b.children:
                 sl.body.append(Stmt("accept", [s(item_all_text(c))]))
@@ -1093,8 +1097,8 @@ def do_protocol(m: Model, sec: Section) -> None:
                     note = strip_md(c.text).replace(title, "", 1).strip(" ()") if cs else ""
                     m.protocol.append(Stmt("section", [s(title)] + (["note", s(note)] if note else [])))
             else:
-                for c in spans:
-                    m.protocol.append(Stmt("section", [s(c)]))
+                for code in spans:
+                    m.protocol.append(Stmt("section", [s(code)]))
                 m.protocol.append(Stmt("rule", [s(b.text)]))
         else:
             st = Stmt("rule", [s(b.text)])
@@ -1143,7 +1147,7 @@ def do_introspect(m: Model, sec: Section) -> None:
 
 
 def do_outputs(m: Model, sec: Section) -> None:
-    current: list | None = None
+    current: Output | None = None
     loose: list[Stmt] = []
     used: set[str] = {o[0] for o in m.outputs}
 
@@ -1160,7 +1164,7 @@ def do_outputs(m: Model, sec: Section) -> None:
         if not isinstance(b, Item):
             do_blocks_as_notes(m, [b], loose, "the outputs")
             continue
-        label, rest = label_of(b.text)
+        label, _ = label_of(b.text)
         spans = code_spans(b.text) + [c for t, _ in b.extra for c in code_spans(t)]
         roots = [c for c in spans if is_abs_path(c) or (c.endswith("/") and "/" in c)]
         if re.search(r"\broot\b", label, re.I) and roots:
@@ -1171,7 +1175,7 @@ def do_outputs(m: Model, sec: Section) -> None:
             while oid in used:
                 oid, k = f"{base}_{k}", k + 1
             used.add(oid)
-            current = [oid, roots[0], [], []]
+            current = (oid, roots[0], [], [])
             m.outputs.append(current)
             continue
         arts = artifacts_of(b)
@@ -1475,7 +1479,7 @@ def emit_sections(m: Model) -> list[tuple[str, list[Stmt]]]:
     made = producers(m)
     seen_art: set[str] = set()
     for oid, root, arts, extra in m.outputs:
-        body: list[Stmt] = []
+        body = []
         for aid, name, line in arts:
             base, k = aid, 2
             while aid in seen_art:

@@ -67,6 +67,16 @@ def read_record(path: Path) -> dict[str, str] | None:
     return rec
 
 
+def _common_prefix(words: list[str]) -> str:
+    """The longest common prefix, character by character: of branch or folder names, not of paths
+    (``os.path.commonprefix`` does the same, but its name promises paths)."""
+    first, last = min(words), max(words)
+    k = 0
+    while k < len(first) and first[k] == last[k]:
+        k += 1
+    return first[:k]
+
+
 def _short(sha: str | None) -> str:
     return sha[:12] if sha else "?"
 
@@ -87,6 +97,7 @@ class Collector:
             b.name: (self.repo_names.get(b.parent.id) if b.parent else b.parent_name) for b in sc.repo_branches(rb)
         }
         merge = repo.merge if repo else None
+        self.into: str | None
         if merge and merge.into:
             self.into = merge.into
         else:  # plain git: the base; Graphite: only a declared base (the slice base is a stack, not a target)
@@ -142,7 +153,7 @@ class Collector:
     def disposition(self, s: ir.Slice) -> tuple[str, str | None]:
         """(triggered | deferred | undecided, the evidence) for a conditional or branching slice."""
         sources: list[str] = []
-        for o, a in self.f.artifacts_by_producer.get(s.id, []):
+        for _, a in self.f.artifacts_by_producer.get(s.id, []):
             if a.either_path:
                 sources.append(a.id)
         for rec in s.defer_records:
@@ -156,7 +167,7 @@ class Collector:
             m = _DISPOSITION.search(text)
             if m:
                 return m.group(1).lower(), f"{self.f.artifact_paths[aid]}: {m.group(0).strip()}"
-        for o, a in self.f.artifacts_by_producer.get(s.id, []):
+        for _, a in self.f.artifacts_by_producer.get(s.id, []):
             if a.conditional and self.artifact_text(a.id, s) is not None:
                 return "triggered", f"{self.f.artifact_paths[a.id]} exists (a triggered-path artifact)"
         if s.conditional and s.branch and s.id in self.stack and s.branch in self.git.branches:
@@ -166,8 +177,8 @@ class Collector:
     def artifact_commits(self, aid: str, s: ir.Slice | None) -> list[str]:
         """Where to look for an artifact: its producer's branch when that exists; else (no branch, or
         deleted once merged) the branch of the worktree its outputs root is under, then HEAD."""
-        if s is not None and s.branch and self.git.tip(s.branch):
-            return [self.git.tip(s.branch)]  # made on its producer's branch, or not made yet
+        if s is not None and s.branch and (tip := self.git.tip(s.branch)):
+            return [tip]  # made on its producer's branch, or not made yet
         out: list[str] = []
         for o in self.rb.outputs:
             if any(a.id == aid for a in o.artifacts) and o.worktree in self.repo_names:
@@ -236,7 +247,7 @@ class Collector:
                 has_work = True  # no parent to compare with: it moved since it was created
         # worktree: the declared one when it has the branch, else any worktree that has it (as gates.sh finds it)
         declared = sc.slice_worktree(self.rb, s) if not self.graphite else None
-        if s.branch in self.repo_parent:
+        if self.rb.repo is not None and s.branch in self.repo_parent:
             declared = next((b.worktree for b in self.rb.repo.branches if b.name == s.branch), None)
         wt = None
         if declared:
@@ -282,7 +293,7 @@ class Collector:
                 status = verdict if verdict != "approved" or rec["commit"] == tip else "stale"
             st.approval = ApprovalState(needs, status, rec["commit"], rec.get("by"), rec.get("at"))
         # artifacts
-        for o, a in self.f.artifacts_by_producer.get(s.id, []):
+        for _, a in self.f.artifacts_by_producer.get(s.id, []):
             path = self.f.artifact_paths[a.id]
             if a.conditional and st.disposition == "deferred":
                 continue
@@ -321,7 +332,7 @@ class Collector:
             for t in [into] + targets:
                 if t and git.tip(t) and git.is_ancestor(rec["commit"], t):
                     return True, t
-        if tip is None:
+        if tip is None or not s.branch:
             return False, None
         created = git.created_at(s.branch)
         for t in targets:
@@ -410,7 +421,9 @@ class Collector:
             return
         waves = repo.merge_waves
         mine = next((i for i, w in enumerate(waves) if any(r.id == s.id for r in w.slices)), None)
-        for w in waves[: mine or 0]:
+        if not mine:
+            return  # in no wave, or in the first one
+        for w in waves[:mine]:
             for r in w.slices:
                 x = self.states.get(r.id)
                 if x is not None and x.branch is not None and x.state != "merged" and not (
@@ -436,17 +449,15 @@ class Collector:
         if self.base:
             declared.add(self.base)
         own = [s.branch for s in self.f.slices.values() if s.branch and s.branch not in self.repo_parent]
-        prefix = os.path.commonprefix(own) if len(own) > 1 else ""
+        prefix = _common_prefix(own) if len(own) > 1 else ""
         cut = max(prefix.rfind("/"), prefix.rfind("-"))
         prefix = prefix[: cut + 1] if "/" in prefix[: cut + 1] else ""
-        wt_paths = {
-            self.path_of(p)
-            for p in [b.worktree for b in (repo.branches if repo else []) if b.worktree]
-            + [sc.slice_worktree(self.rb, s) for s in self.f.slices.values() if sc.slice_worktree(self.rb, s)]
-        }
+        declared_wts = [b.worktree for b in (repo.branches if repo else []) if b.worktree]
+        declared_wts += [wt for s in self.f.slices.values() if (wt := sc.slice_worktree(self.rb, s))]
+        wt_paths = {self.path_of(p) for p in declared_wts}
         # the phase's worktree names: the common prefix of the declared ones' names (`wt-agent-codex-phase-c-`)
         names = sorted({os.path.basename(p) for p in wt_paths})
-        wt_prefix = os.path.commonprefix(names) if len(names) > 1 else ""
+        wt_prefix = _common_prefix(names) if len(names) > 1 else ""
         cut = max(wt_prefix.rfind("/"), wt_prefix.rfind("-"), wt_prefix.rfind("_"))
         wt_prefix = wt_prefix[: cut + 1] if cut >= 2 else ""
         wt_dirs = {os.path.dirname(p) for p in wt_paths}
@@ -476,12 +487,12 @@ class Collector:
 
     def check_artifacts(self) -> None:
         """An artifact first committed on another slice's branch, not on its producer's."""
-        own = {s.id: self.tips[s.id] for s in self.f.slices.values() if s.branch and s.id in self.stack and self.tips.get(s.id)}
+        own = {s.id: tip for s in self.f.slices.values() if s.branch and s.id in self.stack and (tip := self.tips.get(s.id))}
         trees: dict[str, set[str]] = {}
         for producer, items in self.f.artifacts_by_producer.items():
             if producer not in own:
                 continue
-            for o, a in items:
+            for _, a in items:
                 path = self.f.artifact_paths[a.id]
                 for sid, tip in own.items():
                     if sid == producer:

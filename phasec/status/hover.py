@@ -43,8 +43,8 @@ def _report(rb: ir.Runbook, folder: str) -> Report | None:
 
 def describe(st: SliceState, report: Report) -> list[str]:
     lines = [f"**status:** {st.state}" + (f" ({st.disposition})" if st.disposition else "")]
-    for w in st.why:
-        lines.append(f"- {w}")
+    for reason in st.why:
+        lines.append(f"- {reason}")
     b = st.branch
     if b is not None:
         if not b.exists:
@@ -77,7 +77,9 @@ def slice_status(rb: ir.Runbook, sid: str, path: str | None) -> str | None:
     if not os.path.isdir(folder):
         return None
     report = _report(rb, folder)
-    st = report.slice(sid) if report is not None else None
+    if report is None:
+        return None
+    st = report.slice(sid)
     if st is None:
         return None
     return "\n".join(describe(st, report))

@@ -110,7 +110,7 @@ def render_text(report: Report, colour: bool = False) -> str:
     out = [f"phase {report.phase.id or '?'} in {report.repo} ({report.tool}, base {report.base or '-'})", ""]
 
     def line(cells: list[str], state: str | None = None) -> str:
-        padded = [c.ljust(w) for c, w in zip(cells, widths)]
+        padded = [c.ljust(w) for c, w in zip(cells, widths, strict=True)]
         if colour and state is not None:
             code = _COLOURS.get(state)
             if code:
@@ -118,7 +118,7 @@ def render_text(report: Report, colour: bool = False) -> str:
         return "  ".join(padded).rstrip()
 
     out.append(line(HEADER))
-    for st, row in zip(report.slices, rows):
+    for st, row in zip(report.slices, rows, strict=True):
         out.append(line(row, st.state))
     out.append("")
     out.extend(_phase_lines(report))

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from phasec.source import Span
+
+if TYPE_CHECKING:
+    from phasec.grammar.tree import Statement
 
 #: Words of a string: split at white space, quotes, backticks, brackets and shell punctuation.
 _WORD = re.compile(r"[^\s'\"`;&|<>(),\[\]{}]+")
@@ -70,7 +74,7 @@ def _sub_span(value, word: str) -> Span:
 
 
 def looks_like_path(word: str) -> bool:
-    if "://" in word or word.startswith("-") or word.startswith("@"):
+    if "://" in word or word.startswith(("-", "@")):
         return False
     return "/" in word or bool(_EXT.search(word))
 
@@ -85,7 +89,7 @@ def mentions(doc) -> list[Mention]:
     if cached is not None:
         return cached
     out: list[Mention] = []
-    stack = [(st, ()) for st in reversed(doc.statements)]
+    stack: list[tuple[Statement, tuple[str, ...]]] = [(st, ()) for st in reversed(doc.statements)]
     while stack:
         st, parents = stack.pop()
         if st.keyword in SKIP_KEYWORDS or st.keyword in SKIP_BLOCKS:

@@ -28,7 +28,12 @@ artifact a slice before it produces.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from phasec.compiler.rules.base import rule
+
+if TYPE_CHECKING:
+    from phasec.compiler import ir
 
 
 def _step_products(ctx) -> dict[str, set[str]]:
@@ -49,7 +54,7 @@ def check(ctx):
     rb = ctx.rb
     if not any(s.requires for s in rb.slices):
         return  # nothing is required: nothing to check
-    arts = {}
+    arts: dict[str, ir.Artifact] = {}
     for a in rb.artifacts():
         arts.setdefault(a.id, a)
     stepped = _step_products(ctx)

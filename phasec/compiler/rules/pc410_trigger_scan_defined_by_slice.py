@@ -38,9 +38,13 @@ Move the scan's files (or its `defined_by`) to a slice that finishes before
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from phasec.compiler.rules._paths import norm
 from phasec.compiler.rules.base import rule
+
+if TYPE_CHECKING:
+    from phasec.compiler import ir
 
 _TOKEN = re.compile(r"[^\s'\"`;&|<>()]+")
 
@@ -60,7 +64,7 @@ def check(ctx):
     deciding = [s for s in rb.slices if s.conditional and not s.branching and any(t.gate for t in s.triggers)]
     if not deciding:
         return  # no trigger names a gate
-    gates = {}
+    gates: dict[str, ir.Gate] = {}
     for g in rb.gates:
         gates.setdefault(g.id, g)
     bit, before, _ = ctx.graph.slice_precedence
@@ -72,7 +76,7 @@ def check(ctx):
     for s in deciding:
         # The plain files X lists that no slice finishing before X also lists.
         mask = before.get(s.id, 0)
-        own = {}
+        own: dict[str, ir.FileRef] = {}
         for f in s.files:
             if f.path and not f.glob and not f.dir:
                 p = norm(f.path, False)[0]

@@ -35,7 +35,12 @@ drop the dependency).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from phasec.compiler.rules.base import rule
+
+if TYPE_CHECKING:
+    from phasec.source import Span
 
 
 def _edge_span(rb, u, v):
@@ -78,7 +83,7 @@ def check(ctx):
     edges = edges[k:] + edges[:k]
     nodes = [u for u, _ in edges] + ([edges[0][0]] if edges else [])
     span = None
-    related = []
+    related: list[tuple[Span, str]] = []
     for u, v in edges:
         sp = _edge_span(rb, u, v)
         if sp is not None:

@@ -66,13 +66,17 @@ from __future__ import annotations
 from phasec.compiler import ir
 from phasec.compiler.rules._scripts import Provenance, is_existing
 from phasec.compiler.rules.base import rule
+from phasec.source import Span
+
+#: What brings a gate into existence: (slice ids, [(span, note)], how).
+Defining = tuple[list[str], list[tuple[Span, str]], str]
 
 
 def _ticks(ids) -> str:
     return ", ".join(f"`{i}`" for i in ids)
 
 
-def defining_slices(rb, gate, prov: Provenance | None = None):
+def defining_slices(rb, gate, prov: Provenance | None = None) -> Defining | None:
     """The slices that bring `gate` into existence, with the span that says so.
 
     Returns (slice ids, [(span, note)], how) or None when the gate exists from
@@ -114,7 +118,7 @@ def check(ctx):
     index = graph.stage_index
     slices = {s.id for s in rb.slices}
     prov = Provenance(rb)
-    defining_of: dict[str, object] = {}
+    defining_of: dict[str, Defining | None] = {}
 
     # Few slices define gates: cache what each one finishes before.
     after_it: dict[str, set[str]] = {}
@@ -180,7 +184,7 @@ def _subject(members) -> tuple[str, str]:
 
 
 def _diag(ctx, members):
-    s, ref, gate, path, ids, notes, how = members[0]
+    _, ref, _, path, ids, notes, how = members[0]
     through = ""
     related = []
     if path and len(members) == 1:

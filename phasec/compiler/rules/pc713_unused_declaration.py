@@ -38,8 +38,13 @@ gates to it`.  Bind them where they belong, or delete them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from phasec.compiler.rules._locate import id_span
 from phasec.compiler.rules.base import rule
+
+if TYPE_CHECKING:
+    from phasec.compiler import ir
 
 
 def _ticks(ids) -> str:
@@ -55,7 +60,7 @@ def check(ctx):
 
 
 def _gates(ctx, rb):
-    gates = {}
+    gates: dict[str, ir.Gate] = {}
     for g in rb.gates:
         gates.setdefault(g.id, g)
     if not gates:

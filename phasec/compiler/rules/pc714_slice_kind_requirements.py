@@ -48,9 +48,14 @@ review lens (`lens`)`.  Add them, or change what the kind requires in
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from phasec.compiler.rules._requirements import GATE_PREFIX, REQUIREMENTS, effective
 from phasec.compiler.rules._values import child_value_span
 from phasec.compiler.rules.base import rule
+
+if TYPE_CHECKING:
+    from phasec.compiler import ir
 
 
 def _ticks(ids) -> str:
@@ -67,7 +72,7 @@ def check(ctx):
     require = effective(getattr(ctx.config, "require", None))
     if not any(s.kind in require for s in rb.slices):
         return
-    cadences = {}
+    cadences: dict[str, ir.Cadence] = {}
     for c in rb.cadences:
         cadences.setdefault(c.id, c)
     producing = {a.producer.id for a in rb.artifacts() if a.producer is not None}

@@ -33,7 +33,13 @@ Keep one status per aspect.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from phasec.compiler.rules.base import rule
+
+if TYPE_CHECKING:
+    from phasec.compiler import ir
+
 
 def _cells(text: str) -> list[str]:
     return [c.strip().strip("`").strip() for c in text.split("|")]
@@ -51,7 +57,7 @@ def check(ctx):
     rb = ctx.rb
     ph = rb.phase
     if ph is not None:
-        first: dict[str | None, object] = {}
+        first: dict[str | None, ir.Status] = {}
         for st in ph.statuses:
             prev = first.setdefault(st.aspect, st)
             if prev is not st and prev.value != st.value:

@@ -112,7 +112,7 @@ def _in_strings(ctx):
         if at is None:
             yield m, f"path `{m.path}` in {where} is machine-specific ({why}); write it repo-relative", None
             continue
-        base, what, rel = at
+        _, what, rel = at
         if rel:
             msg = (f"path `{m.path}` in {where} is machine-specific ({why}): it is `{rel}` under {what}, "
                    "written absolute; write it relative to the checkout the command runs in")

@@ -33,7 +33,12 @@ after it is created), or drop `create` if the branch already exists.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from phasec.compiler.rules.base import rule
+
+if TYPE_CHECKING:
+    from phasec.compiler import ir
 
 
 @rule("PC811", "preflight-before-branch-exists", "warning")
@@ -41,7 +46,7 @@ def check(ctx):
     repo = ctx.rb.repo
     if repo is None or not repo.clean:
         return
-    branches = {}
+    branches: dict[str, ir.Branch] = {}
     for b in repo.branches:
         branches.setdefault(b.id, b)
     seen: set[str] = set()
