@@ -157,10 +157,8 @@ def _check_sequence(text: str, sequence) -> None:
     history = [text]
     snap = build_snapshot(URI, text, 0)
     for version, edit in enumerate(sequence, start=1):
-        if isinstance(edit, tuple):
-            text = history[max(len(history) - 1 - edit[1], 0)]
-        else:
-            text = edit(text)
+        # an edit, or (undo, n): back to the text of n edits ago
+        text = history[max(len(history) - 1 - edit[1], 0)] if isinstance(edit, tuple) else edit(text)
         history.append(text)
         before = snap.runbook.model_dump() if snap.runbook is not None else None
         prev, snap = snap, build_snapshot(URI, text, version, previous=snap)

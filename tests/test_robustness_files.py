@@ -57,12 +57,12 @@ def test_lint_checks_every_file_and_exits_2_when_one_could_not_be_read(tree):
     bad_at = latin.encode("latin-1").index(b"\xe9")
     line = latin[:bad_at].count("\n") + 1
     col = bad_at - (latin[:bad_at].rfind("\n") + 1) + 1
-    assert any(f"c_latin1.phc:{line}:{col}: PC008" in l and f"byte offset {bad_at}" in l for l in out), out
-    assert any("d_dir.phc:1:1: PC007" in l and "folder" in l for l in out), out
-    assert any("missing.phc:1:1: PC007" in l and "no such file" in l for l in out), out
-    assert any("b_error.phc" in l and "PC202" in l for l in out), out  # still checked
+    assert any(f"c_latin1.phc:{line}:{col}: PC008" in ln and f"byte offset {bad_at}" in ln for ln in out), out
+    assert any("d_dir.phc:1:1: PC007" in ln and "folder" in ln for ln in out), out
+    assert any("missing.phc:1:1: PC007" in ln and "no such file" in ln for ln in out), out
+    assert any("b_error.phc" in ln and "PC202" in ln for ln in out), out  # still checked
     # output in input order
-    files = [l.split(":", 1)[0] for l in out]
+    files = [ln.split(":", 1)[0] for ln in out]
     assert files == sorted(files)
 
 
@@ -99,8 +99,8 @@ def test_a_folder_searched_for_runbooks_reports_the_bad_ones_and_checks_the_rest
     r = run("lint", "-f", "concise", str(tree))
     assert r.returncode == 2
     out = lines(r.stdout)
-    assert any("c_latin1.phc" in l and "PC008" in l for l in out)
-    assert any("b_error.phc" in l and "PC202" in l for l in out)
+    assert any("c_latin1.phc" in ln and "PC008" in ln for ln in out)
+    assert any("b_error.phc" in ln and "PC202" in ln for ln in out)
 
 
 def test_fmt_formats_every_readable_file_and_exits_2(tree):
@@ -246,7 +246,7 @@ def test_a_50_mb_file_is_refused_without_being_read(tmp_path):
         for _ in range(50 * 1024 * 1024 // len(chunk) + 1):
             fh.write(chunk)
     assert f.stat().st_size > 50 * 1024 * 1024
-    r, seconds, peak_kb = bounded(["lint", "-f", "concise", str(f)])
+    r, _seconds, peak_kb = bounded(["lint", "-f", "concise", str(f)])
     assert r.returncode == 2 and b"PC010" in r.stdout, r.stdout
     assert peak_kb < 100_000  # not read into memory (about 35 MB: the interpreter and phasec)
     r, _, _ = bounded(["lint", "-f", "concise", "-"], stdin=b"x" * (MAX_BYTES + 10))
@@ -288,7 +288,7 @@ def test_braces_in_strings_and_comments_do_not_count_as_nesting():
 def test_a_1_mb_line_works_in_bounded_time(tmp_path):
     f = tmp_path / "long.phc"
     f.write_text('phase X "t" {\n  summary "' + "x" * 1_000_000 + '"\n}\n')
-    r, seconds, peak_kb = bounded(["lint", "-f", "concise", str(f)])
+    r, _seconds, peak_kb = bounded(["lint", "-f", "concise", str(f)])
     assert r.returncode == 0 and r.stdout == b"", r.stdout[:300]  # parsed and checked: clean
     assert peak_kb < 600_000  # about 285 MB measured
     assert b"Traceback" not in r.stderr

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from phasec.compiler.config import Config
     from phasec.compiler.render import Sources
     from phasec.diagnostics import Diagnostic
+    from phasec.grammar.reading import Read
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -21,15 +22,15 @@ def _read(path: Path) -> str:
     from phasec.grammar.reading import read_runbook
 
     read = read_runbook(path)
-    if not read.ok:
+    if read.text is None or not read.ok:
         report_unreadable(read)
         raise typer.Exit(EXIT_USAGE)
     return read.text
 
 
-def report_unreadable(read, fmt: str = "text", stream=None) -> None:
+def report_unreadable(read: Read, fmt: str = "text", stream: TextIO | None = None) -> None:
     """Print the diagnostic of a file that could not be read (stderr unless told)."""
-    _print_diags([read.diagnostic], {read.path: read.source}, fmt, stream)
+    _print_diags([d for d in (read.diagnostic,) if d is not None], {read.path: read.source}, fmt, stream)
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:

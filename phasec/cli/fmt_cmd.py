@@ -67,11 +67,11 @@ def fmt(
         stdin = str(path) == "-"
         name = "<stdin>" if stdin else path.as_posix()
         read = decode(sys.stdin.buffer.read(MAX_BYTES + 1), name) if stdin else read_runbook(path)
-        if not read.ok:  # unreadable (PC007) or not UTF-8 (PC008): reported; go on with the others
+        text = read.text
+        if text is None or not read.ok:  # unreadable (PC007) or not UTF-8 (PC008): reported; go on with the others
             report_unreadable(read)
             status = max(status, EXIT_USAGE)
             continue
-        text = read.text
         try:
             new = format_text(text, name)
         except FormatError as exc:

@@ -19,6 +19,12 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from phasec.compiler.config import Config
+    from phasec.diagnostics import Diagnostic
+    from phasec.grammar.reading import Read
 
 #: From this many files on, lint spreads the files over the CPU cores.
 PARALLEL_MIN_FILES = 16
@@ -35,7 +41,7 @@ class FileResult:
     internal: bool = False  # phasec failed on this file (PC000)
 
 
-def internal_error(name: str, exc: BaseException):
+def internal_error(name: str, exc: BaseException) -> Diagnostic:
     """PC000 on ``name``: phasec failed on this file (the others are still checked)."""
     from phasec.diagnostics import Diagnostic, Severity
     from phasec.source import Span
@@ -49,7 +55,7 @@ def internal_error(name: str, exc: BaseException):
     )
 
 
-def analyze_text(name: str, text: str, config) -> FileResult:
+def analyze_text(name: str, text: str, config: Config | None) -> FileResult:
     from phasec.compiler.pipeline import analyze
 
     try:
@@ -59,17 +65,17 @@ def analyze_text(name: str, text: str, config) -> FileResult:
     return FileResult(name, res.diagnostics, res.document.source.text if res.document else text)
 
 
-def check_path(path: str, config) -> FileResult:
+def check_path(path: str, config: Config | None) -> FileResult:
     """Read and analyse one file (in this process or a worker)."""
     from phasec.grammar.reading import read_runbook
 
     read = read_runbook(path)
-    if not read.ok:
-        return FileResult(read.path, [read.diagnostic], read.shown, unreadable=True)
+    if read.text is None or not read.ok:
+        return unread(read)
     return analyze_text(read.path, read.text, config)
 
 
-def _check_chunk(items: list[tuple[str, object]]) -> list[FileResult]:
+def _check_chunk(items: list[tuple[str, Config | None]]) -> list[FileResult]:
     return [check_path(p, c) for p, c in items]
 
 
@@ -93,7 +99,7 @@ def jobs(n_files: int) -> int:
     return min(cpus, n_files)
 
 
-def check_paths(items: list[tuple[str, object]]) -> list[FileResult]:
+def check_paths(items: list[tuple[str, Config | None]]) -> list[FileResult]:
     """Check ``(path, config)`` pairs; results in the same order as ``items``."""
     workers = jobs(len(items))
     if workers <= 1:
@@ -123,8 +129,9 @@ class Checked:
     internal: bool = False  # phasec failed on a file (PC000): exit 3
 
 
-def unread(read) -> FileResult:
-    return FileResult(read.path, [read.diagnostic], read.shown, unreadable=True)
+def unread(read: Read) -> FileResult:
+    """The result of a file that could not be read: its diagnostic (PC007/PC008/PC010)."""
+    return FileResult(read.path, [d for d in (read.diagnostic,) if d is not None], read.shown, unreadable=True)
 
 
 def lint_paths(paths: list[Path], *, fix: bool = False, stdin_filename: str | None = None) -> Checked:
@@ -137,9 +144,9 @@ def lint_paths(paths: list[Path], *, fix: bool = False, stdin_filename: str | No
 
     # Each file on its own: one that cannot be read gets its own diagnostic (PC007/PC008)
     # and the others are still checked; the exit code is decided at the end.
-    results: dict[int, object] = {}
-    pending: list[tuple[int, str, object]] = []
-    configs: dict[Path, object] = {}  # the configuration, looked up once per folder
+    results: dict[int, FileResult] = {}
+    pending: list[tuple[int, str, Config | None]] = []
+    configs: dict[Path, Config | None] = {}  # the configuration, looked up once per folder
     config_failed = False
     for i, path in enumerate(paths):
         if str(path) == "-":
@@ -161,7 +168,7 @@ def lint_paths(paths: list[Path], *, fix: bool = False, stdin_filename: str | No
             config_failed = True
             continue
         if read is not None:
-            if not read.ok:
+            if read.text is None or not read.ok:
                 results[i] = unread(read)
             else:
                 results[i] = analyze_text(read.path, read.text, config)
@@ -170,14 +177,14 @@ def lint_paths(paths: list[Path], *, fix: bool = False, stdin_filename: str | No
             from phasec.grammar.reading import read_runbook
 
             read = read_runbook(path)
-            if not read.ok:
+            if read.text is None or not read.ok:
                 results[i] = unread(read)
                 continue
             text = fix_file(path, read.text, config, bom=read.bom)
             results[i] = analyze_text(read.path, text, config)
         else:
             pending.append((i, path.as_posix(), config))
-    for (i, _, _), res in zip(pending, check_paths([(p, c) for _, p, c in pending])):
+    for (i, _, _), res in zip(pending, check_paths([(p, c) for _, p, c in pending]), strict=True):
         results[i] = res
     out = Checked(unreadable=config_failed)
     for i in sorted(results):

@@ -10,9 +10,12 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
+
+if TYPE_CHECKING:
+    from phasec.diagnostics import Diagnostic
 
 
 class StatusFormat(str, Enum):
@@ -21,7 +24,7 @@ class StatusFormat(str, Enum):
     markdown = "markdown"
 
 
-def _front_end_error(d) -> bool:
+def _front_end_error(d: Diagnostic) -> bool:
     """Errors from parsing, the schema or name resolution (codes below PC300): no plan to hold against the
     repository.  Lint findings (an agent cap, a missing gate) do not stop `status`: that is `phasec lint`'s job."""
     digits = d.code[2:] if d.code.startswith("PC") else ""
@@ -70,6 +73,6 @@ def status(
     raise typer.Exit(EXIT_ERRORS if report.drift else EXIT_OK)
 
 
-def register(app) -> None:
+def register(app: typer.Typer) -> None:
     """Add `phasec status` to the typer app."""
     app.command("status")(status)

@@ -173,7 +173,7 @@ def write_outputs(out_dir: Path, outputs: dict[str, str], stale: list[str] | tup
                 raise IsADirectoryError(21, "a folder is in the way of the output file", str(path))
             staged.append((_stage(path, text, _mode(path)), path))
         plan = {
-            "replace": [[(Path(rel).parent / tmp.name).as_posix(), rel] for (tmp, _), (rel, _, _) in zip(staged, targets)],
+            "replace": [[(Path(rel).parent / tmp.name).as_posix(), rel] for (tmp, _), (rel, _, _) in zip(staged, targets, strict=True)],
             "remove": [rel for rel, _ in gone],
         }
         write_atomic(out_dir / JOURNAL, json.dumps(plan, indent=1) + "\n")
@@ -181,12 +181,14 @@ def write_outputs(out_dir: Path, outputs: dict[str, str], stale: list[str] | tup
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
         raise
+    done = 0  # files renamed into place
     try:
-        for i, (tmp, path) in enumerate(staged):
+        for tmp, path in staged:
             os.replace(tmp, path)
+            done += 1
     except BaseException:
         # a rename failed (not killed): leave no temporary files and no journal behind
-        for tmp, _ in staged[i:]:
+        for tmp, _ in staged[done:]:
             tmp.unlink(missing_ok=True)
         (out_dir / JOURNAL).unlink(missing_ok=True)
         raise

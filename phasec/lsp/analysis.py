@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 from lsprotocol import types
@@ -24,6 +25,9 @@ from phasec.compiler.diagnostics import Diagnostic
 from phasec.compiler.pipeline import Result
 from phasec.lsp.index import SymbolIndex
 from phasec.lsp.positions import UTF16, PositionMapper
+
+if TYPE_CHECKING:
+    from phasec.lsp.incremental import State
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ class Snapshot:
     started_at: float = 0.0  # time.perf_counter() when the analysis began
     lsp_diagnostics: tuple[types.Diagnostic, ...] = ()
     #: What the analysis of the next version reuses (phasec/lsp/incremental.py).
-    incremental: object | None = None
+    incremental: State | None = None
     #: How much the analysis re-parsed and re-bound (phasec.lsp.incremental.Stats).
     stats: object | None = None
 

@@ -119,23 +119,26 @@ def split(statements, comments, start: int, end: int, line_starts: list[int]) ->
     if not groups:
         return [Chunk(start, end, (), tuple(by_chunk[0]))]
     return [
-        Chunk(s, e, tuple(g), tuple(cs)) for s, e, g, cs in zip(starts, ends, groups, by_chunk)
+        Chunk(s, e, tuple(g), tuple(cs)) for s, e, g, cs in zip(starts, ends, groups, by_chunk, strict=True)
     ]
 
 
-def _shift_span(sp: Span | None, d: int) -> Span | None:
-    if sp is None:
-        return None
+def _shift(sp: Span, d: int) -> Span:
+    """A span moved ``d`` lines down."""
     return sp.model_copy(update={"line": sp.line + d, "end_line": sp.end_line + d})
+
+
+def _shift_span(sp: Span | None, d: int) -> Span | None:
+    return None if sp is None else _shift(sp, d)
 
 
 def _shift_statement(st: Statement, d: int) -> Statement:
     return Statement(
         keyword=st.keyword,
-        keyword_span=_shift_span(st.keyword_span, d),
-        values=[Value(v.kind, v.text, v.value, _shift_span(v.span, d), v.long) for v in st.values],
+        keyword_span=_shift(st.keyword_span, d),
+        values=[Value(v.kind, v.text, v.value, _shift(v.span, d), v.long) for v in st.values],
         block=None if st.block is None else [_shift_statement(s, d) for s in st.block],
-        span=_shift_span(st.span, d),
+        span=_shift(st.span, d),
         block_span=_shift_span(st.block_span, d),
     )
 
@@ -149,7 +152,7 @@ def _shift_chunk(c: Chunk, dchar: int, dline: int) -> Chunk:
         c.start + dchar,
         c.end + dchar,
         tuple(_shift_statement(s, dline) for s in c.statements),
-        tuple(Comment(x.text, _shift_span(x.span, dline)) for x in c.comments),
+        tuple(Comment(x.text, _shift(x.span, dline)) for x in c.comments),
     )
 
 
@@ -218,9 +221,9 @@ def _try_incremental(text: str, path: str, prev: State, stats: Stats):
         return None
     if old == text:
         i, j = 0, -1  # nothing to re-parse
-        p = e_old = e_new = 0
+        p = e_old = 0
     else:
-        p, e_old, e_new = _changed_region(old, text)
+        p, e_old, _ = _changed_region(old, text)
         starts = [c.start for c in chunks]
         i = max(bisect_right(starts, max(p - 1, 0)) - 1, 0)
         j = max(bisect_right(starts, min(e_old, len(old) - 1)) - 1, i)
