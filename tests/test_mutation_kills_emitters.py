@@ -10,12 +10,10 @@ commands the plain-git and Graphite scripts run.
 from __future__ import annotations
 
 import yaml
-
 from conftest import EXAMPLES
 
 from phasec.compiler.pipeline import analyze
-from phasec.emitters import EmitOptions
-from phasec.emitters import agent_protocol, ci, execution_packet
+from phasec.emitters import EmitOptions, agent_protocol, ci, execution_packet
 from phasec.emitters import scripts as scripts_emitter
 
 
@@ -218,3 +216,26 @@ def test_include_conditional_stacks_on_a_conditional_slice_first_in_the_order():
     assert "ensure_slice 'x/g2' '' 'x/g1' 'x/integ'" in lines
     assert "ensure_slice 'x/g2' '' 'x/integ'" in lines
 
+
+
+# ─── `phasec graph`: the slice graph (render is what the command prints) ────
+
+GRAPH = 'phase G "Graph title" {\n  posture forward_only\n}\nslice A "two\\nlines" {\n}\n'
+
+
+def _graph(fmt: str) -> str:
+    from phasec.emitters.slicegraph import render
+
+    return render(_runbook(GRAPH, "g.phc"), fmt)
+
+
+def test_dot_graph_is_labelled_with_the_phase_title_and_laid_out_top_down():
+    head = _graph("dot").splitlines()[:4]
+    assert head[0] == 'digraph "phase G" {'
+    assert '  label="Graph title";' in head
+    assert "  rankdir=TB;" in head
+
+
+def test_mermaid_label_puts_a_title_on_one_line():
+    """Mermaid node labels cannot hold a raw newline: it becomes one space."""
+    assert '  s_A["A: two lines"]' in _graph("mermaid").splitlines()
