@@ -106,10 +106,11 @@ def test_junit_escapes_the_xml_non_characters():
 # ─── rules/_paths: globs with literal endings (PC605) ─────────────────────────
 
 def test_globs_with_one_literal_ending_may_overlap():
-    """`docs/*.md` and `docs/guide-*.md` can name one file: concurrent slices overlap."""
+    """`docs/*.md` and `docs/*-guide.md` can both name `docs/a-guide.md`: concurrent slices overlap;
+    `docs/*.rs` names none of their files."""
     text = PHASE + (
         'slice S1 "a" {\n  owner @o\n  file "docs/*.md"\n}\n'
-        'slice S2 "b" {\n  owner @o\n  file "docs/guide-*.md"\n}\n'
+        'slice S2 "b" {\n  owner @o\n  file "docs/*-guide.md"\n}\n'
         'slice S3 "c" {\n  owner @o\n  file "docs/*.rs"\n}\n'
     )
     res = _analyze(text, rules=True)
@@ -132,3 +133,13 @@ def test_a_rule_without_a_module_docstring_is_summarised_by_its_name():
         del sys.modules[mod.__name__]
     assert (r.code, r.summary, r.doc) == ("PC999", "undocumented-thing", "")
     assert r.severity is Severity.WARNING
+
+
+# ─── resolve: a duplicate declaration names its kind and says what to do ───────
+
+def test_a_duplicate_outputs_root_is_named_with_its_first_declaration_and_advice():
+    text = PHASE + 'outputs O ".out" {\n  artifact A1 "a.md"\n}\noutputs O ".out2" {\n  artifact A2 "b.md"\n}\n'
+    (d,) = _analyze(text).diagnostics
+    assert (d.code, d.message, d.span.line, d.span.column) == ("PC201", "duplicate outputs root `O`", 7, 1)
+    assert [(r.span.line, r.message) for r in d.related] == [(4, "`O` first declared here")]
+    assert d.help == "give each declaration its own id"
