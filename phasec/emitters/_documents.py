@@ -173,8 +173,11 @@ def chain_text(chain: list[dict]) -> str:
     """`A -> B -> C`; a wave of several slices is written `{B, C}` (they may run in parallel)."""
     parts: list[str] = []
     grouped = False
-    for w in sorted({c["wave"] for c in chain}):
-        names = [c["id"] + (f" ({c['label']})" if c["label"] else "") for c in chain if c["wave"] == w]
+    by_wave: dict[int, list[str]] = {}  # one pass over the chain, not one per wave
+    for c in chain:
+        by_wave.setdefault(c["wave"], []).append(c["id"] + (f" ({c['label']})" if c["label"] else ""))
+    for w in sorted(by_wave):
+        names = by_wave[w]
         grouped |= len(names) > 1
         parts.append(names[0] if len(names) == 1 else "{" + ", ".join(names) + "}")
     text = " -> ".join(parts)
