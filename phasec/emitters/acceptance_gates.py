@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from phasec.compiler import ir
-from phasec.emitters import EmitOptions
 from phasec.compiler.facts import facts
+from phasec.emitters import EmitOptions
 from phasec.emitters import _documents as d
 from phasec.emitters.workbreakdown import artifact_path
 
