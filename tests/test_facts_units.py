@@ -130,3 +130,25 @@ def test_a_role_bound_to_an_agent_works_in_that_agents_slot():
     acts = facts(rb_of(text)).agent_activities
     assert acts["A1"] == [("begin", "C1"), ("slice", "C1")]
     assert "lead" not in acts and "steward" not in acts  # an unbound role takes no slot
+
+
+def test_slices_naming_lists_each_slice_once_in_slice_order():
+    text = (
+        'phase C "T" {\n  posture forward_only\n}\nteam {\n  agent A1 "one"\n  agent A2 "two"\n}\n'
+        'slice S1 "first declared, runs last" {\n  agent A1 A1\n  after S2\n}\n'
+        'slice S2 "runs first" {\n  agent A1 A2\n}\n'
+        'slice S3 "no agent" {\n}\n'
+    )
+    f = facts(analyze(text, "t.phc", rules=False).runbook)
+    assert [s.id for s in f.slices_naming["A1"]] == ["S2", "S1"]  # slice order, S1 named A1 twice: once
+    assert [s.id for s in f.slices_naming["A2"]] == ["S2"]
+    assert "S3" not in {s.id for v in f.slices_naming.values() for s in v}
+
+
+def test_id_lookups_are_the_first_declaration_and_none_for_other_ids():
+    text = HEAD + GATES + 'gate leaf "bun second"\nslice C1 "again" {\n}\n'  # PC201 twice
+    rb = analyze(text, "t.phc", rules=False).runbook
+    f = facts(rb)
+    assert f.gates["leaf"] is rb.gates[0] and f.gates["leaf"] is rb.gate("leaf")
+    assert f.slices["C1"] is rb.slices[0] and f.slices["C1"].title == "a"
+    assert f.slices.get("leaf") is None and f.gates.get("C1") is None

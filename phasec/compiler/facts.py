@@ -21,7 +21,11 @@ lint path.  The IR is not changed after resolution; the cache relies on that.
   dependency cycle (PC301) follow in declaration order.  O(n log n).
 * **Work** (:attr:`Facts.agent_activities`, :attr:`Facts.staffed_slices`,
   :meth:`Facts.step_slices`): the slices and stage steps each agent executes,
-  and which slices some agent carries out.
+  and which slices some agent carries out; :attr:`Facts.slices_naming`, the slices
+  that name an agent or role as written.
+* **Lookups** (:attr:`Facts.slices`, :attr:`Facts.gates`): the first declaration
+  of each id, built once; the emitters use them instead of ``rb.slice``/``rb.gate``,
+  whose index is rebuilt on every miss.
 """
 
 from __future__ import annotations
@@ -248,6 +252,16 @@ class Facts:
     @cached_property
     def slice_position(self) -> dict[str, int]:
         return {s.id: n for n, s in enumerate(self.slice_order)}
+
+    @cached_property
+    def slices_naming(self) -> dict[str, list[ir.Slice]]:
+        """Per id written in a slice's ``agent`` (an agent or a role, as written), the slices naming it,
+        in slice order, each once."""
+        out: dict[str, list[ir.Slice]] = {}
+        for s in self.slice_order:
+            for rid in dict.fromkeys(r.id for r in s.agents):
+                out.setdefault(rid, []).append(s)
+        return out
 
     @cached_property
     def dependents(self) -> dict[str, list[tuple[ir.Slice, ir.Dependency]]]:

@@ -138,7 +138,7 @@ def dependencies(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> list[dict
     """A slice's dependencies; an ``if_triggered`` one is dropped when its slice is assumed deferred."""
     out = []
     for d in s.after:
-        target = rb.slice(d.slice.id)
+        target = facts(rb).slices.get(d.slice.id)
         assumed = options.path_of(d.slice.id) if target is not None and target.outcome_conditional else None
         if d.if_triggered and assumed == "deferred":
             continue
@@ -173,8 +173,11 @@ def chain_text(chain: list[dict]) -> str:
     """`A -> B -> C`; a wave of several slices is written `{B, C}` (they may run in parallel)."""
     parts: list[str] = []
     grouped = False
-    for w in sorted({c["wave"] for c in chain}):
-        names = [c["id"] + (f" ({c['label']})" if c["label"] else "") for c in chain if c["wave"] == w]
+    by_wave: dict[int, list[str]] = {}  # one pass over the chain, not one per wave
+    for c in chain:
+        by_wave.setdefault(c["wave"], []).append(c["id"] + (f" ({c['label']})" if c["label"] else ""))
+    for w in sorted(by_wave):
+        names = by_wave[w]
         grouped |= len(names) > 1
         parts.append(names[0] if len(names) == 1 else "{" + ", ".join(names) + "}")
     text = " -> ".join(parts)
@@ -339,7 +342,7 @@ def exit_gates(rb: ir.Runbook) -> list[dict]:
     """The exit block's gates as :func:`gate_view` dicts (an undeclared id is shown as it is)."""
     out = []
     for ref in rb.exit.gates if rb.exit else []:
-        g = rb.gate(ref.id)
+        g = facts(rb).gates.get(ref.id)
         if g is not None:
             out.append(gate_view(rb, g))
         else:
@@ -355,7 +358,7 @@ def binding_view(rb: ir.Runbook, s: ir.Slice, b: ir.GateBinding) -> dict:
         if item.command is not None:
             items.append({"kind": "command", "command": item.command})
         elif item.gate is not None:
-            g = rb.gate(item.gate.id)
+            g = facts(rb).gates.get(item.gate.id)
             items.append(gate_view(rb, g) if g else {"kind": "unknown", "id": item.gate.id})
     executable = any(i["kind"] in ("command", "script", "suite", "commands") for i in items)
     return {
@@ -406,12 +409,12 @@ def baseline_gates(rb: ir.Runbook) -> tuple[ir.Cadence | None, list[ir.Gate]]:
     if len(reach) < 2:
         return cad, []
     common = set.intersection(*reach)
-    common = {gid for gid in common if (g := rb.gate(gid)) is not None and g.kind == "gate"}
+    common = {gid for gid in common if (g := facts(rb).gates.get(gid)) is not None and g.kind == "gate"}
     used_by_common = set()
     for gid in common:
         used_by_common |= facts(rb).gate_closure([gid]) - {gid}
     keep = common - used_by_common
-    return cad, [g for g in rb.gates if g.id in keep and rb.gate(g.id) is g]
+    return cad, [g for g in rb.gates if g.id in keep and facts(rb).gates.get(g.id) is g]
 
 
 def command_contract(rb: ir.Runbook) -> list[dict]:
@@ -443,7 +446,7 @@ def produced_by(rb: ir.Runbook, producer: str) -> list[tuple[ir.Outputs, ir.Arti
 
 def artifact_view(rb: ir.Runbook, o: ir.Outputs, a: ir.Artifact, options: EmitOptions) -> dict | None:
     """An artifact as shown; None when it exists only on a path assumed away."""
-    producer = rb.slice(a.producer.id) if a.producer is not None else None
+    producer = facts(rb).slices.get(a.producer.id) if a.producer is not None else None
     if a.conditional and producer is not None and producer.outcome_conditional and not shows(options, producer, "triggered"):
         return None
     return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from phasec.compiler import ir
+from phasec.compiler.facts import facts
 from phasec.emitters import EmitOptions
 from phasec.emitters import _documents as d
 from phasec.emitters.workbreakdown import artifact_path
@@ -14,7 +15,7 @@ TEMPLATE = "ACCEPTANCE_GATES.md.j2"
 
 
 def trigger_view(rb: ir.Runbook, t: ir.Trigger) -> dict:
-    g = rb.gate(t.gate.id) if t.gate else None
+    g = facts(rb).gates.get(t.gate.id) if t.gate else None
     return {
         "id": t.id,
         "text": t.text,
@@ -32,7 +33,7 @@ def defer_records(rb: ir.Runbook, s: ir.Slice) -> list[dict]:
         if key in seen:
             continue
         seen.add(key)
-        is_slice = rb.slice(r.target.id) is not None
+        is_slice = facts(rb).slices.get(r.target.id) is not None
         out.append(
             {
                 "slice": r.target.id if is_slice else None,
@@ -86,7 +87,7 @@ def declared_baseline(rb: ir.Runbook) -> dict | None:
         return None
     gates = []
     for r in b.gates:
-        g = rb.gate(r.id)
+        g = facts(rb).gates.get(r.id)
         if g is None:
             gates.append({"id": r.id, "missing": True})
             continue
@@ -108,7 +109,7 @@ def unbound_gates(rb: ir.Runbook) -> list[dict]:
     roots += [t.gate.id for s in rb.slices for t in s.triggers if t.gate is not None]
     roots += [r.id for s in rb.slices for r in s.starts_after]
     reached = d.facts(rb).gate_closure(roots)
-    return [d.gate_view(rb, g) for g in rb.gates if g.id not in reached and rb.gate(g.id) is g]
+    return [d.gate_view(rb, g) for g in rb.gates if g.id not in reached and facts(rb).gates.get(g.id) is g]
 
 
 def required_kinds(rb: ir.Runbook) -> set[str]:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 
 from phasec.compiler import ir
+from phasec.compiler.facts import facts
 from phasec.emitters import EmitError, EmitOptions
 from phasec.emitters import _documents as d
 
@@ -146,7 +147,7 @@ def roles(protocol: ir.Protocol) -> dict[str, str]:
 def agent_context(rb: ir.Runbook, agent: ir.Agent) -> dict:
     team = rb.team
     wave = next((w for w in team.waves if agent.id in w.agents), None) if team else None
-    slices = [{"id": s.id, "title": s.title} for s in d.slice_order(rb) if any(r.id == agent.id for r in s.agents)]
+    slices = [{"id": s.id, "title": s.title} for s in facts(rb).slices_naming.get(agent.id, [])]
     steps = [
         {"stage": st.id, "stage_title": st.title, "kind": step.kind, "text": step.text}
         for st in rb.stages

@@ -187,7 +187,7 @@ def workflow_context(rb: ir.Runbook, options: EmitOptions) -> dict:
     exit_steps: list[Step] = []
     if rb.exit is not None:
         for ref in rb.exit.gates:
-            g = rb.gate(ref.id)
+            g = facts(rb).gates.get(ref.id)
             if g is not None:
                 exit_steps.extend(gate_steps(rb, g, "exit"))
     commands += [st.run for st in exit_steps if st.run]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from phasec.compiler import ir
+from phasec.compiler.facts import facts
 from phasec.emitters import EmitOptions
 from phasec.emitters import _documents as d
 from phasec.emitters.acceptance_gates import conditional_view
@@ -394,7 +395,7 @@ def ledger_view(lg: ir.Ledger) -> dict:
 
 def role_work(rb: ir.Runbook, order: list[ir.Slice], role: str) -> list[str]:
     """The slices and stage steps a role is named on (whoever plays it)."""
-    out = [s.id for s in order if any(r.id == role for r in s.agents)]
+    out = [s.id for s in facts(rb).slices_naming.get(role, [])]
     for st in rb.stages:
         for step in st.steps:
             if any(r.id == role for r in step.agents):

@@ -18,7 +18,7 @@ def decision_view(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
         if s.binding_paths(b) != ir.PATHS:
             continue
         for item in b.items:
-            g = rb.gate(item.gate.id) if item.gate else None
+            g = facts(rb).gates.get(item.gate.id) if item.gate else None
             if item.command is not None:
                 assess.append(item.command)
             elif g is not None and g.kind == "gate":

@@ -19,6 +19,7 @@ value.  See docs/scripts.md for the behaviour of the scripts.
 
 from __future__ import annotations
 
+import bisect
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -278,6 +279,9 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
             found |= reach.get(d.slice.id, frozenset())
         reach[s.id] = frozenset(found)
 
+    optional = [o for o in order if o.id in own and own[o.id].inclusion == "optional"]
+    optional_positions = [position[o.id] for o in optional]
+    optional_names = [own[o.id].name for o in optional]
     parent_of: dict[str, str | None] = {}  # slice id -> the slice id of its first always-present candidate
     for s in order:
         sb = own.get(s.id)
@@ -306,16 +310,13 @@ def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[
         if sb.inclusion == "always":
             parent = parent_of[s.id]
             low = position[parent] if parent else -1
-            between = [
-                o
-                for o in order
-                if o.id in own
-                and own[o.id].inclusion == "optional"
-                and low < position[o.id] < position[s.id]
-                and own[o.id].name not in cands
-            ]
+            # The optional slices in slice order, by position: a bisect finds the run
+            # between the parent and this slice (no scan of every slice per slice).
+            lo = bisect.bisect_right(optional_positions, low)
+            hi = bisect.bisect_left(optional_positions, position[s.id])
+            between = [n for n in optional_names[lo:hi] if n not in cands]
             if between:
-                sb.conditional_candidates = [own[o.id].name for o in reversed(between)]
+                sb.conditional_candidates = between[::-1]
         out.append(sb)
     return out, base, skipped
 

@@ -63,7 +63,7 @@ def slice_gates(rb: ir.Runbook, s: ir.Slice) -> list[tuple[str, list[str]]]:
             if item.command is not None:
                 cmds.append(item.command)
             elif item.gate is not None:
-                g = rb.gate(item.gate.id)
+                g = facts(rb).gates.get(item.gate.id)
                 cmds.extend(gate_invocation(rb, g) if g else [item.gate.id])
         out.append((b.cadence.id, cmds))
     return _merge_cadences(out)
@@ -84,7 +84,7 @@ def artifact_path(rb: ir.Runbook, ref: ir.Ref) -> str:
 
 def trigger_text(rb: ir.Runbook, t: ir.Trigger) -> str:
     if t.gate is not None:
-        g = rb.gate(t.gate.id)
+        g = facts(rb).gates.get(t.gate.id)
         name = (g.script if g and g.script else t.gate.id)
         return f"{name} {t.text}"
     return t.text
@@ -163,7 +163,7 @@ def workbreakdown_context(rb: ir.Runbook, assume: dict[str, str] | None = None) 
     if rb.exit is not None and rb.exit.gates:
         cmds: list[str] = []
         for ref in rb.exit.gates:
-            g = rb.gate(ref.id)
+            g = facts(rb).gates.get(ref.id)
             cmds.extend(gate_invocation(rb, g) if g else [ref.id])
         gates.append({"slice": "phase_exit", "bindings": [("full", cmds)]})
     invariants = []
