@@ -146,7 +146,8 @@ def realistic(n_slices: int = 1_000, per_lane: int = 200) -> str:
         ]
         if cond:
             out += [
-                f'  trigger t{i} "detects contract drift in module {i}" by {sid.lower()}_static',
+                # evaluated by the scan of the slice before it (PC410: never by a scan only this slice creates)
+                f'  trigger t{i} "detects contract drift in module {i}" by {ids[i - 1].lower()}_static',
                 f'  triggered "Tighten the contract of module {i}."',
                 f'  not_triggered "Record the defer rationale for module {i}."',
                 f"  defer_record {sid}_DISPOSITION",
