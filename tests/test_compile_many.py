@@ -8,8 +8,6 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from conftest import ROOT
-
 GOOD = (
     'phase C "T" {\n  posture forward_only\n}\nslice C1 "x" {\n  objective "y"\n  owner @team\n  agent P1\n}\n'
     'owners {\n  owner @team "The team"\n}\nteam {\n  max_active 1\n  agent P1 "Does it"\n}\n'
