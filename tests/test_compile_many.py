@@ -45,6 +45,10 @@ def test_one_runbook_keeps_the_flat_layout(tmp_path):
     (tmp_path / "a.phc").write_text(GOOD)
     assert run("compile", "a.phc", "-o", "out", cwd=tmp_path).returncode == 0
     assert (tmp_path / "out" / "manifest.json").is_file() and not (tmp_path / "out" / "a").exists()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.phc").write_text(GOOD)  # a folder: OUT/<stem>/ whatever it holds
+    assert run("compile", "src", "-o", "dir-out", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "dir-out" / "a" / "manifest.json").is_file()
 
 
 def test_folder_expands_and_one_bad_file_does_not_stop_the_others(tmp_path):
