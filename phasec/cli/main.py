@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from phasec import LANGUAGE_VERSION, __version__
-from phasec.cli.common import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, _config, _print_diags, _read
+from phasec.cli.common import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, _config, _print_diags, _read, report_unreadable
 
 app = typer.Typer(
     name="phasec",
@@ -186,7 +186,15 @@ def _parse_assume(values: list[str]) -> dict[str, str]:
 
 @app.command("compile")
 def compile_(
-    file: Annotated[Path, typer.Argument(help="The runbook to compile.", show_default=False)],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="The runbook to compile, or several runbooks and folders (searched recursively for *.phc): "
+            "each compiles on its own into OUT/<stem>/.",
+            show_default=False,
+            metavar="FILE",
+        ),
+    ],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output directory.")] = None,
     emit: Annotated[
         Optional[list[Emit]],
@@ -208,15 +216,48 @@ def compile_(
         Optional[Path], typer.Option("--templates", help="A folder of templates overriding the shipped ones.")
     ] = None,
 ) -> None:
-    """Compile a runbook into its phase packet."""
-    from phasec.compiler.pipeline import analyze
+    """Compile a runbook into its phase packet (several: each into OUT/<stem>/)."""
+    from phasec.cli.common import expand_paths
 
     emits = set(emit or [])
     assumed = _parse_assume(assume or [])
     if templates is not None and not templates.is_dir():
         typer.echo(f"phasec: error: --templates {templates}: not a folder", err=True)
         raise typer.Exit(EXIT_USAGE)
-    text = _read(file)
+    paths = expand_paths(files)
+    if not paths:
+        typer.echo("phasec: error: no .phc files found", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    if len(paths) == 1 and not any(f.is_dir() and f.suffix != ".phc" for f in files):
+        _compile_one(paths[0], out, emits, check, assumed, templates)
+        return
+    from phasec.cli.compile_many import compile_many
+
+    raise typer.Exit(compile_many(paths, out, emits, check, assumed, templates))
+
+
+def _compile_one(
+    file: Path,
+    out: Path | None,
+    emits: set,
+    check: bool,
+    assumed: dict[str, str],
+    templates: Path | None,
+    many: bool = False,
+) -> None:
+    """Compile one runbook; ends with typer.Exit (or returns: compiled). ``many``: findings all on stdout."""
+    from phasec.compiler.pipeline import analyze
+
+    if many:
+        from phasec.grammar.reading import read_runbook
+
+        read = read_runbook(file)
+        if read.text is None or not read.ok:
+            report_unreadable(read, stream=sys.stdout)
+            raise typer.Exit(EXIT_USAGE)
+        text = read.text
+    else:
+        text = _read(file)
     res = analyze(text, file.as_posix(), config=_config(file), compiling=True)
     sources = {file.as_posix(): res.document.source if res.document else None}
     # Findings on stdout, as `phasec lint` prints them; on stderr when stdout carries a document.
