@@ -10,6 +10,7 @@ a runbook has errors (or `--check` found a difference), else 0.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -18,13 +19,20 @@ from phasec.cli.common import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, _
 
 
 def compile_many(
-    paths: list[Path], out: Path | None, emits: set, check: bool, assumed: dict[str, str], templates: Path | None
+    paths: list[Path],
+    out: Path | None,
+    emits: set,
+    check: bool,
+    assumed: dict[str, str],
+    templates: Path | None,
+    compile_one: Callable[..., None],
 ) -> int:
-    """Compile each of ``paths`` into ``out/<stem>/``; the exit code (see the module docstring)."""
+    """Compile each of ``paths`` into ``out/<stem>/`` with ``compile_one`` (the command's
+    one-runbook body, passed in so that this module does not import the command's); the
+    exit code (see the module docstring)."""
     from phasec.cli.lint_files import internal_error
-    from phasec.cli.main import Emit, _compile_one
 
-    to_stdout = sorted(e.value for e in emits if e in (Emit.ir, Emit.workbreakdown))
+    to_stdout = sorted(e.value for e in emits if e.value in ("ir", "workbreakdown"))
     if to_stdout:
         typer.echo(
             f"phasec: error: --emit {to_stdout[0]} prints one document on stdout: give one runbook, not {len(paths)}",
@@ -51,7 +59,7 @@ def compile_many(
     codes: list[int] = []
     for p in dict.fromkeys(paths):  # each runbook once, in order
         try:
-            _compile_one(p, out / p.stem, emits, check, assumed, templates, many=True)
+            compile_one(p, out / p.stem, emits, check, assumed, templates, many=True)
             code = EXIT_OK
         except typer.Exit as exc:
             code = exc.exit_code

@@ -233,7 +233,7 @@ def compile_(
         return
     from phasec.cli.compile_many import compile_many
 
-    raise typer.Exit(compile_many(paths, out, emits, check, assumed, templates))
+    raise typer.Exit(compile_many(paths, out, emits, check, assumed, templates, _compile_one))
 
 
 def _compile_one(
