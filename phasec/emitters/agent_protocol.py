@@ -31,66 +31,14 @@ has ``<OBJECTIVE>`` is the final document (one ``## <section>`` per protocol
 
 from __future__ import annotations
 
-import re
-
 from phasec.compiler import ir
+from phasec.compiler.agent_files import PathEscape, agent_root, file_path, names, objective
 from phasec.compiler.facts import facts
 from phasec.emitters import EmitError, EmitOptions
 from phasec.emitters import _documents as d
 
 EMITTER = True
 TEMPLATE = "AGENT_ARTIFACT.md.j2"
-
-
-def planning_root(rb: ir.Runbook) -> ir.Outputs | None:
-    order = d.slice_order(rb)
-    if order:
-        first = order[0].id
-        produced = {a.id for _, a in d.produced_by(rb, first)}
-        for st in rb.stages:
-            only = [r.id for r in st.covers]
-            for step in st.steps:
-                targets = [r.id for r in step.slices] or (only if len(only) == 1 else [])
-                if first in targets:
-                    produced |= {r.id for r in step.produces}
-        for o in rb.outputs:
-            if any(a.id in produced for a in o.artifacts):
-                return o
-    return rb.outputs[0] if rb.outputs else None
-
-
-def _is_machine_path(path: str) -> bool:
-    return path.startswith(("/", "~", "\\")) or re.match(r"[A-Za-z]:[\\/]", path) is not None
-
-
-def root_dir(o: ir.Outputs) -> str:
-    """Where an outputs block's agent files go, under ``agents/``: its repo-relative root, or its id."""
-    return o.id if _is_machine_path(o.root) else d.safe_relpath(o.root)
-
-
-def wave_root(rb: ir.Runbook, wave: ir.Wave) -> ir.Outputs | None:
-    """The outputs block holding the most artifacts the wave produces (ties: declaration order)."""
-    stages = {r.id for r in wave.stages}
-    producers = set(stages)
-    produced: set[str] = set()
-    for st in rb.stages:
-        if st.id not in stages:
-            continue
-        producers |= {r.id for r in st.covers}
-        for step in st.steps:
-            producers |= {r.id for r in step.slices}
-            produced |= {r.id for r in step.produces}
-    best, best_count = None, 0
-    for o in rb.outputs:
-        count = sum(1 for a in o.artifacts if a.id in produced or (a.producer is not None and a.producer.id in producers))
-        if count > best_count:
-            best, best_count = o, count
-    return best
-
-
-def agent_root(rb: ir.Runbook, agent: ir.Agent) -> ir.Outputs | None:
-    wave = next((w for w in rb.team.waves if agent.id in w.agents), None) if rb.team else None
-    return (wave_root(rb, wave) if wave is not None else None) or planning_root(rb)
 
 
 def review_lanes(rb: ir.Runbook, agent: ir.Agent) -> list[dict]:
@@ -114,23 +62,6 @@ def review_lanes(rb: ir.Runbook, agent: ir.Agent) -> list[dict]:
             }
         )
     return out
-
-
-def objective(agent: ir.Agent, templates: list[str]) -> tuple[str, str]:
-    """(OBJECTIVE, "declared" | "derived")."""
-    for template in templates:
-        if "<OBJECTIVE>" not in template:
-            continue
-        parts = re.split(r"(<N>|<OBJECTIVE>)", template)
-        rx = "".join(
-            re.escape(agent.id) if p == "<N>" else "([A-Z0-9_]+)" if p == "<OBJECTIVE>" else re.escape(p) for p in parts
-        )
-        for out in agent.outputs:
-            m = re.fullmatch(rx, out.rsplit("/", 1)[-1])
-            if m:
-                return m.group(1), "declared"
-    derived = d.upper_snake(re.sub(r"\([^)]*\)", " ", agent.responsibility)) or d.upper_snake(agent.responsibility)
-    return derived or "OBJECTIVE", "derived"
 
 
 def roles(protocol: ir.Protocol) -> dict[str, str]:
@@ -188,14 +119,18 @@ def emit(rb: ir.Runbook, options: EmitOptions) -> dict[str, str]:
     out: dict[str, str] = {}
     for agent in rb.agents():
         obj, obj_source = objective(agent, templates)
-        names = {a.id: a.template.replace("<N>", agent.id).replace("<OBJECTIVE>", obj) for a in protocol.artifacts}
+        named = names(protocol, agent, obj)
         actx = agent_context(rb, agent)
         actx["review"] = review_lanes(rb, agent)
         root = agent_root(rb, agent)
         root_path = root.root if root is not None else ""
         for a in protocol.artifacts:
-            # The root and the name are each kept inside (PC806 semantics), then joined under agents/.
-            rel = "/".join(["agents", *([root_dir(root)] if root is not None and root_path else []), d.safe_relpath(names[a.id])])
+            # The root and the name are each kept inside (PC806 semantics), then joined under agents/;
+            # the same function as PC815's, which reports two files computed to one path.
+            try:
+                rel = file_path(root, named[a.id])
+            except PathEscape as e:
+                raise EmitError(str(e)) from None
             if rel in out:
                 raise EmitError(f"two agent protocol files would be written to {rel}")
             ctx = dict(base)
@@ -204,9 +139,9 @@ def emit(rb: ir.Runbook, options: EmitOptions) -> dict[str, str]:
                     "agent": actx,
                     "objective": obj,
                     "objective_source": obj_source,
-                    "artifact": {"id": a.id, "template": a.template, "note": a.note, "name": names[a.id], "role": role_of[a.id]},
+                    "artifact": {"id": a.id, "template": a.template, "note": a.note, "name": named[a.id], "role": role_of[a.id]},
                     "files": [
-                        {"id": x.id, "name": names[x.id], "note": x.note, "role": role_of[x.id]} for x in protocol.artifacts
+                        {"id": x.id, "name": named[x.id], "note": x.note, "role": role_of[x.id]} for x in protocol.artifacts
                     ],
                     "root": root_path,
                     "root_id": root.id if root is not None else None,

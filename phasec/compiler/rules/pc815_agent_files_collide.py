@@ -1,0 +1,61 @@
+"""Two agent protocol files would be written to the same path.
+
+## What it does
+Computes the path of every agent protocol file — one per agent and
+`protocol { artifact ID "TEMPLATE" }`, named by filling in `<N>` (the agent
+id) and `<OBJECTIVE>`, placed under `agents/<root>/` of the output folder —
+with the same function `phasec compile` uses, and reports a protocol artifact
+whose file lands on a path an earlier file already takes.  The usual cause is
+a template without `<N>` in a runbook with two or more agents: every agent's
+file gets the same name.  The agents involved are shown as related notes.
+
+## Why it matters
+`phasec compile` refuses to write such a runbook (exit 2, "two agent
+protocol files would be written to …", nothing written): one agent's file
+would silently overwrite another's.  Reported here, the collision has a
+location and is caught by `phasec lint` before the compile.
+
+## Example
+```
+protocol {
+  artifact plan "AGENT_PLAN.md"
+}
+agent I1 "Runtime owner"
+agent I2 "Review owner"
+```
+reports ``protocol artifact `plan` file `agents/…/AGENT_PLAN.md` of agent `I2` is also the file of agent `I1```.
+Put `<N>` in the template: `AGENT_<N>_PLAN.md`.
+"""
+
+from __future__ import annotations
+
+from phasec.compiler.rules._values import value_span
+from phasec.compiler.rules.base import rule
+
+
+@rule("PC815", "agent-files-collide", "error")
+def check(ctx):
+    from phasec.compiler.agent_files import agent_files
+
+    first: dict[str, tuple] = {}
+    for agent, pa, rel in agent_files(ctx.rb):
+        if rel is None:  # leaves the folder: PC806
+            continue
+        other = first.get(rel)
+        if other is None:
+            first[rel] = (agent, pa)
+            continue
+        o_agent, o_pa = other
+        same = " (the same artifact)" if o_pa.id == pa.id else f" (artifact `{o_pa.id}`)"
+        related = [(agent.span, f"agent `{agent.id}`"), (o_agent.span, f"agent `{o_agent.id}`")]
+        if o_pa.id != pa.id:
+            related.append((value_span(ctx, o_pa.span, text=o_pa.template, index=1), f"artifact `{o_pa.id}` template"))
+        yield ctx.diag(
+            value_span(ctx, pa.span, text=pa.template, index=1),
+            f"protocol artifact `{pa.id}` file `{rel}` of agent `{agent.id}` is also the file of agent "
+            f"`{o_agent.id}`{same}",
+            related=related,
+            help="put `<N>` (the agent id) in the template, e.g. `AGENT_<N>_...md`, so each agent gets its own file"
+            if "<N>" not in pa.template
+            else "give each protocol artifact a template of its own",
+        )
