@@ -109,7 +109,8 @@ def bench_commands(path: Path, repeat: int) -> tuple[float, float]:
     def compile_():
         with tempfile.TemporaryDirectory() as out:
             subprocess.run(
-                [sys.executable, "-m", "phasec", "compile", str(path), "--emit", "ci", "--out", out], capture_output=True
+                [sys.executable, "-m", "phasec", "compile", str(path), "--emit", "ci", "--out", out],
+                capture_output=True,
             )
 
     return timed(lint, repeat)[0], timed(compile_, repeat)[0]
@@ -129,7 +130,9 @@ def compile_report(sizes: list[int], repeat: int) -> None:
             p = Path(d) / "runbook.phc"
             p.write_text(text)
             lint_ms, compile_ms = bench_commands(p, max(1, repeat // 2) if r["slices"] > 100 else repeat)
-            print(f"{'':<24} {'process':>7} {lint_ms:>8.0f}ms {compile_ms:>8.0f}ms {'':>21} {compile_ms / lint_ms:>5.2f}x")
+            print(
+                f"{'':<24} {'process':>7} {lint_ms:>8.0f}ms {compile_ms:>8.0f}ms {'':>21} {compile_ms / lint_ms:>5.2f}x"
+            )
 
 
 def bench_process(path: Path, repeat: int) -> float:
@@ -230,7 +233,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "phase-c.phc"
         p.write_text((ROOT / "examples/phase-c.phc").read_text())
-        print(f"\n`phasec lint examples/phase-c.phc` as a process: {bench_process(p, args.repeat):.0f} ms (median of {args.repeat})")
+        print(
+            f"\n`phasec lint examples/phase-c.phc` as a process: {bench_process(p, args.repeat):.0f} ms (median of {args.repeat})"
+        )
         if sizes:
             n = max(sizes)
             big = Path(d) / "big.phc"

@@ -86,7 +86,9 @@ class Bench:
         uri = path.as_uri()
         path.write_text(text, encoding="utf-8")
         self.client.text_document_did_open(
-            types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=uri, language_id="phasec", version=1, text=text))
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id="phasec", version=1, text=text)
+            )
         )
         await self.wait(uri, 1)
         lines = text.split("\n")
@@ -101,13 +103,21 @@ class Bench:
             self.client.text_document_did_change(
                 types.DidChangeTextDocumentParams(
                     text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                    content_changes=[types.TextDocumentContentChangePartial(range=types.Range(start=pos, end=pos), text="x")],
+                    content_changes=[
+                        types.TextDocumentContentChangePartial(range=types.Range(start=pos, end=pos), text="x")
+                    ],
                 )
             )
             got = await self.wait(uri, version)
             t = self.timings[(uri, version)]
             rows.append(
-                (t["analyze_ms"], t["snapshot_ms"], t["change_to_publish_ms"], (got - sent) * 1000, t.get("analyze_cpu_ms", 0.0))
+                (
+                    t["analyze_ms"],
+                    t["snapshot_ms"],
+                    t["change_to_publish_ms"],
+                    (got - sent) * 1000,
+                    t.get("analyze_cpu_ms", 0.0),
+                )
             )
             if args_verbose:
                 print(name, version, t, file=sys.stderr)
@@ -117,15 +127,23 @@ class Bench:
         sid_col = lines[line].index(" ") + 1
         t0 = time.perf_counter()
         await self.client.text_document_hover_async(
-            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=line, character=sid_col + 1))
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=line, character=sid_col + 1),
+            )
         )
         hover_ms = (time.perf_counter() - t0) * 1000
         t0 = time.perf_counter()
         await self.client.text_document_completion_async(
-            types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=len(lines) - 2, character=0))
+            types.CompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=len(lines) - 2, character=0),
+            )
         )
         completion_ms = (time.perf_counter() - t0) * 1000
-        self.client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+        self.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
         med = [statistics.median(col) for col in zip(*rows, strict=True)]
         return {
             "input": name,
@@ -154,7 +172,9 @@ async def main_async(args) -> None:
     finally:
         await bench.stop()
     print(f"median of {args.repeat} edits; debounce 0 ms (the default 150 ms adds 150 ms to change→publish)")
-    print(f"{'input':<26} {'lines':>7} {'analyze':>9} {'snapshot':>9} {'chg→pub':>9} {'edit→diag':>10} {'hover':>8} {'complete':>9}")
+    print(
+        f"{'input':<26} {'lines':>7} {'analyze':>9} {'snapshot':>9} {'chg→pub':>9} {'edit→diag':>10} {'hover':>8} {'complete':>9}"
+    )
     for r in results:
         print(
             f"{r['input']:<26} {r['lines']:>7} {r['analyze']:>7.1f}ms {r['snapshot']:>7.1f}ms "

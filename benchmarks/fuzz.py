@@ -93,8 +93,13 @@ def run(cases: int, seed: int, share: float, timeout: float, failures_dir: Path 
     if n_generated:
         from hypothesis import HealthCheck, given, settings
 
-        @settings(max_examples=n_generated, deadline=None, database=None, derandomize=False,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=n_generated,
+            deadline=None,
+            database=None,
+            derandomize=False,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(fuzzing.runbooks())
         def one(text: str) -> None:
             counts["generated"] += 1
@@ -132,8 +137,14 @@ def run_parallel(args) -> dict:
 
     per = [args.cases // args.jobs + (1 if k < args.cases % args.jobs else 0) for k in range(args.jobs)]
     jobs = [
-        (n, args.seed + k, args.generated_share, args.timeout,
-         args.failures / f"job{k}" if args.failures else None, args.progress)
+        (
+            n,
+            args.seed + k,
+            args.generated_share,
+            args.timeout,
+            args.failures / f"job{k}" if args.failures else None,
+            args.progress,
+        )
         for k, n in enumerate(per)
     ]
     start = time.perf_counter()

@@ -82,9 +82,7 @@ def realistic(n_slices: int = 1_000, per_lane: int = 200) -> str:
     ]
     out += [f'    agent A{lane} "Lane {lane} implementation owner" skills typescript' for lane in range(lanes_n)]
     out += ["  }", "}", "owners {"]
-    out += [
-        f'  owner @team-{t} "Team {t}" backup @team-{(t + 1) % 5}' for t in range(5)
-    ]
+    out += [f'  owner @team-{t} "Team {t}" backup @team-{(t + 1) % 5}' for t in range(5)]
     out += [
         "}",
         "scripts {",
@@ -183,7 +181,10 @@ def realistic(n_slices: int = 1_000, per_lane: int = 200) -> str:
             "}",
         ]
     out.append('outputs runtime "docs/phase-x" {')
-    out += [f'  artifact {ids[i]}_DISPOSITION "{ids[i]}_DISPOSITION.md" by {ids[i]} either_path' for i in sorted(conditional)]
+    out += [
+        f'  artifact {ids[i]}_DISPOSITION "{ids[i]}_DISPOSITION.md" by {ids[i]} either_path'
+        for i in sorted(conditional)
+    ]
     out.append('  note "Dispositions of the conditional slices, written on either path."')
     out.append("}")
     return "\n".join(out) + "\n"

@@ -34,9 +34,21 @@ DEFAULT = [
     "phasec.compiler.suppress*",
     "phasec.compiler.config*",
 ]
-STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped",
-          36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout",
-          37: "type check", None: "not checked"}
+STATUS = {
+    1: "killed",
+    3: "killed",
+    0: "survived",
+    5: "no tests",
+    33: "no tests",
+    34: "skipped",
+    36: "timeout",
+    24: "timeout",
+    -24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    37: "type check",
+    None: "not checked",
+}
 
 
 def module_of(name: str) -> str:
@@ -68,8 +80,12 @@ def sample(patterns: list[str], n: int, seed: int) -> list[str]:
     import fnmatch
     import random
 
-    pool = sorted(name for mod in results(None).values() for name, code in mod.items()
-                  if code is None and any(fnmatch.fnmatch(name, p) for p in patterns))
+    pool = sorted(
+        name
+        for mod in results(None).values()
+        for name, code in mod.items()
+        if code is None and any(fnmatch.fnmatch(name, p) for p in patterns)
+    )
     return sorted(random.Random(seed).sample(pool, min(n, len(pool))))
 
 
@@ -105,9 +121,11 @@ def report(patterns: list[str] | None) -> int:
     print(f"{'total':45} {total['mutants']:>8} " + " ".join(f"{total[k]:>11}" for k in cols) + f" {score:>6}")
     if total["not checked"] and tested:
         lo, hi = wilson(total["killed"] + total["timeout"], tested)
-        print(f"\n{tested} of {total['mutants']} mutants checked: if they are a uniform sample (--sample), "
-              f"the score of all is in [{100 * lo:.1f}%, {100 * hi:.1f}%] (95% Wilson interval; equivalent "
-              f"mutants not yet removed)")
+        print(
+            f"\n{tested} of {total['mutants']} mutants checked: if they are a uniform sample (--sample), "
+            f"the score of all is in [{100 * lo:.1f}%, {100 * hi:.1f}%] (95% Wilson interval; equivalent "
+            f"mutants not yet removed)"
+        )
     print(f"\n{len(survivors)} survivor(s) (`mutmut show NAME` prints the diff):")
     for n in survivors:
         print("  " + n)
@@ -121,9 +139,13 @@ def main() -> int:
     ap.add_argument("--examples", type=int, default=100, help="hypothesis examples of the oracle test per mutant")
     ap.add_argument("--report", action="store_true", help="only print the report of earlier runs")
     ap.add_argument("--rerun-survivors", action="store_true", help="run only the survivors of earlier runs again")
-    ap.add_argument("--sample", type=int, default=0,
-                    help="run only N mutants drawn at random (uniformly, with --seed) from those the patterns match "
-                         "and no earlier run checked; the report then estimates the score with a 95%% interval")
+    ap.add_argument(
+        "--sample",
+        type=int,
+        default=0,
+        help="run only N mutants drawn at random (uniformly, with --seed) from those the patterns match "
+        "and no earlier run checked; the report then estimates the score with a 95%% interval",
+    )
     ap.add_argument("--seed", type=int, default=1, help="seed of --sample (default 1)")
     args = ap.parse_args()
     patterns = args.patterns or DEFAULT
@@ -132,8 +154,9 @@ def main() -> int:
         mutmut = Path(sys.executable).with_name("mutmut")
         names = patterns
         if args.rerun_survivors:
-            names = sorted(n for mod in results(patterns).values() for n, code in mod.items()
-                           if STATUS.get(code) == "survived")
+            names = sorted(
+                n for mod in results(patterns).values() for n, code in mod.items() if STATUS.get(code) == "survived"
+            )
             if not names:
                 return report(patterns)
         elif args.sample:

@@ -33,13 +33,32 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TESTS = ["tests/test_rules.py", "tests/test_rule_goldens.py", "tests/test_mutation_kills.py",
-         "tests/test_agent_cap.py", "tests/test_agent_cap_oracle.py", "tests/test_corpus.py",
-         "tests/test_ownership_paths.py", "tests/test_fix.py"]
-DESELECT = ["tests/test_agent_cap.py::test_ten_thousand_slices",
-            "tests/test_ownership_paths.py::test_overlap_check_scales_and_orders_through_stages_and_chains"]
-SWAP_CMP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
-            ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is}
+TESTS = [
+    "tests/test_rules.py",
+    "tests/test_rule_goldens.py",
+    "tests/test_mutation_kills.py",
+    "tests/test_agent_cap.py",
+    "tests/test_agent_cap_oracle.py",
+    "tests/test_corpus.py",
+    "tests/test_ownership_paths.py",
+    "tests/test_fix.py",
+]
+DESELECT = [
+    "tests/test_agent_cap.py::test_ten_thousand_slices",
+    "tests/test_ownership_paths.py::test_overlap_check_scales_and_orders_through_stages_and_chains",
+]
+SWAP_CMP = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+}
 
 
 def decorated_bodies(tree: ast.Module):
@@ -118,8 +137,12 @@ def main() -> int:
     env = dict(os.environ, PHASEC_ORACLE_EXAMPLES=str(args.examples))
     with tempfile.TemporaryDirectory(prefix="phasec-mut-") as tmp:
         env["PYTHONPATH"] = tmp + os.pathsep + env.get("PYTHONPATH", "")
-        pytest = [sys.executable, "-c", "import sys, pytest; sys.path.insert(0, sys.argv[1]); "
-                  "sys.exit(pytest.main(sys.argv[2:]))", tmp]
+        pytest = [
+            sys.executable,
+            "-c",
+            "import sys, pytest; sys.path.insert(0, sys.argv[1]); sys.exit(pytest.main(sys.argv[2:]))",
+            tmp,
+        ]
         for path, node, repl, desc in plan:
             shutil.rmtree(Path(tmp) / "phasec", ignore_errors=True)
             shutil.copytree(ROOT / "phasec", Path(tmp) / "phasec")
@@ -128,9 +151,20 @@ def main() -> int:
             t0 = time.monotonic()
             try:
                 r = subprocess.run(
-                    [*pytest, "-x", "-q", "-p", "no:cacheprovider", *TESTS,
-                     *[a for d in DESELECT for a in ("--deselect", d)]],
-                    cwd=ROOT, env=env, capture_output=True, text=True, timeout=args.timeout,
+                    [
+                        *pytest,
+                        "-x",
+                        "-q",
+                        "-p",
+                        "no:cacheprovider",
+                        *TESTS,
+                        *[a for d in DESELECT for a in ("--deselect", d)],
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=args.timeout,
                 )
                 status = "survived" if r.returncode == 0 else "killed"
             except subprocess.TimeoutExpired:

@@ -79,7 +79,7 @@ def alternate(commands: dict[str, list[str]], rounds: int) -> dict[str, dict]:
     """Each command once per round, in turn; median wall and CPU time, max peak memory."""
     walls: dict[str, list[float]] = {k: [] for k in commands}
     cpus: dict[str, list[float]] = {k: [] for k in commands}
-    mem: dict[str, float] = {k: 0.0 for k in commands}
+    mem: dict[str, float] = dict.fromkeys(commands, 0.0)
     codes: dict[str, int] = {}
     for _ in range(rounds):
         for name, argv in commands.items():
@@ -89,7 +89,13 @@ def alternate(commands: dict[str, list[str]], rounds: int) -> dict[str, dict]:
             mem[name] = max(mem[name], rss)
             codes[name] = code
     return {
-        k: {"ms": statistics.median(v), "cpu_ms": statistics.median(cpus[k]), "all_ms": v, "rss_mb": mem[k], "exit": codes[k]}
+        k: {
+            "ms": statistics.median(v),
+            "cpu_ms": statistics.median(cpus[k]),
+            "all_ms": v,
+            "rss_mb": mem[k],
+            "exit": codes[k],
+        }
         for k, v in walls.items()
     }
 
@@ -130,6 +136,7 @@ def in_process(name: str, text: str, repeat: int) -> dict:
 
 def server(inputs: list[tuple[str, str]], edits: int) -> list[dict]:
     import bench_lsp
+
     from phasec.grammar.parser import _lark
 
     lark = _lark()
@@ -160,7 +167,9 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=200)
     ap.add_argument("--json", help="write the raw figures here")
     ap.add_argument("--no-server", action="store_true")
-    ap.add_argument("--no-small", action="store_true", help="skip the small commands (help, Phase C, YAML tools, many files)")
+    ap.add_argument(
+        "--no-small", action="store_true", help="skip the small commands (help, Phase C, YAML tools, many files)"
+    )
     ap.add_argument("--server-only", action="store_true", help="only the language server (Phase C and 1,000 slices)")
     ap.add_argument("--in-process-max", type=int, default=1000, help="in-process timings only up to this many slices")
     args = ap.parse_args()
@@ -196,18 +205,25 @@ def main() -> None:
         print(f"processes, median of {args.repeat} alternating rounds (load {os.getloadavg()[0]:.1f})", flush=True)
         report["processes"] = alternate(small, args.repeat)
         for name, r in report["processes"].items():
-            print(f"  {name:<32} {r['ms']:>8.0f} ms  cpu {r['cpu_ms']:>8.0f} ms  {r['rss_mb']:>6.0f} MB  exit {r['exit']}", flush=True)
+            print(
+                f"  {name:<32} {r['ms']:>8.0f} ms  cpu {r['cpu_ms']:>8.0f} ms  {r['rss_mb']:>6.0f} MB  exit {r['exit']}",
+                flush=True,
+            )
         p = report["processes"]
         lint1 = p["phasec lint (Phase C)"]["ms"] if small else 1
         cpu1 = p["phasec lint (Phase C)"]["cpu_ms"] if small else 1
-        report["ratios"] = {} if not small else {
-            "lint / check-jsonschema": lint1 / p["check-jsonschema (YAML)"]["ms"],
-            "lint / yamllint": lint1 / p["yamllint (YAML)"]["ms"],
-            f"{args.files} copies / one": p[f"phasec lint ({args.files} copies)"]["ms"] / lint1,
-            "lint / check-jsonschema (cpu)": cpu1 / p["check-jsonschema (YAML)"]["cpu_ms"],
-            "lint / yamllint (cpu)": cpu1 / p["yamllint (YAML)"]["cpu_ms"],
-            f"{args.files} copies / one (cpu)": p[f"phasec lint ({args.files} copies)"]["cpu_ms"] / cpu1,
-        }
+        report["ratios"] = (
+            {}
+            if not small
+            else {
+                "lint / check-jsonschema": lint1 / p["check-jsonschema (YAML)"]["ms"],
+                "lint / yamllint": lint1 / p["yamllint (YAML)"]["ms"],
+                f"{args.files} copies / one": p[f"phasec lint ({args.files} copies)"]["ms"] / lint1,
+                "lint / check-jsonschema (cpu)": cpu1 / p["check-jsonschema (YAML)"]["cpu_ms"],
+                "lint / yamllint (cpu)": cpu1 / p["yamllint (YAML)"]["cpu_ms"],
+                f"{args.files} copies / one (cpu)": p[f"phasec lint ({args.files} copies)"]["cpu_ms"] / cpu1,
+            }
+        )
         report["sizes"] = {}
         for n in sizes:
             text = generate.realistic(n)
@@ -226,7 +242,10 @@ def main() -> None:
             report["sizes"][n] = row
             print(f"{n:,} slices ({row['lines']:,} lines), processes median of {rounds}:", flush=True)
             for name, r in procs.items():
-                print(f"  {name:<32} {r['ms']:>8.0f} ms  cpu {r['cpu_ms']:>8.0f} ms  {r['rss_mb']:>6.0f} MB  exit {r['exit']}", flush=True)
+                print(
+                    f"  {name:<32} {r['ms']:>8.0f} ms  cpu {r['cpu_ms']:>8.0f} ms  {r['rss_mb']:>6.0f} MB  exit {r['exit']}",
+                    flush=True,
+                )
             if inproc:
                 print(
                     f"  in process: bare {inproc['bare_ms']:.0f} ms, lint {inproc['lint_ms']:.0f} ms "

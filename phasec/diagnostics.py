@@ -78,9 +78,7 @@ class DiagnosticBag:
         help: str | None = None,
         related: list[Related] | None = None,
     ) -> Diagnostic:
-        diag = Diagnostic(
-            code=code, severity=severity, message=message, span=span, help=help, related=related or []
-        )
+        diag = Diagnostic(code=code, severity=severity, message=message, span=span, help=help, related=related or [])
         self.items.append(diag)
         return diag
 

@@ -55,7 +55,9 @@ def _offsets(src: SourceFile, edit: Edit) -> tuple[int, int]:
     return offset(s.line, s.column), offset(s.end_line, s.end_column)
 
 
-def apply_fixes(text: str, diagnostics: list[Diagnostic], path: str = "<input>", *, unsafe: bool = False) -> tuple[str, int]:
+def apply_fixes(
+    text: str, diagnostics: list[Diagnostic], path: str = "<input>", *, unsafe: bool = False
+) -> tuple[str, int]:
     """Apply the (safe) fixes of ``diagnostics`` to ``text`` once: (new text, findings fixed).
 
     A fix is atomic (all of its edits or none); identical fixes carried by
@@ -82,7 +84,7 @@ def apply_fixes(text: str, diagnostics: list[Diagnostic], path: str = "<input>",
         rs = ranges[key]
         if any(_overlaps(a, b, c, d) for a, b, _ in rs for c, d, _ in chosen):
             continue
-        if any(_overlaps(a, b, c, d) for i, (a, b, _) in enumerate(rs) for (c, d, _) in rs[i + 1:]):
+        if any(_overlaps(a, b, c, d) for i, (a, b, _) in enumerate(rs) for (c, d, _) in rs[i + 1 :]):
             continue  # a malformed fix: its own edits overlap
         chosen.extend(rs)
         fixed += len(by_fix[key])

@@ -198,9 +198,7 @@ class _Printer:
 
     def pending_own(self, before: _Pos | None) -> list[Comment]:
         taken = []
-        while self.next_own < len(self.own) and (
-            before is None or _start(self.own[self.next_own].span) < before
-        ):
+        while self.next_own < len(self.own) and (before is None or _start(self.own[self.next_own].span) < before):
             taken.append(self.own[self.next_own])
             self.next_own += 1
         return taken

@@ -34,7 +34,9 @@ def golden(request):
             return
         assert path.exists(), f"missing golden {path}; run pytest --update-goldens and review it"
         expected = path.read_text(encoding="utf-8")
-        assert text == expected, f"{path} differs; if the change is intended run pytest --update-goldens and review the diff"
+        assert text == expected, (
+            f"{path} differs; if the change is intended run pytest --update-goldens and review the diff"
+        )
 
     return check
 

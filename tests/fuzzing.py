@@ -70,8 +70,8 @@ def time_bound(seconds: float):
 
 def check_text(text: str, name: str = "fuzz.phc", *, fmt: bool = True) -> str | None:
     """None if the pipeline handled ``text`` properly, else what went wrong."""
-    from phasec.compiler.pipeline import analyze
     from phasec.compiler.diagnostics import Severity
+    from phasec.compiler.pipeline import analyze
 
     res = analyze(text, name)
     lines = text.count("\n") + 1
@@ -122,8 +122,29 @@ def check_case(data: bytes, *, seconds: float = 10.0, fmt: bool = True) -> str |
 # ─── mutation fuzzing ──────────────────────────────────────────────────────────
 
 _TOKEN = re.compile(rb'"""|"(?:\\.|[^"\\\n])*"|[A-Za-z_][A-Za-z0-9_.\-]*|@[\w./-]+|\d[\w.-]*|\s+|.', re.S)
-_JUNK = [b"{", b"}", b"\n", b";", b'"', b'"""', b"#", b"\\", b"\t", b"\r\n", b"\xef\xbb\xbf", b"\xff", b"\xc3",
-         "é".encode(), "😀".encode(), "\u00a0".encode(), b"\x00", b"$(touch x)", b"`x`", b"..", b"/"]
+_JUNK = [
+    b"{",
+    b"}",
+    b"\n",
+    b";",
+    b'"',
+    b'"""',
+    b"#",
+    b"\\",
+    b"\t",
+    b"\r\n",
+    b"\xef\xbb\xbf",
+    b"\xff",
+    b"\xc3",
+    "é".encode(),
+    "😀".encode(),
+    "\u00a0".encode(),
+    b"\x00",
+    b"$(touch x)",
+    b"`x`",
+    b"..",
+    b"/",
+]
 
 
 @lru_cache(maxsize=1)
@@ -133,8 +154,20 @@ def _keywords() -> list[bytes]:
     return [k.encode() for k in keywords()]
 
 
-MUTATIONS = ("byte", "insert", "delete", "duplicate", "truncate", "token_delete", "token_dup", "token_swap",
-             "token_keyword", "token_replace", "line_dup", "line_delete")
+MUTATIONS = (
+    "byte",
+    "insert",
+    "delete",
+    "duplicate",
+    "truncate",
+    "token_delete",
+    "token_dup",
+    "token_swap",
+    "token_keyword",
+    "token_replace",
+    "line_dup",
+    "line_delete",
+)
 
 
 def mutate(data: bytes, rng: random.Random, n: int | None = None) -> tuple[bytes, list[str]]:
@@ -190,7 +223,7 @@ def mutate(data: bytes, rng: random.Random, n: int | None = None) -> tuple[bytes
 MAX_DEPTH = 4
 
 #: Values of the kinds the schema names; free text exercises escapes, quotes and Unicode.
-_TEXT_ALPHABET = string.ascii_letters + string.digits + ' _-.,:/<>()[]{}#;=*`$\'"\\\té😀\u00a0'
+_TEXT_ALPHABET = string.ascii_letters + string.digits + " _-.,:/<>()[]{}#;=*`$'\"\\\té😀\u00a0"
 
 
 class _Ref:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from conftest import ROOT, EXAMPLES
+from conftest import EXAMPLES, ROOT
+
 from phasec.compiler.graph import RunbookGraph
 from phasec.compiler.pipeline import analyze
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-import generate  # noqa: E402
+import generate
 
 HEAD = 'phase C "T" {\n  posture forward_only\n}\n'
 
@@ -29,7 +30,7 @@ def test_sequential_roster_larger_than_cap_is_fine():
     # Eleven agents, one after another: width 1 whatever the roster size.
     agents = [f"I{i}" for i in range(11)]
     slices = "".join(
-        f'slice C{i} "s" {{\n  agent I{i}\n' + (f"  after C{i-1}\n" if i else "") + "}\n" for i in range(11)
+        f'slice C{i} "s" {{\n  agent I{i}\n' + (f"  after C{i - 1}\n" if i else "") + "}\n" for i in range(11)
     )
     stages = 'stage 2 "run" {\n  covers ' + " ".join(f"C{i}" for i in range(11)) + "\n}\n"
     o = overlap(runbook(agents, stages, slices))
@@ -73,7 +74,9 @@ def test_release_shortens_the_active_period():
 
 
 def test_unordered_slices_in_a_stage_overlap():
-    slices = 'slice C1 "a" {\n  agent I1\n}\nslice C2 "b" {\n  agent I2\n}\nslice C3 "c" {\n  agent I3\n  after C1 C2\n}\n'
+    slices = (
+        'slice C1 "a" {\n  agent I1\n}\nslice C2 "b" {\n  agent I2\n}\nslice C3 "c" {\n  agent I3\n  after C1 C2\n}\n'
+    )
     stages = 'stage 2 "run" {\n  covers C1 C2 C3\n}\n'
     o = overlap(runbook(["I1", "I2", "I3"], stages, slices))
     assert o.width == 2 and o.agents == ["I1", "I2"]

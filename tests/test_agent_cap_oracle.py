@@ -47,6 +47,7 @@ EXAMPLES = int(os.environ.get("PHASEC_ORACLE_EXAMPLES", "400"))
 
 # -- the model and its text ----------------------------------------------------------------
 
+
 @dataclass
 class Step:
     kind: str  # step | checkpoint | guard
@@ -127,10 +128,14 @@ def models(draw) -> Model:
     slices = []
     for i in range(n_slices):
         after = sorted(draw(st.sets(st.integers(0, i - 1), max_size=2))) if i else []
-        slices.append(Slice(
-            names[i], draw(agent_sets), [names[d] for d in after],
-            bool(after) and draw(st.booleans()),
-        ))
+        slices.append(
+            Slice(
+                names[i],
+                draw(agent_sets),
+                [names[d] for d in after],
+                bool(after) and draw(st.booleans()),
+            )
+        )
     stages = []
     for k in range(n_stages):
         covers = [s.id for s, w, c in zip(slices, where, covered, strict=True) if c and w == k]
@@ -143,7 +148,11 @@ def models(draw) -> Model:
             for _ in range(draw(st.integers(2, 3)) if group else 1):
                 kind = "step" if group else draw(st.sampled_from(["step", "step", "checkpoint", "guard"]))
                 pool = near if near and draw(st.integers(0, 4)) else [s.id for s in slices]
-                fr = sorted(draw(st.lists(st.sampled_from(pool), max_size=1, unique=True))) if pool and kind != "guard" else []
+                fr = (
+                    sorted(draw(st.lists(st.sampled_from(pool), max_size=1, unique=True)))
+                    if pool and kind != "guard"
+                    else []
+                )
                 steps.append(Step(kind, draw(agent_sets) if kind != "guard" else [], fr))
             units.append(steps)
             par.append(group)
@@ -158,6 +167,7 @@ def models(draw) -> Model:
 
 
 # -- the oracle ------------------------------------------------------------------------------
+
 
 class Oracle:
     """Events, their order, and the execution states of a model."""
@@ -300,7 +310,7 @@ class Oracle:
         """Every two activities are in sequence, or one lies inside the other."""
         w = self.work[agent]
         for i, (xs, xe) in enumerate(w):
-            for ys, ye in w[i + 1:]:
+            for ys, ye in w[i + 1 :]:
                 if (xs, xe) == (ys, ye):
                     continue
                 seq = self.le(xe, ys) or self.le(ye, xs)
@@ -319,9 +329,7 @@ class Oracle:
         best = 0
         for mask in range(1 << len(agents)):
             group = [a for i, a in enumerate(agents) if mask >> i & 1]
-            if len(group) > best and not any(
-                self.finishes_before(x, y) for x in group for y in group if x != y
-            ):
+            if len(group) > best and not any(self.finishes_before(x, y) for x in group for y in group if x != y):
                 best = len(group)
         return best
 
@@ -346,7 +354,9 @@ CAP = re.compile(r"up to (\d+) agents can be active at once, more than max_activ
 AGENT = re.compile(r"agent `([^`]+)`")
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(models())
 def test_agent_cap_rules_match_the_oracle(m):
     text = m.text()
@@ -384,8 +394,9 @@ def test_agent_cap_rules_match_the_oracle(m):
     anchored = all(any(o.le(s, r) for s, _ in o.work[a]) for a, r in o.release.items() if o.work[a])
     if anchored:
         assert reported_width == o.order_width(working), text
-    released_before_work = {a for a in working if a in o.release and o.le(o.release[a], o.first_start(a))} \
-        if not unordered else set()
+    released_before_work = (
+        {a for a in working if a in o.release and o.le(o.release[a], o.first_start(a))} if not unordered else set()
+    )
     exact = not unordered and not released_before_work
     event("exact (work totally ordered)" if exact else "not exact: PC502/PC503 report it")
     if not exact:
@@ -413,13 +424,18 @@ def test_agent_cap_rules_match_the_oracle(m):
 
 # -- the oracle itself, on hand-checked cases ----------------------------------------------------
 
+
 def _m(agents, slices=(), stages=(), release=None) -> Model:
     return Model(list(agents), dict(release or {}), list(slices), list(stages))
 
 
 def test_oracle_parallel_group():
-    m = _m(["P1", "P2", "P3"], stages=[Stage("1", [], [[Step("step", ["P1"], []), Step("step", ["P2"], []),
-                                                     Step("step", ["P3"], [])]], [True])])
+    m = _m(
+        ["P1", "P2", "P3"],
+        stages=[
+            Stage("1", [], [[Step("step", ["P1"], []), Step("step", ["P2"], []), Step("step", ["P3"], [])]], [True])
+        ],
+    )
     assert Oracle(m).width(m.agents) == 3
 
 

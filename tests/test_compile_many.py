@@ -35,7 +35,9 @@ def test_several_files_each_into_its_own_folder_same_as_alone(tmp_path):
     assert "PHASE_D_EXECUTION_PACKET.md" in tree(tmp_path / "out" / "b")
     # --check per runbook: up to date, then one changed runbook is found
     assert run("compile", "a.phc", "b.phc", "-o", "out", "--check", cwd=tmp_path).returncode == 0
-    (tmp_path / "b.phc").write_text(GOOD.replace("phase C", "phase D").replace("C1", "D1").replace('"Does it"', '"Does more"'))
+    (tmp_path / "b.phc").write_text(
+        GOOD.replace("phase C", "phase D").replace("C1", "D1").replace('"Does it"', '"Does more"')
+    )
     r = run("compile", "a.phc", "b.phc", "-o", "out", "--check", cwd=tmp_path)
     assert r.returncode == 1 and "Does more" in r.stdout and "out/b: differs" in r.stderr
     assert "out/a: up to date" in r.stderr

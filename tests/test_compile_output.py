@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, FIXTURES, ROOT
 
 from phasec.compiler.pipeline import analyze
@@ -31,7 +30,10 @@ VARIANTS = [
 def compile_cli(src: str, out: Path, *args: str, env=None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "phasec", "compile", src, "-o", str(out), *args],
-        capture_output=True, text=True, cwd=ROOT, env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
     )
 
 
@@ -174,7 +176,10 @@ def test_manifest_lists_every_file_with_its_sha256_the_source_and_the_version(tm
     assert r.returncode == 0, r.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["generator"] == f"phasec {__version__}"
-    assert manifest["source"] == {"path": "examples/phase-c.phc", "sha256": hashlib.sha256(src.read_bytes()).hexdigest()}
+    assert manifest["source"] == {
+        "path": "examples/phase-c.phc",
+        "sha256": hashlib.sha256(src.read_bytes()).hexdigest(),
+    }
     assert manifest["assume"] == {"C4": "deferred"}
     on_disk = tree_bytes(out)
     listed = {f["path"]: f["sha256"] for f in manifest["files"]}

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import FIXTURES, ROOT
+
 from phasec.compiler.config import Config, ConfigError, load_config
 from phasec.compiler.pipeline import analyze
 
@@ -30,7 +30,9 @@ def test_ignore_and_select():
 
 
 def test_regrade():
-    d = [d for d in analyze(CAP, "t.phc", config=Config(severity={"PC501": "warning"})).diagnostics if d.code == "PC501"]
+    d = [
+        d for d in analyze(CAP, "t.phc", config=Config(severity={"PC501": "warning"})).diagnostics if d.code == "PC501"
+    ]
     assert d[0].severity.value == "warning"
 
 
@@ -40,7 +42,9 @@ def test_front_end_codes_cannot_be_disabled():
 
 
 def test_pyproject_is_found_upward_and_phasec_toml_wins(tmp_path):
-    (tmp_path / "pyproject.toml").write_text('[tool.phasec]\nignore = ["PC605"]\n[tool.phasec.severity]\nPC305 = "error"\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.phasec]\nignore = ["PC605"]\n[tool.phasec.severity]\nPC305 = "error"\n'
+    )
     sub = tmp_path / "runbooks" / "deep"
     sub.mkdir(parents=True)
     cfg = load_config(sub / "x.phc")
@@ -81,7 +85,7 @@ def test_cli_applies_configuration_and_rejects_bad_one(tmp_path):
     (tmp_path / "phasec.toml").write_text('[severity]\nPC501 = "warning"\n')
     r = run()
     assert r.returncode == 0 and "PC501" in r.stdout
-    (tmp_path / "phasec.toml").write_text('ignore = 5\n')
+    (tmp_path / "phasec.toml").write_text("ignore = 5\n")
     r = run()
     assert r.returncode == 2 and "must be a list" in r.stderr
 
@@ -116,7 +120,13 @@ def test_cycle_message_lists_every_edge_with_its_own_location():
         ("pyproject.toml", '[tool.phasec]\nignore = ["PC605", "PC6O5"]\n', "PC6O5", (2, 21), "PC605"),
         ("pyproject.toml", '[tool.phasec]\nselect = [\n  "pc3",\n  "PC3O",\n]\n', "PC3O", (4, 4), None),
         ("pyproject.toml", '[tool.phasec]\n[tool.phasec.severity]\nPC6O4 = "error"\n', "PC6O4", (3, 1), "PC604"),
-        ("pyproject.toml", '[tool.phasec]\nseverity = { PC3 = "error" }\n', "PC3", (2, 14), None),  # a prefix is no code
+        (
+            "pyproject.toml",
+            '[tool.phasec]\nseverity = { PC3 = "error" }\n',
+            "PC3",
+            (2, 14),
+            None,
+        ),  # a prefix is no code
         ("phasec.toml", 'ignore = ["PC605"]\nselect = ["PC605", "PX1"]\n', "PX1", (2, 21), None),
     ],
 )
@@ -197,10 +207,27 @@ def test_require_applies_when_compiling_too(tmp_path):
 @pytest.mark.parametrize(
     "content, word, where, message, suggestion",
     [
-        ('[tool.phasec.require]\nruntme = ["files"]\n', "runtme", (2, 1), "unknown slice kind `runtme` in `require`", "runtime"),
-        ('[tool.phasec.require]\nruntime = ["files", "brnach"]\n', "brnach", (2, 22),
-         "unknown requirement `brnach` for kind `runtime` in `require`", "branch"),
-        ('[tool.phasec.require]\nreview = ["gate:"]\n', "gate:", (2, 12), "unknown requirement `gate:` for kind `review` in `require`", None),
+        (
+            '[tool.phasec.require]\nruntme = ["files"]\n',
+            "runtme",
+            (2, 1),
+            "unknown slice kind `runtme` in `require`",
+            "runtime",
+        ),
+        (
+            '[tool.phasec.require]\nruntime = ["files", "brnach"]\n',
+            "brnach",
+            (2, 22),
+            "unknown requirement `brnach` for kind `runtime` in `require`",
+            "branch",
+        ),
+        (
+            '[tool.phasec.require]\nreview = ["gate:"]\n',
+            "gate:",
+            (2, 12),
+            "unknown requirement `gate:` for kind `review` in `require`",
+            None,
+        ),
     ],
 )
 def test_require_unknown_kinds_and_names_are_errors_at_their_place(tmp_path, content, word, where, message, suggestion):
@@ -215,7 +242,9 @@ def test_require_unknown_kinds_and_names_are_errors_at_their_place(tmp_path, con
         assert f"did you mean `{suggestion}`?" in d.help
 
 
-@pytest.mark.parametrize("content", ['require = ["runtime"]\n', 'require = { runtime = "files" }\n', 'require = { runtime = [1] }\n'])
+@pytest.mark.parametrize(
+    "content", ['require = ["runtime"]\n', 'require = { runtime = "files" }\n', "require = { runtime = [1] }\n"]
+)
 def test_require_of_the_wrong_shape_is_an_error(tmp_path, content):
     (tmp_path / "phasec.toml").write_text(content)
     with pytest.raises(ConfigError) as exc:

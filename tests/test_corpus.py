@@ -9,8 +9,8 @@ product must catch are also asserted by hand below.
 from __future__ import annotations
 
 import pytest
-
 from conftest import GOLDENS, ROOT
+
 from phasec.compiler.pipeline import analyze
 
 CORPUS = ROOT / "tests" / "corpus"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import ROOT
+
 from phasec.compiler.pipeline import analyze
 from phasec.compiler.rules.catalog import render_markdown
 from phasec.compiler.schema import keywords, render_reference

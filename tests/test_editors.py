@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import EXAMPLES, ROOT
+
 from phasec.compiler.pipeline import parse
 from phasec.compiler.schema import keywords
 from phasec.grammar.tree import HANDLE, NAME, NUMBER, STRING
@@ -23,7 +23,9 @@ GRAMMAR_PATH = VSCODE / "syntaxes" / "phasec.tmLanguage.json"
 
 
 def _load_generator():
-    spec = importlib.util.spec_from_file_location("gen_vscode_grammar", ROOT / "tests" / "tools" / "gen_vscode_grammar.py")
+    spec = importlib.util.spec_from_file_location(
+        "gen_vscode_grammar", ROOT / "tests" / "tools" / "gen_vscode_grammar.py"
+    )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -128,8 +130,11 @@ class TextMate:
                 pos, end = m.start(g), m.end(g)
                 pats = list(self.resolve(cap["patterns"]))
                 while pos < end:
-                    found = [(mm.start(), i, p, mm) for i, p in enumerate(pats)
-                             if (mm := self.rx(p["match"]).search(line, pos, end))]
+                    found = [
+                        (mm.start(), i, p, mm)
+                        for i, p in enumerate(pats)
+                        if (mm := self.rx(p["match"]).search(line, pos, end))
+                    ]
                     if not found:
                         break
                     _, _, p, mm = min(found, key=lambda t: (t[0], t[1]))
@@ -216,8 +221,14 @@ def test_keyword_lists_cover_every_keyword_of_the_language(grammar):
 
 @pytest.mark.parametrize("kw", STATEMENT_KEYWORDS)
 def test_every_statement_keyword_is_highlighted_where_a_statement_starts(tm, kw):
-    for text, line in ((f"{kw} X1", 0), (f"  {kw} \"x\"", 0), ("slice C1 {", 0), (f"a {{ {kw} y }}", 0),
-                       (f"a 1; {kw} 2", 0), (f'slice C1 "t" {{\n\t{kw}\n}}', 1)):
+    for text, line in (
+        (f"{kw} X1", 0),
+        (f'  {kw} "x"', 0),
+        ("slice C1 {", 0),
+        (f"a {{ {kw} y }}", 0),
+        (f"a 1; {kw} 2", 0),
+        (f'slice C1 "t" {{\n\t{kw}\n}}', 1),
+    ):
         if kw not in text.split("\n")[line]:
             continue
         sc = scopes_of(tm, text, kw, line, occurrence=text.split("\n")[line].count(kw) - 1)
@@ -236,12 +247,33 @@ def test_every_clause_word_is_highlighted_after_its_statement_keyword(tm, word):
     assert CLAUSE not in scopes[col - 1] and CLAUSE not in scopes[col + len(word)]
 
 
-@pytest.mark.parametrize("ident", ["C1", "I4A", "drift_core", "c1_storage_lock_static", "rawr-hq-orientation",
-                                   "slice_x", "after-all", "gate2", "by_hand", "forward_only", "P1", "1.5"])
+@pytest.mark.parametrize(
+    "ident",
+    [
+        "C1",
+        "I4A",
+        "drift_core",
+        "c1_storage_lock_static",
+        "rawr-hq-orientation",
+        "slice_x",
+        "after-all",
+        "gate2",
+        "by_hand",
+        "forward_only",
+        "P1",
+        "1.5",
+    ],
+)
 def test_ordinary_ids_are_not_keywords(tm, ident):
     """Neither where a statement starts nor as a value, nor as a prefix of a keyword."""
-    for text in (f"{ident} \"x\"", f"  after {ident}", f"  gate quick {ident} {ident}", f"x {{ {ident} }}",
-                 f"a 1; {ident} 2", f"  owner @a backup {ident}"):
+    for text in (
+        f'{ident} "x"',
+        f"  after {ident}",
+        f"  gate quick {ident} {ident}",
+        f"x {{ {ident} }}",
+        f"a 1; {ident} 2",
+        f"  owner @a backup {ident}",
+    ):
         scopes = tm.tokenize(text)[0]
         for m in re.finditer(re.escape(ident), text):
             assert not any(has(scopes[c], "keyword") for c in range(m.start(), m.end())), (text, scopes[m.start()])
@@ -257,7 +289,7 @@ def test_a_keyword_spelt_id_in_value_position_is_not_a_statement_keyword(tm):
 def test_strings_escapes_handles_numbers_comments(tm):
     text = 'slice C1 "a \\"quoted\\" \\n word \\q" { # note'
     assert has(scopes_of(tm, text, '"a'), "string.quoted.double.phasec")
-    assert has(scopes_of(tm, text, 'word'), "string.quoted.double.phasec")
+    assert has(scopes_of(tm, text, "word"), "string.quoted.double.phasec")
     assert "constant.character.escape.phasec" in scopes_of(tm, text, '\\"')
     assert "constant.character.escape.phasec" in scopes_of(tm, text, "\\n")
     assert "invalid.illegal.escape.phasec" in scopes_of(tm, text, "\\q")  # PC006
@@ -272,7 +304,7 @@ def test_strings_escapes_handles_numbers_comments(tm):
     assert "variable.other.constant.handle.phasec" in scopes_of(tm, text, "team.x")
     assert CLAUSE in scopes_of(tm, text, "backup")
 
-    text = "stage 1.5 \"x\"\nmax_active 6\nafter C10 2a"
+    text = 'stage 1.5 "x"\nmax_active 6\nafter C10 2a'
     assert "constant.numeric.phasec" in scopes_of(tm, text, "1.5")
     assert "constant.numeric.phasec" in scopes_of(tm, text, ".5")
     assert "constant.numeric.phasec" in scopes_of(tm, text, "6", line=1)
@@ -301,7 +333,7 @@ def test_unterminated_string_ends_at_the_line(tm):
 
 
 def test_suppression_comment(tm):
-    text = "  file \"x\"  # phasec: ignore[PC605, pc301] -- C2 and C3 edit disjoint scripts"
+    text = '  file "x"  # phasec: ignore[PC605, pc301] -- C2 and C3 edit disjoint scripts'
     assert "keyword.other.suppression.phasec" in scopes_of(tm, text, "phasec:")
     assert "constant.other.rule-code.phasec" in scopes_of(tm, text, "PC605")
     assert "constant.other.rule-code.phasec" in scopes_of(tm, text, "pc301")
@@ -313,8 +345,11 @@ def test_suppression_comment(tm):
 
 
 def _runbooks() -> list[Path]:
-    return sorted(EXAMPLES.glob("*.phc")) + sorted((ROOT / "tests" / "corpus").glob("*.phc")) + sorted(
-        (ROOT / "tests" / "fixtures" / "render").glob("*.phc"))
+    return (
+        sorted(EXAMPLES.glob("*.phc"))
+        + sorted((ROOT / "tests" / "corpus").glob("*.phc"))
+        + sorted((ROOT / "tests" / "fixtures" / "render").glob("*.phc"))
+    )
 
 
 @pytest.mark.parametrize("path", _runbooks(), ids=lambda p: p.name)
@@ -331,10 +366,14 @@ def test_grammar_agrees_with_the_parser_on_real_runbooks(tm, path):
     problems = []
     for st in doc.walk():
         if STMT not in at(st.keyword_span):
-            problems.append(f"{st.keyword_span.line}:{st.keyword_span.column} keyword {st.keyword} -> {at(st.keyword_span)}")
+            problems.append(
+                f"{st.keyword_span.line}:{st.keyword_span.column} keyword {st.keyword} -> {at(st.keyword_span)}"
+            )
         for v in st.values:
             sc = at(v.span)
-            want = {STRING: "string.quoted", HANDLE: "variable.other.constant.handle", NUMBER: "constant.numeric"}.get(v.kind)
+            want = {STRING: "string.quoted", HANDLE: "variable.other.constant.handle", NUMBER: "constant.numeric"}.get(
+                v.kind
+            )
             if want and not has(sc, want):
                 problems.append(f"{v.span.line}:{v.span.column} {v.kind} {v.text[:20]} -> {sc}")
             if v.kind == NAME:
@@ -351,8 +390,12 @@ def test_grammar_agrees_with_the_parser_on_real_runbooks(tm, path):
 def _clause_owners(word: str) -> set[str]:
     from phasec.compiler.schema import CONTEXTS
 
-    return {st.keyword for ctx in CONTEXTS.values() for st in ctx.statements.values()
-            if any(c.word == word for c in st.signature.clauses)}
+    return {
+        st.keyword
+        for ctx in CONTEXTS.values()
+        for st in ctx.statements.values()
+        if any(c.word == word for c in st.signature.clauses)
+    }
 
 
 # --- the VS Code extension ---------------------------------------------------------------------------
@@ -374,7 +417,9 @@ def test_vscode_manifest():
     assert re.fullmatch(r"\^1\.\d+\.\d+", pkg["engines"]["vscode"])
     assert (VSCODE / "README.md").is_file()
     assert "node_modules/" in (VSCODE / ".gitignore").read_text()
-    tracked = subprocess.run(["git", "ls-files", "editors/vscode/node_modules"], cwd=ROOT, capture_output=True, text=True)
+    tracked = subprocess.run(
+        ["git", "ls-files", "editors/vscode/node_modules"], cwd=ROOT, capture_output=True, text=True
+    )
     assert tracked.stdout == ""
 
 
@@ -439,7 +484,9 @@ const ext = require(process.argv[2]);
 })();
 """
     )
-    r = subprocess.run([NODE, str(harness), str(VSCODE / "extension.js"), ""], capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [NODE, str(harness), str(VSCODE / "extension.js"), ""], capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 0, r.stderr
     events = json.loads(r.stdout)
     first, stopped, second, last = events
@@ -472,7 +519,7 @@ def test_editor_setup_doc_is_linked_and_has_the_snippets():
     docs_list = readme.split("## Documentation", 1)[1].split("\n## ", 1)[0]
     assert "(docs/editor-setup.md)" in docs_list and "(docs/output-formats.md)" in docs_list
     formats = (ROOT / "docs" / "output-formats.md").read_text()
-    from phasec.compiler.render import REPOSITORY_URL, RENDERERS
+    from phasec.compiler.render import RENDERERS, REPOSITORY_URL
 
     for fmt in RENDERERS:
         assert f"`{fmt}`" in formats

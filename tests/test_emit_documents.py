@@ -20,12 +20,20 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, EXAMPLES, GOLDENS, ROOT
+
 from phasec.compiler.pipeline import analyze
-from phasec.emitters import EmitError, EmitOptions, emit_all
+from phasec.emitters import (
+    EmitError,
+    EmitOptions,
+    acceptance_gates,
+    agent_protocol,
+    emit_all,
+    execution_packet,
+    implementation_spec,
+    planning_handoff,
+)
 from phasec.emitters import _documents as docs
-from phasec.emitters import acceptance_gates, agent_protocol, execution_packet, implementation_spec, planning_handoff
 
 DOC_EMITTERS = (acceptance_gates, execution_packet, implementation_spec, planning_handoff, agent_protocol)
 EXAMPLE_FILES = [EXAMPLES / "phase-b.phc", EXAMPLES / "phase-c.phc"]
@@ -117,8 +125,16 @@ def test_execution_packet_carries_reference_owners_paths_and_order(phase, phase_
     assert {p for p in paths if p not in out} == set()
     branches = set(re.findall(r"`(codex/[^`]+)`", ref))
     assert branches and {b for b in branches if f"`{b}`" not in out} == set()
-    for heading in ("## Start Here", "## Objective", "## Locked Constraints", "## Slice Plan", "## Deferred",
-                    "## First-Failure Signals", "## Branch/Worktree Contract", "```mermaid"):
+    for heading in (
+        "## Start Here",
+        "## Objective",
+        "## Locked Constraints",
+        "## Slice Plan",
+        "## Deferred",
+        "## First-Failure Signals",
+        "## Branch/Worktree Contract",
+        "```mermaid",
+    ):
         assert heading in out
 
 
@@ -291,7 +307,9 @@ def test_output_is_byte_identical_across_processes():
     runs = []
     for seed in ("1", "2"):
         env = dict(os.environ, PYTHONHASHSEED=seed)
-        r = subprocess.run([sys.executable, "-c", EMIT_IN_SUBPROCESS], capture_output=True, text=True, cwd=ROOT, env=env)
+        r = subprocess.run(
+            [sys.executable, "-c", EMIT_IN_SUBPROCESS], capture_output=True, text=True, cwd=ROOT, env=env
+        )
         assert r.returncode == 0, r.stderr
         runs.append(r.stdout)
     assert runs[0] == runs[1] and len(runs[0]) > 100_000
@@ -320,13 +338,24 @@ def test_agent_files_go_under_the_outputs_root_of_their_wave(phase_c, phase_b):
     planning = "agents/docs/projects/orpc-ingest-workflows-spec/_phase-c-planning-pass-01-2026-02-21/"
     runtime = "agents/docs/projects/orpc-ingest-workflows-spec/_phase-c-runtime-execution-pass-01-2026-02-21/"
     # wave `planning` (P1-P4, stages 1 and 1.5: C0) -> the planning pass; wave `runtime` (I1-I6) -> the runtime pass
-    assert {p[len(planning):].split("_")[1] for p in c if p.startswith(planning)} == {"P1", "P2", "P3", "P4"}
-    assert {p[len(runtime):].split("_")[1] for p in c if p.startswith(runtime)} == {"I1", "I2", "I3", "I4", "I4A", "I5", "I6"}
+    assert {p[len(planning) :].split("_")[1] for p in c if p.startswith(planning)} == {"P1", "P2", "P3", "P4"}
+    assert {p[len(runtime) :].split("_")[1] for p in c if p.startswith(runtime)} == {
+        "I1",
+        "I2",
+        "I3",
+        "I4",
+        "I4A",
+        "I5",
+        "I6",
+    }
     assert planning + "AGENT_P1_PLAN_VERBATIM.md" in c and runtime + "AGENT_I1_PLAN_VERBATIM.md" in c
     # Phase B: the first slice produces no artifact, so the first outputs block is the root.
     b = [p for p in documents(phase_b) if p.startswith("agents/")]
     assert len(b) == 6 * 3
-    assert all(p.startswith("agents/docs/projects/orpc-ingest-workflows-spec/_phase-b-runtime-execution-pass-01-2026-02-20/") for p in b)
+    assert all(
+        p.startswith("agents/docs/projects/orpc-ingest-workflows-spec/_phase-b-runtime-execution-pass-01-2026-02-20/")
+        for p in b
+    )
 
 
 AGENT_WAVES = """\
@@ -400,8 +429,10 @@ def test_agent_files_never_go_under_a_machine_path_and_carry_the_review_tokens()
     ]
     assert not any("home" in k or "someone" in k for k in out)
     plan = out["agents/runtime/AGENT_R1_PLAN.md"]
-    assert "## Review\n- `Z1`: stop with `READY R1 Z1` when done, then wait for the verdict of `reviewer`: " \
+    assert (
+        "## Review\n- `Z1`: stop with `READY R1 Z1` when done, then wait for the verdict of `reviewer`: "
         "approved `OK R1`, changes_requested `FIX R1`." in plan
+    )
     # an agent with no slice waiting for an approval gets no review section
     assert "## Review" not in out["agents/docs/_planning/AGENT_P1_PLAN.md"]
 
@@ -512,7 +543,9 @@ def test_packet_mermaid_graphs_parse(tmp_path, phase_b, phase_c):
         ("c-triggered", phase_c, {"C4": "triggered"}),
         ("c-deferred", phase_c, {"C4": "deferred"}),
     ):
-        packet = next(t for p, t in documents(rb, EmitOptions(assume=assume)).items() if p.endswith("_EXECUTION_PACKET.md"))
+        packet = next(
+            t for p, t in documents(rb, EmitOptions(assume=assume)).items() if p.endswith("_EXECUTION_PACKET.md")
+        )
         (block,) = re.findall(r"```mermaid\n(.*?)```", packet, re.S)
         f = tmp_path / f"{name}.mmd"
         f.write_text(block, encoding="utf-8")

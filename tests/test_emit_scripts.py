@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 import tooling
-from helpers import git_env
 from conftest import EXAMPLES, FIXTURES, GOLDENS, ROOT
+from helpers import git_env
 
-from phasec.compiler.pipeline import analyze
 from phasec.compiler.facts import facts
+from phasec.compiler.pipeline import analyze
 from phasec.emitters import EmitOptions, emitter_modules
 from phasec.emitters import scripts as scripts_emitter
 from phasec.emitters.scripts import SCRIPTS, shell_quote
@@ -322,7 +322,10 @@ def test_stack_dry_run_creates_nothing_and_prints_commands(stack_repo):
     assert stack_repo.branches() == before
     assert not (stack_repo.tmp / PLANNING_WT).exists()
     assert stack_repo.gt_lines() == []
-    assert "+ git worktree add -b codex/phase-t-planning -- ../wt\\ \\'planning\\'\\ \\$HOME codex/phase-t-parent" in r.stdout
+    assert (
+        "+ git worktree add -b codex/phase-t-planning -- ../wt\\ \\'planning\\'\\ \\$HOME codex/phase-t-parent"
+        in r.stdout
+    )
     assert "+ git branch -- codex/phase-t-t1-first codex/phase-t-runtime" in r.stdout
     assert "+ gt track codex/phase-t-t4-after -p codex/phase-t-t2-second" in r.stdout
     assert "nothing was changed" in r.stdout
@@ -344,7 +347,9 @@ def test_stack_creates_branches_worktrees_and_tracks_them(stack_repo):
     planning = (stack_repo.tmp / PLANNING_WT).resolve()
     assert f"worktree {planning}\n" in worktrees + "\n"
     assert stack_repo.git("symbolic-ref", "--short", "HEAD", cwd=planning) == "codex/phase-t-planning"
-    assert stack_repo.git("symbolic-ref", "--short", "HEAD", cwd=stack_repo.tmp / "wt-runtime") == "codex/phase-t-runtime"
+    assert (
+        stack_repo.git("symbolic-ref", "--short", "HEAD", cwd=stack_repo.tmp / "wt-runtime") == "codex/phase-t-runtime"
+    )
 
     # A second run changes nothing, and says so.
     log = stack_repo.gt_lines()
@@ -556,7 +561,7 @@ def test_awkward_values_reach_git_and_bash_as_written(tmp_path):
     repo.git("branch", "codex/phase-w-parent")
     r = repo.run("stack.sh")
     assert r.returncode == 0, r.stdout + r.stderr
-    planning = tmp_path / "wt \"planning\" $PWD `id` it's"
+    planning = tmp_path / 'wt "planning" $PWD `id` it\'s'
     runtime = tmp_path / "wt\\runtime\ttab"
     assert repo.git("symbolic-ref", "--short", "HEAD", cwd=planning) == "codex/phase-w-planning"
     assert repo.git("symbolic-ref", "--short", "HEAD", cwd=runtime) == "codex/phase-w-runtime"
@@ -568,8 +573,13 @@ def test_awkward_values_reach_git_and_bash_as_written(tmp_path):
     g = repo.run("gates.sh", "W1", "full")
     assert g.returncode == 0, g.stdout + g.stderr
     assert "[run ner][x][w1:quick $HOME 'q' \"dq\" `tick`]" in g.stdout
-    assert (repo.root / "inline-output.txt").read_text(encoding="utf-8") == f"{tmp_path / 'home'}|$HOME|`tick`|back\\slash|"
-    assert 'ATTESTED w1_check: Check the `output` by hand: it\'s "$HOME"\nand a second line \\ with a backslash.' in g.stdout
+    assert (repo.root / "inline-output.txt").read_text(
+        encoding="utf-8"
+    ) == f"{tmp_path / 'home'}|$HOME|`tick`|back\\slash|"
+    assert (
+        'ATTESTED w1_check: Check the `output` by hand: it\'s "$HOME"\nand a second line \\ with a backslash.'
+        in g.stdout
+    )
     (repo.root / "inline-output.txt").unlink()
     s = repo.run("submit.sh", "W1")
     assert s.returncode == 0, s.stderr
@@ -667,7 +677,9 @@ def test_preflight_advice_for_roots_matches_stack(roots_repo):
     roots_repo.git("branch", "codex/r-next", "main")
     r = roots_repo.run("preflight.sh")
     assert r.returncode == 0 and "  ok    stack root codex/r-next exists" in r.stdout
-    assert "+ git show-ref --verify --quiet refs/heads/codex/r-next" in roots_repo.run("preflight.sh", "--dry-run").stdout
+    assert (
+        "+ git show-ref --verify --quiet refs/heads/codex/r-next" in roots_repo.run("preflight.sh", "--dry-run").stdout
+    )
 
 
 @needs_git
@@ -745,8 +757,10 @@ def test_graphite_stack_refuses_a_parent_behind_its_remote(tmp_path):
     before = repo.branches()
     r = repo.run("stack.sh")
     assert r.returncode == 1
-    assert "cannot create codex/r-base: its parent main is behind origin/main (a stale local branch): " \
+    assert (
+        "cannot create codex/r-base: its parent main is behind origin/main (a stale local branch): "
         "update it first (gt sync --no-restack)" in r.stderr
+    )
     assert repo.branches() == before and repo.gt_lines() == []
     repo.git("merge", "-q", "--ff-only", "origin/main")
     r = repo.run("stack.sh")

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import EXAMPLES, FIXTURES, GOLDENS, ROOT
+
 from phasec.compiler.pipeline import analyze
 from phasec.emitters import EmitOptions, emit_all
 from phasec.grammar.parser import parse
@@ -174,8 +174,10 @@ def test_gate_scripts_say_where_they_come_from():
     assert "- `make mystery` (**undefined** script: neither existing nor planned by the runbook)" in gates
     assert "- `make lint`\n" in gates  # an existing one is not marked
     _, out = from_text(PROVENANCE + "exit {\n  gate g_undefined\n}\n")
-    assert "Exit gate `g_undefined`: `make mystery` (**undefined** script: neither existing nor planned by the runbook)" \
+    assert (
+        "Exit gate `g_undefined`: `make mystery` (**undefined** script: neither existing nor planned by the runbook)"
         in doc(out, "ACCEPTANCE_GATES.md")
+    )
     # no npm wording: the runner is make and no manifest is declared
     assert "npm" not in gates and "package.json" not in gates
     assert "the project's script manifest" in gates
@@ -211,15 +213,20 @@ def voiceterm():
 def test_review_tokens_filled_in_per_lane(voiceterm):
     packet = doc(voiceterm[1], "EXECUTION_PACKET.md")
     assert "- Stop token (worker, when done): `READY FOR REVIEW <AGENT>`" in packet
-    assert "| `A1` | `AGENT-1` | `READY FOR REVIEW AGENT-1` | approved: `REVIEW-OK AGENT-1`, " \
+    assert (
+        "| `A1` | `AGENT-1` | `READY FOR REVIEW AGENT-1` | approved: `REVIEW-OK AGENT-1`, "
         "changes_requested: `REVIEW-CHANGES AGENT-1` |" in packet
+    )
     # only the lanes that wait for an approval; the orchestrator's slices have none
     assert "| `AUDIT` |" not in packet
 
 
 def test_roles_procedures_orchestrator(voiceterm):
     packet = doc(voiceterm[1], "EXECUTION_PACKET.md")
-    assert "- `reviewer`: Reviewer\n  - Executes: `procedure lane step 2`\n  - Duty: Answer each worker stop token" in packet
+    assert (
+        "- `reviewer`: Reviewer\n  - Executes: `procedure lane step 2`\n  - Duty: Answer each worker stop token"
+        in packet
+    )
     assert "- `orchestrator`: ORCHESTRATOR\n  - Executes: `AUDIT`, `PROMOTE`, `stage setup step 1`" in packet
     assert "### Procedure `rebase`: Rebase Protocol After Each Merge\nOn each merge." in packet
     assert "— run `git -C <WORKTREE> fetch origin && git -C <WORKTREE> rebase origin/develop`" in packet
@@ -235,7 +242,11 @@ def test_ledgers_with_counts(voiceterm):
 
 def test_long_ledger_is_summarised_not_dropped():
     entries = "".join(f'  entry "row {n:02d}"\n' for n in range(1, 21))
-    text = 'phase Z "T" { posture forward_only }\nledger log "Log" in "LOG.md" append_only {\n  field "When"\n' + entries + "}\n"
+    text = (
+        'phase Z "T" { posture forward_only }\nledger log "Log" in "LOG.md" append_only {\n  field "When"\n'
+        + entries
+        + "}\n"
+    )
     _, out = from_text(text)
     packet = doc(out, "EXECUTION_PACKET.md")
     assert "- Entries: 20 (15 earlier entries not shown here; the last 5 follow):" in packet
@@ -260,7 +271,9 @@ def test_repo_merge_and_slice_v2(voiceterm):
 def test_branch_rules_statuses_inputs():
     _, out = compiled(EXAMPLES / "phase-c.phc")
     packet = doc(out, "EXECUTION_PACKET.md")
-    assert "`runtime` branch: `codex/phase-c-runtime-implementation`, from `planning`, opened after stage `1.5`" in packet
+    assert (
+        "`runtime` branch: `codex/phase-c-runtime-implementation`, from `planning`, opened after stage `1.5`" in packet
+    )
     text = (
         'phase Z "T" {\n  posture forward_only\n  status planned for planning\n  status open for runtime\n}\n'
         'input prev "B6_READINESS.md" from "Phase B" note "the readiness verdict"\n'
@@ -295,10 +308,15 @@ def test_paths_are_repo_relative_once_a_root_is_known():
     _, out = compiled(EXAMPLES / "phase-c.phc")
     machine = "/Users/mateicanavra/Documents/.nosync/DEV/worktrees/wt-agent-codex-phase-c-runtime-implementation/"
     spec = doc(out, "IMPLEMENTATION_SPEC.md")
-    assert f"1. `packages/state/src/repo-state.ts`\n   - Written in the runbook as `{machine}packages/state/src/repo-state.ts`." in spec
+    assert (
+        f"1. `packages/state/src/repo-state.ts`\n   - Written in the runbook as `{machine}packages/state/src/repo-state.ts`."
+        in spec
+    )
     packet = doc(out, "EXECUTION_PACKET.md")
-    assert "### `runtime`: `docs/projects/orpc-ingest-workflows-spec/_phase-c-runtime-execution-pass-01-2026-02-21`\n" \
+    assert (
+        "### `runtime`: `docs/projects/orpc-ingest-workflows-spec/_phase-c-runtime-execution-pass-01-2026-02-21`\n"
         f"Written in the runbook as `{machine}docs/projects/" in packet
+    )
     for line in (packet + spec).splitlines():
         if machine in line:
             assert "Written in the runbook as" in line or line.lstrip().startswith("- Worktree:"), line
@@ -396,7 +414,10 @@ def test_invariant_keeps_its_own_text_beside_a_nested_note_or_items():
 def test_schema_rejects_a_bad_when():
     import jsonschema
 
-    bad = {"phase": "Z", "slices": [{"id": "A", "title": "a", "depends_on": [], "files": [{"path": "x", "when": "maybe"}]}]}
+    bad = {
+        "phase": "Z",
+        "slices": [{"id": "A", "title": "a", "depends_on": [], "files": [{"path": "x", "when": "maybe"}]}],
+    }
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema(), cls=jsonschema.Draft202012Validator)
 
@@ -435,7 +456,7 @@ CONDITIONAL = (
     'phase Z "T" { posture forward_only }\n'
     'outputs run "out" {\n  artifact ev "EVIDENCE.md" by Z1 conditional\n  artifact disp "DISPOSITION.md" by Z1 either_path\n}\n'
     'slice Z1 "Tighten" conditional {\n  owner @o\n  trigger t1 "Depth over three."\n  trigger t2 "A hook with side effects."\n'
-    '  trigger_logic LOGIC\n}\n'
+    "  trigger_logic LOGIC\n}\n"
     'slice Z2 "Close" {\n  owner @o\n  after Z1 if_triggered\n  requires ev when triggered\n}\n'
 )
 
@@ -445,7 +466,10 @@ def test_handoff_and_gates_keep_a_conditional_slice_and_its_trigger_logic(logic)
     _, out = from_text(CONDITIONAL.replace("LOGIC", logic))
     handoff = doc(out, "PLANNING_HANDOFF.md")
     assert "no conditional" not in handoff
-    assert "- `Z1` (Tighten; conditional: runs only if triggered): open; decided when its triggers are assessed." in handoff
+    assert (
+        "- `Z1` (Tighten; conditional: runs only if triggered): open; decided when its triggers are assessed."
+        in handoff
+    )
     head = "all must hold to trigger it" if logic == "all" else "any one triggers it"
     assert f"  - Triggers ({head}):\n    - `t1`: Depth over three.\n    - `t2`: A hook with side effects.\n" in handoff
     assert "  - If triggered, `Z2` also waits for it." in handoff
@@ -487,4 +511,7 @@ def test_start_order_shows_parallel_waves_not_a_false_chain():
     text = d.chain_text(d.order_chain(vt, EmitOptions()))
     assert text.startswith("{A2, A3} -> A1 -> AUDIT -> PROMOTE (in braces: slices that may run in parallel")
     pc = analyze((EXAMPLES / "phase-c.phc").read_text(), "phase-c.phc").runbook
-    assert d.chain_text(d.order_chain(pc, EmitOptions())) == "C0 -> C1 -> C2 -> C3 -> C4 (branching) -> C5 -> C5A -> C6 -> C7"
+    assert (
+        d.chain_text(d.order_chain(pc, EmitOptions()))
+        == "C0 -> C1 -> C2 -> C3 -> C4 (branching) -> C5 -> C5A -> C6 -> C7"
+    )

@@ -6,8 +6,8 @@ import json
 import re
 
 import pytest
-
 from conftest import CORPUS, EXAMPLES, GOLDENS, ROOT
+
 from phasec.compiler.pipeline import analyze
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.phc"))
@@ -69,7 +69,9 @@ def test_phase_c_example_carries_the_planning_detail():
     c4 = rb.slice("C4")
     # C4 always runs (assessment and disposition); only its tightening is conditional.
     assert c4.branching and not c4.conditional and c4.triggers and c4.defer_records
-    assert {f.path for f in c4.files if f.when == "triggered"} >= {"docs/projects/orpc-ingest-workflows-spec/DECISIONS.md"}
+    assert {f.path for f in c4.files if f.when == "triggered"} >= {
+        "docs/projects/orpc-ingest-workflows-spec/DECISIONS.md"
+    }
     c0_stages = {st.id for st in rb.stages if any(r.id == "C0" for step in st.steps for r in step.slices)}
     assert c0_stages == {"1", "1.5"}  # the planning slice is closed by the stage 1.5 drift check
     c5 = rb.slice("C5")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import git_env
 from conftest import EXAMPLES
+from helpers import git_env
 
 from phasec.compiler.facts import facts, topo_order
 from phasec.compiler.pipeline import analyze
@@ -160,7 +160,7 @@ def test_a_script_without_a_declared_runner_runs_with_npm_run_in_hover_and_scrip
 
 # ─── the cycle guard ─────────────────────────────────────────────────────────
 
-CYCLE = NO_RUNNER.replace("gate check_all {\n  script \"check:all\"\n}", "gate check_all {\n  use suite\n}")
+CYCLE = NO_RUNNER.replace('gate check_all {\n  script "check:all"\n}', "gate check_all {\n  use suite\n}")
 
 
 def test_gate_expansion_stops_at_a_composition_cycle():
@@ -178,8 +178,9 @@ def test_gate_expansion_stops_at_a_composition_cycle():
 
 
 def test_a_gate_using_itself_expands_to_one_cycle_step():
-    rb = analyze(NO_RUNNER.replace('  run "eslint ."\n', '  run "eslint ."\n  use lint_and_types\n'), "self.phc",
-                 rules=False).runbook
+    rb = analyze(
+        NO_RUNNER.replace('  run "eslint ."\n', '  run "eslint ."\n  use lint_and_types\n'), "self.phc", rules=False
+    ).runbook
     steps = facts(rb).expand_gate("lint_and_types")
     assert [(s.kind, s.text) for s in steps] == [
         ("run", "eslint ."),
@@ -245,8 +246,10 @@ def test_agent_facts_feed_the_graph_and_the_rules():
     g = RunbookGraph(rb).activity_graph
     for s in rb.slices:
         by_step = any(
-            n[0] == "step" and any(r for st in rb.stages if st.id == n[1] for step in st.steps
-                                   if step.number == n[2] for r in step.agents)
+            n[0] == "step"
+            and any(
+                r for st in rb.stages if st.id == n[1] for step in st.steps if step.number == n[2] for r in step.agents
+            )
             for n in g.predecessors(("slice", s.id))
         )
         assert (s.id in f.staffed_slices) == bool(s.agents or by_step), s.id
@@ -284,9 +287,23 @@ def test_a_long_chain_of_slices_without_branches_compiles(tmp_path):
     """stack.sh looks through slices without a branch to the latest one with a branch:
     over a 3,000-slice chain (deeper than Python's recursion limit)."""
     n = 3000
-    out = ['phase Z "Chain" {', "  posture forward_only", "}", "repo {", "  tool graphite", '  branch root "codex/phase-z-root"',
-           "  slice_base root", "}", "team {", "  max_active 1", '  agent A1 "Worker"', "}",
-           "owners {", '  owner @z-owner "Owner"', "}"]
+    out = [
+        'phase Z "Chain" {',
+        "  posture forward_only",
+        "}",
+        "repo {",
+        "  tool graphite",
+        '  branch root "codex/phase-z-root"',
+        "  slice_base root",
+        "}",
+        "team {",
+        "  max_active 1",
+        '  agent A1 "Worker"',
+        "}",
+        "owners {",
+        '  owner @z-owner "Owner"',
+        "}",
+    ]
     for i in range(n):
         out.append(f'slice Z{i} "Slice {i}" {{')
         out += ["  owner @z-owner", "  agent A1"]

@@ -17,8 +17,8 @@ GATES = (
     'gate scripted {\n  script "s:x"\n}\n'
     'gate suite {\n  run "bun own"\n  use leaf scripted\n}\n'
     'check manual "Reviewed by hand."\n'
-    'check manual_cmd\n'
-    'cadence quick\n'
+    "check manual_cmd\n"
+    "cadence quick\n"
     'slice C1 "a" {\n  gate quick "bun inline" suite missing_gate\n}\n'
 )
 

@@ -15,8 +15,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
+
 from phasec.compiler.diagnostics import Diagnostic, Related, Severity
 from phasec.compiler.render import MAX_TEXT_NOTES, RENDERERS, render_json, render_sarif, render_text
 from phasec.source import SourceFile, Span

@@ -12,8 +12,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import FIXTURES, ROOT
+
 from phasec.compiler.diagnostics import Diagnostic, Edit, Fix, Severity
 from phasec.compiler.pipeline import analyze
 from phasec.fix import apply_fixes, fix_text
@@ -52,7 +52,9 @@ def test_pc403_adds_if_triggered_when_every_dependency_is_conditional():
     text = (RULES / "PC403_no_either_path_artifact.phc").read_text()
     res = fix_text(text, "t.phc")
     assert res.fixed == 2
-    assert res.text == _replace(_replace(text, "  after C4\n", "  after C4 if_triggered\n"), "  after C6\n", "  after C6 if_triggered\n")
+    assert res.text == _replace(
+        _replace(text, "  after C4\n", "  after C4 if_triggered\n"), "  after C6\n", "  after C6 if_triggered\n"
+    )
     assert "PC403" not in codes(res.text)
 
 
@@ -66,7 +68,11 @@ def test_pc403_on_a_shared_line_joins_with_a_semicolon():
 
 def test_pc403_two_conditional_dependencies_in_one_statement_share_one_fix():
     text = (RULES / "PC403_hard_dependency.phc").read_text()
-    text = _replace(text, 'slice C5 "Review" {', 'slice C6 "Other" conditional {\n  trigger t "x" by c4_scan\n  defer_record C4_DISPOSITION\n}\nslice C5 "Review" {')
+    text = _replace(
+        text,
+        'slice C5 "Review" {',
+        'slice C6 "Other" conditional {\n  trigger t "x" by c4_scan\n  defer_record C4_DISPOSITION\n}\nslice C5 "Review" {',
+    )
     text = _replace(text, "  after C3 C4\n", "  after C4 C3 C6\n")
     res = fix_text(text, "t.phc")
     assert res.fixed == 2  # both findings, one edit
@@ -98,14 +104,17 @@ def test_pc406_removes_the_flag():
 def test_pc901_removes_a_trailing_suppression():
     text = (RULES / "PC901_stale.phc").read_text()
     out = fixed(text)
-    assert out == _replace(text, "  max_active 4  # phasec: ignore[PC501] -- nothing overlaps any more\n", "  max_active 4\n")
+    assert out == _replace(
+        text, "  max_active 4  # phasec: ignore[PC501] -- nothing overlaps any more\n", "  max_active 4\n"
+    )
     assert "PC901" not in codes(out)
 
 
 def test_pc901_removes_an_own_line_suppression_with_its_line():
     text = (RULES / "PC901_stale.phc").read_text()
     text = _replace(
-        text, "  max_active 4  # phasec: ignore[PC501] -- nothing overlaps any more\n",
+        text,
+        "  max_active 4  # phasec: ignore[PC501] -- nothing overlaps any more\n",
         "  # phasec: ignore[PC501] -- nothing overlaps any more\n  max_active 4\n",
     )
     out = fixed(text)
@@ -182,13 +191,20 @@ def test_pc606_offers_removing_the_backup_as_an_unsafe_fix():
 
 def _diag(line: int, col: int, end: int, new: str, safe: bool = True) -> Diagnostic:
     span = Span(file="t.phc", line=line, column=col, end_line=line, end_column=end)
-    return Diagnostic(code="PC999", severity=Severity.WARNING, message="m", span=span,
-                      fix=Fix(description="d", edits=[Edit(span=span, replacement=new)], safe=safe))
+    return Diagnostic(
+        code="PC999",
+        severity=Severity.WARNING,
+        message="m",
+        span=span,
+        fix=Fix(description="d", edits=[Edit(span=span, replacement=new)], safe=safe),
+    )
 
 
 def test_overlapping_fixes_are_left_for_the_next_round_and_edits_apply_back_to_front():
     text = "abcdef\n"
-    out, n = apply_fixes(text, [_diag(1, 2, 4, "X"), _diag(1, 3, 5, "Y"), _diag(1, 5, 7, "Z"), _diag(1, 1, 1, ">")], "t.phc")
+    out, n = apply_fixes(
+        text, [_diag(1, 2, 4, "X"), _diag(1, 3, 5, "Y"), _diag(1, 5, 7, "Z"), _diag(1, 1, 1, ">")], "t.phc"
+    )
     assert (out, n) == (">aXdZ\n", 3)
     out, n = apply_fixes(text, [_diag(1, 2, 4, "X"), _diag(1, 2, 4, "X")], "t.phc")
     assert (out, n) == ("aXdef\n", 2)  # the same fix from two findings: applied once, counted twice

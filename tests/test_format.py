@@ -9,10 +9,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, FIXTURES, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, FIXTURES, ROOT
 from phasec.compiler.pipeline import analyze, parse
 from phasec.format import FormatError, format_text, render_string, runbook_fingerprint
 
@@ -93,10 +93,7 @@ def test_indentation_semicolons_and_single_spaces():
 
 def test_one_line_blocks_are_opened_and_braces_placed():
     src = 'gate g { script "s"; use a }\nslice C1 "x" { owner @a\n  after C0 }\n'
-    assert fmt(src) == (
-        'gate g {\n  script "s"\n  use a\n}\n\n'
-        'slice C1 "x" {\n  owner @a\n  after C0\n}\n'
-    )
+    assert fmt(src) == ('gate g {\n  script "s"\n  use a\n}\n\nslice C1 "x" {\n  owner @a\n  after C0\n}\n')
 
 
 def test_empty_blocks_stay_empty_on_one_line():
@@ -120,19 +117,19 @@ def test_blank_lines_between_top_level_blocks_and_kept_inside():
 
 
 def test_leading_and_trailing_blank_lines_and_final_newline():
-    assert fmt("\n\n\ncheck a \"x\"   \n\n\n") == 'check a "x"\n'
+    assert fmt('\n\n\ncheck a "x"   \n\n\n') == 'check a "x"\n'
     assert fmt('check a "x"') == 'check a "x"\n'
     assert fmt("") == ""
     assert fmt("\n# only a comment   \n\n") == "# only a comment\n"
 
 
 def test_trailing_comments_stay_on_their_line_two_spaces_before():
-    src = 'team {\n  max_active 6          # cap\n  target 3 4 # range\n}   # end\n'
+    src = "team {\n  max_active 6          # cap\n  target 3 4 # range\n}   # end\n"
     assert fmt(src) == "team {\n  max_active 6  # cap\n  target 3 4  # range\n}  # end\n"
 
 
 def test_trailing_comment_follows_the_code_it_followed_when_a_line_splits():
-    assert fmt('a 1; b 2  # after b\n') == "a 1\nb 2  # after b\n"
+    assert fmt("a 1; b 2  # after b\n") == "a 1\nb 2  # after b\n"
     assert fmt('slice C1 "x" {  # opens\n  after C0 }  # closes\n') == (
         'slice C1 "x" {  # opens\n  after C0\n}  # closes\n'
     )
@@ -185,8 +182,8 @@ def test_long_strings_are_reindented_and_keep_their_value():
         "              first line\n"
         "                indented more\n"
         "\n"
-        '              joined \\\n'
-        "              here \\\"q\\\" \\\\\n"
+        "              joined \\\n"
+        '              here \\"q\\" \\\\\n'
         '    """\n'
         '  note """one line"""  # c\n'
         "}\n"
@@ -199,7 +196,7 @@ def test_long_strings_are_reindented_and_keep_their_value():
         "      indented more\n"
         "\n"
         "    joined \\\n"
-        "    here \\\"q\\\" \\\\\n"
+        '    here \\"q\\" \\\\\n'
         '  """\n'
         '  note """\n'
         "    one line\n"
@@ -278,7 +275,7 @@ def render_random(stmts, level: int, draw, inline: bool = False) -> str:
     for kw, vals, block in stmts:
         head = kw + (" " + render_values(vals, pad, draw) if vals else "")
         if block is not None:
-            if inline or draw(st.booleans()) and not any(b is not None for _, _, b in block):
+            if inline or (draw(st.booleans()) and not any(b is not None for _, _, b in block)):
                 inner = render_random(block, level + 1, draw, inline=True)
                 head += " { " + inner + " }"
             else:
@@ -355,7 +352,7 @@ def test_fmt_diff_prints_a_unified_diff(tmp_path):
     r = run("fmt", "--diff", "messy.phc", cwd=tmp_path)
     assert r.returncode == 0
     assert r.stdout.startswith("--- a/messy.phc\n+++ b/messy.phc\n@@")
-    assert '+  posture forward_only\n' in r.stdout
+    assert "+  posture forward_only\n" in r.stdout
     assert messy.read_text() == MESSY
     r = run("fmt", "--diff", "--check", "messy.phc", cwd=tmp_path)
     assert r.returncode == 1 and "would reformat messy.phc" in r.stderr
@@ -393,7 +390,10 @@ def test_fmt_check_passes_on_the_shipped_runbooks():
 def test_fmt_refuses_to_move_a_suppression_away_from_what_it_suppresses(tmp_path):
     f = tmp_path / "sup.phc"
     text = (FIXTURES / "rules" / "PC403_hard_dependency.phc").read_text()
-    text = text.replace('slice C5 "Review" {\n  after C3 C4\n}', 'slice C5 "Review" { after C3 C4 }  # phasec: ignore[PC403] -- accepted')
+    text = text.replace(
+        'slice C5 "Review" {\n  after C3 C4\n}',
+        'slice C5 "Review" { after C3 C4 }  # phasec: ignore[PC403] -- accepted',
+    )
     f.write_text(text)
     r = run("fmt", str(f))
     assert r.returncode == 1 and "suppress" in r.stderr

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import random
 
+import fuzzing
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-import fuzzing
 from phasec.compiler.pipeline import analyze
 
 SEEDS = fuzzing.seed_files()
@@ -104,9 +104,8 @@ def test_the_time_bound_stops_a_slow_case():
         while time.process_time() < end:
             pass
 
-    with pytest.raises(fuzzing.CaseTimeout):
-        with fuzzing.time_bound(0.2):
-            slow()
+    with pytest.raises(fuzzing.CaseTimeout), fuzzing.time_bound(0.2):
+        slow()
 
 
 def test_mutations_change_the_input():

@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import nodetools
+import pytest
 from conftest import EXAMPLES, FIXTURES, ROOT
 
 CYCLE = FIXTURES / "rules" / "PC301_cycle.phc"
@@ -46,7 +45,7 @@ def test_default_is_mermaid_with_stages_conditional_and_if_triggered():
 def test_conditional_slices_are_dashed():
     # The Phase C runbook as written declares C4 conditional.
     r = graph("tests/corpus/phase-c-as-written.phc")
-    assert '["C4: ' in r.stdout and "(conditional)\"]:::conditional\n" in r.stdout
+    assert '["C4: ' in r.stdout and '(conditional)"]:::conditional\n' in r.stdout
     assert "  classDef conditional stroke-dasharray: 5 5\n" in r.stdout
     d = graph("tests/corpus/phase-c-as-written.phc", "-f", "dot").stdout
     assert 'style=dashed, tooltip="conditional slice"];' in d
@@ -157,7 +156,7 @@ def test_awkward_names_and_titles_are_escaped(tmp_path):
     )
     mer = graph(str(f)).stdout
     assert '  subgraph stage_1_5["Stage 1.5: Half #quot;quoted#quot; #lt;stage#gt; #35;1"]\n' in mer
-    assert "    s_C_1[\"C-1: A #quot;title#quot; with #lt;angle#gt; #96;ticks#96; #35;hash\\ and back\\slash\"]\n" in mer
+    assert '    s_C_1["C-1: A #quot;title#quot; with #lt;angle#gt; #96;ticks#96; #35;hash\\ and back\\slash"]\n' in mer
     assert '  s_C_1_2["C_1: Other"]\n' in mer  # the sanitised ids do not collide
     assert "  s_C_1 --> s_C_1_2\n" in mer
     dot = graph(str(f), "-f", "dot").stdout

@@ -179,16 +179,27 @@ class _Repo:
 
     def run(self, script: str, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            ["bash", str(self.scripts / script), *args], cwd=self.root, env=self.env, capture_output=True, text=True,
+            ["bash", str(self.scripts / script), *args],
+            cwd=self.root,
+            env=self.env,
+            capture_output=True,
+            text=True,
             timeout=120,
         )
 
 
 #: Every script, dry run and real, with arguments that reach the slice carrying the payloads.
 RUNS = [
-    ("stack.sh",), ("preflight.sh",), ("gates.sh", "H1", "quick"), ("review.sh", "H1"),
-    ("review.sh", "H1", "approved", "--by", "x$(touch SENTINEL)"), ("submit.sh", "H1"), ("submit.sh", "H1", "--merge"),
-    ("sync.sh",), ("cleanup.sh",), ("gates.sh", "exit"),
+    ("stack.sh",),
+    ("preflight.sh",),
+    ("gates.sh", "H1", "quick"),
+    ("review.sh", "H1"),
+    ("review.sh", "H1", "approved", "--by", "x$(touch SENTINEL)"),
+    ("submit.sh", "H1"),
+    ("submit.sh", "H1", "--merge"),
+    ("sync.sh",),
+    ("cleanup.sh",),
+    ("gates.sh", "exit"),
 ]
 
 

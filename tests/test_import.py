@@ -9,11 +9,11 @@ and is unchanged by `phasec fmt`.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 import pytest
-
 from conftest import ROOT
+
 from phasec.compiler.pipeline import analyze, parse
 from phasec.format import format_text
 from phasec.importer import import_markdown
@@ -30,14 +30,13 @@ RUNBOOKS = [
 ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def imported(rel: str, packet: str | None = None):
     path = CORPUS / rel
-    return import_markdown(path.read_text(encoding="utf-8"), f"corpus/{rel}",
-                           str(CORPUS / packet) if packet else None)
+    return import_markdown(path.read_text(encoding="utf-8"), f"corpus/{rel}", str(CORPUS / packet) if packet else None)
 
 
-@lru_cache(maxsize=None)
+@cache
 def ir_of(text: str, name: str):
     res = analyze(text, name)
     return res
@@ -63,16 +62,20 @@ def string_values(text: str) -> str:
 
 
 def test_the_corpus_holds_every_markdown_runbook():
-    found = sorted(p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*.md")
-                   if not re.search(r"PHASE_[A-Z]_|README", p.name))
+    found = sorted(
+        p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*.md") if not re.search(r"PHASE_[A-Z]_|README", p.name)
+    )
     assert found == sorted(RUNBOOKS)
 
 
 @pytest.mark.parametrize("rel", RUNBOOKS)
 def test_imports_with_no_front_end_errors(rel):
     res = ir_of(imported(rel).text, rel + ".phc")
-    front = [f"{d.code} {d.span.line}: {d.message}" for d in res.diagnostics
-             if d.code[:3] in ("PC0", "PC1", "PC2") and d.severity.value == "error"]
+    front = [
+        f"{d.code} {d.span.line}: {d.message}"
+        for d in res.diagnostics
+        if d.code[:3] in ("PC0", "PC1", "PC2") and d.severity.value == "error"
+    ]
     assert front == []
     assert res.runbook is not None and res.runbook.phase is not None
 
@@ -193,8 +196,12 @@ def test_seed_grounding_and_introspection(seed_and_example):
     seed, ex = seed_and_example
     assert [d.path for d in seed.grounding.docs] == [d.path for d in ex.grounding.docs]
     assert len(seed.grounding.docs) == 6
-    assert [[a.id for a in i.agents] for i in seed.introspections] == [[a.id for a in i.agents] for i in ex.introspections]
-    assert [[d.path for d in i.docs] for i in seed.introspections] == [[d.path for d in i.docs] for i in ex.introspections]
+    assert [[a.id for a in i.agents] for i in seed.introspections] == [
+        [a.id for a in i.agents] for i in ex.introspections
+    ]
+    assert [[d.path for d in i.docs] for i in seed.introspections] == [
+        [d.path for d in i.docs] for i in ex.introspections
+    ]
 
 
 def _lower_first(t: str | None) -> str:
@@ -230,12 +237,30 @@ def test_phase_a_runtime_slices_from_steps_agents_from_the_table_and_the_stated_
     assert list(sl) == [f"A{k}" for k in range(10)]
     # the team table's `Slices` column: Agent 3 has A0 and A5, Agent 1 has A1, A2, A6
     assert {k: [a.id for a in s.agents] for k, s in sl.items()} == {
-        "A0": ["Agent-3"], "A1": ["Agent-1"], "A2": ["Agent-1"], "A3": ["Agent-2"], "A4": ["Agent-2"],
-        "A5": ["Agent-3"], "A6": ["Agent-1"], "A7": ["Agent-4"], "A8": ["Agent-5"], "A9": ["Agent-6"]}
+        "A0": ["Agent-3"],
+        "A1": ["Agent-1"],
+        "A2": ["Agent-1"],
+        "A3": ["Agent-2"],
+        "A4": ["Agent-2"],
+        "A5": ["Agent-3"],
+        "A6": ["Agent-1"],
+        "A7": ["Agent-4"],
+        "A8": ["Agent-5"],
+        "A9": ["Agent-6"],
+    }
     # "After `A2` and `A3` are green, Agent 2 executes `A4` ..."
     assert {k: sorted(d.slice.id for d in s.after) for k, s in sl.items()} == {
-        "A0": [], "A1": ["A0"], "A2": ["A1"], "A3": ["A0"], "A4": ["A2", "A3"], "A5": ["A3", "A4"],
-        "A6": ["A1", "A5"], "A7": ["A6"], "A8": ["A7"], "A9": ["A8"]}
+        "A0": [],
+        "A1": ["A0"],
+        "A2": ["A1"],
+        "A3": ["A0"],
+        "A4": ["A2", "A3"],
+        "A5": ["A3", "A4"],
+        "A6": ["A1", "A5"],
+        "A7": ["A6"],
+        "A8": ["A7"],
+        "A9": ["A8"],
+    }
     assert sl["A1"].title == "metadata contract hardening" and sl["A7"].title == "Mandatory Full Review + Fix Closure"
     assert rb.team.max_active == 6
 
@@ -245,8 +270,10 @@ def test_seed_parallel_group_and_submission(seed_and_example):
 
     def grouped(rb):
         stage = next(s for s in rb.stages if s.id == "1")
-        return [(g.title, [[a.id for a in st.agents] for st in stage.steps if st.group == k])
-                for k, g in enumerate(stage.groups)]
+        return [
+            (g.title, [[a.id for a in st.agents] for st in stage.steps if st.group == k])
+            for k, g in enumerate(stage.groups)
+        ]
 
     assert grouped(seed) == grouped(ex) == [("Run `P1`, `P2`, `P3` in parallel.", [["P1"], ["P2"], ["P3"]])]
     submit = next(st for s in seed.stages for st in s.steps if st.text.startswith("Submit planning branch"))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shutil
-from functools import lru_cache
+from functools import cache
 
 import pytest
 import yaml
+from conftest import ROOT
 from typer.testing import CliRunner
 
-from conftest import ROOT
 from phasec.cli.main import app
 from phasec.compiler.pipeline import analyze
 from phasec.emitters import EmitOptions
@@ -19,7 +19,7 @@ from phasec.importer import import_markdown
 CORPUS = ROOT / "tests" / "data" / "corpus"
 
 
-@lru_cache(maxsize=None)
+@cache
 def imported(rel: str, packet: str):
     return import_markdown((CORPUS / rel).read_text(encoding="utf-8"), f"corpus/{rel}", str(CORPUS / packet))
 
@@ -71,7 +71,10 @@ def test_phase_c_reports_c2_ownership_with_both_locations():
     assert packet_side and packet_side[0].span.file == "corpus/seed/phase-c-runbook.md"
     assert packet_side[0].span.line == 136  # `#### C2: ... (I2 + I3)`
     (rel,) = [r for r in packet_side[0].related if r.span.file.endswith("PHASE_C_WORKBREAKDOWN.yaml")]
-    assert "owner: '@rawr-verification-gates'" in (CORPUS / "phase-c" / "PHASE_C_WORKBREAKDOWN.yaml").read_text().splitlines()[rel.span.line - 1]
+    assert (
+        "owner: '@rawr-verification-gates'"
+        in (CORPUS / "phase-c" / "PHASE_C_WORKBREAKDOWN.yaml").read_text().splitlines()[rel.span.line - 1]
+    )
 
 
 def test_phase_c_reports_gate_scripts_added_by_slices_that_run_after_their_users():
@@ -104,14 +107,19 @@ def test_phase_b_reports_the_phase_a_leftovers():
     res = imported("phase-b/runbook-runtime.md", "phase-b")
     msgs = [d.message for d in _pc952(res)]
     # branches
-    assert any("branch implementation: `codex/phase-a-runtime-implementation` here, `codex/phase-b-runtime-implementation`" in m
-               for m in msgs)
+    assert any(
+        "branch implementation: `codex/phase-a-runtime-implementation` here, `codex/phase-b-runtime-implementation`"
+        in m
+        for m in msgs
+    )
     # slice ids: Phase A slices in the runbook, Phase B slices only in the packet
     assert {f"slice A{k} is in the runbook but not in the packet's work breakdown" for k in range(10)} <= set(msgs)
     assert "slice B0 is in the packet's work breakdown but not in the runbook" in msgs
     # the pass root
-    assert any("pass root `_phase-a-runtime-execution-pass-01-2026-02-20`" in m and "_phase-b-runtime-execution-pass-01" in m
-               for m in msgs)
+    assert any(
+        "pass root `_phase-a-runtime-execution-pass-01-2026-02-20`" in m and "_phase-b-runtime-execution-pass-01" in m
+        for m in msgs
+    )
 
 
 def test_unreadable_packet_documents_are_errors_not_tracebacks(tmp_path):
@@ -130,8 +138,10 @@ runner = CliRunner()
 
 def test_cli_import_writes_the_phc_and_reports(tmp_path):
     out = tmp_path / "seed.phc"
-    r = runner.invoke(app, ["import", str(CORPUS / "seed" / "phase-c-runbook.md"), "-o", str(out),
-                            "--packet", str(CORPUS / "phase-c")])
+    r = runner.invoke(
+        app,
+        ["import", str(CORPUS / "seed" / "phase-c-runbook.md"), "-o", str(out), "--packet", str(CORPUS / "phase-c")],
+    )
     assert r.exit_code == 0, r.output
     assert out.read_text().startswith("# Imported by `phasec import`")
     assert "PC952" in r.stderr and "PHASE_C_WORKBREAKDOWN.yaml:" in r.stderr
@@ -156,7 +166,8 @@ def test_lint_packet_drift_check(tmp_path):
     own = tmp_path / "own"
     own.mkdir()
     (own / "PHASE_C_WORKBREAKDOWN.yaml").write_text(
-        next(v for k, v in wb.emit(res.runbook, EmitOptions()).items() if k.endswith("_WORKBREAKDOWN.yaml")))
+        next(v for k, v in wb.emit(res.runbook, EmitOptions()).items() if k.endswith("_WORKBREAKDOWN.yaml"))
+    )
     r = runner.invoke(app, ["lint", str(example), "--packet", str(own), "-f", "concise"])
     assert "PC952" not in r.stdout
     # a hand-edited packet: another owner for C2
@@ -172,8 +183,10 @@ def test_lint_packet_drift_check(tmp_path):
     owner = [d for d in diags if d["message"].startswith("slices.C2.owner")]
     assert len(owner) == 1 and "@someone-else" in owner[0]["message"]
     line = next(i for i, ln in enumerate(text.splitlines(), 1) if "@someone-else" in ln)
-    assert any(rel["span"]["line"] == line and rel["span"]["file"].endswith("PHASE_C_WORKBREAKDOWN.yaml")
-               for rel in owner[0]["related"])
+    assert any(
+        rel["span"]["line"] == line and rel["span"]["file"].endswith("PHASE_C_WORKBREAKDOWN.yaml")
+        for rel in owner[0]["related"]
+    )
 
 
 def test_gate_lists_are_compared_after_expanding_the_planned_scripts(tmp_path):
@@ -197,21 +210,32 @@ def test_phase_c_packet_detail_is_merged():
     rb = analyze(res.text, "seed.phc").runbook
     c1 = next(s for s in rb.slices if s.id == "C1")
     assert (c1.owner.id, c1.backup.id) == ("@rawr-runtime-host", "@rawr-platform-duty")
-    assert {o.handle if hasattr(o, "handle") else o.id for o in rb.owners} >= {"@rawr-runtime-host", "@rawr-platform-duty"}
+    assert {o.handle if hasattr(o, "handle") else o.id for o in rb.owners} >= {
+        "@rawr-runtime-host",
+        "@rawr-platform-duty",
+    }
     assert any(sig.response and "isolate mutation primitive" in sig.response for sig in c1.signals)
     assert [d.id for d in rb.deferred][:1] == ["full_d016_productized_ux_control_plane"]
-    assert [i.id for i in rb.invariants] == ["runtime_semantics", "route_families", "manifest_authority", "process_posture"]
+    assert [i.id for i in rb.invariants] == [
+        "runtime_semantics",
+        "route_families",
+        "manifest_authority",
+        "process_posture",
+    ]
     bound = {b.cadence.id: [i.gate.id for i in b.items if i.gate] for b in c1.gates}
     assert set(bound) == {"quick", "full"}
     assert rb.exit is not None and rb.exit.gates
 
 
-@pytest.mark.parametrize("text", [
-    "slices: 5\n",
-    "slices:\n  - 3\n  - id: C1\n    files: 7\n    depends_on: C0\n    gates: [1]\n",
-    "gates: [1, 2]\n",
-    "slices:\n  - id: C1\n    owner: [x]\n    requires_artifacts: [5]\ngates:\n  C1: 5\ninvariants: 5\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "slices: 5\n",
+        "slices:\n  - 3\n  - id: C1\n    files: 7\n    depends_on: C0\n    gates: [1]\n",
+        "gates: [1, 2]\n",
+        "slices:\n  - id: C1\n    owner: [x]\n    requires_artifacts: [5]\ngates:\n  C1: 5\ninvariants: 5\n",
+    ],
+)
 def test_a_malformed_work_breakdown_is_reported_at_its_line_and_the_rest_imported(tmp_path, text):
     (tmp_path / "PHASE_C_WORKBREAKDOWN.yaml").write_text(text)
     res = import_markdown((CORPUS / "seed" / "phase-c-runbook.md").read_text(), "seed.md", str(tmp_path))
@@ -228,10 +252,13 @@ def test_phase_c_command_contract_becomes_scripted_composite_gates():
     gates = {g.script: g for g in rb.gates if g.script}
     quick = gates["phase-c:c1:quick"]
     assert [(st.kind, [r.id for r in st.gates]) for st in quick.steps] == [
-        ("use", ["phase-c_gate_drift-core"]), ("use", ["phase-c_gate_c1-storage-lock-static"]),
-        ("use", ["phase-c_gate_c1-storage-lock-runtime"])]
+        ("use", ["phase-c_gate_drift-core"]),
+        ("use", ["phase-c_gate_c1-storage-lock-static"]),
+        ("use", ["phase-c_gate_c1-storage-lock-runtime"]),
+    ]
     assert [st.command for st in gates["phase-c:gate:c1-storage-lock-static"].steps] == [
-        "bun scripts/phase-c/verify-storage-lock-contract.mjs"]
+        "bun scripts/phase-c/verify-storage-lock-contract.mjs"
+    ]
     assert rb.scripts is not None and rb.scripts.runner == "bun run"
     # the linter agrees with the reported disagreement: C1 uses gates that C2/C3 bring into existence
     assert any(d.code == "PC701" and "`C1`" in d.message for d in result.diagnostics)

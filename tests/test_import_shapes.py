@@ -3,10 +3,10 @@ recognised by content, and any markdown at all gives a runbook that parses."""
 
 from __future__ import annotations
 
+from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
 from phasec.compiler.pipeline import analyze, parse
 from phasec.format import format_text
 from phasec.importer import import_markdown
@@ -16,8 +16,11 @@ HELD_OUT = ROOT / "tests" / "data" / "import" / "held-out-shapes.md"
 
 def _front_end_errors(text: str) -> list[str]:
     res = analyze(text, "x.phc")
-    return [f"{d.code} {d.span.line}: {d.message}" for d in res.diagnostics
-            if d.code[:3] in ("PC0", "PC1", "PC2") and d.severity.value == "error"]
+    return [
+        f"{d.code} {d.span.line}: {d.message}"
+        for d in res.diagnostics
+        if d.code[:3] in ("PC0", "PC1", "PC2") and d.severity.value == "error"
+    ]
 
 
 def test_renamed_headings_g_stages_agent_table_slice_table_and_fences():
@@ -26,7 +29,11 @@ def test_renamed_headings_g_stages_agent_table_slice_table_and_fences():
     rb = analyze(res.text, "x.phc").runbook
     assert rb.phase.id == "D"
     assert [(s.id, s.title) for s in rb.stages] == [
-        ("G0", "Preflight"), ("G1", "Build (D1, D2)"), ("G1.5", "Checkpoint"), ("G2", "Review (D3)")]
+        ("G0", "Preflight"),
+        ("G1", "Build (D1, D2)"),
+        ("G1.5", "Checkpoint"),
+        ("G2", "Review (D3)"),
+    ]
     assert rb.team.max_active == 4
     assert [a.id for a in rb.team.agents] == ["AGENT-1", "AGENT-2", "AGENT-3"]
     slices = {s.id: s for s in rb.slices}
@@ -44,9 +51,14 @@ def test_renamed_headings_g_stages_agent_table_slice_table_and_fences():
 
 
 def test_a_runbook_with_nothing_recognisable_still_parses():
-    for text in ["", "just a paragraph\n", "# Title only\n", "## Orphan section\n\n- a\n- b\n",
-                 '# Phase Z "quoted" \\ title\n\n## Notes\n1. `a "quoted" \\ span`\n   ```\n   fenced in item\n   ```\n',
-                 "| a | b |\n|---|---|\n| 1 | 2 |\n"]:
+    for text in [
+        "",
+        "just a paragraph\n",
+        "# Title only\n",
+        "## Orphan section\n\n- a\n- b\n",
+        '# Phase Z "quoted" \\ title\n\n## Notes\n1. `a "quoted" \\ span`\n   ```\n   fenced in item\n   ```\n',
+        "| a | b |\n|---|---|\n| 1 | 2 |\n",
+    ]:
         res = import_markdown(text, "t.md")
         _, diags = parse(res.text, "t.phc")
         assert not [d for d in diags if d.severity.value == "error"], (text, res.text)
@@ -55,13 +67,39 @@ def test_a_runbook_with_nothing_recognisable_still_parses():
 
 
 _LINE = st.one_of(
-    st.sampled_from(["# Phase K Plan", "## Team (Max 3 Active)", "## Execution Base", "## Flow", "### Stage 1: Build (K1)",
-                     "### G2 - Review (K2)", "#### K3: Extra (P1)", "## Assumptions", "## Test Cases and Scenarios",
-                     "1. `P1` Builder.", "2. `P2` Reviewer.", "1. Parent branch: `codex/phase-k-base`.",
-                     "2. Worktree: `/tmp/wt-k`.", "- After `K1` is green, `P2` runs `K2`.", "   1. nested `x`",
-                     "| Slice | Title | Agent |", "|---|---|---|", "| K9 | Nine | `P1` |", "```bash", "make test", "```",
-                     "1. Quick suite on each commit.", "Primary files:", "   1. `src/a.ts`", "1. Agent 1: lane.",
-                     "- Agent 2 - reviewer", "## Stage 3: Top (K4)", "1. Keep at most two active agents.", ""]),
+    st.sampled_from(
+        [
+            "# Phase K Plan",
+            "## Team (Max 3 Active)",
+            "## Execution Base",
+            "## Flow",
+            "### Stage 1: Build (K1)",
+            "### G2 - Review (K2)",
+            "#### K3: Extra (P1)",
+            "## Assumptions",
+            "## Test Cases and Scenarios",
+            "1. `P1` Builder.",
+            "2. `P2` Reviewer.",
+            "1. Parent branch: `codex/phase-k-base`.",
+            "2. Worktree: `/tmp/wt-k`.",
+            "- After `K1` is green, `P2` runs `K2`.",
+            "   1. nested `x`",
+            "| Slice | Title | Agent |",
+            "|---|---|---|",
+            "| K9 | Nine | `P1` |",
+            "```bash",
+            "make test",
+            "```",
+            "1. Quick suite on each commit.",
+            "Primary files:",
+            "   1. `src/a.ts`",
+            "1. Agent 1: lane.",
+            "- Agent 2 - reviewer",
+            "## Stage 3: Top (K4)",
+            "1. Keep at most two active agents.",
+            "",
+        ]
+    ),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30),
 )
 

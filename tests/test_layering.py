@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-
 import phasec
 
 PKG_DIR = Path(phasec.__file__).resolve().parent
@@ -170,7 +169,12 @@ def test_walker_sees_function_level_and_type_checking_imports(tmp_path, monkeypa
 
 
 def test_package_cycles_are_found():
-    g = {"phasec.a.m": {"phasec.b.n"}, "phasec.b.n": {"phasec.c"}, "phasec.c": {"phasec.a.other"}, "phasec.a.other": set()}
+    g = {
+        "phasec.a.m": {"phasec.b.n"},
+        "phasec.b.n": {"phasec.c"},
+        "phasec.c": {"phasec.a.other"},
+        "phasec.a.other": set(),
+    }
     assert cycles(package_graph(g)) == [["phasec.a", "phasec.b", "phasec.c", "phasec.a"]]
     assert cycles(g) == []
 

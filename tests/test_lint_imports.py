@@ -26,13 +26,12 @@ NEVER = ("jinja2", "markupsafe", "yaml", "jsonschema", "phasec.emitters", "pygls
 def _modules_after(code: str) -> set[str]:
     """The modules loaded once ``code`` has run (in a new interpreter, from the repository root)."""
     probe = (
-        "import atexit, json, sys\n"
-        "atexit.register(lambda: print('MODULES' + json.dumps(sorted(sys.modules))))\n" + code
+        "import atexit, json, sys\natexit.register(lambda: print('MODULES' + json.dumps(sorted(sys.modules))))\n" + code
     )
     r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
     line = next((ln for ln in r.stdout.splitlines() if ln.startswith("MODULES")), None)
     assert line is not None, r.stdout + r.stderr
-    return set(json.loads(line[len("MODULES"):]))
+    return set(json.loads(line[len("MODULES") :]))
 
 
 def _loaded(modules: set[str], name: str) -> bool:

@@ -28,13 +28,13 @@ def test_misplaced_keyword_names_where_it_belongs():
 
 
 def test_missing_value():
-    d = one('slice C1 {\n}\n')
+    d = one("slice C1 {\n}\n")
     assert d.code == "PC103"
     assert "missing a quoted string for `title`" in d.message
 
 
 def test_wrong_value_type():
-    d = one('team {\n  max_active six\n}\n')
+    d = one("team {\n  max_active six\n}\n")
     assert d.code == "PC104"
     assert d.message == "`max_active` expects a whole number for `n`, found the name `six`"
     assert (d.span.line, d.span.column) == (5, 14)
@@ -47,7 +47,7 @@ def test_unexpected_extra_value_suggests_clause():
 
 
 def test_singleton_given_twice():
-    d = one('team {\n  max_active 6\n  max_active 7\n}\n')
+    d = one("team {\n  max_active 6\n  max_active 7\n}\n")
     assert d.code == "PC106"
     assert d.span.line == 6
 
@@ -88,7 +88,7 @@ def test_unknown_references_of_every_kind():
     text = HEAD + (
         'owners {\n  owner @rawr-a "A"\n}\n'
         'team {\n  max_active 2\n  agent P1 "x"\n}\n'
-        'cadence quick\n'
+        "cadence quick\n"
         'outputs o "docs" {\n  artifact art "A.md" by S9\n}\n'
         'stage 1 "s" {\n  covers C7\n  step "go" by P2 produces arf\n}\n'
         'slice C1 "b" {\n  owner @rawr-b\n  gate quik g1\n}\n'
@@ -137,7 +137,9 @@ def test_id_lookup_follows_changes_to_the_ir():
     """rb.slice/rb.gate never answer from a stale index: replaced, removed and added elements."""
     from phasec.compiler.pipeline import analyze
 
-    rb = analyze(HEAD + 'slice C0 "a" { objective "x" }\nslice C1 "b" { after C0 }\ngate g "true"\n', "t.phc", rules=False).runbook
+    rb = analyze(
+        HEAD + 'slice C0 "a" { objective "x" }\nslice C1 "b" { after C0 }\ngate g "true"\n', "t.phc", rules=False
+    ).runbook
     assert rb.slice("C1").title == "b" and rb.gate("g") is not None
     rb.slices[1] = rb.slices[1].model_copy(update={"id": "C9"})  # replaced, same length
     assert rb.slice("C1") is None and rb.slice("C9").title == "b"

@@ -214,14 +214,20 @@ async def test_diagnostics_published_for_a_broken_document_and_cleared_after_a_f
     assert d.data["help"] in d.message
 
     # Fix it with an incremental edit: delete the line `  after X2`.
-    fixed = await change(client, uri, [edit(types.Range(start=types.Position(line=10, character=0), end=types.Position(line=11, character=0)), "")])
+    fixed = await change(
+        client,
+        uri,
+        [edit(types.Range(start=types.Position(line=10, character=0), end=types.Position(line=11, character=0)), "")],
+    )
     assert fixed == []
     assert list(client.diagnostics[uri]) == []
 
     # Closing clears the document's diagnostics.
     await change(client, uri, [whole(CYCLE)])
     assert client.diagnostics[uri]
-    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
     assert await published(client, uri, None) == []
 
 
@@ -231,7 +237,9 @@ async def test_changes_are_debounced_and_the_latest_version_wins(client, tmp_pat
     await open_doc(client, uri, CLEAN)
     before = len(client.published)
     # Five quick edits: the middle ones are never analysed on their own.
-    texts = [CLEAN.replace("max_active 2", f"max_active {n}") for n in (3, 4, 5, 6)] + [CLEAN.replace("after X1", "after X7")]
+    texts = [CLEAN.replace("max_active 2", f"max_active {n}") for n in (3, 4, 5, 6)] + [
+        CLEAN.replace("after X1", "after X7")
+    ]
     for t in texts:
         last = await change(client, uri, [whole(t)], wait=False)
     diags = await published(client, uri, last)
@@ -254,7 +262,9 @@ async def test_configuration_is_the_clis(client, tmp_path):
     client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
     diags = await published(client, uri, None)
     assert [(d.code, d.severity) for d in diags] == [
-        ("config", types.DiagnosticSeverity.Error), ("PC606", types.DiagnosticSeverity.Warning)]
+        ("config", types.DiagnosticSeverity.Error),
+        ("PC606", types.DiagnosticSeverity.Warning),
+    ]
     assert "`select` must be a list" in diags[0].message
 
 
@@ -269,15 +279,19 @@ async def test_phase_c_is_clean(client):
 @e2e
 async def test_hover_agent_reference_and_declaration(client):
     ref = find(PHASE_C_TEXT, "  agent I1", "I1")  # inside slice C1
-    text = hover_text(await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=inside(ref))))
+    text = hover_text(
+        await client.text_document_hover_async(
+            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=inside(ref))
+        )
+    )
     assert "**agent `I1`** — C1 + C4 runtime implementation owner" in text
     assert "wave `runtime`" in text
     assert "`C1` Cross-instance storage-lock redesign" in text and "`C4`" in text  # slices it executes
     assert "stage `2` step 1: C1: Cross-Instance Storage-Lock Redesign" in text  # steps it executes
     decl = find(PHASE_C_TEXT, 'agent I1 "C1 + C4', "I1")
-    h = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=decl))
+    h = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=decl)
+    )
     assert hover_text(h) == text
     assert h.range == types.Range(start=decl, end=inside(decl, 2))
 
@@ -286,8 +300,11 @@ async def test_hover_agent_reference_and_declaration(client):
 async def test_hover_slice_gate_owner_artifact_stage_branch(client):
     async def hover_at(line_contains: str, needle: str, nth: int = 0) -> str:
         p = find(PHASE_C_TEXT, line_contains, needle, nth)
-        return hover_text(await client.text_document_hover_async(types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=inside(p))))
+        return hover_text(
+            await client.text_document_hover_async(
+                types.HoverParams(text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=inside(p))
+            )
+        )
 
     s = await hover_at("  after C0", "C0")
     assert "**slice `C0`** — Phase C planning packet and gate contract" in s
@@ -329,10 +346,19 @@ async def test_definition_of_every_kind(client):
         ("  after C1 C2 C3", "C2", 'slice C2 "Telemetry', "C2"),  # slice
         ("  agent I4A", "I4A", 'agent I4A "Structural', "I4A"),  # agent
         ("  gate full c1_full", "c1_full", "gate c1_full {", "c1_full"),  # gate
-        ("  gate closure blocking_high_findings_closed", "blocking_high_findings_closed",
-         "check blocking_high_findings_closed", "blocking_high_findings_closed"),  # check
+        (
+            "  gate closure blocking_high_findings_closed",
+            "blocking_high_findings_closed",
+            "check blocking_high_findings_closed",
+            "blocking_high_findings_closed",
+        ),  # check
         ("    stages 1 1.5", "1.5", 'stage 1.5 "Grounding', "1.5"),  # stage
-        ("  owner @rawr-docs-maintainer backup", "@rawr-release-duty", 'owner @rawr-release-duty "Release', "@rawr-release-duty"),
+        (
+            "  owner @rawr-docs-maintainer backup",
+            "@rawr-release-duty",
+            'owner @rawr-release-duty "Release',
+            "@rawr-release-duty",
+        ),
         ("  defer_record C7 artifact", "C7_PHASE_D_READINESS", "artifact C7_PHASE_D_READINESS", "C7_PHASE_D_READINESS"),
         ("  gate assess c4_assess", "assess", 'cadence assess "Trigger', "assess"),  # cadence
         ("  clean parent planning runtime", "planning", 'branch planning "codex', "planning"),  # branch
@@ -340,8 +366,9 @@ async def test_definition_of_every_kind(client):
     ]
     for line, needle, decl_line, decl_needle in cases:
         p = find(PHASE_C_TEXT, line, needle)
-        locs = await client.text_document_definition_async(types.DefinitionParams(
-            text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=inside(p)))
+        locs = await client.text_document_definition_async(
+            types.DefinitionParams(text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=inside(p))
+        )
         want = find(PHASE_C_TEXT, decl_line, decl_needle)
         assert locs and len(locs) == 1, (needle, locs)
         assert locs[0].uri == PHASE_C_URI
@@ -352,19 +379,31 @@ async def test_definition_of_every_kind(client):
 @e2e
 async def test_references_of_a_slice_and_of_an_owner(client):
     p = find(PHASE_C_TEXT, 'slice C1 "Cross', "C1")
-    locs = await client.text_document_references_async(types.ReferenceParams(
-        text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=inside(p),
-        context=types.ReferenceContext(include_declaration=True)))
+    locs = await client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI),
+            position=inside(p),
+            context=types.ReferenceContext(include_declaration=True),
+        )
+    )
     assert sorted(loc.range.start.line for loc in locs) == token_lines(PHASE_C_TEXT, "C1")
-    without = await client.text_document_references_async(types.ReferenceParams(
-        text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=inside(p),
-        context=types.ReferenceContext(include_declaration=False)))
+    without = await client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI),
+            position=inside(p),
+            context=types.ReferenceContext(include_declaration=False),
+        )
+    )
     assert len(without) == len(locs) - 1
 
     p = find(PHASE_C_TEXT, "owner @rawr-review-closure backup", "@rawr-review-closure")
-    locs = await client.text_document_references_async(types.ReferenceParams(
-        text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=inside(p),
-        context=types.ReferenceContext(include_declaration=True)))
+    locs = await client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI),
+            position=inside(p),
+            context=types.ReferenceContext(include_declaration=True),
+        )
+    )
     assert sorted(loc.range.start.line for loc in locs) == token_lines(PHASE_C_TEXT, "@rawr-review-closure")
 
 
@@ -376,11 +415,15 @@ async def test_rename_a_gate_everywhere(client):
     from phasec.compiler.pipeline import analyze
 
     p = find(PHASE_C_TEXT, "  use drift_core c1_storage_lock_static", "drift_core")
-    prep = await client.text_document_prepare_rename_async(types.PrepareRenameParams(
-        text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=inside(p)))
+    prep = await client.text_document_prepare_rename_async(
+        types.PrepareRenameParams(text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=inside(p))
+    )
     assert prep.placeholder == "drift_core"
-    ws = await client.text_document_rename_async(types.RenameParams(
-        text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=inside(p), new_name="drift_baseline"))
+    ws = await client.text_document_rename_async(
+        types.RenameParams(
+            text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=inside(p), new_name="drift_baseline"
+        )
+    )
     edits = edits_of(ws, PHASE_C_URI)
     assert sorted(e.range.start.line for e in edits) == token_lines(PHASE_C_TEXT, "drift_core")
     renamed = apply_edits(PHASE_C_TEXT, edits)
@@ -391,9 +434,14 @@ async def test_rename_a_gate_everywhere(client):
 
 @e2e
 async def test_rename_an_owner_handle(client):
-    p = find(PHASE_C_TEXT, "owner @rawr-platform-duty \"Platform", "@rawr-platform-duty")
-    ws = await client.text_document_rename_async(types.RenameParams(
-        text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=inside(p), new_name="@rawr-platform-oncall"))
+    p = find(PHASE_C_TEXT, 'owner @rawr-platform-duty "Platform', "@rawr-platform-duty")
+    ws = await client.text_document_rename_async(
+        types.RenameParams(
+            text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI),
+            position=inside(p),
+            new_name="@rawr-platform-oncall",
+        )
+    )
     edits = edits_of(ws, PHASE_C_URI)
     assert sorted(e.range.start.line for e in edits) == token_lines(PHASE_C_TEXT, "@rawr-platform-duty")
     assert {e.new_text for e in edits} == {"@rawr-platform-oncall"}
@@ -402,7 +450,7 @@ async def test_rename_an_owner_handle(client):
 @pytest.mark.parametrize(
     "line, needle, new_name, why",
     [
-        ("owner @rawr-platform-duty \"Platform", "@rawr-platform-duty", "rawr-platform-oncall", "must start with `@`"),
+        ('owner @rawr-platform-duty "Platform', "@rawr-platform-duty", "rawr-platform-oncall", "must start with `@`"),
         ('slice C5 "Independent', "C5", "C 5", "not a valid slice id"),
         ('slice C5 "Independent', "C5", "@C5", "owner handle"),
         ('slice C5 "Independent', "C5", "C6", "already exists"),
@@ -413,8 +461,11 @@ async def test_rename_an_owner_handle(client):
 async def test_rename_rejects_invalid_names(client, line, needle, new_name, why):
     p = find(PHASE_C_TEXT, line, needle)
     with pytest.raises(JsonRpcException) as exc:
-        await client.text_document_rename_async(types.RenameParams(
-            text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=inside(p), new_name=new_name))
+        await client.text_document_rename_async(
+            types.RenameParams(
+                text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=inside(p), new_name=new_name
+            )
+        )
     assert why in str(exc.value)
 
 
@@ -423,11 +474,27 @@ async def test_rename_rejects_invalid_names(client, line, needle, new_name, why)
 
 @e2e
 async def test_document_symbols_outline(client):
-    syms = await client.text_document_document_symbol_async(types.DocumentSymbolParams(
-        text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI)))
+    syms = await client.text_document_document_symbol_async(
+        types.DocumentSymbolParams(text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI))
+    )
     by_name = {s.name: s for s in syms}
-    for name in ("phase C", "repo", "team", "protocol", "owners", "outputs runtime", "stage 1.5", "exit",
-                 "C0", "C4", "C7", "c1_quick", "blocking_high_findings_closed", "quick", "typescript"):
+    for name in (
+        "phase C",
+        "repo",
+        "team",
+        "protocol",
+        "owners",
+        "outputs runtime",
+        "stage 1.5",
+        "exit",
+        "C0",
+        "C4",
+        "C7",
+        "c1_quick",
+        "blocking_high_findings_closed",
+        "quick",
+        "typescript",
+    ):
         assert name in by_name, name
     team = by_name["team"]
     waves = {w.name: w for w in team.children}
@@ -448,13 +515,14 @@ async def test_document_symbols_outline(client):
 @e2e
 async def test_completion_of_ids_by_expected_kind_and_of_keywords(client):
     async def labels(position: types.Position) -> list[str]:
-        result = await client.text_document_completion_async(types.CompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=position))
+        result = await client.text_document_completion_async(
+            types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), position=position)
+        )
         items = result.items if isinstance(result, types.CompletionList) else result
         return [i.label for i in items]
 
     # `file "..." when |triggered` in C4: the words the parameter allows, nothing else.
-    got = await labels(find(PHASE_C_TEXT, "DECISIONS.md\" when triggered", "triggered"))
+    got = await labels(find(PHASE_C_TEXT, 'DECISIONS.md" when triggered', "triggered"))
     assert set(got) == {"triggered", "deferred"}
     # `after |C1 C2 C3` in C4: slices, and not C4 itself.
     got = await labels(find(PHASE_C_TEXT, "  after C1 C2 C3", "C1"))
@@ -491,9 +559,13 @@ async def test_code_action_inserts_a_suppression_comment(client):
     diags = await change(client, PHASE_C_URI, [edit(rng, "@rawr-runtime-host")])
     warn = [d for d in diags if d.code == "PC606"]
     assert len(warn) == 1 and warn[0].severity == types.DiagnosticSeverity.Warning
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI), range=warn[0].range,
-        context=types.CodeActionContext(diagnostics=warn)))
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=PHASE_C_URI),
+            range=warn[0].range,
+            context=types.CodeActionContext(diagnostics=warn),
+        )
+    )
     suppress = [a for a in actions if a.title.startswith("Suppress PC606")]
     assert len(suppress) == 1 and suppress[0].kind == types.CodeActionKind.QuickFix
     # The rule's own fix (remove the backup clause) is offered too, not as the preferred one: it is not safe.
@@ -514,9 +586,13 @@ async def test_code_action_applies_a_diagnostic_fix(client, tmp_path):
     text = CLEAN.replace("after X1", "after XX1")
     diags = await open_doc(client, uri, text)
     assert [d.code for d in diags] == ["PC202"] and diags[0].data.get("fix")
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), range=diags[0].range,
-        context=types.CodeActionContext(diagnostics=diags)))
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=diags[0].range,
+            context=types.CodeActionContext(diagnostics=diags),
+        )
+    )
     # The fix, and no suppression: front-end errors cannot be suppressed.
     assert [a.title.split(":")[0] for a in actions] == ["Fix PC202"]
     ws = actions[0].edit
@@ -562,21 +638,28 @@ async def test_positions_are_utf16_code_units(client, tmp_path):
 
     # Hover and definition on `X1` after two emoji.
     ref = find(UNICODE, 'slice X2 "два', "X1")
-    h = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), position=inside(ref)))
+    h = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=inside(ref))
+    )
     assert "**slice `X1`** — один 🚀" in hover_text(h)
     assert h.range == types.Range(start=ref, end=inside(ref, 2))
-    locs = await client.text_document_definition_async(types.DefinitionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), position=inside(ref)))
+    locs = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=inside(ref))
+    )
     assert locs[0].range.start == find(UNICODE, 'slice X1 "один', "X1")
     # A position at the emoji's last code unit is the same character, not the next token.
     emoji = find(UNICODE, 'slice X2 "два', "😀", 1)
-    assert await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), position=inside(emoji))) is None
+    assert (
+        await client.text_document_hover_async(
+            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=inside(emoji))
+        )
+        is None
+    )
 
     # Rename edits land on UTF-16 ranges.
-    ws = await client.text_document_rename_async(types.RenameParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), position=ref, new_name="X1a"))
+    ws = await client.text_document_rename_async(
+        types.RenameParams(text_document=types.TextDocumentIdentifier(uri=uri), position=ref, new_name="X1a")
+    )
     renamed = apply_edits(UNICODE, edits_of(ws, uri))
     assert 'slice X1a "один 🚀"' in renamed and "after X1a }" in renamed
 
@@ -585,8 +668,11 @@ async def test_positions_are_utf16_code_units(client, tmp_path):
     assert await change(client, uri, [edit(types.Range(start=fix_at, end=inside(fix_at, 2)), "X2")]) == []
     add_at = find(UNICODE, 'slice X3 "три', "}")
     await change(client, uri, [edit(types.Range(start=add_at, end=add_at), "; after ")], wait=False)
-    result = await client.text_document_completion_async(types.CompletionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), position=inside(add_at, len("; after "))))
+    result = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=inside(add_at, len("; after "))
+        )
+    )
     items = result.items if isinstance(result, types.CompletionList) else result
     assert {"X1", "X2"} <= {i.label for i in items}
     x1 = next(i for i in items if i.label == "X1")
@@ -624,13 +710,20 @@ def test_fix_action_converts_edit_ranges_to_utf16_and_is_versioned():
     col = line.index("X9") + 1
     span = snap.diagnostics[0].span
     assert (span.line, span.column) == (15, col)
-    d = Diagnostic(code="PC202", severity=Severity.ERROR, message="unknown slice `X9`", span=span,
-                   fix=Fix(description="use `X2`", edits=[Edit(span=span, replacement="X2")]))
+    d = Diagnostic(
+        code="PC202",
+        severity=Severity.ERROR,
+        message="unknown slice `X9`",
+        span=span,
+        fix=Fix(description="use `X2`", edits=[Edit(span=span, replacement="X2")]),
+    )
     ld = to_lsp_diagnostic(d, snap.uri, snap.mapper, snap.version)
     assert ld.data["fix"]["edits"][0]["range"]["start"] == {"line": 14, "character": utf16(line[: col - 1])}
     params = types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=snap.uri), range=ld.range,
-        context=types.CodeActionContext(diagnostics=[ld]))
+        text_document=types.TextDocumentIdentifier(uri=snap.uri),
+        range=ld.range,
+        context=types.CodeActionContext(diagnostics=[ld]),
+    )
     got = actions.code_actions(params, UNICODE, 7, "utf-16", snap)
     assert [a.title for a in got] == ["Fix PC202: use `X2`"]  # no suppression for a front-end error
     assert got[0].is_preferred
@@ -644,7 +737,7 @@ def test_fix_action_converts_edit_ranges_to_utf16_and_is_versioned():
 def test_suppression_comment_placement():
     from phasec.lsp.actions import suppression_edit
 
-    lines = ['  file "a.ts"', '  file "b.ts"  # phasec: ignore[PC605] -- shared', '  # a note', '  file "c.ts"  # why']
+    lines = ['  file "a.ts"', '  file "b.ts"  # phasec: ignore[PC605] -- shared', "  # a note", '  file "c.ts"  # why']
     e, how = suppression_edit(lines, 0, "PC805", "utf-16")
     assert how == "end" and e.new_text == "  # phasec: ignore[PC805] -- reason" and e.range.start.character == 13
     e, how = suppression_edit(lines, 1, "PC805", "utf-16")
@@ -662,16 +755,25 @@ async def test_utf8_positions_when_the_client_prefers_them():
         result = await c.initialize_session(types.InitializeParams(capabilities=client_capabilities("neovim@v0.11.0")))
         assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf8
         uri = "file:///nonexistent/unicode.phc"
-        c.text_document_did_open(types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=uri, language_id="phasec", version=1, text=UNICODE)))
+        c.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id="phasec", version=1, text=UNICODE)
+            )
+        )
         diags = await published(c, uri, 1)
         line = UNICODE.split("\n")[14]
         col = len(line[: line.index("X9")].encode("utf-8"))
         assert [d.code for d in diags] == ["PC202"]
         assert diags[0].range.start == types.Position(line=14, character=col)
-        h = await c.text_document_hover_async(types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            position=types.Position(line=13, character=len(UNICODE.split("\n")[13][: UNICODE.split("\n")[13].index("X1")].encode("utf-8")) + 1)))
+        h = await c.text_document_hover_async(
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(
+                    line=13,
+                    character=len(UNICODE.split("\n")[13][: UNICODE.split("\n")[13].index("X1")].encode("utf-8")) + 1,
+                ),
+            )
+        )
         assert "**slice `X1`**" in hover_text(h)
         await c.shutdown_session()
     finally:

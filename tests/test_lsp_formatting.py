@@ -109,7 +109,8 @@ def test_a_layout_that_would_move_a_suppression_is_refused_like_phasec_fmt():
     # the trailing suppression end up on another line than the `after` it suppresses
     text = (ROOT / "tests" / "fixtures" / "rules" / "PC403_hard_dependency.phc").read_text(encoding="utf-8")
     text = text.replace(
-        'slice C5 "Review" {\n  after C3 C4\n}', 'slice C5 "Review" { after C3 C4 }  # phasec: ignore[PC403] -- accepted'
+        'slice C5 "Review" {\n  after C3 C4\n}',
+        'slice C5 "Review" { after C3 C4 }  # phasec: ignore[PC403] -- accepted',
     )
     res = format_document(text, "sup.phc", UTF16)
     assert res.edits is None

@@ -21,7 +21,9 @@ from phasec.lsp import incremental
 from phasec.lsp.analysis import build_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = {name: (ROOT / "examples" / name).read_text(encoding="utf-8") for name in ("phase-c.phc", "voiceterm-mp306.phc")}
+EXAMPLES = {
+    name: (ROOT / "examples" / name).read_text(encoding="utf-8") for name in ("phase-c.phc", "voiceterm-mp306.phc")
+}
 URI = "untitled:incremental.phc"
 
 # -- edits -------------------------------------------------------------------------------
@@ -140,7 +142,9 @@ def undo(k: int):
 
 
 fracs = st.floats(min_value=0, max_value=1, allow_nan=False)
-snippets = st.sampled_from(["x", " ", "A1", '"', "{", "}", "\n", "# note\n", "C9", "@own", ";", '"""', "\t", "é", "\r\n"])
+snippets = st.sampled_from(
+    ["x", " ", "A1", '"', "{", "}", "\n", "# note\n", "C9", "@own", ";", '"""', "\t", "é", "\r\n"]
+)
 edits = st.one_of(
     st.builds(insert, fracs, snippets),
     st.builds(delete, fracs, st.integers(1, 12)),
@@ -179,7 +183,7 @@ def test_incremental_snapshots_equal_full_analysis(name, sequence):
     _check_sequence(EXAMPLES[name], sequence)
 
 
-SMALL = '''phase C "Small" {
+SMALL = """phase C "Small" {
   posture forward_only
 }
 team {
@@ -195,7 +199,7 @@ slice C2 "Second" { # trailing comment
   agent A1
   after C1
 }
-'''
+"""
 
 
 @settings(max_examples=60, deadline=None)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
 from conftest import EXAMPLES
+
 from phasec.lsp.analysis import Snapshot, build_snapshot
 
 BROKEN = 'phase C "T" {\n  posture forward_only\n}\nslice C1 "x {\n'

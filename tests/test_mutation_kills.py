@@ -12,9 +12,9 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
 from helpers import diags
+
 from phasec.compiler.pipeline import analyze
 from phasec.emitters import EmitOptions, emit_all
 
@@ -26,6 +26,7 @@ def found(text: str, code: str) -> list[tuple[int, int, str]]:
 
 
 # -- PC501: the cap is inclusive (`width <= max_active` is fine) ----------------------------
+
 
 def _three_parallel(cap: int) -> str:
     return HEAD + (
@@ -44,15 +45,19 @@ def test_pc501_width_equal_to_the_cap_is_allowed():
 
 def test_pc501_width_one_over_the_cap_is_reported():
     assert found(_three_parallel(2), "PC501") == [
-        (5, 3, "up to 3 agents can be active at once, more than max_active 2: P1, P2, P3 "
-                "(they overlap at stage 1 step 1, stage 1 step 2, stage 1 step 3)")
+        (
+            5,
+            3,
+            "up to 3 agents can be active at once, more than max_active 2: P1, P2, P3 "
+            "(they overlap at stage 1 step 1, stage 1 step 2, stage 1 step 3)",
+        )
     ]
 
 
 # -- graph.py: "finishes before" needs every first activity of the later agent ---------------
 
 AGENT_SPLIT = HEAD + (
-    "team {\n  max_active 1\n  agent A \"a\"\n  agent B \"b\"\n}\n"
+    'team {\n  max_active 1\n  agent A "a"\n  agent B "b"\n}\n'
     'slice C1 "one" {\n  agent A\n}\n'
     'slice C2 "two" {\n  agent B\n  after C1\n}\n'
     'slice C3 "three" {\n  agent B\n}\n'
@@ -81,6 +86,7 @@ def test_agent_finishes_before_when_every_first_activity_waits():
 
 
 # -- PC303: two stages with the same number -------------------------------------------------
+
 
 def test_pc303_same_number_written_differently():
     # Kills `key <= top[0]` -> `key < top[0]` (the "same number" branch) in PC303.
@@ -116,8 +122,8 @@ PARTIAL = HEAD + (
     'gate c1_quick "bun c1 quick"\n'
     'gate c1_full {\n  use drift\n  run "bun c1 full"\n}\n'
     'gate c2_quick "bun c2 quick"\n'
-    'gate gates_exit {\n  use drift\n}\n'
-    'exit {\n  gate gates_exit\n}\n'
+    "gate gates_exit {\n  use drift\n}\n"
+    "exit {\n  gate gates_exit\n}\n"
 )
 
 
@@ -142,12 +148,16 @@ def test_pc705_covers_list_and_bound_gates_combine():
 
 # -- suppressions apply to one line, not to the file -----------------------------------------
 
-SUPPRESSED = HEAD + 'slice C0 "owned" {\n  owner @team\n}\n' + (  # one owner: PC601 reports per slice
-    'slice C1 "one" {  # phasec: ignore[PC601] -- owned by the steward, recorded elsewhere\n'
-    '  objective "x"\n}\n'
-    'slice C2 "two" {\n  objective "y"\n}\n'
-    '# phasec: ignore[PC601] -- the next line only\n'
-    'slice C3 "three" {\n  objective "z"\n}\n'
+SUPPRESSED = (
+    HEAD
+    + 'slice C0 "owned" {\n  owner @team\n}\n'
+    + (  # one owner: PC601 reports per slice
+        'slice C1 "one" {  # phasec: ignore[PC601] -- owned by the steward, recorded elsewhere\n'
+        '  objective "x"\n}\n'
+        'slice C2 "two" {\n  objective "y"\n}\n'
+        "# phasec: ignore[PC601] -- the next line only\n"
+        'slice C3 "three" {\n  objective "z"\n}\n'
+    )
 )
 
 
@@ -252,13 +262,19 @@ def test_compile_with_an_ignored_gate_cycle(tmp_path):
     (tmp_path / "phasec.toml").write_text('ignore = ["PC703", "PC603"]\n', encoding="utf-8")
     lint = subprocess.run(
         [sys.executable, "-m", "phasec", "lint", "-f", "concise", str(src)],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
     )
     assert "PC703" not in lint.stdout + lint.stderr
     out = tmp_path / "out"
     res = subprocess.run(
         [sys.executable, "-m", "phasec", "compile", str(src), "-o", str(out)],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
     )
     assert "Traceback" not in res.stderr and "internal error" not in res.stderr, res.stderr
     assert res.returncode == 1 and "PC703" in res.stdout + res.stderr
@@ -271,13 +287,17 @@ def test_gate_cycle_is_an_error_without_the_ignore(tmp_path):
     (tmp_path / "phasec.toml").write_text('ignore = ["PC603"]\n', encoding="utf-8")
     res = subprocess.run(
         [sys.executable, "-m", "phasec", "compile", str(src), "-o", str(tmp_path / "out")],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
     )
     assert res.returncode != 0 and "PC703" in res.stdout
     assert not (tmp_path / "out").exists()
 
 
 # -- configuration: exact errors, case, where it was found -------------------------------------
+
 
 def _write(tmp_path, name: str, content: str):
     (tmp_path / name).write_text(content, encoding="utf-8")
@@ -329,7 +349,7 @@ def test_configuration_regrades_only_the_named_code():
 def test_configuration_in_a_folder_without_settings_is_the_default(tmp_path):
     from phasec.compiler.config import load_config
 
-    _write(tmp_path, "pyproject.toml", '[tool.other]\nx = 1\n')
+    _write(tmp_path, "pyproject.toml", "[tool.other]\nx = 1\n")
     cfg = load_config(tmp_path / "sub" / "x.phc")
     assert (cfg.select, cfg.ignore, cfg.severity, cfg.path) == ([], [], {}, None)
     # A runbook path that exists: its folder is searched.
@@ -340,6 +360,7 @@ def test_configuration_in_a_folder_without_settings_is_the_default(tmp_path):
 
 
 # -- suppressions: spelling, reasons, configuration of the suppression rules --------------------
+
 
 def ownerless(comment: str) -> str:
     return HEAD + 'slice C1 "one" {  ' + comment + '\n  objective "x"\n}\n'
@@ -405,7 +426,10 @@ def test_suppression_rules_follow_the_configuration():
     ds = analyze(stale, "t.phc", config=Config(ignore=["PC901", "PC903"])).diagnostics
     assert [d.code for d in ds if d.code[:3] == "PC9"] == []
     ds = analyze(stale, "t.phc", config=Config(severity={"PC901": "info", "PC903": "info"})).diagnostics
-    assert sorted((d.code, d.severity.value) for d in ds if d.code[:3] == "PC9") == [("PC901", "info"), ("PC903", "info")]
+    assert sorted((d.code, d.severity.value) for d in ds if d.code[:3] == "PC9") == [
+        ("PC901", "info"),
+        ("PC903", "info"),
+    ]
 
 
 def test_suppression_at_column_one_on_its_own_line():
@@ -416,8 +440,9 @@ def test_suppression_at_column_one_on_its_own_line():
 def test_unused_suppression_fixes():
     def fix(text):
         (d,) = [d for d in diags(text) if d.code == "PC901"]
-        return d.fix.description, [(e.span.line, e.span.column, e.span.end_line, e.span.end_column, e.replacement)
-                                   for e in d.fix.edits]
+        return d.fix.description, [
+            (e.span.line, e.span.column, e.span.end_line, e.span.end_column, e.replacement) for e in d.fix.edits
+        ]
 
     # Some codes used: only the unused ones go.
     text = ownerless("# phasec: ignore[PC601, PC605] -- owned elsewhere")
@@ -428,7 +453,7 @@ def test_unused_suppression_fixes():
     # A whole comment line goes with its newline; at the end of the file, without one.
     text = HEAD + '# phasec: ignore[PC601] -- stale\nslice C1 "one" {\n  owner @o\n}\n'
     assert fix(text) == ("remove the unused suppression comment", [(4, 1, 5, 1, "")])
-    text = HEAD + '# phasec: ignore[PC601] -- stale'
+    text = HEAD + "# phasec: ignore[PC601] -- stale"
     assert fix(text) == ("remove the unused suppression comment", [(4, 1, 4, 33, "")])
 
 
@@ -443,14 +468,17 @@ def test_no_front_end_code_can_be_disabled():
 
 
 def test_plain_comments_before_a_suppression_do_not_stop_it():
-    text = HEAD + '# a plain comment\n# phasec: nope\nslice C1 "one" {  # phasec: ignore[PC601] -- owned elsewhere\n  objective "x"\n}\n'
+    text = (
+        HEAD
+        + '# a plain comment\n# phasec: nope\nslice C1 "one" {  # phasec: ignore[PC601] -- owned elsewhere\n  objective "x"\n}\n'
+    )
     assert [d.code for d in diags(text) if d.code in ("PC601", "PC901", "PC902")] == ["PC902"]
 
 
 def test_suppression_before_trailing_comment_lines_at_the_end_of_the_file():
     # The suppression applies to the next line that is not a comment; at the end
     # of the file there is none, so it suppresses nothing (not the comment's PC902).
-    text = HEAD + '# phasec: ignore[PC902] -- end\n# phasec: nope'
+    text = HEAD + "# phasec: ignore[PC902] -- end\n# phasec: nope"
     got = sorted((d.code, d.span.line) for d in diags(text) if d.code in ("PC901", "PC902"))
     assert got == [("PC901", 4), ("PC902", 5)]
 
@@ -473,7 +501,7 @@ def test_unused_suppression_fixes_keep_the_code_before_them():
 # -- release_after a slice -------------------------------------------------------------------
 
 HELD = HEAD + (
-    "team {\n  max_active 2\n  agent A \"a\"\n  agent B \"b\"\n  agent D \"d\"\n}\n"
+    'team {\n  max_active 2\n  agent A "a"\n  agent B "b"\n  agent D "d"\n}\n'
     'slice C1 "one" {\n  agent A\n}\n'
     'slice C2 "two" {\n  agent B\n  after C1\n}\n'
     'slice C3 "three" {\n  agent D\n  after C1\n}\n'
@@ -509,6 +537,7 @@ def test_work_after_a_release_at_a_slice_is_reported_once():
 
 # -- graph: cycles per component, activity order independent of names -------------------------
 
+
 def test_each_dependency_cycle_is_reported_from_its_own_component():
     # C1 <-> C2 feeds C3 <-> C4; searching from C1 must not wander into C3/C4.
     text = HEAD + (
@@ -524,7 +553,7 @@ def test_each_dependency_cycle_is_reported_from_its_own_component():
 def test_agent_overlap_counts_every_activity_whatever_the_names():
     # A does C2, then C1; B follows C2 and runs while A is on C1: 2 at once.
     text = HEAD + (
-        "team {\n  max_active 1\n  agent A \"a\"\n  agent B \"b\"\n}\n"
+        'team {\n  max_active 1\n  agent A "a"\n  agent B "b"\n}\n'
         'slice C2 "first" {\n  agent A\n}\n'
         'slice C1 "second" {\n  agent A\n  after C2\n}\n'
         'slice C3 "other" {\n  agent B\n  after C2\n}\n'
@@ -542,6 +571,7 @@ def test_agent_overlap_is_computed_once_per_graph():
 
 
 # -- PC805: every kind of machine-specific path, named -------------------------------------------
+
 
 @pytest.mark.parametrize(
     "path, why",
@@ -577,6 +607,7 @@ def test_pc805_relative_paths_are_fine():
 
 
 # -- PC305: the stages it lists ------------------------------------------------------------------
+
 
 def _unstaged(n_stages: int) -> str:
     stages = "".join(f'stage {i} "s" {{\n  step "x"\n}}\n' for i in range(1, n_stages + 1))
@@ -631,6 +662,7 @@ def test_pc801_empty_branch_name():
 
 # -- PC605: paths compared after normalisation, described as written -----------------------------
 
+
 @pytest.mark.parametrize(
     "a, b, touched",
     [
@@ -681,6 +713,7 @@ def test_pc701_messages_for_one_adding_slice_and_a_longer_path():
 
 # -- PC806: which names leave their folder, and the name suggested instead ------------------------
 
+
 def _artifact(name: str):
     text = HEAD + f'outputs runtime "docs/pass" {{\n  artifact A1 "{name}"\n}}\n'
     return [d for d in diags(text) if d.code == "PC806"]
@@ -710,10 +743,12 @@ def test_pc806_names_that_stay_inside(name):
 
 # -- fixes of the dependency rules -------------------------------------------------------------------
 
+
 def _fix(text: str, code: str):
     (d,) = [d for d in diags(text) if d.code == code]
-    return d.fix.description, [(e.span.line, e.span.column, e.span.end_line, e.span.end_column, e.replacement)
-                               for e in d.fix.edits]
+    return d.fix.description, [
+        (e.span.line, e.span.column, e.span.end_line, e.span.end_column, e.replacement) for e in d.fix.edits
+    ]
 
 
 def test_pc406_fix_removes_the_flag():

@@ -34,6 +34,7 @@ def _clean(text: str):
 
 # ─── bind: a stray value is dropped with its arguments, not the clauses after it ──
 
+
 def test_a_stray_value_drops_its_arguments_but_keeps_the_clause_after_it():
     res = _analyze(PHASE + 'input I1 "spec" bogus "v" from "P0"\n')
     stray = [d for d in res.diagnostics if d.code == "PC105"]
@@ -48,6 +49,7 @@ def test_a_stray_value_is_reported_once_with_the_names_that_follow_it():
 
 
 # ─── lower: what the statements carry into the IR ──────────────────────────────
+
 
 def test_an_empty_phase_title_stays_empty():
     rb = _clean('phase M "" {\n  posture forward_only\n}\n')
@@ -69,6 +71,7 @@ def test_top_level_notes_are_lowered():
 
 
 # ─── render: text snippets, concise output, the summary line, JUnit text ───────
+
 
 def _diag(line: int, col: int, end_col: int, message: str = "bad") -> Diagnostic:
     span = Span(file="t.phc", line=line, column=col, end_line=line, end_column=end_col)
@@ -105,6 +108,7 @@ def test_junit_escapes_the_xml_non_characters():
 
 # ─── rules/_paths: globs with literal endings (PC605) ─────────────────────────
 
+
 def test_globs_with_one_literal_ending_may_overlap():
     """`docs/*.md` and `docs/*-guide.md` can both name `docs/a-guide.md`: concurrent slices overlap;
     `docs/*.rs` names none of their files."""
@@ -120,10 +124,12 @@ def test_globs_with_one_literal_ending_may_overlap():
 
 # ─── rules/base: a rule module without a docstring ────────────────────────────
 
+
 def test_a_rule_without_a_module_docstring_is_summarised_by_its_name():
     mod = types.ModuleType("phasec_test_undocumented_rule")
     sys.modules[mod.__name__] = mod
     try:
+
         def check(ctx):
             return []
 
@@ -136,6 +142,7 @@ def test_a_rule_without_a_module_docstring_is_summarised_by_its_name():
 
 
 # ─── resolve: a duplicate declaration names its kind and says what to do ───────
+
 
 def test_a_duplicate_outputs_root_is_named_with_its_first_declaration_and_advice():
     text = PHASE + 'outputs O ".out" {\n  artifact A1 "a.md"\n}\noutputs O ".out2" {\n  artifact A2 "b.md"\n}\n'

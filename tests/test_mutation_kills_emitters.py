@@ -30,6 +30,7 @@ def _one(outputs: dict[str, str], suffix: str) -> str:
 
 # ─── CI workflow: the toolchain set up for the commands' tools ──────────────
 
+
 def _setup_steps(command: str) -> list[dict]:
     text = (
         'phase M "M" {\n  posture forward_only\n}\ncadence quick\n'
@@ -73,6 +74,7 @@ def test_setup_serves_the_slices_commands_as_well_as_the_exit_gates():
 
 # ─── execution packet ───────────────────────────────────────────────────────
 
+
 def _voiceterm_packet(text: str | None = None) -> str:
     path = EXAMPLES / "voiceterm-mp306.phc"
     rb = _runbook(text if text is not None else path.read_text(encoding="utf-8"), "examples/voiceterm-mp306.phc")
@@ -81,7 +83,7 @@ def _voiceterm_packet(text: str | None = None) -> str:
 
 def test_packet_states_who_approves_a_slice_before_merge():
     packet = _voiceterm_packet()
-    a2 = packet[packet.index("### A2"):]
+    a2 = packet[packet.index("### A2") :]
     a2 = a2[: a2.index("\n### ", 1)] if "\n### " in a2[1:] else a2
     assert "- Approval before merge: by `reviewer`" in a2
 
@@ -215,7 +217,6 @@ def test_include_conditional_stacks_on_a_conditional_slice_first_in_the_order():
     lines = _graphite_stack()
     assert "ensure_slice 'x/g2' '' 'x/g1' 'x/integ'" in lines
     assert "ensure_slice 'x/g2' '' 'x/integ'" in lines
-
 
 
 # ─── `phasec graph`: the slice graph (render is what the command prints) ────

@@ -16,7 +16,7 @@ import tooling
 
 TESTS = Path(__file__).resolve().parent
 
-SESSION = '''
+SESSION = """
 import pytest
 import tooling
 
@@ -38,7 +38,7 @@ def test_xfail():
 
 def test_runs():
     pass
-'''
+"""
 
 
 def _session(tmp_path: Path, ci: str | None) -> subprocess.CompletedProcess:
@@ -50,8 +50,23 @@ def _session(tmp_path: Path, ci: str | None) -> subprocess.CompletedProcess:
     if ci is not None:
         env["CI"] = ci
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-rA",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
     )
 
 
@@ -139,32 +154,51 @@ SCENARIOS = {
     "branch stack on a cycle of `from` parents": (_BRANCH_CYCLE, "PC301", ()),
     "gate expansion on a composition cycle": (_GATE_CYCLE, "PC703", ()),
     # PC713 walks gate composition: unused gates on a cycle (nothing binds them) are still reported.
-    "unused gates on a composition cycle": (_GATE_CYCLE.replace("gate quick a", "gate quick c") + "gate c { run \"true\" }\n",
-                                            "PC713", ()),
+    "unused gates on a composition cycle": (
+        _GATE_CYCLE.replace("gate quick a", "gate quick c") + 'gate c { run "true" }\n',
+        "PC713",
+        (),
+    ),
 }
 
 #: Source files with bail-out sites, and the scenarios that cover them.
 SITES = {
-    "phasec/compiler/graph.py": ["agent_overlap (PC501, PC502, PC503): the activity order has a cycle",
-                                 "slice order (start order, slice_precedence, PC605/PC609/PC410) on a dependency cycle"],
-    "phasec/compiler/facts.py": ["gate expansion on a composition cycle",
-                                 "slice order (start order, slice_precedence, PC605/PC609/PC410) on a dependency cycle"],
+    "phasec/compiler/graph.py": [
+        "agent_overlap (PC501, PC502, PC503): the activity order has a cycle",
+        "slice order (start order, slice_precedence, PC605/PC609/PC410) on a dependency cycle",
+    ],
+    "phasec/compiler/facts.py": [
+        "gate expansion on a composition cycle",
+        "slice order (start order, slice_precedence, PC605/PC609/PC410) on a dependency cycle",
+    ],
     "phasec/compiler/rules/pc301_dependency_cycle.py": ["branch stack on a cycle of `from` parents"],
-    "phasec/compiler/rules/pc501_agent_cap_exceeded.py": ["agent_overlap (PC501, PC502, PC503): the activity order has a cycle"],
-    "phasec/compiler/rules/pc502_agent_concurrent_activities.py": ["agent_overlap (PC501, PC502, PC503): the activity order has a cycle"],
-    "phasec/compiler/rules/pc503_agent_after_release.py": ["agent_overlap (PC501, PC502, PC503): the activity order has a cycle"],
+    "phasec/compiler/rules/pc501_agent_cap_exceeded.py": [
+        "agent_overlap (PC501, PC502, PC503): the activity order has a cycle"
+    ],
+    "phasec/compiler/rules/pc502_agent_concurrent_activities.py": [
+        "agent_overlap (PC501, PC502, PC503): the activity order has a cycle"
+    ],
+    "phasec/compiler/rules/pc503_agent_after_release.py": [
+        "agent_overlap (PC501, PC502, PC503): the activity order has a cycle"
+    ],
     "phasec/compiler/rules/pc506_roster_over_cap_without_release.py": ["PC506 without the activity order"],
-    "phasec/compiler/rules/pc507_activity_order_cycle.py": ["agent_overlap (PC501, PC502, PC503): the activity order has a cycle"],
+    "phasec/compiler/rules/pc507_activity_order_cycle.py": [
+        "agent_overlap (PC501, PC502, PC503): the activity order has a cycle"
+    ],
     "phasec/compiler/rules/pc703_gate_composition_cycle.py": ["gate expansion on a composition cycle"],
     "phasec/compiler/rules/pc713_unused_declaration.py": ["unused gates on a composition cycle"],
     # The hover shows the expansion's `cycle` step (`# cycle: a -> b -> a`): it consumes the bail-out, says so.
     "phasec/lsp/hover.py": ["gate expansion on a composition cycle"],
-    "phasec/emitters/slicegraph.py": ["slice order (start order, slice_precedence, PC605/PC609/PC410) on a dependency cycle"],
+    "phasec/emitters/slicegraph.py": [
+        "slice order (start order, slice_precedence, PC605/PC609/PC410) on a dependency cycle"
+    ],
 }
 
 import re  # noqa: E402
 
-_BAIL = re.compile(r"NetworkX(?:Unfeasible|NoCycle|Error)|agent_overlap\(\)|_cycles\(\)|\"cycle\"|on a cycle|on a dependency cycle")
+_BAIL = re.compile(
+    r"NetworkX(?:Unfeasible|NoCycle|Error)|agent_overlap\(\)|_cycles\(\)|\"cycle\"|on a cycle|on a dependency cycle"
+)
 
 
 @pytest.mark.parametrize("what", sorted(SCENARIOS))

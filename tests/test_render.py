@@ -12,8 +12,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from conftest import EXAMPLES, FIXTURES, GOLDENS, ROOT
+
 from phasec.compiler.diagnostics import Diagnostic, Edit, Fix, Related, Severity
 from phasec.compiler.pipeline import analyze
 from phasec.compiler.render import (
@@ -35,7 +35,14 @@ from phasec.source import Span
 
 SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"
 RENDER_FILES = ["tests/fixtures/render/clean.phc", "tests/fixtures/render/several.phc"]
-GOLDEN = {"text": "text.txt", "concise": "concise.txt", "json": "json", "sarif": "sarif", "github": "github.txt", "junit": "junit.xml"}
+GOLDEN = {
+    "text": "text.txt",
+    "concise": "concise.txt",
+    "json": "json",
+    "sarif": "sarif",
+    "github": "github.txt",
+    "junit": "junit.xml",
+}
 
 
 def lint(paths, root: Path = ROOT):
@@ -143,7 +150,9 @@ def test_json_schema_is_package_data_and_named_in_pyproject():
 
 def test_json_schema_describes_every_field_of_the_models():
     """A field added to Diagnostic (or Span, Related, Fix, Edit) must be added to the schema."""
-    from phasec.compiler.diagnostics import Edit as E, Fix as F, Related as R
+    from phasec.compiler.diagnostics import Edit as E
+    from phasec.compiler.diagnostics import Fix as F
+    from phasec.compiler.diagnostics import Related as R
 
     defs = json_schema()["$defs"]
     for name, model in {"diagnostic": Diagnostic, "span": Span, "related": R, "fix": F, "edit": E}.items():
@@ -161,8 +170,12 @@ def test_lint_json_validates_against_the_schema(path, diag_validator):
 
 def test_json_schema_validates_fixes_and_rejects_bad_documents(diag_validator):
     d = Diagnostic(
-        code="PC606", severity=Severity.INFO, message="m", span=span(2, 3, 2, 9),
-        related=[Related(span=span(1, 1), message="here")], help="h",
+        code="PC606",
+        severity=Severity.INFO,
+        message="m",
+        span=span(2, 3, 2, 9),
+        related=[Related(span=span(1, 1), message="here")],
+        help="h",
         fix=Fix(description="drop it", edits=[Edit(span=span(2, 3, 2, 9), replacement="")]),
     )
     doc = json.loads(render_json([d]))
@@ -231,7 +244,11 @@ def test_sarif_of_the_fixture_is_valid_and_complete(fixture_lint, sarif_validato
         check_loc(loc)
         reg = loc["physicalLocation"]["region"]
         assert (reg["startLine"], reg["startColumn"], reg["endLine"], reg["endColumn"]) == (
-            d.span.line, d.span.column, d.span.end_line, d.span.end_column)
+            d.span.line,
+            d.span.column,
+            d.span.end_line,
+            d.span.end_column,
+        )
         assert len(res.get("relatedLocations", [])) == len(d.related)
         assert ("fixes" in res) == (d.fix is not None)
         if d.fix is not None:
@@ -271,17 +288,30 @@ def test_sarif_fixes_info_levels_and_uris(sarif_validator, tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     f = "dir with space/run book.phc"
     d = Diagnostic(
-        code="PC606", severity=Severity.INFO, message="backup is the owner", span=span(3, 5, 3, 9, file=f),
+        code="PC606",
+        severity=Severity.INFO,
+        message="backup is the owner",
+        span=span(3, 5, 3, 9, file=f),
         help="drop the backup",
-        fix=Fix(description="remove the backup", safe=False, edits=[
-            Edit(span=span(3, 5, 3, 9, file=f), replacement=""),
-            Edit(span=span(4, 1, 4, 1, file=f), replacement="  note \"x\"\n"),
-            Edit(span=span(1, 1, 1, 1, file="other.phc"), replacement="# x\n"),
-        ]),
+        fix=Fix(
+            description="remove the backup",
+            safe=False,
+            edits=[
+                Edit(span=span(3, 5, 3, 9, file=f), replacement=""),
+                Edit(span=span(4, 1, 4, 1, file=f), replacement='  note "x"\n'),
+                Edit(span=span(1, 1, 1, 1, file="other.phc"), replacement="# x\n"),
+            ],
+        ),
     )
-    outside = Diagnostic(code="PC601", severity=Severity.ERROR, message="no owner", span=span(1, 1, file="/elsewhere/x.phc"))
-    here = Diagnostic(code="PC601", severity=Severity.ERROR, message="no owner", span=span(1, 1, file=str(tmp_path / "abs.phc")))
-    dotted = Diagnostic(code="PC601", severity=Severity.ERROR, message="no owner", span=span(1, 1, file="./sub/../y.phc"))
+    outside = Diagnostic(
+        code="PC601", severity=Severity.ERROR, message="no owner", span=span(1, 1, file="/elsewhere/x.phc")
+    )
+    here = Diagnostic(
+        code="PC601", severity=Severity.ERROR, message="no owner", span=span(1, 1, file=str(tmp_path / "abs.phc"))
+    )
+    dotted = Diagnostic(
+        code="PC601", severity=Severity.ERROR, message="no owner", span=span(1, 1, file="./sub/../y.phc")
+    )
     log = json.loads(render_sarif([d, outside, here, dotted], {f: None}))
     assert sarif_errors(sarif_validator, log) == []
     run = log["runs"][0]
@@ -292,8 +322,10 @@ def test_sarif_fixes_info_levels_and_uris(sarif_validator, tmp_path, monkeypatch
     changes = {c["artifactLocation"]["uri"]: c["replacements"] for c in fix["artifactChanges"]}
     assert set(changes) == {"dir%20with%20space/run%20book.phc", "other.phc"}
     reps = changes["dir%20with%20space/run%20book.phc"]
-    assert reps[0] == {"deletedRegion": {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 9},
-                       "insertedContent": {"text": ""}}
+    assert reps[0] == {
+        "deletedRegion": {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 9},
+        "insertedContent": {"text": ""},
+    }
     assert reps[1]["insertedContent"]["text"] == '  note "x"\n'
     uris = {a["location"]["uri"]: a["location"].get("uriBaseId") for a in run["artifacts"]}
     assert uris == {
@@ -361,7 +393,7 @@ def test_junit_structure_and_counts(fixture_lint):
 
 
 def test_junit_is_well_formed_with_markup_and_control_characters():
-    nasty = 'a <b> & "c" \'d\' \x01\x1b[31m \ud800 ]]> end'
+    nasty = "a <b> & \"c\" 'd' \x01\x1b[31m \ud800 ]]> end"
     d = Diagnostic(code="PC003", severity=Severity.ERROR, message=nasty, span=span(file='we<ird>&"f.phc'), help=nasty)
     text = render_junit([d], {})
     root = ET.fromstring(text)  # parses: well-formed
@@ -390,8 +422,14 @@ def _gh_unescape(v: str) -> str:
 def test_github_annotations_escape_data_and_properties():
     msg = "100% sure: a, b\r\nsecond line %0A not a newline"
     f = "dir,with:odd%chars/run book.phc"
-    d = Diagnostic(code="PC301", severity=Severity.INFO, message=msg, span=span(3, 4, 5, 6, file=f), help="do x",
-                   related=[Related(span=span(7, 8, file=f), message="edge, one")])
+    d = Diagnostic(
+        code="PC301",
+        severity=Severity.INFO,
+        message=msg,
+        span=span(3, 4, 5, 6, file=f),
+        help="do x",
+        related=[Related(span=span(7, 8, file=f), message="edge, one")],
+    )
     (line,) = render_github([d]).splitlines()
     m = _GH.match(line)
     assert m, line
@@ -481,8 +519,14 @@ def _run_on_pty(args, env) -> tuple[int, bytes]:
     except OSError as exc:  # no /dev/ptmx in this sandbox
         pytest.skip(f"no pseudo-terminal: {exc}")
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "phasec", *args], stdin=subprocess.DEVNULL,
-                                stdout=slave, stderr=slave, cwd=ROOT, env=full)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "phasec", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=slave,
+            stderr=slave,
+            cwd=ROOT,
+            env=full,
+        )
     finally:
         os.close(slave)
     chunks = []

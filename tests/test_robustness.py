@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from conftest import EXAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES
 from phasec.compiler.pipeline import analyze
 
 EXAMPLE = (EXAMPLES / "phase-c.phc").read_text()
-ALPHABET = st.sampled_from(list('abcCPI019 _-.@#{};"\\\n\t=`$é😀') + ["slice", "phase", "after", "gate", '"""', "{\n", "}\n"])
+ALPHABET = st.sampled_from(
+    list('abcCPI019 _-.@#{};"\\\n\t=`$é😀') + ["slice", "phase", "after", "gate", '"""', "{\n", "}\n"]
+)
 
 
 def check_ok(text: str) -> None:

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, ROOT
@@ -23,7 +22,10 @@ WITH_ERROR = GOOD.replace("  owner @team\n", "  owner @nobody\n", 1)  # PC202, a
 
 def run(*args: str, stdin: bytes | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "phasec", *args], capture_output=True, cwd=ROOT, input=stdin,
+        [sys.executable, "-m", "phasec", *args],
+        capture_output=True,
+        cwd=ROOT,
+        input=stdin,
         env={**os.environ, **(env or {})},
     )
 
@@ -47,8 +49,9 @@ def tree(tmp_path):
 
 
 def test_lint_checks_every_file_and_exits_2_when_one_could_not_be_read(tree):
-    paths = [str(tree / n) for n in ("a_good.phc", "b_error.phc", "c_latin1.phc", "d_dir.phc", "missing.phc",
-                                     "f_good.phc")]
+    paths = [
+        str(tree / n) for n in ("a_good.phc", "b_error.phc", "c_latin1.phc", "d_dir.phc", "missing.phc", "f_good.phc")
+    ]
     r = run("lint", "-f", "concise", *paths)
     out = lines(r.stdout)
     assert r.returncode == 2, r.stderr
@@ -222,11 +225,14 @@ _MEASURED = (
 )
 
 
-def bounded(args: list[str], stdin: bytes | None = None, seconds: float = 120) -> tuple[subprocess.CompletedProcess, float, int]:
+def bounded(
+    args: list[str], stdin: bytes | None = None, seconds: float = 120
+) -> tuple[subprocess.CompletedProcess, float, int]:
     """Run phasec: (result, wall seconds, the process' peak memory in KB)."""
     start = time.perf_counter()
-    r = subprocess.run([sys.executable, "-c", _MEASURED, *args], capture_output=True, cwd=ROOT, input=stdin,
-                       timeout=seconds)
+    r = subprocess.run(
+        [sys.executable, "-c", _MEASURED, *args], capture_output=True, cwd=ROOT, input=stdin, timeout=seconds
+    )
     peaks = [int(line.split()[1]) for line in r.stderr.decode().splitlines() if line.startswith("PEAK_KB ")]
     assert peaks, r.stderr[-2000:]
     return r, time.perf_counter() - start, peaks[-1]
@@ -254,7 +260,7 @@ def test_a_50_mb_file_is_refused_without_being_read(tmp_path):
 
 
 def test_10000_nested_blocks_are_one_diagnostic_not_a_recursion_error(tmp_path):
-    for opener in ('note "a" {\n', "item x \"a\" {\n"):
+    for opener in ('note "a" {\n', 'item x "a" {\n'):
         closed = 'phase X "t" {\n}\n' + opener * 10_000 + "}\n" * 10_000
         unclosed = 'phase X "t" {\n}\n' + opener * 10_000
         for text in (closed, unclosed):

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, ROOT
@@ -25,7 +24,10 @@ TEXT = (EXAMPLES / "phase-c.phc").read_text(encoding="utf-8")
 class RawClient:
     def __init__(self):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "phasec", "lsp"], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            [sys.executable, "-m", "phasec", "lsp"],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
         self.messages: queue.Queue = queue.Queue()
@@ -78,23 +80,34 @@ class RawClient:
 
     def diagnostics(self, uri: str, version: int, timeout: float = 60.0) -> list:
         msg = self.wait(
-            lambda m: m.get("method") == "textDocument/publishDiagnostics"
-            and m["params"]["uri"] == uri and m["params"].get("version") == version,
+            lambda m: (
+                m.get("method") == "textDocument/publishDiagnostics"
+                and m["params"]["uri"] == uri
+                and m["params"].get("version") == version
+            ),
             timeout,
         )
         return msg["params"]["diagnostics"]
 
     def open(self, uri: str, text: str, version: int = 1) -> None:
-        self.send("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "phasec", "version": version,
-                                                             "text": text}}, request=False)
+        self.send(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "phasec", "version": version, "text": text}},
+            request=False,
+        )
 
     def change(self, uri: str, version: int, text: str) -> None:
-        self.send("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                             "contentChanges": [{"text": text}]}, request=False)
+        self.send(
+            "textDocument/didChange",
+            {"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]},
+            request=False,
+        )
 
     def alive(self) -> None:
         """The server still answers a request (a hover on the example)."""
-        ident = self.send("textDocument/hover", {"textDocument": {"uri": EXAMPLE_URI}, "position": {"line": 0, "character": 0}})
+        ident = self.send(
+            "textDocument/hover", {"textDocument": {"uri": EXAMPLE_URI}, "position": {"line": 0, "character": 0}}
+        )
         assert "error" not in self.response(ident)
 
     def close(self) -> int:

@@ -204,8 +204,11 @@ def test_a_forged_journal_cannot_move_files_outside_the_folder(tmp_path):
     outside.write_text("keep\n")
     out = tmp_path / "out"
     write_outputs(out, OLD)
-    (out / JOURNAL).write_text(json.dumps({"replace": [[str(outside), "a.md"], ["a.md", str(outside)]],
-                                           "remove": [str(outside), "../precious.txt"]}))
+    (out / JOURNAL).write_text(
+        json.dumps(
+            {"replace": [[str(outside), "a.md"], ["a.md", str(outside)]], "remove": [str(outside), "../precious.txt"]}
+        )
+    )
     recover(out)
     assert outside.read_text() == "keep\n" and tree(out) == as_bytes(OLD)
 
@@ -227,7 +230,10 @@ def test_a_second_compile_waits_for_the_lock(tmp_path):
     with output_lock(out):
         p = subprocess.Popen(
             [sys.executable, "-m", "phasec", "compile", "examples/phase-c.phc", "-o", str(out)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         time.sleep(3)
         assert p.poll() is None, p.communicate()  # still waiting
@@ -244,8 +250,12 @@ def test_two_compiles_into_one_folder_at_once_leave_one_complete_set(tmp_path):
     out = tmp_path / "out"
     for _ in range(2):
         procs = [
-            subprocess.Popen([sys.executable, "-m", "phasec", "compile", "examples/phase-c.phc", "-o", str(out), *extra],
-                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            subprocess.Popen(
+                [sys.executable, "-m", "phasec", "compile", "examples/phase-c.phc", "-o", str(out), *extra],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
             for extra in ([], ["--assume", "C4=deferred"])
         ]
         for p in procs:

@@ -13,8 +13,8 @@ the diff.
 from __future__ import annotations
 
 import pytest
-
 from conftest import FIXTURES, GOLDENS
+
 from phasec.compiler.pipeline import analyze
 from phasec.compiler.render import render_text
 

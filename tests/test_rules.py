@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import FIXTURES
+
 from phasec.compiler.pipeline import analyze
 from phasec.compiler.rules import all_rules
 

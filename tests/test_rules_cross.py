@@ -7,6 +7,7 @@ share a cause without reporting it twice.
 from __future__ import annotations
 
 from conftest import FIXTURES
+
 from phasec.compiler.pipeline import analyze
 
 LEDGER = FIXTURES / "rules" / "PC609_lanes_append_ledger.phc"

@@ -51,7 +51,10 @@ def test_pc701_manifest_edits_do_not_add_existing_or_other_phase_scripts_in_v1()
 
 
 def test_pc711_added_in_accounts_for_every_script():
-    text = HEAD + 'scripts {\n  runner "bun run"\n  added_in C1\n}\nslice C1 "a" {\n  gate quick g\n}\ngate g { script "phase-c:g" }\n'
+    text = (
+        HEAD
+        + 'scripts {\n  runner "bun run"\n  added_in C1\n}\nslice C1 "a" {\n  gate quick g\n}\ngate g { script "phase-c:g" }\n'
+    )
     assert diags(text, "PC711") == []
     assert len(diags(text.replace("  added_in C1\n", '  existing "other"\n'), "PC711")) == 1
 
@@ -91,7 +94,9 @@ def test_pc713_unused_gates_on_a_cycle_are_still_reported():
 
 
 def test_pc810_plain_git_with_a_base_is_not_checked():
-    text = HEAD + 'repo {\n  tool git\n  base "develop" remote origin\n  branch a "a"\n  branch b "b" worktree "../b"\n}\n'
+    text = (
+        HEAD + 'repo {\n  tool git\n  base "develop" remote origin\n  branch a "a"\n  branch b "b" worktree "../b"\n}\n'
+    )
     assert diags(text, "PC810") == []
     assert len(diags(text.replace('  base "develop" remote origin\n', ""), "PC810")) == 1
 

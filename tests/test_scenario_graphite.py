@@ -14,16 +14,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import git_env
 from conftest import EXAMPLES
+from helpers import git_env
 
 from phasec.compiler.pipeline import analyze
 from phasec.emitters import EmitOptions
 from phasec.emitters import scripts as scripts_emitter
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("git") is None or shutil.which("bash") is None, reason="git/bash missing"
-)
+pytestmark = pytest.mark.skipif(shutil.which("git") is None or shutil.which("bash") is None, reason="git/bash missing")
 
 AUTHOR_WORKTREES = "/Users/mateicanavra/Documents/.nosync/DEV/worktrees"
 PARENT = "codex/phase-c-prep-grounding-runbook"
@@ -39,7 +37,18 @@ C6 = "codex/phase-c-c6-docs-cleanup"
 C7 = "codex/phase-c-c7-phase-d-readiness"
 # C4 is branching (it always runs), so its branch is in the stack; the runtime branch
 # and everything on it open only after stage 1.5.
-STACK = [(PLANNING, PARENT), (RUNTIME, PLANNING), (C1, RUNTIME), (C2, C1), (C3, C2), (C4, C3), (C5, C4), (C5A, C5), (C6, C5A), (C7, C6)]
+STACK = [
+    (PLANNING, PARENT),
+    (RUNTIME, PLANNING),
+    (C1, RUNTIME),
+    (C2, C1),
+    (C3, C2),
+    (C4, C3),
+    (C5, C4),
+    (C5A, C5),
+    (C6, C5A),
+    (C7, C6),
+]
 
 RECORDER = """#!/usr/bin/env bash
 printf '%s|%s\\n' "$PWD" "$*" >> "$LOG_DIR/$(basename "$0").log"
@@ -196,7 +205,9 @@ def test_graphite_closure_checks_are_attested_then_submitted(tmp_path):
     r = phase.run("submit.sh", "C5")
     assert r.returncode == 1 and "refused: C5's closure gates have not passed" in r.stderr
     assert not [a for _, a in phase.calls("gt") if a.startswith("submit")]
-    phase.dry_vs_real("gates.sh", "C5", "blocking_high_findings_closed", "--attest", "P4: blocking/high findings closed")
+    phase.dry_vs_real(
+        "gates.sh", "C5", "blocking_high_findings_closed", "--attest", "P4: blocking/high findings closed"
+    )
     phase.ok("gates.sh", "C5", "re_review_green", "--attest", "I4: re-review green")
     record = (gates / "C5-check-blocking_high_findings_closed.ok").read_text(encoding="utf-8").splitlines()
     assert record[0] == head and record[1] == "by: P4: blocking/high findings closed" and record[2].startswith("at: ")

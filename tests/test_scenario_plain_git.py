@@ -15,16 +15,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import git_env
 from conftest import EXAMPLES, ROOT
+from helpers import git_env
 
 from phasec.compiler.pipeline import analyze
 from phasec.emitters import EmitOptions
 from phasec.emitters import scripts as scripts_emitter
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("git") is None or shutil.which("bash") is None, reason="git/bash missing"
-)
+pytestmark = pytest.mark.skipif(shutil.which("git") is None or shutil.which("bash") is None, reason="git/bash missing")
 
 RUNBOOK = EXAMPLES / "voiceterm-mp306.phc"
 A1, A2, A3 = "feature/a1-mp306-rust-dev-bridge", "feature/a2-mp306-control-plane", "feature/a3-mp306-governance-safety"
@@ -364,7 +362,10 @@ def test_submit_for_review_refuses_a_lane_whose_dependency_is_not_merged(phase):
         assert "refused: A1 comes after A2 merged, and A2 (feature/a2-mp306-control-plane) is not merged" in r.stderr
     heads = subprocess.run(
         ["git", "for-each-ref", "--format=%(refname:short)", "refs/heads/"],
-        cwd=phase.origin, env=phase.env, capture_output=True, text=True,
+        cwd=phase.origin,
+        env=phase.env,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     assert A1 not in heads and sorted(heads) == ["develop", "master"]
     assert not (phase.records() / "merges").exists()

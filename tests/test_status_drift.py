@@ -20,9 +20,7 @@ from typer.testing import CliRunner
 
 from phasec.cli.main import app
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("git") is None or shutil.which("bash") is None, reason="git/bash missing"
-)
+pytestmark = pytest.mark.skipif(shutil.which("git") is None or shutil.which("bash") is None, reason="git/bash missing")
 
 RUNBOOK = p.RUNBOOK
 LINES = RUNBOOK.read_text(encoding="utf-8").splitlines()
@@ -50,7 +48,9 @@ def run_status(phase, *extra: str) -> subprocess.CompletedProcess:
 def drift(phase) -> list[tuple[str, int, int, str]]:
     """The drift `phasec status --format json` reports (run in process), checked against the exit status."""
     r = CliRunner().invoke(
-        app, ["status", str(RUNBOOK), "--repo", str(phase.root), "--format", "json"], env=phase.env,
+        app,
+        ["status", str(RUNBOOK), "--repo", str(phase.root), "--format", "json"],
+        env=phase.env,
         catch_exceptions=False,
     )
     report = json.loads(r.stdout)
@@ -75,7 +75,11 @@ def test_an_unexpected_branch_and_worktree(phase):
     phase.git("branch", "feature/a4-mp306-side-quest", "develop")
     repo_at = where("repo {")
     assert drift(phase) == [
-        ("PS101", *repo_at, "branch feature/a4-mp306-side-quest looks like part of the phase (feature/*), but the runbook names no such branch")
+        (
+            "PS101",
+            *repo_at,
+            "branch feature/a4-mp306-side-quest looks like part of the phase (feature/*), but the runbook names no such branch",
+        )
     ]
     # a worktree next to the lanes' (the runbook's `codex-voice-wt-` names), on a branch of its own
     extra = phase.tmp / "codex-voice-wt-a9"
@@ -98,8 +102,16 @@ def test_an_out_of_order_merge(phase):
     found = drift(phase)
     assert found == sorted(
         [
-            ("PS201", *where("A2 merged", "slice A1"), "A1 is merged, but it comes after A2, which is not merged (in progress)"),
-            ("PS201", *where("A1", "  merge_wave second"), "A1 (merge wave second) is merged before A2 of the earlier wave first"),
+            (
+                "PS201",
+                *where("A2 merged", "slice A1"),
+                "A1 is merged, but it comes after A2, which is not merged (in progress)",
+            ),
+            (
+                "PS201",
+                *where("A1", "  merge_wave second"),
+                "A1 (merge wave second) is merged before A2 of the earlier wave first",
+            ),
         ],
         key=lambda d: (d[1], d[2]),
     )
@@ -138,7 +150,9 @@ def test_a_stale_gate_record(phase):
 def test_usage_errors_exit_2(tmp_path, phase):
     r = subprocess.run(
         [sys.executable, "-m", "phasec", "status", str(RUNBOOK), "--repo", str(tmp_path / "home")],
-        capture_output=True, text=True, env={**phase.env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        env={**phase.env, "PYTHONPATH": str(ROOT)},
     )
     assert r.returncode == 2 and "not a git repository" in r.stderr and "Traceback" not in r.stderr
     bad = tmp_path / "bad.phc"
@@ -160,5 +174,7 @@ def test_usage_errors_exit_2(tmp_path, phase):
 def run_status_file(phase, path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "phasec", "status", str(path), "--repo", str(phase.root)],
-        capture_output=True, text=True, env={**phase.env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        env={**phase.env, "PYTHONPATH": str(ROOT)},
     )

@@ -16,9 +16,7 @@ from phasec.lsp.analysis import build_snapshot
 from phasec.lsp.hover import hover
 from phasec.status import hover as status_hover
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("git") is None or shutil.which("bash") is None, reason="git/bash missing"
-)
+pytestmark = pytest.mark.skipif(shutil.which("git") is None or shutil.which("bash") is None, reason="git/bash missing")
 
 
 def hover_on(snap, text: str, line_contains: str, needle: str) -> str:
@@ -47,7 +45,9 @@ def test_hover_on_a_slice_shows_the_status_in_the_repository(tmp_path):
     report = json.loads(
         subprocess.run(
             [sys.executable, "-m", "phasec", "status", str(runbook), "--repo", str(phase.root), "--format", "json"],
-            capture_output=True, text=True, env={**phase.env, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            env={**phase.env, "PYTHONPATH": str(ROOT)},
         ).stdout
     )
     st = next(s for s in report["slices"] if s["id"] == "A2")

@@ -21,9 +21,7 @@ from typer.testing import CliRunner
 
 from phasec.cli.main import app
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("git") is None or shutil.which("bash") is None, reason="git/bash missing"
-)
+pytestmark = pytest.mark.skipif(shutil.which("git") is None or shutil.which("bash") is None, reason="git/bash missing")
 
 SCHEMA = json.loads((ROOT / "phasec" / "status" / "status.schema.json").read_text(encoding="utf-8"))
 
@@ -63,7 +61,15 @@ def graphite_phase(tmp: Path):
     return phase, runbook
 
 
-LATER = {"C2": "blocked", "C3": "blocked", "C4": "blocked", "C5": "blocked", "C5A": "blocked", "C6": "blocked", "C7": "blocked"}
+LATER = {
+    "C2": "blocked",
+    "C3": "blocked",
+    "C4": "blocked",
+    "C5": "blocked",
+    "C5A": "blocked",
+    "C6": "blocked",
+    "C7": "blocked",
+}
 
 
 def test_status_through_a_graphite_phase(tmp_path):
@@ -124,7 +130,12 @@ def test_status_through_a_graphite_phase(tmp_path):
     gates = {x["name"]: x for x in slice_of(r, "C1")["gates"]}
     assert gates["full"]["status"] == "missing" and gates["full"]["required"] is True
     assert slice_of(r, "C1")["worktree"] == {
-        "path": str(phase.root), "declared": False, "present": True, "branch": g.C1, "clean": True, "dirty": []
+        "path": str(phase.root),
+        "declared": False,
+        "present": True,
+        "branch": g.C1,
+        "clean": True,
+        "dirty": [],
     }
 
     # gates.sh C1 full records a pass at HEAD: C1 is ready for review and C2 can start.
@@ -229,7 +240,10 @@ def test_status_through_a_plain_git_phase(tmp_path):
     r = report()
     assert states(r)["A2"] == "approved"
     assert slice_of(r, "A2")["approval"] == {
-        "required": True, "status": "approved", "commit": heads["A2"], "by": "reviewer",
+        "required": True,
+        "status": "approved",
+        "commit": heads["A2"],
+        "by": "reviewer",
         "at": slice_of(r, "A2")["approval"]["at"],
     }
 

@@ -114,7 +114,9 @@ def test_formats_and_colour(repo):
     def cli(*extra: str, **env: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "-m", "phasec", "status", str(MINI), "--repo", str(repo.root), *extra],
-            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
         )
 
     plain = cli()

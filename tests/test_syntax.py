@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from helpers import concise, diags
 from conftest import FIXTURES, GOLDENS
+from helpers import concise, diags
+
 from phasec.compiler.pipeline import analyze, parse
 
 SYNTAX = FIXTURES / "syntax"
@@ -86,7 +86,7 @@ def test_strings_escapes_and_long_strings_decode():
 
 
 def test_comments_are_kept_with_positions():
-    doc, _ = parse("# head\nphase C \"x\" { # trailing\n  # own line\n}\n")
+    doc, _ = parse('# head\nphase C "x" { # trailing\n  # own line\n}\n')
     assert [(c.text, c.span.line, c.span.column) for c in doc.comments] == [
         ("# head", 1, 1),
         ("# trailing", 2, 15),
@@ -182,7 +182,12 @@ def _with_line(path: Path, line: int, old: str, new: str) -> str:
 @pytest.mark.parametrize(
     "name, line, old, new",
     [
-        ("phase-c.phc", None, '"Conditional D-009/D-010 tightening" branching {', '"Conditional D-009/D-010 tightening" conditionl {'),
+        (
+            "phase-c.phc",
+            None,
+            '"Conditional D-009/D-010 tightening" branching {',
+            '"Conditional D-009/D-010 tightening" conditionl {',
+        ),
         ("phase-b.phc", None, '"Manifest-host seam hardening" {', '"Manifest-host seam hardening" conditionl {'),
     ],
     ids=["phase-c-C4", "phase-b-B2"],
@@ -212,7 +217,7 @@ def test_deleting_any_blocks_brace_in_an_example_costs_at_most_two_diagnostics(n
     assert len(top) > 25 and len(nested) > 10
     assert sum(lines[i].startswith("slice ") for i in top) >= 8
     for i in top + nested[::3]:
-        mutated = lines[:i] + [lines[i][:-2]] + lines[i + 1:]
+        mutated = lines[:i] + [lines[i][:-2]] + lines[i + 1 :]
         ds = analyze("\n".join(mutated), name).diagnostics
         assert 1 <= len(ds) <= 2, (i + 1, concise(ds))
         assert (ds[0].span.line, ds[0].span.column, ds[0].code) == (i + 1, len(lines[i]) - 1, "PC001"), concise(ds)
@@ -228,10 +233,10 @@ def test_deleting_any_blocks_brace_in_an_example_costs_at_most_two_diagnostics(n
         ('a "x" { b } {\n}\n', "unexpected `{`; expected the end of the file or the end of the line"),
         ('owners {\n  owner @a "A" bakup @b\n}\n', "unknown clause `bakup` in `owner`; did you mean `backup`?"),
         ('owners {\n  owner @a "A" "B"\n}\n', "unexpected string in `owner`"),
-        ('team {\n  max_active six\n}\n', "`max_active` expects a whole number for `n`, found the name `six`"),
+        ("team {\n  max_active six\n}\n", "`max_active` expects a whole number for `n`, found the name `six`"),
         ("bakup x\n", "unknown keyword `bakup` at top level"),
         ("bakup x\n", "a runbook needs a `phase` statement at top level"),
-        ('posture forward_only\n', "`posture` is not allowed at top level"),
+        ("posture forward_only\n", "`posture` is not allowed at top level"),
     ],
 )
 def test_messages_read_as_english(text, message):
@@ -243,7 +248,9 @@ def test_no_message_stacks_articles():
     """Over every fixture and many broken variants of them: no "unexpected the", "a a", "a owner"."""
     import re
 
-    bad = re.compile(r"\bunexpected (a|an|the)\b|\b(a|an|the) (a|an|the)\b|\ba (owner|end|unexpected)\b|\bin top level\b")
+    bad = re.compile(
+        r"\bunexpected (a|an|the)\b|\b(a|an|the) (a|an|the)\b|\ba (owner|end|unexpected)\b|\bin top level\b"
+    )
     texts = [p.read_text() for p in sorted(SYNTAX.glob("*.phc"))]
     texts += ['x "a" @b 1 = {\n', "}\n", "slice\n{\n", 'a { "b" }\n', 'owners {\n  owner @a "A" 1 2 x\n}\n']
     for text in texts:
@@ -253,6 +260,7 @@ def test_no_message_stacks_articles():
 
 
 # --- the fast path -------------------------------------------------------------
+
 
 def _fast_and_slow(text: str, path: str = "t.phc"):
     from phasec.compiler.schema import top_level_only
@@ -294,7 +302,7 @@ def test_fast_path_and_recovering_path_agree_on_mutations():
         i = rng.randrange(len(base))
         kind = rng.choice(["delete", "quote", "brace", "close", "double"])
         text = {
-            "delete": base[:i] + base[i + 1:],
+            "delete": base[:i] + base[i + 1 :],
             "quote": base[:i] + '"' + base[i:],
             "brace": base[:i] + "{" + base[i:],
             "close": base[:i] + "}" + base[i:],
@@ -318,6 +326,7 @@ def test_fast_path_is_taken_for_correct_runbooks():
 
 # --- layering and the parser cache ---------------------------------------------
 
+
 def test_grammar_package_does_not_import_the_compiler():
     import ast
 
@@ -325,8 +334,10 @@ def test_grammar_package_does_not_import_the_compiler():
     neutral = [grammar.parent / "diagnostics.py", grammar.parent / "source.py"]
     for path in [*sorted(grammar.glob("*.py")), *neutral]:
         for node in ast.walk(ast.parse(path.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             )
             for name in names:
                 assert not name.startswith("phasec.compiler"), f"{path.name} imports {name}"

@@ -11,7 +11,6 @@ import tomllib
 
 import tooling
 import yaml
-
 from conftest import ROOT
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))

@@ -16,8 +16,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from phasec import LANGUAGE_VERSION, __version__
 
 pytestmark = pytest.mark.wheel
@@ -73,6 +73,9 @@ def test_installed_wheel_compiles_an_example(wheel: Path, tmp_path: Path):
     # the installed linter agrees with the working tree's on the example
     lint = subprocess.run([phasec, "lint", "-f", "concise", "phase-c.phc"], capture_output=True, text=True, cwd=work)
     here = subprocess.run(
-        [sys.executable, "-m", "phasec", "lint", "-f", "concise", "phase-c.phc"], capture_output=True, text=True, cwd=work
+        [sys.executable, "-m", "phasec", "lint", "-f", "concise", "phase-c.phc"],
+        capture_output=True,
+        text=True,
+        cwd=work,
     )
     assert (lint.returncode, lint.stdout) == (here.returncode, here.stdout)

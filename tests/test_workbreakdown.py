@@ -10,13 +10,12 @@ reference itself is wrong; each such field is listed below with the reason.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import CORPUS, EXAMPLES, FIXTURES
 
 from phasec.compiler.pipeline import analyze
@@ -42,7 +41,16 @@ SLICE_FIELDS = (
 # the slices' first-failure signals (`signal`), which the packets keep in prose, and
 # `branching` on a slice that always runs and whose outcome branches.
 ADDITIONS = {"failure_triggers", "branching"}
-TOP_FIELDS = ("phase", "status", "as_landed_through", "entrypoint", "invariants", "slices", "gates", "deferred_non_blocking")
+TOP_FIELDS = (
+    "phase",
+    "status",
+    "as_landed_through",
+    "entrypoint",
+    "invariants",
+    "slices",
+    "gates",
+    "deferred_non_blocking",
+)
 
 # Fields where the hand-written reference is wrong: phasec is right, the test says why.
 REFERENCE_ERRORS = {
@@ -71,7 +79,7 @@ REFERENCE_ERRORS = {
 EXAMPLE_GAPS: dict[str, dict[str, str]] = {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def compiled(path: str) -> dict[str, str]:
     text = Path(path).read_text(encoding="utf-8")
     res = analyze(text, path)
@@ -151,7 +159,9 @@ def differences(emitted: dict, reference: dict) -> dict[str, tuple]:
     out: dict[str, tuple] = {}
     unknown = set(emitted) - set(TOP_FIELDS)
     assert not unknown, f"emitted top-level fields outside the format: {unknown}"
-    assert not set(reference) - set(TOP_FIELDS), f"reference top-level fields this test does not know: {set(reference) - set(TOP_FIELDS)}"
+    assert not set(reference) - set(TOP_FIELDS), (
+        f"reference top-level fields this test does not know: {set(reference) - set(TOP_FIELDS)}"
+    )
     for field in TOP_FIELDS:
         if field == "slices" or (field not in emitted and field not in reference):
             continue
@@ -171,8 +181,12 @@ def differences(emitted: dict, reference: dict) -> dict[str, tuple]:
         out["slices[].id"] = (list(e_slices), list(r_slices))
     for sid in e_slices.keys() & r_slices.keys():
         e, r = e_slices[sid], r_slices[sid]
-        assert not set(r) - set(SLICE_FIELDS), f"reference {sid} has fields this test does not compare: {set(r) - set(SLICE_FIELDS)}"
-        assert not set(e) - set(SLICE_FIELDS) - ADDITIONS, f"emitted {sid} has unexpected fields: {set(e) - set(SLICE_FIELDS)}"
+        assert not set(r) - set(SLICE_FIELDS), (
+            f"reference {sid} has fields this test does not compare: {set(r) - set(SLICE_FIELDS)}"
+        )
+        assert not set(e) - set(SLICE_FIELDS) - ADDITIONS, (
+            f"emitted {sid} has unexpected fields: {set(e) - set(SLICE_FIELDS)}"
+        )
         for field in SLICE_FIELDS:
             if field in r:
                 _agree(e.get(field, MISSING), r[field], f"slices.{sid}.{field}", out)
@@ -191,7 +205,14 @@ def test_the_comparison_sees_each_kind_of_difference():
     same = {
         "phase": "Z",
         "invariants": [{"b": ["2", "1"]}, {"a": "x"}],
-        "slices": [{"id": "Z1", "title": "t", "depends_on": ["Y", "Z0"], "files": [{"path": "q", "optional": True}, {"path": "p"}]}],
+        "slices": [
+            {
+                "id": "Z1",
+                "title": "t",
+                "depends_on": ["Y", "Z0"],
+                "files": [{"path": "q", "optional": True}, {"path": "p"}],
+            }
+        ],
     }
     assert differences(same, ref) == {}
     changed = {
@@ -384,14 +405,14 @@ def test_edge_cases_stay_valid_yaml_and_schema():
         '  owner @o\n  objective "it\'s \\"quoted\\" and ends with colon:"\n'
         '  file "a b/c,d.ts"\n  file "a b/c,d.ts"\n  accept a1 "x"\n  accept a1 "y"\n'
         '  gate quick "echo \'single\' && test -n \\"$X\\""\n'
-        '}\n'
+        "}\n"
         'slice Z2 "t" {\n  owner @o\n  after Z1\n  after Z1\n}\ncadence quick\n'
     )
     wb = _compile_text(text)
     jsonschema.validate(wb, schema(), cls=jsonschema.Draft202012Validator)
     z1, z2 = wb["slices"]
     assert z1["title"] == "Title: with colon, comma [and] {braces} # hash"
-    assert z1["objective"] == "it's \"quoted\" and ends with colon:"
+    assert z1["objective"] == 'it\'s "quoted" and ends with colon:'
     assert z1["files"] == [{"path": "a b/c,d.ts"}] and z1["acceptance"] == ["a1"]
     assert z1["gates"] == {"quick": ["echo 'single' && test -n \"$X\""]}
     assert z2["depends_on"] == ["Z1"]

@@ -42,7 +42,9 @@ def expand_paths(paths: list[Path]) -> list[Path]:
     for p in paths:
         if str(p) != "-" and p.is_dir() and p.suffix != ".phc":
             found = sorted(
-                f for f in p.rglob("*.phc") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                f
+                for f in p.rglob("*.phc")
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )
             out.extend(found)
         else:
@@ -64,9 +66,7 @@ def _config(path: Path) -> Config:
         raise typer.Exit(EXIT_USAGE) from None
 
 
-def _print_diags(
-    diags: list[Diagnostic], sources: Sources, fmt: str = "text", stream: TextIO | None = None
-) -> None:
+def _print_diags(diags: list[Diagnostic], sources: Sources, fmt: str = "text", stream: TextIO | None = None) -> None:
     from phasec.compiler.render import RENDERERS, use_color
 
     stream = stream or sys.stderr

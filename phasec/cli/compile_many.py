@@ -70,7 +70,9 @@ def compile_many(
         sys.stdout.flush()
         codes.append(code)
     if EXIT_INTERNAL in codes:
-        sys.stderr.write("phasec: internal error: see PC000 above. This is a bug in phasec, not in your runbook; "
-                         "please report it with the input that caused it.\n")
+        sys.stderr.write(
+            "phasec: internal error: see PC000 above. This is a bug in phasec, not in your runbook; "
+            "please report it with the input that caused it.\n"
+        )
         return EXIT_INTERNAL
     return EXIT_USAGE if EXIT_USAGE in codes else EXIT_ERRORS if EXIT_ERRORS in codes else EXIT_OK

@@ -24,9 +24,15 @@ from typing import Annotated
 
 import typer
 
-from phasec.cli.common import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, _print_diags, expand_paths, report_unreadable
-
-
+from phasec.cli.common import (
+    EXIT_ERRORS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    _print_diags,
+    expand_paths,
+    report_unreadable,
+)
 
 
 def _diff(path: str, old: str, new: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -19,12 +19,19 @@ from phasec.cli.common import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, _print_diags, _r
 
 
 def import_(
-    runbook: Annotated[Path, typer.Argument(help="The markdown runbook to import.", show_default=False, metavar="RUNBOOK.md")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the .phc here (default: standard output).")] = None,
+    runbook: Annotated[
+        Path, typer.Argument(help="The markdown runbook to import.", show_default=False, metavar="RUNBOOK.md")
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the .phc here (default: standard output).")
+    ] = None,
     packet: Annotated[
-        Optional[Path],
-        typer.Option("--packet", help="A folder with the hand-written packet (*_WORKBREAKDOWN.yaml, *_ACCEPTANCE_GATES.md, "
-                     "*_EXECUTION_PACKET.md, *_IMPLEMENTATION_SPEC.md): merge it and report disagreements."),
+        Path | None,
+        typer.Option(
+            "--packet",
+            help="A folder with the hand-written packet (*_WORKBREAKDOWN.yaml, *_ACCEPTANCE_GATES.md, "
+            "*_EXECUTION_PACKET.md, *_IMPLEMENTATION_SPEC.md): merge it and report disagreements.",
+        ),
     ] = None,
 ) -> None:
     """Import a markdown runbook (and a hand-written packet) as a formatted .phc."""

@@ -11,7 +11,6 @@ if TYPE_CHECKING:
     from phasec.compiler.config import Config
 
 
-
 def fix_file(path: Path, text: str, config: Config, bom: bool = False) -> str:
     """Apply safe fixes to ``path`` (atomic rewrite, only when something changed); return its text.
 

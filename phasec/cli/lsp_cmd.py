@@ -16,7 +16,8 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--stdio", help="Talk LSP over stdin/stdout (the default and only transport).")
         ] = True,
         log_file: Annotated[
-            str | None, typer.Option("--log-file", help="Write the server's log to this file (default: stderr, warnings only).")
+            str | None,
+            typer.Option("--log-file", help="Write the server's log to this file (default: stderr, warnings only)."),
         ] = None,
         verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug messages.")] = False,
     ) -> None:

@@ -9,12 +9,21 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from phasec import LANGUAGE_VERSION, __version__
-from phasec.cli.common import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, _config, _print_diags, _read, report_unreadable
+from phasec.cli.common import (
+    EXIT_ERRORS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    _config,
+    _print_diags,
+    _read,
+    report_unreadable,
+)
 
 app = typer.Typer(
     name="phasec",
@@ -65,7 +74,13 @@ def tune_gc() -> None:
 @app.callback()
 def main(
     version: Annotated[
-        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version (and the runbook language version) and exit.")
+        bool | None,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Print the version (and the runbook language version) and exit.",
+        ),
     ] = None,
 ) -> None:
     """Compile and lint phase runbooks."""
@@ -86,22 +101,28 @@ def lint(
     format: Annotated[
         LintFormat,
         typer.Option(
-            "--format", "-f",
+            "--format",
+            "-f",
             help="Output format, always on stdout: text (coloured on a terminal), concise, json, sarif, github, junit "
             "(docs/output-formats.md).",
         ),
     ] = LintFormat.text,
-    fix: Annotated[bool, typer.Option("--fix", help="Apply safe fixes in place (atomically), then report what is left.")] = False,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Apply safe fixes in place (atomically), then report what is left.")
+    ] = False,
     stdin_filename: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--stdin-filename",
             help="With `-`: the path standard input stands for, used in diagnostics and to find the configuration.",
         ),
     ] = None,
     packet: Annotated[
-        Optional[Path],
-        typer.Option("--packet", help="Drift check: also compare this hand-written packet folder with the runbook (docs/import.md)."),
+        Path | None,
+        typer.Option(
+            "--packet",
+            help="Drift check: also compare this hand-written packet folder with the runbook (docs/import.md).",
+        ),
     ] = None,
 ) -> None:
     """Check runbooks and report diagnostics."""
@@ -117,7 +138,9 @@ def lint(
         typer.echo("phasec: error: --fix rewrites files in place; it cannot fix standard input (`-`)", err=True)
         raise typer.Exit(EXIT_USAGE)
     if stdin_filename is not None and not reads_stdin:
-        typer.echo("phasec: error: --stdin-filename is for `-` (standard input), which is not among the inputs", err=True)
+        typer.echo(
+            "phasec: error: --stdin-filename is for `-` (standard input), which is not among the inputs", err=True
+        )
         raise typer.Exit(EXIT_USAGE)
     from phasec.cli.lint_files import lint_paths
 
@@ -134,8 +157,10 @@ def lint(
         sys.stdout.write(summary(all_diags, len(paths)) + "\n")
     has_errors = any(d.severity.value == "error" for d in all_diags)
     if checked.internal:
-        sys.stderr.write("phasec: internal error: see PC000 above. This is a bug in phasec, not in your runbook; "
-                         "please report it with the input that caused it.\n")
+        sys.stderr.write(
+            "phasec: internal error: see PC000 above. This is a bug in phasec, not in your runbook; "
+            "please report it with the input that caused it.\n"
+        )
         raise typer.Exit(EXIT_INTERNAL)
     raise typer.Exit(EXIT_USAGE if checked.unreadable else EXIT_ERRORS if has_errors else EXIT_OK)
 
@@ -195,9 +220,9 @@ def compile_(
             metavar="FILE",
         ),
     ],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output directory.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory.")] = None,
     emit: Annotated[
-        Optional[list[Emit]],
+        list[Emit] | None,
         typer.Option(
             "--emit",
             help="`ir`: print the IR as JSON; `workbreakdown`: print the work breakdown; "
@@ -206,14 +231,15 @@ def compile_(
         ),
     ] = None,
     check: Annotated[
-        bool, typer.Option("--check", help="Write nothing; exit 1 with a diff if DIR differs from what would be generated.")
+        bool,
+        typer.Option("--check", help="Write nothing; exit 1 with a diff if DIR differs from what would be generated."),
     ] = False,
     assume: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--assume", help="Resolve a conditional slice: SLICE=triggered or SLICE=deferred. Repeatable."),
     ] = None,
     templates: Annotated[
-        Optional[Path], typer.Option("--templates", help="A folder of templates overriding the shipped ones.")
+        Path | None, typer.Option("--templates", help="A folder of templates overriding the shipped ones.")
     ] = None,
 ) -> None:
     """Compile a runbook into its phase packet (several: each into OUT/<stem>/)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -34,7 +34,7 @@ def _front_end_error(d: Diagnostic) -> bool:
 def status(
     file: Annotated[Path, typer.Argument(help="The runbook.", show_default=False)],
     repo: Annotated[
-        Optional[Path], typer.Option("--repo", help="A folder inside the repository (default: the current folder).")
+        Path | None, typer.Option("--repo", help="A folder inside the repository (default: the current folder).")
     ] = None,
     format: Annotated[StatusFormat, typer.Option("--format", "-f", help="Output format.")] = StatusFormat.text,
 ) -> None:

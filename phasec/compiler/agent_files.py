@@ -83,7 +83,9 @@ def wave_root(rb: ir.Runbook, wave: ir.Wave) -> ir.Outputs | None:
             produced |= {r.id for r in step.produces}
     best, best_count = None, 0
     for o in rb.outputs:
-        count = sum(1 for a in o.artifacts if a.id in produced or (a.producer is not None and a.producer.id in producers))
+        count = sum(
+            1 for a in o.artifacts if a.id in produced or (a.producer is not None and a.producer.id in producers)
+        )
         if count > best_count:
             best, best_count = o, count
     return best

@@ -27,7 +27,7 @@ class Bound:
     args: dict[str, Arg] = field(default_factory=dict)
     flags: dict[str, Span] = field(default_factory=dict)
     clauses: dict[str, dict[str, Arg]] = field(default_factory=dict)
-    children: list["Bound"] = field(default_factory=list)
+    children: list[Bound] = field(default_factory=list)
 
     @property
     def keyword(self) -> str:
@@ -93,11 +93,11 @@ class Bound:
         v = self.clause_value(word, name)
         return v.value if v is not None else None
 
-    def kids(self, keyword: str) -> list["Bound"]:
+    def kids(self, keyword: str) -> list[Bound]:
         self._child(keyword)
         return [c for c in self.children if c.keyword == keyword]
 
-    def kid(self, keyword: str) -> "Bound | None":
+    def kid(self, keyword: str) -> Bound | None:
         self._child(keyword)
         for c in self.children:
             if c.keyword == keyword:
@@ -160,7 +160,8 @@ class Binder:
                 self.bag.error(
                     "PC109",
                     f"a runbook needs a `{spec.keyword}` statement at top level"
-                    if context == "file" else f"{ctx.title} needs a `{spec.keyword}` statement",
+                    if context == "file"
+                    else f"{ctx.title} needs a `{spec.keyword}` statement",
                     owner_span,
                     help=f"add `{spec.keyword} {spec.sig}`".rstrip(),
                 )
@@ -190,15 +191,19 @@ class Binder:
         if len(close) == 1:
             diag.fix = replace_fix(st.keyword_span, st.keyword, close[0], safe=False)
 
-    def take(self, st: Statement, values: list[Value], i: int, params: tuple[Param, ...], stop_words: set[str], where: str):
+    def take(
+        self, st: Statement, values: list[Value], i: int, params: tuple[Param, ...], stop_words: set[str], where: str
+    ):
         """Match ``params`` against values[i:]; return (args, next index, ok)."""
         args: dict[str, Arg] = {}
         ok = True
         for p in params:
             if p.many:
                 got: list[Value] = []
-                while i < len(values) and _fits(values[i], p.types, p.choices) and not (
-                    values[i].kind == NAME and values[i].value in stop_words
+                while (
+                    i < len(values)
+                    and _fits(values[i], p.types, p.choices)
+                    and not (values[i].kind == NAME and values[i].value in stop_words)
                 ):
                     got.append(values[i])
                     i += 1
@@ -208,8 +213,10 @@ class Binder:
                     return args, i, ok
                 args[p.name] = got
                 continue
-            if i < len(values) and _fits(values[i], p.types, p.choices) and not (
-                p.optional and values[i].kind == NAME and values[i].value in stop_words
+            if (
+                i < len(values)
+                and _fits(values[i], p.types, p.choices)
+                and not (p.optional and values[i].kind == NAME and values[i].value in stop_words)
             ):
                 args[p.name] = values[i]
                 i += 1
@@ -332,7 +339,9 @@ def bind(statements: list[Statement], bag: DiagnosticBag, file_span: Span) -> li
 
 
 def _without_errors(st: Statement) -> Statement:
-    return Statement(st.keyword, st.keyword_span, [v for v in st.values if v.kind != ERROR], st.block, st.span, st.block_span)
+    return Statement(
+        st.keyword, st.keyword_span, [v for v in st.values if v.kind != ERROR], st.block, st.span, st.block_span
+    )
 
 
 def _merge_blocks(saved: DiagnosticBag, inner: DiagnosticBag) -> DiagnosticBag:

@@ -97,7 +97,7 @@ def _locate(text: str, setting: str, code: str, quoted: bool) -> tuple[int, int]
     return 0, 0
 
 
-def validate_codes(cfg: "Config", text: str | None) -> list[Diagnostic]:
+def validate_codes(cfg: Config, text: str | None) -> list[Diagnostic]:
     """An error diagnostic (PC903) for each code in ``select``, ``ignore`` or ``severity`` that
     names no code: a code or prefix in the lists must match at least one code, a
     severity key must be a whole code.  Located in the configuration file's text."""
@@ -131,7 +131,7 @@ def validate_codes(cfg: "Config", text: str | None) -> list[Diagnostic]:
     return out
 
 
-def validate_require(cfg: "Config", text: str | None) -> list[Diagnostic]:
+def validate_require(cfg: Config, text: str | None) -> list[Diagnostic]:
     """An error diagnostic (PC714) for each kind or requirement name in ``require`` that phasec
     does not know, located in the configuration file's text, with the closest one suggested."""
     from phasec.compiler.diagnostics import did_you_mean
@@ -155,13 +155,22 @@ def validate_require(cfg: "Config", text: str | None) -> list[Diagnostic]:
 
     for kind, names in (cfg.require or {}).items():
         if kind not in KNOWN_KINDS:
-            report(kind, False, f"unknown slice kind `{kind}` in `require`", did_you_mean(kind, KNOWN_KINDS),
-                   "(the kinds: " + ", ".join(KNOWN_KINDS) + ")")
+            report(
+                kind,
+                False,
+                f"unknown slice kind `{kind}` in `require`",
+                did_you_mean(kind, KNOWN_KINDS),
+                "(the kinds: " + ", ".join(KNOWN_KINDS) + ")",
+            )
         for name in names:
             if unknown_requirement(name):
-                report(name, True, f"unknown requirement `{name}` for kind `{kind}` in `require`",
-                       did_you_mean(name, requirement_names()),
-                       "(the requirements: " + ", ".join(requirement_names()[:-2]) + ", gate:CADENCE)")
+                report(
+                    name,
+                    True,
+                    f"unknown requirement `{name}` for kind `{kind}` in `require`",
+                    did_you_mean(name, requirement_names()),
+                    "(the requirements: " + ", ".join(requirement_names()[:-2]) + ", gate:CADENCE)",
+                )
     return out
 
 
@@ -175,7 +184,7 @@ def _from_table(table: dict, path: Path, text: str | None = None) -> Config:
     sev = {}
     raw = table.get("severity", {})
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: `severity` must be a table of CODE = \"error|warning|info\"")
+        raise ConfigError(f'{path}: `severity` must be a table of CODE = "error|warning|info"')
     for code, level in raw.items():
         try:
             sev[code.upper()] = Severity(level)

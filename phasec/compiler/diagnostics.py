@@ -6,8 +6,16 @@ from phasec.diagnostics import Diagnostic, DiagnosticBag, Edit, Fix, Related, Se
 from phasec.source import Span
 
 __all__ = [
-    "Diagnostic", "DiagnosticBag", "Edit", "Fix", "Related", "Severity",
-    "close_matches", "did_you_mean", "replace_fix", "suggest",
+    "Diagnostic",
+    "DiagnosticBag",
+    "Edit",
+    "Fix",
+    "Related",
+    "Severity",
+    "close_matches",
+    "did_you_mean",
+    "replace_fix",
+    "suggest",
 ]
 
 

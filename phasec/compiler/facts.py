@@ -56,7 +56,7 @@ class GateStep:
     text: str
 
 
-def facts(rb: ir.Runbook) -> "Facts":
+def facts(rb: ir.Runbook) -> Facts:
     """The facts of ``rb``, computed on first use and kept on the IR object itself (a private
     attribute), so they live exactly as long as the runbook: no global cache to leak from."""
     f = rb._facts
@@ -175,7 +175,7 @@ class Facts:
         if g.script and not (deep and self.has_body(g)):
             return [GateStep("run", g.id, f"{self.runner} {quote(g.script)}")]
         if gate_id in stack:
-            cycle = stack[stack.index(gate_id):] + (gate_id,)
+            cycle = stack[stack.index(gate_id) :] + (gate_id,)
             return [GateStep("cycle", gate_id, " -> ".join(cycle))]
         if stack:
             return self._body(g, quote, stack + (gate_id,), deep)

@@ -323,7 +323,7 @@ class RunbookGraph:
         full: dict[tuple, int] = {}  # node -> bits of slots at or before it (freed when done)
         minimal: dict[str, list[tuple]] = {a: [] for a in agents}
         strict_at: dict[tuple, int] = {}
-        not_max: dict[str, int] = {a: 0 for a in agents}
+        not_max: dict[str, int] = dict.fromkeys(agents, 0)
         concurrent: dict[str, list[tuple[tuple, tuple]]] = {}
         after_release: dict[str, list[tuple]] = {}
         last_seen: dict[str, tuple] = {}

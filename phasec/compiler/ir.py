@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from phasec.source import Span
 
-
 #: The two outcomes of a conditional or branching slice.
 PATHS: frozenset[str] = frozenset({"triggered", "deferred"})
 
@@ -36,7 +35,7 @@ class Prose(Node):
 
     id: str | None = None
     text: str
-    items: list["Prose"] = Field(default_factory=list)
+    items: list[Prose] = Field(default_factory=list)
 
 
 class Status(Node):
@@ -126,7 +125,7 @@ class Agent(Node):
     charter: list[Prose] = Field(default_factory=list)
     outputs: list[str] = Field(default_factory=list)
     docs: list[str] = Field(default_factory=list)
-    equivalents: list["Equivalent"] = Field(default_factory=list)
+    equivalents: list[Equivalent] = Field(default_factory=list)
     notes: list[Prose] = Field(default_factory=list)
 
 
@@ -374,7 +373,7 @@ class Slice(Node):
             return frozenset({"triggered"})
         return PATHS
 
-    def binding_paths(self, b: "GateBinding") -> frozenset[str]:
+    def binding_paths(self, b: GateBinding) -> frozenset[str]:
         return self.part_paths(b.when, b.always)
 
 

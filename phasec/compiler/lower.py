@@ -73,7 +73,10 @@ def _lower_phase(b: Bound) -> ir.Phase:
         locked=_proses(b, "locked"),
         activation=_one(b, "activation"),
         status=_word(b, "status", "status"),
-        statuses=[ir.Status(span=k.span, value=k.text("status") or "", aspect=k.clause_text("for", "aspect")) for k in b.kids("status")],
+        statuses=[
+            ir.Status(span=k.span, value=k.text("status") or "", aspect=k.clause_text("for", "aspect"))
+            for k in b.kids("status")
+        ],
         assertions=_proses(b, "assert"),
         slice_prefix=_word(b, "slice_prefix", "prefix"),
         landed_through=_opt_ref("slice", landed.get("slice")) if (landed := b.kid("landed_through")) else None,
@@ -131,7 +134,10 @@ def _lower_repo(b: Bound) -> ir.Repo:
         )
         if merge
         else None,
-        merge_waves=[ir.MergeWave(span=k.span, id=k.text("id") or "", slices=_refs("slice", k.values("slices"))) for k in b.kids("merge_wave")],
+        merge_waves=[
+            ir.MergeWave(span=k.span, id=k.text("id") or "", slices=_refs("slice", k.values("slices")))
+            for k in b.kids("merge_wave")
+        ],
         branches=branches,
         slice_base=_opt_ref("branch", slice_base.get("branch")) if slice_base else None,
         sync=[ir.Command(span=k.span, command=k.text("command") or "", only=k.has("only")) for k in b.kids("sync")],
@@ -161,7 +167,10 @@ def _lower_agent(k: Bound, wave: str | None) -> ir.Agent:
         charter=_proses(k, "charter"),
         outputs=[c.text("template") or "" for c in k.kids("output")],
         docs=[c.text("path") or "" for c in k.kids("doc")],
-        equivalents=[ir.Equivalent(span=c.span, name=c.text("name") or "", text=c.text("text") or "") for c in k.kids("equivalent")],
+        equivalents=[
+            ir.Equivalent(span=c.span, name=c.text("name") or "", text=c.text("text") or "")
+            for c in k.kids("equivalent")
+        ],
         notes=_proses(k, "note"),
     )
 
@@ -263,7 +272,10 @@ def _lower_docs(b: Bound, agents: list[ir.Ref]) -> ir.DocList:
             )
             for k in b.kids("doc")
         ],
-        equivalents=[ir.Equivalent(span=k.span, name=k.text("name") or "", text=k.text("text") or "") for k in b.kids("equivalent")],
+        equivalents=[
+            ir.Equivalent(span=k.span, name=k.text("name") or "", text=k.text("text") or "")
+            for k in b.kids("equivalent")
+        ],
         notes=_proses(b, "note"),
     )
 
@@ -368,7 +380,11 @@ def _lower_slice(b: Bound) -> ir.Slice:
     for k in b.kids("defer_record"):
         a = k.clause_value("artifact", "a")
         defer.append(
-            ir.DeferRecord(span=k.span, target=_ref("slice|artifact", _need(k.get("target"))), artifact=_ref("artifact", a) if a else None)
+            ir.DeferRecord(
+                span=k.span,
+                target=_ref("slice|artifact", _need(k.get("target"))),
+                artifact=_ref("artifact", a) if a else None,
+            )
         )
     return ir.Slice(
         span=b.span,
@@ -382,14 +398,14 @@ def _lower_slice(b: Bound) -> ir.Slice:
         owner=_owner_ref(who) if owner and (who := owner.get("owner")) else None,
         backup=_owner_ref(backup) if backup else None,
         after=[
-            ir.Dependency(span=v.span, slice=_ref("slice", v), if_triggered=k.has("if_triggered"), merged=k.has("merged"))
+            ir.Dependency(
+                span=v.span, slice=_ref("slice", v), if_triggered=k.has("if_triggered"), merged=k.has("merged")
+            )
             for k in b.kids("after")
             for v in k.values("slices")
         ],
         starts_after=[_ref("gate", v) for k in b.kids("starts_after") for v in k.values("gates")],
-        approval=ir.Approval(
-            span=approval.span, by=_opt_ref("role|agent", approval.clause_value("by", "who"))
-        )
+        approval=ir.Approval(span=approval.span, by=_opt_ref("role|agent", approval.clause_value("by", "who")))
         if approval
         else None,
         prereqs=_proses(b, "prereq"),
@@ -423,7 +439,10 @@ def _lower_slice(b: Bound) -> ir.Slice:
         gates=gates,
         requires=[_ref("artifact", v) for k in b.kids("requires") for v in k.values("artifacts")],
         requires_when={
-            v.value: when for k in b.kids("requires") if (when := k.clause_text("when", "cond")) for v in k.values("artifacts")
+            v.value: when
+            for k in b.kids("requires")
+            if (when := k.clause_text("when", "cond"))
+            for v in k.values("artifacts")
         },
         signals=[
             ir.Signal(
@@ -505,8 +524,7 @@ def _lower_review(b: Bound) -> ir.Review:
         by=_ref("role|agent", who) if who else None,
         stop=[k.text("token") or "" for k in b.kids("stop")],
         verdicts=[
-            ir.Verdict(span=k.span, verdict=k.text("verdict"), token=k.text("token") or "")
-            for k in b.kids("verdict")
+            ir.Verdict(span=k.span, verdict=k.text("verdict"), token=k.text("token") or "") for k in b.kids("verdict")
         ],
         rules=_proses(b, "rule"),
         notes=_proses(b, "note"),
@@ -656,8 +674,14 @@ def lower(bound: list[Bound], src: SourceFile, reuse=None) -> ir.Runbook:
             rb.orchestrator = ir.Orchestrator(
                 span=b.span,
                 duties=_proses(b, "duty"),
-                fields=[ir.RegistryField(span=k.span, name=k.text("name") or "", text=k.text("text")) for k in b.kids("field")],
-                checks=[ir.OrchestratorCheck(span=k.span, command=k.text("command") or "", at=k.clause_text("at", "when")) for k in b.kids("check")],
+                fields=[
+                    ir.RegistryField(span=k.span, name=k.text("name") or "", text=k.text("text"))
+                    for k in b.kids("field")
+                ],
+                checks=[
+                    ir.OrchestratorCheck(span=k.span, command=k.text("command") or "", at=k.clause_text("at", "when"))
+                    for k in b.kids("check")
+                ],
                 notes=_proses(b, "note"),
             )
         elif kw == "ledger":
@@ -669,7 +693,10 @@ def lower(bound: list[Bound], src: SourceFile, reuse=None) -> ir.Runbook:
                     title=b.text("title") or "",
                     path=b.clause_text("in", "path"),
                     append_only=b.has("append_only"),
-                    fields=[ir.RegistryField(span=k.span, name=k.text("name") or "", text=k.text("text")) for k in b.kids("field")],
+                    fields=[
+                        ir.RegistryField(span=k.span, name=k.text("name") or "", text=k.text("text"))
+                        for k in b.kids("field")
+                    ],
                     states=[v.value for v in states.values("names")] if states else [],
                     rules=_proses(b, "rule"),
                     entries=_proses(b, "entry"),

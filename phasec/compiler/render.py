@@ -71,7 +71,13 @@ def use_color(stream: TextIO | None = None, environ: Mapping[str, str] | None = 
 
 
 def _snippet(
-    src: SourceFile | None, line: int, col: int, end_line: int, end_col: int, color: bool, mark: str = "^",
+    src: SourceFile | None,
+    line: int,
+    col: int,
+    end_line: int,
+    end_col: int,
+    color: bool,
+    mark: str = "^",
     sev: str = "error",
 ) -> list[str]:
     if src is None:
@@ -103,7 +109,9 @@ def render_text(diags: list[Diagnostic], sources: Sources, color: bool = False) 
         sev = d.severity.value
         label = "" if sev == "error" else f" [{sev}]"  # not by colour alone
         if color:
-            out.append(f"{_BOLD}{s.file}:{s.line}:{s.column}:{_RESET} {_COLORS[sev]}{d.code}{label}{_RESET} {_BOLD}{d.message}{_RESET}")
+            out.append(
+                f"{_BOLD}{s.file}:{s.line}:{s.column}:{_RESET} {_COLORS[sev]}{d.code}{label}{_RESET} {_BOLD}{d.message}{_RESET}"
+            )
         else:
             out.append(f"{s.file}:{s.line}:{s.column}: {d.code}{label} {d.message}")
         src = sources.get(s.file)
@@ -397,8 +405,13 @@ def render_junit(diags: list[Diagnostic], sources: Sources | None = None, color:
             found = sorted(groups[code], key=Diagnostic.sort_key)
             name = _rule_name(code)
             case = ET.SubElement(
-                suite, "testcase", classname=_xml_text(f), name=f"{code} {name}" if name else code,
-                file=_xml_text(f), line=str(found[0].span.line), time="0",
+                suite,
+                "testcase",
+                classname=_xml_text(f),
+                name=f"{code} {name}" if name else code,
+                file=_xml_text(f),
+                line=str(found[0].span.line),
+                time="0",
             )
             body = "\n".join(_junit_finding(d) for d in found) + "\n"
             errors = [d for d in found if d.severity is Severity.ERROR]

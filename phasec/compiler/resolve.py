@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache
 
 from pydantic import BaseModel
 
@@ -83,7 +83,7 @@ def _holds_models(annotation) -> bool:
     return any(_holds_models(a) for a in typing.get_args(annotation))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _node_fields(cls: type[BaseModel]) -> tuple[str, ...]:
     return tuple(name for name, f in cls.model_fields.items() if _holds_models(f.annotation))
 
@@ -133,7 +133,8 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag) -> None:
             "PC202",
             f"unknown {what} `{ref.id}`",
             ref.span,
-            help=did_you_mean(ref.id, names) or (f"no {what} is declared" if not names else f"declared: {', '.join(sorted(names)[:12])}"),
+            help=did_you_mean(ref.id, names)
+            or (f"no {what} is declared" if not names else f"declared: {', '.join(sorted(names)[:12])}"),
         )
         close = close_matches(ref.id, names)
         written = ref.span.line == ref.span.end_line and ref.span.end_column - ref.span.column == len(ref.id)
@@ -163,7 +164,7 @@ def _normalise_paths(rb: ir.Runbook) -> None:
     def rel(path: str) -> tuple[str, str] | None:
         for prefix, bid in roots:
             if path.startswith(prefix):
-                return path[len(prefix):], bid
+                return path[len(prefix) :], bid
         return None
 
     for s in rb.slices:

@@ -24,7 +24,7 @@ that must be one of the listed words (``trigger_logic mode:name=any,all``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 
 #: Reference kinds and the value kinds that spell them.
 REF_KINDS = ("slice", "agent", "gate", "stage", "owner", "artifact", "cadence", "branch", "lens", "wave", "role")
@@ -97,7 +97,7 @@ def _param(tok: str) -> Param:
     return Param(name, tuple(types.split("|")), quant, tuple(choices.split(",")) if choices else ())
 
 
-@lru_cache(maxsize=None)
+@cache
 def parse_signature(text: str) -> Signature:
     params: list[Param] = []
     clauses: list[Clause] = []
@@ -159,16 +159,51 @@ _register(
     _ctx(
         "file",
         "top level",
-        Stmt("phase", "id:id title:str", "The phase this runbook carries: its id and title.", block="phase", required=True),
+        Stmt(
+            "phase",
+            "id:id title:str",
+            "The phase this runbook carries: its id and title.",
+            block="phase",
+            required=True,
+        ),
         Stmt("repo", "", "Branches, worktrees, sync and submission rules, end state.", block="repo"),
         Stmt("team", "", "The agent team: cap, concurrency target, waves, agents, lifecycle.", block="team"),
-        Stmt("protocol", "", "The mandatory agent protocol: artifact templates, final sections, rules.", block="protocol"),
+        Stmt(
+            "protocol", "", "The mandatory agent protocol: artifact templates, final sections, rules.", block="protocol"
+        ),
         Stmt("grounding", "title:str?", "The grounding corpus every agent reads.", block="docs", block_required=True),
-        Stmt("introspect", "agents:@agent+", "Workflow documents the named agents must introspect.", block="docs", block_required=True, many=True),
-        Stmt("outputs", "id:id root:str", "An artifact root and the artifacts produced under it.", block="outputs", block_required=True, many=True),
-        Stmt("owners", "", "The owners registry: accountable handles and their backups.", block="owners", block_required=True),
+        Stmt(
+            "introspect",
+            "agents:@agent+",
+            "Workflow documents the named agents must introspect.",
+            block="docs",
+            block_required=True,
+            many=True,
+        ),
+        Stmt(
+            "outputs",
+            "id:id root:str",
+            "An artifact root and the artifacts produced under it.",
+            block="outputs",
+            block_required=True,
+            many=True,
+        ),
+        Stmt(
+            "owners",
+            "",
+            "The owners registry: accountable handles and their backups.",
+            block="owners",
+            block_required=True,
+        ),
         Stmt("invariant", "id:id text:str?", "An invariant, declared once.", block="items", many=True),
-        Stmt("stage", "id:id title:str", "An ordered stage of the execution flow.", block="stage", block_required=True, many=True),
+        Stmt(
+            "stage",
+            "id:id title:str",
+            "An ordered stage of the execution flow.",
+            block="stage",
+            block_required=True,
+            many=True,
+        ),
         Stmt(
             "slice",
             "id:id title:str [conditional] [branching]",
@@ -178,17 +213,39 @@ _register(
             block_required=True,
             many=True,
         ),
-        Stmt("gate", "id:id command:str?", "A named gate: commands, a composite suite, or both.", block="gate", many=True),
+        Stmt(
+            "gate", "id:id command:str?", "A named gate: commands, a composite suite, or both.", block="gate", many=True
+        ),
         Stmt("check", "id:id text:str?", "A symbolic closure check (a gate with no command).", many=True),
-        Stmt("scripts", "", "The command contract: how gate scripts are run and where they live.", block="scripts", block_required=True),
-        Stmt("cadence", "id:id title:str? [for kinds:name+]", "When a gate class runs; `for` makes it required for slices of those kinds.", block="cadence", many=True),
+        Stmt(
+            "scripts",
+            "",
+            "The command contract: how gate scripts are run and where they live.",
+            block="scripts",
+            block_required=True,
+        ),
+        Stmt(
+            "cadence",
+            "id:id title:str? [for kinds:name+]",
+            "When a gate class runs; `for` makes it required for slices of those kinds.",
+            block="cadence",
+            many=True,
+        ),
         Stmt("exit", "", "The phase exit gate.", block="exit", block_required=True),
         Stmt("interface", "id:id title:str", "A change to public APIs, interfaces or types.", block="items", many=True),
         Stmt("scenario", "id:id title:str text:str?", "A test scenario.", block="items", many=True),
         Stmt("assumption", "id:id text:str", "An assumption or default.", block="items", many=True),
         Stmt("deferred", "id:id text:str?", "An item deferred out of this phase (non-blocking).", many=True),
-        Stmt("authority", "", "The arbitration authority order, highest first.", block="authority", block_required=True),
-        Stmt("lens", "id:id title:str [kind k:name]", "A review or structural lens (`kind review|structural`).", block="items", many=True),
+        Stmt(
+            "authority", "", "The arbitration authority order, highest first.", block="authority", block_required=True
+        ),
+        Stmt(
+            "lens",
+            "id:id title:str [kind k:name]",
+            "A review or structural lens (`kind review|structural`).",
+            block="items",
+            many=True,
+        ),
         Stmt(
             "baseline",
             "gates:@gate+",
@@ -201,8 +258,20 @@ _register(
             "An artifact from outside this phase (e.g. a previous phase's output) that `requires` may name.",
             many=True,
         ),
-        Stmt("role", "id:id title:str [agent a:@agent]", "A role (the steward, the reviewer, ...): defined once, referenced by id.", block="role", many=True),
-        Stmt("review", "", "The review protocol: stop tokens, reviewer verdicts, who reviews.", block="review", block_required=True),
+        Stmt(
+            "role",
+            "id:id title:str [agent a:@agent]",
+            "A role (the steward, the reviewer, ...): defined once, referenced by id.",
+            block="role",
+            many=True,
+        ),
+        Stmt(
+            "review",
+            "",
+            "The review protocol: stop tokens, reviewer verdicts, who reviews.",
+            block="review",
+            block_required=True,
+        ),
         Stmt(
             "procedure",
             "id:id title:str? [on event:name=slice,merge,handoff,stage] [for roles:@role|@agent+]",
@@ -211,7 +280,13 @@ _register(
             block_required=True,
             many=True,
         ),
-        Stmt("orchestrator", "", "The orchestrator's own protocol: duties, registry fields, checks at each handoff.", block="orchestrator", block_required=True),
+        Stmt(
+            "orchestrator",
+            "",
+            "The orchestrator's own protocol: duties, registry fields, checks at each handoff.",
+            block="orchestrator",
+            block_required=True,
+        ),
         Stmt(
             "ledger",
             "id:id title:str [in path:str] [append_only]",
@@ -237,7 +312,7 @@ _register(
             many=True,
         ),
         Stmt("assert", "text:str", "A phase-level mandatory assertion.", block="items", many=True),
-        Stmt("slice_prefix", "prefix:str", "The prefix slice ids carry (default: the phase id); `\"\"` for none."),
+        Stmt("slice_prefix", "prefix:str", 'The prefix slice ids carry (default: the phase id); `""` for none.'),
         Stmt("landed_through", "slice:@slice", "The last slice landed (for an as-landed packet)."),
         Stmt("entrypoint", "path:str", "The packet's single entrypoint document."),
         Stmt("objective", "text:str", "The phase objective."),
@@ -258,18 +333,40 @@ _register(
             "the stage after which it is opened, its worktree and creation command.",
             many=True,
         ),
-        Stmt("root", "path:str", "The repository root of a single checkout: absolute paths under it are made repo-relative."),
-        Stmt("base", "name:str [remote r:name]", "Plain git: the base branch slice worktrees are created from and merged into (`remote`: default `origin`)."),
-        Stmt("worktrees", "mode:name=per_slice,none [at template:str]", "Plain git: one worktree per slice (`at \"../wt-<SLICE>\"`), or none."),
+        Stmt(
+            "root",
+            "path:str",
+            "The repository root of a single checkout: absolute paths under it are made repo-relative.",
+        ),
+        Stmt(
+            "base",
+            "name:str [remote r:name]",
+            "Plain git: the base branch slice worktrees are created from and merged into (`remote`: default `origin`).",
+        ),
+        Stmt(
+            "worktrees",
+            "mode:name=per_slice,none [at template:str]",
+            'Plain git: one worktree per slice (`at "../wt-<SLICE>"`), or none.',
+        ),
         Stmt(
             "merge",
             "[after_approval] [rebase_unmerged] [into target:str]",
             "How slice branches merge: only after approval; after each merge rebase the lanes not yet merged.",
         ),
-        Stmt("merge_wave", "id:id slices:@slice+", "A merge wave: orders merges without being a barrier for the work.", many=True),
+        Stmt(
+            "merge_wave",
+            "id:id slices:@slice+",
+            "A merge wave: orders merges without being a barrier for the work.",
+            many=True,
+        ),
         Stmt("slice_base", "branch:@branch", "The branch that slice branches stack on."),
         Stmt("sync", "command:str [only]", "The sync command (`only`: no other sync is allowed).", many=True),
-        Stmt("submit", "command:str [per_slice]", "The submit command (`per_slice`: each closed slice branch).", many=True),
+        Stmt(
+            "submit",
+            "command:str [per_slice]",
+            "The submit command (`per_slice`: each closed slice branch).",
+            many=True,
+        ),
         Stmt("clean", "branches:@branch+", "Preflight: these branches and their worktrees must be clean."),
         Stmt("end_state", "text:str", "The end-state rule."),
         Stmt("rule", "text:str", "Another branch or submission rule.", many=True),
@@ -282,7 +379,13 @@ _register(
         Stmt("target", "low:int high:int?", "The concurrency target (a number or a range)."),
         Stmt("agent_type", "type:name", "The agent type to use, e.g. `default`."),
         Stmt("wave", "id:id title:str?", "A wave of agents.", block="wave", block_required=True, many=True),
-        Stmt("agent", "id:id responsibility:str [skills names:name+] [release_after point:@stage|@slice]", "An agent not in a wave.", block="agent", many=True),
+        Stmt(
+            "agent",
+            "id:id responsibility:str [skills names:name+] [release_after point:@stage|@slice]",
+            "An agent not in a wave.",
+            block="agent",
+            many=True,
+        ),
         Stmt("lifecycle", "", "Agent lifecycle rules.", block="lifecycle", block_required=True),
         Stmt(
             "release",
@@ -296,7 +399,13 @@ _register(
         "wave",
         "wave",
         Stmt("stages", "stages:@stage+", "The stages this wave works in; its agents act only there."),
-        Stmt("agent", "id:id responsibility:str [skills names:name+] [release_after point:@stage|@slice]", "An agent: id, responsibility, skills, release point.", block="agent", many=True),
+        Stmt(
+            "agent",
+            "id:id responsibility:str [skills names:name+] [release_after point:@stage|@slice]",
+            "An agent: id, responsibility, skills, release point.",
+            block="agent",
+            many=True,
+        ),
         NOTE,
     ),
     _ctx(
@@ -312,7 +421,9 @@ _register(
     _ctx(
         "lifecycle",
         "lifecycle",
-        Stmt("sweep", "text:str [classify states:name+]", "The active-agent sweep and its classification.", block="items"),
+        Stmt(
+            "sweep", "text:str [classify states:name+]", "The active-agent sweep and its classification.", block="items"
+        ),
         Stmt("close", "text:str", "When agents are closed.", many=True),
         Stmt("reuse", "text:str", "When agents may be reused (e.g. after `/compact`).", many=True),
         Stmt("compact", "text:str", "The compaction rule on reassignment.", many=True),
@@ -323,9 +434,19 @@ _register(
         "protocol",
         "protocol",
         Stmt("introspect", "text:str", "The skill-introspection rule."),
-        Stmt("artifact", "id:id template:str [note text:str]", "A file template each agent writes (`<N>`, `<OBJECTIVE>`).", many=True),
+        Stmt(
+            "artifact",
+            "id:id template:str [note text:str]",
+            "A file template each agent writes (`<N>`, `<OBJECTIVE>`).",
+            many=True,
+        ),
         Stmt("section", "title:str [note text:str]", "A section every final document must include.", many=True),
-        Stmt("prompt", "template:str", "The prompt each agent is started with (`<AGENT>`, `<N>` are filled in).", many=True),
+        Stmt(
+            "prompt",
+            "template:str",
+            "The prompt each agent is started with (`<AGENT>`, `<N>` are filled in).",
+            many=True,
+        ),
         Stmt("rule", "text:str", "Another protocol rule.", many=True),
         NOTE,
     ),
@@ -365,7 +486,13 @@ _register(
             many=True,
         ),
         Stmt("parallel", "title:str?", "Steps that run in parallel.", block="parallel", block_required=True, many=True),
-        Stmt("checkpoint", "text:str [by agents:@agent|@role+] [for slices:@slice+]", "A checkpoint: work stops until it holds.", block="items", many=True),
+        Stmt(
+            "checkpoint",
+            "text:str [by agents:@agent|@role+] [for slices:@slice+]",
+            "A checkpoint: work stops until it holds.",
+            block="items",
+            many=True,
+        ),
         Stmt("guard", "text:str", "A stop or guard rule for the stage.", block="items", many=True),
         NOTE,
     ),
@@ -385,7 +512,9 @@ _register(
         "slice",
         Stmt("kind", "kind:name", "planning, runtime, review, structural, docs, readiness, ..."),
         Stmt("objective", "text:str", "What the slice achieves."),
-        Stmt("agent", "agents:@agent|@role+", "The agents (or roles, such as the orchestrator) that execute the slice."),
+        Stmt(
+            "agent", "agents:@agent|@role+", "The agents (or roles, such as the orchestrator) that execute the slice."
+        ),
         Stmt(
             "owner",
             "owner:@owner|@agent|@role [backup b:@owner|@agent|@role]",
@@ -397,7 +526,12 @@ _register(
             "Dependencies (`if_triggered`: only when they run; `merged`: only once they are merged).",
             many=True,
         ),
-        Stmt("starts_after", "gates:@gate+", "Precondition gates: the slice cannot start until these gates pass.", many=True),
+        Stmt(
+            "starts_after",
+            "gates:@gate+",
+            "Precondition gates: the slice cannot start until these gates pass.",
+            many=True,
+        ),
         Stmt("approval", "[by who:@role|@agent]", "The slice may merge only after a reviewer's approval."),
         Stmt("prereq", "text:str", "A prerequisite outside this phase.", many=True),
         Stmt("branch", "name:str [worktree path:str]", "The slice branch (and, in plain git, its worktree)."),
@@ -408,7 +542,13 @@ _register(
             "script manifest; `when triggered`: only on the triggered path.",
             many=True,
         ),
-        Stmt("implement", "id:id? text:str [last]", "An implementation step (`last`: it must land last).", block="items", many=True),
+        Stmt(
+            "implement",
+            "id:id? text:str [last]",
+            "An implementation step (`last`: it must land last).",
+            block="items",
+            many=True,
+        ),
         Stmt("accept", "id:id? text:str?", "An acceptance criterion.", many=True),
         Stmt(
             "gate",
@@ -417,14 +557,24 @@ _register(
             "`when triggered`: only on the triggered path.",
             many=True,
         ),
-        Stmt("always", "text:str", "Conditional slices: a step that runs whether or not the slice is triggered.", many=True),
+        Stmt(
+            "always",
+            "text:str",
+            "Conditional slices: a step that runs whether or not the slice is triggered.",
+            many=True,
+        ),
         Stmt(
             "requires",
             "artifacts:@artifact+ [when cond:name=triggered,deferred]",
             "Artifacts (or inputs) that must exist before the slice starts; `when triggered`: only on that path.",
             many=True,
         ),
-        Stmt("signal", "id:id? text:str [response r:str]", "A first-failure signal (optionally with an id) and the immediate response.", many=True),
+        Stmt(
+            "signal",
+            "id:id? text:str [response r:str]",
+            "A first-failure signal (optionally with an id) and the immediate response.",
+            many=True,
+        ),
         Stmt("lens", "lenses:@lens+", "Review lenses applied."),
         Stmt(
             "trigger",
@@ -436,7 +586,12 @@ _register(
         Stmt("trigger_logic", "mode:name=any,all", "How the trigger criteria combine: `any` (default) or `all`."),
         Stmt("triggered", "text:str", "Conditional slices: a step of the triggered path.", many=True),
         Stmt("not_triggered", "text:str", "Conditional slices: a step of the not-triggered path.", many=True),
-        Stmt("defer_record", "target:@slice|@artifact [artifact a:@artifact]", "Conditional slices: where the defer disposition is recorded.", many=True),
+        Stmt(
+            "defer_record",
+            "target:@slice|@artifact [artifact a:@artifact]",
+            "Conditional slices: where the defer disposition is recorded.",
+            many=True,
+        ),
         NOTE,
     ),
     _ctx(
@@ -518,7 +673,12 @@ _register(
         "orchestrator",
         Stmt("duty", "text:str", "An orchestrator duty.", block="items", many=True),
         Stmt("field", "name:str text:str?", "A field of the orchestrator's registry.", many=True),
-        Stmt("check", "command:str [at when:str]", "A command the orchestrator runs (`at`: when, e.g. `every 30 minutes`, `each handoff`).", many=True),
+        Stmt(
+            "check",
+            "command:str [at when:str]",
+            "A command the orchestrator runs (`at`: when, e.g. `every 30 minutes`, `each handoff`).",
+            many=True,
+        ),
         NOTE,
     ),
     _ctx(
@@ -559,9 +719,31 @@ def top_level_only() -> frozenset[str]:
 
 
 _CONTEXT_ORDER = [
-    "file", "phase", "repo", "team", "wave", "agent", "lifecycle", "protocol", "docs", "outputs", "owners",
-    "stage", "parallel", "slice", "gate", "scripts", "cadence", "exit", "authority", "role", "review",
-    "procedure", "orchestrator", "ledger", "items",
+    "file",
+    "phase",
+    "repo",
+    "team",
+    "wave",
+    "agent",
+    "lifecycle",
+    "protocol",
+    "docs",
+    "outputs",
+    "owners",
+    "stage",
+    "parallel",
+    "slice",
+    "gate",
+    "scripts",
+    "cadence",
+    "exit",
+    "authority",
+    "role",
+    "review",
+    "procedure",
+    "orchestrator",
+    "ledger",
+    "items",
 ]
 
 

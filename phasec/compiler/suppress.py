@@ -43,16 +43,26 @@ def apply_suppressions(doc: Document, diags: list[Diagnostic], config=None) -> l
         m = _PATTERN.search(c.text)
         if not m:
             if _LOOSE.search(c.text):
-                d = _make("PC902", "malformed suppression comment", c.span,
-                          "write `# phasec: ignore[CODE] -- why this is fine`", config)
+                d = _make(
+                    "PC902",
+                    "malformed suppression comment",
+                    c.span,
+                    "write `# phasec: ignore[CODE] -- why this is fine`",
+                    config,
+                )
                 if d:
                     extra.append(d)
             continue
         codes = [x.strip().upper() for x in m.group(1).split(",") if x.strip()]
         reason = (m.group(2) or "").strip()
         if not reason:
-            d = _make("PC902", "suppression without a reason", c.span,
-                      "add the reason after `--`: `# phasec: ignore[CODE] -- why this is fine`", config)
+            d = _make(
+                "PC902",
+                "suppression without a reason",
+                c.span,
+                "add the reason after `--`: `# phasec: ignore[CODE] -- why this is fine`",
+                config,
+            )
             if d:
                 extra.append(d)
             continue
@@ -65,7 +75,9 @@ def apply_suppressions(doc: Document, diags: list[Diagnostic], config=None) -> l
         valid = []
         for code in codes:
             if get_rule(code) is None:
-                hint = "front-end errors cannot be suppressed" if code in FRONT_END else "run `phasec rules` for the list"
+                hint = (
+                    "front-end errors cannot be suppressed" if code in FRONT_END else "run `phasec rules` for the list"
+                )
                 d = _make("PC903", f"unknown rule `{code}` in suppression", c.span, hint, config)
                 if d:
                     extra.append(d)
@@ -90,8 +102,14 @@ def apply_suppressions(doc: Document, diags: list[Diagnostic], config=None) -> l
         fix = _unused_fix(src, comment, match, own_line, unused) if unused else None
         for code in codes:
             if code not in used:
-                d = _make("PC901", f"suppression of {code} suppresses nothing", span,
-                          "remove it (the problem is gone) or move it to the line it is meant for", config, fix)
+                d = _make(
+                    "PC901",
+                    f"suppression of {code} suppresses nothing",
+                    span,
+                    "remove it (the problem is gone) or move it to the line it is meant for",
+                    config,
+                    fix,
+                )
                 if d:
                     extra.append(d)
     return kept + extra
@@ -109,8 +127,10 @@ def _unused_fix(src, comment, match, own_line: bool, unused: set[str]) -> Fix:
     if kept:
         col = sp.column + match.start(1)
         end = sp.column + match.end(1)
-        edit = Edit(span=Span(file=sp.file, line=sp.line, column=col, end_line=sp.line, end_column=end),
-                    replacement=", ".join(kept))
+        edit = Edit(
+            span=Span(file=sp.file, line=sp.line, column=col, end_line=sp.line, end_column=end),
+            replacement=", ".join(kept),
+        )
         return Fix(description="remove the unused codes from the suppression", edits=[edit])
     if match.start() > 0:  # prose before the suppression in the same comment: keep it
         start = sp.column + len(comment.text[: match.start()].rstrip())

@@ -14,8 +14,8 @@ import re
 import unicodedata
 
 from phasec.compiler import ir
-from phasec.emitters import EmitError, EmitOptions
 from phasec.compiler.facts import Facts, facts
+from phasec.emitters import EmitError, EmitOptions
 from phasec.emitters.env import environment
 from phasec.emitters.filters import html_comment, json_string, md_code, mermaid_label, table_cell  # noqa: F401 (re-exported)
 from phasec.emitters.workbreakdown import artifact_path
@@ -181,7 +181,11 @@ def chain_text(chain: list[dict]) -> str:
         grouped |= len(names) > 1
         parts.append(names[0] if len(names) == 1 else "{" + ", ".join(names) + "}")
     text = " -> ".join(parts)
-    return text + " (in braces: slices that may run in parallel; each slice waits only for its own dependencies)" if grouped else text
+    return (
+        text + " (in braces: slices that may run in parallel; each slice waits only for its own dependencies)"
+        if grouped
+        else text
+    )
 
 
 def _normal_chain(text: str) -> str:
@@ -346,8 +350,17 @@ def exit_gates(rb: ir.Runbook) -> list[dict]:
         if g is not None:
             out.append(gate_view(rb, g))
         else:
-            out.append({"kind": "unknown", "id": ref.id, "title": None, "text": None, "invocation": None,
-                        "steps": [], "notes": []})
+            out.append(
+                {
+                    "kind": "unknown",
+                    "id": ref.id,
+                    "title": None,
+                    "text": None,
+                    "invocation": None,
+                    "steps": [],
+                    "notes": [],
+                }
+            )
     return out
 
 
@@ -447,7 +460,12 @@ def produced_by(rb: ir.Runbook, producer: str) -> list[tuple[ir.Outputs, ir.Arti
 def artifact_view(rb: ir.Runbook, o: ir.Outputs, a: ir.Artifact, options: EmitOptions) -> dict | None:
     """An artifact as shown; None when it exists only on a path assumed away."""
     producer = facts(rb).slices.get(a.producer.id) if a.producer is not None else None
-    if a.conditional and producer is not None and producer.outcome_conditional and not shows(options, producer, "triggered"):
+    if (
+        a.conditional
+        and producer is not None
+        and producer.outcome_conditional
+        and not shows(options, producer, "triggered")
+    ):
         return None
     return {
         "id": a.id,
@@ -483,12 +501,12 @@ __all__ = [
     "gate_view",
     "order_chain",
     "order_rules",
-    "restated_order",
-    "script_origin",
     "packet_names",
     "phase_id",
     "render",
+    "restated_order",
     "safe_relpath",
+    "script_origin",
     "slice_bindings",
     "slice_order",
     "upper_snake",

@@ -37,7 +37,9 @@ def defer_records(rb: ir.Runbook, s: ir.Slice) -> list[dict]:
         out.append(
             {
                 "slice": r.target.id if is_slice else None,
-                "artifact": artifact_path(rb, r.artifact) if r.artifact else (None if is_slice else artifact_path(rb, r.target)),
+                "artifact": artifact_path(rb, r.artifact)
+                if r.artifact
+                else (None if is_slice else artifact_path(rb, r.target)),
             }
         )
     return out
@@ -68,7 +70,13 @@ def script_provenance(rb: ir.Runbook) -> list[dict]:
         origin = d.script_origin(rb, g)
         if origin is None:
             continue
-        row: dict[str, Any] = {"gate": g.id, "script": g.script, "invocation": d.invocation(rb, g), "added_by": None, "runs": None}
+        row: dict[str, Any] = {
+            "gate": g.id,
+            "script": g.script,
+            "invocation": d.invocation(rb, g),
+            "added_by": None,
+            "runs": None,
+        }
         row["origin"] = origin
         if origin == "planned" and (g.script_origin == "planned" or g.script_added_by is not None):
             row["added_by"] = g.script_added_by.id if g.script_added_by else None
@@ -93,9 +101,7 @@ def declared_baseline(rb: ir.Runbook) -> dict | None:
             continue
         v = d.gate_view(rb, g)
         v["missing"] = False
-        v["expanded"] = [
-            {"kind": st.kind, "gate": st.gate, "text": st.text} for st in d.facts(rb).gate_body(g)
-        ]
+        v["expanded"] = [{"kind": st.kind, "gate": st.gate, "text": st.text} for st in d.facts(rb).gate_body(g)]
         gates.append(v)
     return {"gates": gates, "children": d.prose_block(b.items, ordered=False)}
 
@@ -202,7 +208,12 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
             "contract": contract,
             "unbound": unbound_gates(rb),
             "lenses": [
-                {"id": t.id, "title": t.title or t.id, "kind": t.kind, "children": d.prose_block(t.items, ordered=False)}
+                {
+                    "id": t.id,
+                    "title": t.title or t.id,
+                    "kind": t.kind,
+                    "children": d.prose_block(t.items, ordered=False),
+                }
                 for t in rb.lenses
             ],
         }

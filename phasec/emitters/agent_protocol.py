@@ -139,9 +139,16 @@ def emit(rb: ir.Runbook, options: EmitOptions) -> dict[str, str]:
                     "agent": actx,
                     "objective": obj,
                     "objective_source": obj_source,
-                    "artifact": {"id": a.id, "template": a.template, "note": a.note, "name": named[a.id], "role": role_of[a.id]},
+                    "artifact": {
+                        "id": a.id,
+                        "template": a.template,
+                        "note": a.note,
+                        "name": named[a.id],
+                        "role": role_of[a.id],
+                    },
                     "files": [
-                        {"id": x.id, "name": named[x.id], "note": x.note, "role": role_of[x.id]} for x in protocol.artifacts
+                        {"id": x.id, "name": named[x.id], "note": x.note, "role": role_of[x.id]}
+                        for x in protocol.artifacts
                     ],
                     "root": root_path,
                     "root_id": root.id if root is not None else None,

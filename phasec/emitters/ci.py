@@ -36,8 +36,8 @@ import re
 from dataclasses import dataclass, field
 
 from phasec.compiler import ir
-from phasec.emitters import EmitOptions
 from phasec.compiler.facts import GateStep, facts
+from phasec.emitters import EmitOptions
 from phasec.emitters.env import environment
 
 EMITTER = True
@@ -178,8 +178,12 @@ def workflow_context(rb: ir.Runbook, options: EmitOptions) -> dict:
             cond = f"${{{{ inputs.{job_of[s.id]}_triggered{' && !cancelled() && !failure()' if skip_ok else ''} }}}}"
             jobs.append(Job(job_of[s.id], f"{title} (triggered)", needs, cond, steps, s.id))
             if s.id in twin:
-                always = [st for b in ordered_bindings(s) if "deferred" in s.binding_paths(b) for st in binding_steps(rb, b)]
-                cond = f"${{{{ !inputs.{job_of[s.id]}_triggered{' && !cancelled() && !failure()' if skip_ok else ''} }}}}"
+                always = [
+                    st for b in ordered_bindings(s) if "deferred" in s.binding_paths(b) for st in binding_steps(rb, b)
+                ]
+                cond = (
+                    f"${{{{ !inputs.{job_of[s.id]}_triggered{' && !cancelled() && !failure()' if skip_ok else ''} }}}}"
+                )
                 jobs.append(Job(twin[s.id], f"{title} (not triggered)", needs, cond, always, s.id))
         else:
             suffix = f" ({path[s.id]})" if s.outcome_conditional else ""
@@ -200,14 +204,20 @@ def workflow_context(rb: ir.Runbook, options: EmitOptions) -> dict:
             job_steps = [_step_dict(st) for st in j.steps]
         else:
             job_steps = [{"name": "No gates", "run": f"echo 'Slice {j.slice_id} binds no gates.'"}]
-        out_jobs.append({"id": j.id, "name": _literal(j.name), "needs": j.needs, "condition": j.condition, "steps": job_steps})
-    exit_job_steps: list[dict] = [
-        {
-            "name": "Fail when a slice job failed or was cancelled",
-            "if": "${{ contains(needs.*.result, 'failure') || contains(needs.*.result, 'cancelled') }}",
-            "run": "exit 1",
-        }
-    ] if jobs else []
+        out_jobs.append(
+            {"id": j.id, "name": _literal(j.name), "needs": j.needs, "condition": j.condition, "steps": job_steps}
+        )
+    exit_job_steps: list[dict] = (
+        [
+            {
+                "name": "Fail when a slice job failed or was cancelled",
+                "if": "${{ contains(needs.*.result, 'failure') || contains(needs.*.result, 'cancelled') }}",
+                "run": "exit 1",
+            }
+        ]
+        if jobs
+        else []
+    )
     if exit_steps:
         exit_job_steps += (setup if any(st.run for st in exit_steps) else []) + [_step_dict(st) for st in exit_steps]
     else:

@@ -106,7 +106,15 @@ def environment(template_dir: str | None = None):
     """
     import jinja2
 
-    from phasec.emitters.filters import html_comment, json_string, md_code, mermaid_label, shell_comment, shell_quote, table_cell
+    from phasec.emitters.filters import (
+        html_comment,
+        json_string,
+        md_code,
+        mermaid_label,
+        shell_comment,
+        shell_quote,
+        table_cell,
+    )
 
     loaders: list[jinja2.BaseLoader] = []
     if template_dir:

@@ -33,7 +33,9 @@ def slice_view(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
         "conditional": s.conditional,
         "branching": s.branching,
         "objective": s.objective.text if s.objective else None,
-        "agents": [{"id": r.id, "responsibility": agents[r.id].responsibility if r.id in agents else None} for r in s.agents],
+        "agents": [
+            {"id": r.id, "responsibility": agents[r.id].responsibility if r.id in agents else None} for r in s.agents
+        ],
         "owner": s.owner.id if s.owner else None,
         "backup": s.backup.id if s.backup else None,
         "after": d.dependencies(rb, s, options),
@@ -243,7 +245,11 @@ def repo_view(rb: ir.Runbook, order: list[ir.Slice]) -> dict | None:
         "worktrees": repo.worktrees,
         "worktree_template": repo.worktree_template,
         "merge": (
-            {"after_approval": repo.merge.after_approval, "rebase_unmerged": repo.merge.rebase_unmerged, "into": repo.merge.into}
+            {
+                "after_approval": repo.merge.after_approval,
+                "rebase_unmerged": repo.merge.rebase_unmerged,
+                "into": repo.merge.into,
+            }
             if repo.merge
             else None
         ),
@@ -369,7 +375,9 @@ def review_view(rb: ir.Runbook, order: list[ir.Slice]) -> dict | None:
         "by": r.by.id if r.by else None,
         "stop": list(r.stop),
         "verdicts": [{"verdict": v.verdict, "token": v.token} for v in r.verdicts],
-        "lanes": lanes if any(m in t for t in r.stop + [v.token for v in r.verdicts] for m in ("<AGENT>", "<SLICE>")) else [],
+        "lanes": lanes
+        if any(m in t for t in r.stop + [v.token for v in r.verdicts] for m in ("<AGENT>", "<SLICE>"))
+        else [],
         "rules": d.prose_block(r.rules, ordered=False),
         "notes": d.prose_block(r.notes, ordered=False),
     }
@@ -429,7 +437,12 @@ def coordination_view(rb: ir.Runbook, order: list[ir.Slice]) -> dict:
                 "on": p.on,
                 "roles": [r.id for r in p.roles],
                 "steps": [
-                    {"text": st.text, "by": st.by.id if st.by else None, "run": st.run, "children": d.prose_block(st.items)}
+                    {
+                        "text": st.text,
+                        "by": st.by.id if st.by else None,
+                        "run": st.run,
+                        "children": d.prose_block(st.items),
+                    }
                     for st in p.steps
                 ],
                 "notes": d.prose_block(p.notes, ordered=False),
@@ -465,13 +478,19 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
             "statuses": [{"value": x.value, "aspect": x.aspect} for x in phase.statuses] if phase else [],
             "assertions": d.prose_block(phase.assertions, ordered=False) if phase else [],
             "inputs": [
-                {"id": a.id, "path": f"{a.root.rstrip('/')}/{a.name}" if a.root else a.name, "source_phase": a.source_phase, "note": a.note}
+                {
+                    "id": a.id,
+                    "path": f"{a.root.rstrip('/')}/{a.name}" if a.root else a.name,
+                    "source_phase": a.source_phase,
+                    "note": a.note,
+                }
                 for a in rb.inputs
             ],
             "coordination": coordination_view(rb, order),
             "prompts": list(rb.protocol.prompts) if rb.protocol else [],
             "protocol_artifacts": [
-                {"id": a.id, "template": a.template, "note": a.note} for a in (rb.protocol.artifacts if rb.protocol else [])
+                {"id": a.id, "template": a.template, "note": a.note}
+                for a in (rb.protocol.artifacts if rb.protocol else [])
             ],
             "owners": [
                 {"handle": o.handle, "title": o.title, "backup": o.backup.id if o.backup else None}
@@ -485,8 +504,7 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
             "summary": [p.text for p in phase.summary] if phase else [],
             "activation": phase.activation.text if phase and phase.activation else None,
             "order": d.tree_lines(
-                [_order_chain_node(rb, options)]
-                + [d.prose_tree(p, "order") for p in d.order_rules(rb)]
+                [_order_chain_node(rb, options)] + [d.prose_tree(p, "order") for p in d.order_rules(rb)]
             ),
             "objective": phase.objective.text if phase and phase.objective else None,
             "entry": d.prose_block(phase.entry) if phase else [],

@@ -38,9 +38,7 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
             "steps": slice_steps(rb, s),
         }
         if s.files:
-            common["files"] = [
-                dict(file_view(f), adds=list(f.adds), written=f.written) for f in s.files
-            ]
+            common["files"] = [dict(file_view(f), adds=list(f.adds), written=f.written) for f in s.files]
             common["implement"] = d.implement_block(s.implement)
             units.append(common)
         else:

@@ -403,8 +403,12 @@ def scripts_context(rb: ir.Runbook, options) -> dict:
                 "approval": after_approval or s.approval is not None,
                 "approval_by": s.approval.by.id if s.approval and s.approval.by else None,
                 "after": [
-                    {"id": d.slice.id, "merged": d.merged, "if_triggered": d.if_triggered,
-                     "branch": (by_id[d.slice.id].branch if d.slice.id in by_id else None) or ""}
+                    {
+                        "id": d.slice.id,
+                        "merged": d.merged,
+                        "if_triggered": d.if_triggered,
+                        "branch": (by_id[d.slice.id].branch if d.slice.id in by_id else None) or "",
+                    }
                     for d in s.after
                 ],
                 "wave": wave,

@@ -85,7 +85,7 @@ def artifact_path(rb: ir.Runbook, ref: ir.Ref) -> str:
 def trigger_text(rb: ir.Runbook, t: ir.Trigger) -> str:
     if t.gate is not None:
         g = facts(rb).gates.get(t.gate.id)
-        name = (g.script if g and g.script else t.gate.id)
+        name = g.script if g and g.script else t.gate.id
         return f"{name} {t.text}"
     return t.text
 
@@ -148,9 +148,7 @@ def workbreakdown_context(rb: ir.Runbook, assume: dict[str, str] | None = None) 
                 "trigger_criteria": [trigger_text(rb, t) for t in s.triggers],
                 "acceptance": _unique(a.id for a in s.accept if a.id),
                 "gates": slice_gates(rb, s) if inline_only(s) else [],
-                "failure_triggers": [
-                    {"id": sig.id, "text": sig.text, "response": sig.response} for sig in s.signals
-                ],
+                "failure_triggers": [{"id": sig.id, "text": sig.text, "response": sig.response} for sig in s.signals],
             }
         )
     gates = []

@@ -136,6 +136,7 @@ def recover(out_dir: Path) -> None:
             remove = [str(x) for x in plan.get("remove", [])]
         except (OSError, ValueError, TypeError, AttributeError):
             replace, remove = [], []
+
         def inside(rel: str) -> Path | None:  # the journal is data: only names inside the folder
             try:
                 return _target(out_dir, rel)
@@ -173,7 +174,10 @@ def write_outputs(out_dir: Path, outputs: dict[str, str], stale: list[str] | tup
                 raise IsADirectoryError(21, "a folder is in the way of the output file", str(path))
             staged.append((_stage(path, text, _mode(path)), path))
         plan = {
-            "replace": [[(Path(rel).parent / tmp.name).as_posix(), rel] for (tmp, _), (rel, _, _) in zip(staged, targets, strict=True)],
+            "replace": [
+                [(Path(rel).parent / tmp.name).as_posix(), rel]
+                for (tmp, _), (rel, _, _) in zip(staged, targets, strict=True)
+            ],
             "remove": [rel for rel, _ in gone],
         }
         write_atomic(out_dir / JOURNAL, json.dumps(plan, indent=1) + "\n")

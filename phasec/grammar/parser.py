@@ -134,10 +134,15 @@ def cache_path() -> Path | None:
             return None
         base = os.path.join(home, ".cache")
     key = hashlib.sha256(
-        "\0".join([
-            grammar_text(), repr(sorted(_LARK_OPTIONS.items())), lark.__version__,
-            f"{sys.version_info[0]}.{sys.version_info[1]}", str(_CACHE_FORMAT),
-        ]).encode("utf-8")
+        "\0".join(
+            [
+                grammar_text(),
+                repr(sorted(_LARK_OPTIONS.items())),
+                lark.__version__,
+                f"{sys.version_info[0]}.{sys.version_info[1]}",
+                str(_CACHE_FORMAT),
+            ]
+        ).encode("utf-8")
     ).hexdigest()[:20]
     return Path(base) / "phasec" / f"parser-{key}.lark"
 
@@ -259,9 +264,16 @@ class _Recovering:
                 text = str(tok).rstrip()
                 brace = tok.start_pos + len(text) - 1
                 body = text[:-1].rstrip()
-                out.append(Token(
-                    "UNTERMINATED_STRING", body, start_pos=tok.start_pos, end_pos=tok.start_pos + len(body),
-                    line=tok.line, column=tok.column))
+                out.append(
+                    Token(
+                        "UNTERMINATED_STRING",
+                        body,
+                        start_pos=tok.start_pos,
+                        end_pos=tok.start_pos + len(body),
+                        line=tok.line,
+                        column=tok.column,
+                    )
+                )
                 out.append(Token("LBRACE", "{", start_pos=brace, end_pos=brace + 1))
                 continue
             if (
@@ -353,7 +365,7 @@ class _Recovering:
             return False
         first = opens[0]
         line_start = self.src.text.rfind("\n", 0, first.start_pos) + 1
-        return not self.src.text[line_start:first.start_pos].startswith((" ", "\t"))
+        return not self.src.text[line_start : first.start_pos].startswith((" ", "\t"))
 
     def parse(self):
         from lark import Token
@@ -435,9 +447,7 @@ class _Recovering:
                 help="every statement is `keyword value... [{ ... }]`",
             )
         else:
-            self.bag.error(
-                "PC001", f"unexpected {_found(tok)}; expected {_words(expected)}", span
-            )
+            self.bag.error("PC001", f"unexpected {_found(tok)}; expected {_words(expected)}", span)
         # Panic mode: skip to the end of this statement, skipping whole blocks.
         depth = 0
         j = i
@@ -522,12 +532,27 @@ def _decode(src: SourceFile, tok, bag: DiagnosticBag) -> Value:
     if t == "HANDLE":
         return Value(HANDLE, text, text, span)
     if t == "UNTERMINATED_STRING":
-        bag.error("PC002", "unterminated string", span, help='close it with `"` on the same line, or use """ for several lines')
+        bag.error(
+            "PC002",
+            "unterminated string",
+            span,
+            help='close it with `"` on the same line, or use """ for several lines',
+        )
     elif t == "UNTERMINATED_LONG_STRING":
-        bag.error("PC002", 'unterminated multi-line string', src.span(tok.start_pos, tok.start_pos + 3), help='close it with """')
+        bag.error(
+            "PC002",
+            "unterminated multi-line string",
+            src.span(tok.start_pos, tok.start_pos + 3),
+            help='close it with """',
+        )
     else:
         shown = f"`{text}`" if text.isprintable() and not text.isspace() else f"U+{ord(text[0]):04X}"
-        bag.error("PC003", f"unexpected character {shown}", span, help="values are names, numbers, `@handles` or quoted strings")
+        bag.error(
+            "PC003",
+            f"unexpected character {shown}",
+            span,
+            help="values are names, numbers, `@handles` or quoted strings",
+        )
     return Value(ERROR, text, text, span)
 
 
@@ -556,7 +581,11 @@ def _inner_quotes(src: SourceFile, toks: list, bag: DiagnosticBag) -> list:
             last = i
             # Extend while the closing piece is itself glued to a following value:
             # "a "b" c "d" e" is one string with two quoted words.
-            while last + 1 < n and toks[last + 1].start_pos == toks[last].end_pos and toks[last + 1].type in _JOIN_INNER | {"STRING"}:
+            while (
+                last + 1 < n
+                and toks[last + 1].start_pos == toks[last].end_pos
+                and toks[last + 1].type in _JOIN_INNER | {"STRING"}
+            ):
                 k = last + 1
                 close = None
                 while k < n:
@@ -570,7 +599,7 @@ def _inner_quotes(src: SourceFile, toks: list, bag: DiagnosticBag) -> list:
                 if close is None:
                     break
                 j = last = close
-        if j is None or "\n" in src.text[tok.start_pos:toks[j].end_pos]:
+        if j is None or "\n" in src.text[tok.start_pos : toks[j].end_pos]:
             out.append(tok)
             i += 1
             continue
@@ -588,10 +617,11 @@ def _inner_quotes(src: SourceFile, toks: list, bag: DiagnosticBag) -> list:
         fixed = "".join("\\" + ch if start + q in quotes else ch for q, ch in enumerate(text))
         diag = bag.error(
             "PC001",
-            "unescaped `\"` inside a string",
+            'unescaped `"` inside a string',
             src.span(quotes[0], quotes[0] + 1),
-            help=f"write `\\\"` for a quote inside a string: `{fixed}`" if len(fixed) <= 60
-            else "write `\\\"` for a quote inside a string",
+            help=f'write `\\"` for a quote inside a string: `{fixed}`'
+            if len(fixed) <= 60
+            else 'write `\\"` for a quote inside a string',
         )
         diag.fix = Fix(
             description="escape the inner quotes",
@@ -711,8 +741,12 @@ def parse(
     deep = too_deep(text)
     if deep is not None:  # bounded: one diagnostic, no tree (every later stage recurses over blocks)
         bag = DiagnosticBag()
-        bag.error("PC009", f"blocks nested more than {MAX_DEPTH} deep", src.span(deep, deep + 1),
-                  help="runbooks nest a few levels; flatten the structure")
+        bag.error(
+            "PC009",
+            f"blocks nested more than {MAX_DEPTH} deep",
+            src.span(deep, deep + 1),
+            help="runbooks nest a few levels; flatten the structure",
+        )
         return Document(src, [], []), bag.sorted()
     got = None
     if fast:

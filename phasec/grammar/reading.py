@@ -79,8 +79,12 @@ def _os_reason(exc: OSError) -> str:
 def unreadable(path: str, exc: OSError) -> Read:
     """The :class:`Read` of a path that could not be read."""
     span = Span(file=path, line=1, column=1, end_line=1, end_column=1)
-    d = _diag(UNREADABLE, f"cannot read {path}: {_os_reason(exc)} (at byte 0)", span,
-              "check the path and its permissions; every other file is still checked")
+    d = _diag(
+        UNREADABLE,
+        f"cannot read {path}: {_os_reason(exc)} (at byte 0)",
+        span,
+        "check the path and its permissions; every other file is still checked",
+    )
     return Read(path, None, d)
 
 
@@ -88,8 +92,12 @@ def too_large(path: str, size: int | None) -> Read:
     """PC010: ``size`` bytes (None: more than the limit, read from a stream)."""
     span = Span(file=path, line=1, column=1, end_line=1, end_column=1)
     how_big = f"{size:,} bytes" if size is not None else f"over {MAX_BYTES:,} bytes"
-    d = _diag(TOO_LARGE, f"{path} is {how_big}; phasec checks runbooks of at most {MAX_BYTES:,} bytes (at byte 0: not read)",
-              span, "split the runbook; real ones are far smaller")
+    d = _diag(
+        TOO_LARGE,
+        f"{path} is {how_big}; phasec checks runbooks of at most {MAX_BYTES:,} bytes (at byte 0: not read)",
+        span,
+        "split the runbook; real ones are far smaller",
+    )
     return Read(path, None, d)
 
 
@@ -98,7 +106,7 @@ def decode(data: bytes, path: str) -> Read:
     if len(data) > MAX_BYTES:
         return too_large(path, None)
     bom = data.startswith(BOM_BYTES)
-    body = data[len(BOM_BYTES):] if bom else data
+    body = data[len(BOM_BYTES) :] if bom else data
     try:
         return Read(path, body.decode("utf-8"), None, bom)
     except UnicodeDecodeError as exc:

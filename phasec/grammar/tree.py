@@ -49,7 +49,7 @@ class Statement:
     keyword: str
     keyword_span: Span
     values: list[Value]
-    block: list["Statement"] | None
+    block: list[Statement] | None
     span: Span
     block_span: Span | None = None
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from phasec.diagnostics import Diagnostic
 
+
 def import_codes() -> dict:
     """The import family's codes (declared with the other codes, in phasec.compiler.rules)."""
     from phasec.compiler.rules import IMPORT

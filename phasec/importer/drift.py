@@ -55,8 +55,14 @@ def drift_check(runbook, phc_path: str, packet_dir: str) -> tuple[list[Diagnosti
     sources = {p: SourceFile(p, t) for p, t in pk.texts.items()}
     out: list[Diagnostic] = []
     for d in pk.diags:
-        out.append(Diagnostic(code=d.code, severity=Severity.ERROR, message=d.message,
-                              span=_span(getattr(d, "path", packet_dir), d.line)))
+        out.append(
+            Diagnostic(
+                code=d.code,
+                severity=Severity.ERROR,
+                message=d.message,
+                span=_span(getattr(d, "path", packet_dir), d.line),
+            )
+        )
     slice_span = {s.id: s.span for s in runbook.slices}
     phase_span = runbook.phase.span if runbook.phase else _span(phc_path, 1)
 
@@ -67,13 +73,21 @@ def drift_check(runbook, phc_path: str, packet_dir: str) -> tuple[list[Diagnosti
         return phase_span
 
     def add(message: str, span: Span, related: list[tuple[str, int, str]]) -> None:
-        out.append(Diagnostic(code="PC952", severity=Severity.WARNING, message=message, span=span,
-                              related=[Related(span=_span(f, ln), message=m) for f, ln, m in related],
-                              help="bring the packet and the runbook back into agreement (the runbook is the source)"))
+        out.append(
+            Diagnostic(
+                code="PC952",
+                severity=Severity.WARNING,
+                message=message,
+                span=span,
+                related=[Related(span=_span(f, ln), message=m) for f, ln, m in related],
+                help="bring the packet and the runbook back into agreement (the runbook is the source)",
+            )
+        )
 
     if pk.yaml and pk.yaml_path is not None:  # both are set together, when the packet has a work breakdown
-        emitted = yaml.safe_load(next(v for k, v in wb.emit(runbook, EmitOptions()).items()
-                                      if k.endswith("_WORKBREAKDOWN.yaml")))
+        emitted = yaml.safe_load(
+            next(v for k, v in wb.emit(runbook, EmitOptions()).items() if k.endswith("_WORKBREAKDOWN.yaml"))
+        )
         mine, theirs = flatten(emitted), flatten(pk.yaml)
         ypath = pk.yaml_path
         for key in sorted(set(theirs) | set(mine), key=lambda k: (k.split(".")[:2], k)):
@@ -84,30 +98,41 @@ def drift_check(runbook, phc_path: str, packet_dir: str) -> tuple[list[Diagnosti
                 continue
             line = pk.yaml_lines.get(key) or pk.yaml_lines.get(".".join(key.split(".")[:2]), 1)
             if a is True and key not in theirs:
-                add(f"{key}: in the runbook, not in the packet", where(key), [(ypath, 1, "the packet's work breakdown")])
+                add(
+                    f"{key}: in the runbook, not in the packet", where(key), [(ypath, 1, "the packet's work breakdown")]
+                )
             elif b is True and key not in mine:
                 add(f"{key}: in the packet, not in the runbook", where(key), [(ypath, line, "here in the packet")])
             elif a is True or b is True:
                 continue
             else:
-                add(f"{key}: {_show(a)} in the runbook, {_show(b)} in the packet", where(key),
-                    [(ypath, line, "the packet's value")])
+                add(
+                    f"{key}: {_show(a)} in the runbook, {_show(b)} in the packet",
+                    where(key),
+                    [(ypath, line, "the packet's value")],
+                )
     for cid, (events, loc) in pk.cadences.items():
         cad = next((c for c in runbook.cadences if c.id == cid), None)
         if cad is not None and cad.on and len(cad.on) != len(events):
-            add(f"cadence {cid}: {len(cad.on)} event(s) in the runbook, {len(events)} in the packet", cad.span,
-                [(loc.file, loc.line, "the packet's events")])
+            add(
+                f"cadence {cid}: {len(cad.on)} event(s) in the runbook, {len(events)} in the packet",
+                cad.span,
+                [(loc.file, loc.line, "the packet's events")],
+            )
     if runbook.repo is not None and pk.branches:
         names = {n for _, n, _ in pk.branches}
         for br in runbook.repo.branches:
             if br.name not in names and not re.search(r"^(main|master|develop)$", br.name):
                 first = pk.branches[0][2]
-                add(f"branch `{br.name}` is not among the packet's branches ({', '.join(sorted(names))})", br.span,
-                    [(first.file, first.line, "the packet's branches")])
+                add(
+                    f"branch `{br.name}` is not among the packet's branches ({', '.join(sorted(names))})",
+                    br.span,
+                    [(first.file, first.line, "the packet's branches")],
+                )
     out.sort(key=Diagnostic.sort_key)
     return out, sources
 
 
 def _show(v) -> str:
-    text = repr(v) if not isinstance(v, str) else f"\"{v}\""
+    text = repr(v) if not isinstance(v, str) else f'"{v}"'
     return text if len(text) <= 80 else text[:79] + "…"

@@ -20,9 +20,9 @@ class Item:
     text: str
     line: int
     ordered: bool = False
-    children: list["Item"] = field(default_factory=list)
+    children: list[Item] = field(default_factory=list)
     extra: list[tuple[str, int]] = field(default_factory=list)
-    fences: list["Fence"] = field(default_factory=list)
+    fences: list[Fence] = field(default_factory=list)
 
 
 @dataclass
@@ -54,8 +54,8 @@ class Section:
     title: str
     line: int
     blocks: list[Block] = field(default_factory=list)
-    subsections: list["Section"] = field(default_factory=list)
-    parent: "Section | None" = field(default=None, repr=False)
+    subsections: list[Section] = field(default_factory=list)
+    parent: Section | None = field(default=None, repr=False)
 
     def walk(self):
         yield self

@@ -23,8 +23,14 @@ def norm_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in ("and", "the", "a", "of")]
 
 
-def _diag(m: Model, message: str, line: int, related: list[tuple[str, int, str]], help: str | None = None,
-          path: str | None = None) -> None:
+def _diag(
+    m: Model,
+    message: str,
+    line: int,
+    related: list[tuple[str, int, str]],
+    help: str | None = None,
+    path: str | None = None,
+) -> None:
     d = Diag("PC952", "warning", message, line, related=related, help=help)
     if path:
         d.path = path  # type: ignore[attr-defined]
@@ -35,9 +41,9 @@ def rel_path(m: Model, path: str) -> str:
     for _, _, extra in m.branches.values():
         for part in extra.split("|"):
             if part.startswith("worktree="):
-                root = part[len("worktree="):].rstrip("/") + "/"
+                root = part[len("worktree=") :].rstrip("/") + "/"
                 if path.startswith(root):
-                    return path[len(root):]
+                    return path[len(root) :]
     return path
 
 
@@ -54,7 +60,9 @@ def merge_packet(m: Model, pk: Packet) -> None:
             if isinstance(inv, dict):
                 for k, v in inv.items():
                     if isinstance(v, list):
-                        m.invariants.append(Stmt("invariant", [ident(str(k))], body=[Stmt("item", [s(str(x))]) for x in v]))
+                        m.invariants.append(
+                            Stmt("invariant", [ident(str(k))], body=[Stmt("item", [s(str(x))]) for x in v])
+                        )
                     else:
                         m.invariants.append(Stmt("invariant", [ident(str(k)), s(str(v))]))
         for d in y.get("deferred_non_blocking") or y.get("deferred") or []:
@@ -65,17 +73,25 @@ def merge_packet(m: Model, pk: Packet) -> None:
     for sid in runbook_ids - set(pk.slices):
         if pk.slices:
             sl = m.slices[sid]
-            _diag(m, f"slice {sid} is in the runbook but not in the packet's work breakdown", sl.line,
-                  [(ypath, yl.get("slices", 1), f"the work breakdown's slices ({', '.join(pk.slices)}) have no {sid}")],
-                  help="a leftover from another phase, or a slice the packet forgot")
+            _diag(
+                m,
+                f"slice {sid} is in the runbook but not in the packet's work breakdown",
+                sl.line,
+                [(ypath, yl.get("slices", 1), f"the work breakdown's slices ({', '.join(pk.slices)}) have no {sid}")],
+                help="a leftover from another phase, or a slice the packet forgot",
+            )
     for sid, ps in pk.slices.items():
         if sid not in m.slices:
             m.slices[sid] = SliceM(sid, ps.title[0] if ps.title else sid, 0)
             m.slices[sid].comments.append(f"{ypath}:{ps.loc.line}: only in the packet")
             if runbook_ids:
-                _diag(m, f"slice {sid} is in the packet's work breakdown but not in the runbook", ps.loc.line,
-                      [(m.path, m.title_line, f"the runbook's slices ({', '.join(sorted(runbook_ids))}) have no {sid}")],
-                      path=ypath)
+                _diag(
+                    m,
+                    f"slice {sid} is in the packet's work breakdown but not in the runbook",
+                    ps.loc.line,
+                    [(m.path, m.title_line, f"the runbook's slices ({', '.join(sorted(runbook_ids))}) have no {sid}")],
+                    path=ypath,
+                )
         merge_slice(m, pk, m.slices[sid], ps, sid in runbook_ids)
     # the planned command contract: composite suites as scripted gates
     contract = declare_contract(m, pk)
@@ -92,7 +108,9 @@ def merge_packet(m: Model, pk: Packet) -> None:
                     names.append(contract[called.group(1)])
                 elif " " in cmd:
                     g = gate_id(m, cmd)
-                    m.gates.setdefault(g, Stmt("gate", [g, s(cmd)], comments=[f"{ypath}:{yl.get(f'gates.{sid}.{cad}', 1)}"]))
+                    m.gates.setdefault(
+                        g, Stmt("gate", [g, s(cmd)], comments=[f"{ypath}:{yl.get(f'gates.{sid}.{cad}', 1)}"])
+                    )
                     names.append(g)
                 else:
                     g = ident(cmd)
@@ -108,8 +126,13 @@ def merge_packet(m: Model, pk: Packet) -> None:
     for ids, text, response, loc in pk.signals:
         for sid in ids:
             if sid in m.slices and text:
-                m.slices[sid].body.append(Stmt("signal", [s(text)] + (["response", s(response)] if response else []),
-                                               comments=[f"{loc.file}:{loc.line}"]))
+                m.slices[sid].body.append(
+                    Stmt(
+                        "signal",
+                        [s(text)] + (["response", s(response)] if response else []),
+                        comments=[f"{loc.file}:{loc.line}"],
+                    )
+                )
     compare_md_docs(m, pk)
     compare_cadences(m, pk)
     compare_branches(m, pk)
@@ -117,7 +140,8 @@ def merge_packet(m: Model, pk: Packet) -> None:
     compare_scripts(m, pk, order)
     m.merge_comments.append(
         "Packet merge: where the packet and the runbook disagree, the packet's value is written and the runbook's is kept "
-        "in a note (see the PC952 warnings).")
+        "in a note (see the PC952 warnings)."
+    )
 
 
 def declare_contract(m: Model, pk: Packet) -> dict[str, str]:
@@ -143,7 +167,9 @@ def declare_contract(m: Model, pk: Packet) -> dict[str, str]:
                 body.append(Stmt("use", [ids[called.group(1)]]))
             elif part:
                 body.append(Stmt("run", [s(part)]))
-        m.gates[ids[name]] = Stmt("gate", [ids[name]], body=body, comments=[f"{loc.file}:{loc.line} (planned command contract)"])
+        m.gates[ids[name]] = Stmt(
+            "gate", [ids[name]], body=body, comments=[f"{loc.file}:{loc.line} (planned command contract)"]
+        )
     m.scripts_runner = runner
     return ids
 
@@ -154,8 +180,12 @@ def merge_slice(m: Model, pk: Packet, sl: SliceM, ps, in_runbook: bool) -> None:
     yl = pk.yaml_lines
     sid = sl.id
     if ps.title and in_runbook and norm_words(ps.title[0]) != norm_words(sl.title):
-        _diag(m, f"slice {sid}: the title differs: \"{short(sl.title, 50)}\" here, \"{short(ps.title[0], 50)}\" in the packet",
-              sl.line, [(ypath, ps.title[1].line, "the packet's title")])
+        _diag(
+            m,
+            f'slice {sid}: the title differs: "{short(sl.title, 50)}" here, "{short(ps.title[0], 50)}" in the packet',
+            sl.line,
+            [(ypath, ps.title[1].line, "the packet's title")],
+        )
         sl.body.insert(0, Stmt("note", [s(f"Runbook title: {sl.title}")]))
         sl.comments.append(f"choice: the packet's title ({ypath}:{ps.title[1].line})")
     if ps.title:
@@ -173,30 +203,43 @@ def merge_slice(m: Model, pk: Packet, sl: SliceM, ps, in_runbook: bool) -> None:
         m.owners.setdefault(sl.backup, None)
         m.owners[sl.owner] = m.owners[sl.owner] or sl.backup
     if ps.owner and in_runbook and len(sl.agents) > 1:
-        _diag(m, f"slice {sid}: owned by one in one place ({ps.owner[0]}, the packet) and executed by {len(sl.agents)} agents "
-              f"in another ({' + '.join(sl.agents)}, the runbook)", sl.agents_line or sl.line,
-              [(ypath, ps.owner[1].line, f"{sid} has the single owner {ps.owner[0]} here")],
-              help="agents execute, owners are accountable: check that one accountable owner is intended")
+        _diag(
+            m,
+            f"slice {sid}: owned by one in one place ({ps.owner[0]}, the packet) and executed by {len(sl.agents)} agents "
+            f"in another ({' + '.join(sl.agents)}, the runbook)",
+            sl.agents_line or sl.line,
+            [(ypath, ps.owner[1].line, f"{sid} has the single owner {ps.owner[0]} here")],
+            help="agents execute, owners are accountable: check that one accountable owner is intended",
+        )
     deps = [str(x) for x in d.get("depends_on") or []]
     soft = [str(x) for x in d.get("depends_on_if_triggered") or []]
     if "depends_on" in d or soft:
         mine = sorted(a for a, _ in sl.after)
         if in_runbook and mine and sorted(deps + soft) != mine:
             how = "stated" if sl.after_stated else "inferred from the stage order"
-            _diag(m, f"slice {sid}: dependencies differ: {', '.join(mine) or 'none'} here ({how}), "
-                  f"{', '.join(deps + soft) or 'none'} in the packet", sl.line,
-                  [(ypath, yl.get(f"slices.{sid}.depends_on", ps.loc.line), "the packet's dependencies")])
+            _diag(
+                m,
+                f"slice {sid}: dependencies differ: {', '.join(mine) or 'none'} here ({how}), "
+                f"{', '.join(deps + soft) or 'none'} in the packet",
+                sl.line,
+                [(ypath, yl.get(f"slices.{sid}.depends_on", ps.loc.line), "the packet's dependencies")],
+            )
             sl.comments.append(f"choice: the packet's dependencies; the runbook's were {', '.join(mine)}")
-        sl.after = [(x, False) for x in deps if x in m.slices or x in pk.slices] + \
-                   [(x, True) for x in soft if x in m.slices or x in pk.slices]
+        sl.after = [(x, False) for x in deps if x in m.slices or x in pk.slices] + [
+            (x, True) for x in soft if x in m.slices or x in pk.slices
+        ]
         sl.after_stated = set(deps + soft)
     have = {rel_path(m, p) for p, _ in sl.files}
     packet_files = [str(f.get("path")) for f in d.get("files") or [] if isinstance(f, dict) and f.get("path")]
     if packet_files:
         only_here = sorted(p for p in have if p not in packet_files)
         if in_runbook and only_here:
-            _diag(m, f"slice {sid}: {len(only_here)} path(s) only in the runbook: {short(', '.join(only_here), 90)}", sl.line,
-                  [(ypath, yl.get(f"slices.{sid}.files", ps.loc.line), "the packet's files")])
+            _diag(
+                m,
+                f"slice {sid}: {len(only_here)} path(s) only in the runbook: {short(', '.join(only_here), 90)}",
+                sl.line,
+                [(ypath, yl.get(f"slices.{sid}.files", ps.loc.line), "the packet's files")],
+            )
         for p in packet_files:
             if p not in have:
                 sl.files.append((p, []))
@@ -206,8 +249,12 @@ def merge_slice(m: Model, pk: Packet, sl: SliceM, ps, in_runbook: bool) -> None:
     crit = [str(x) for x in d.get("trigger_criteria") or []]
     if crit:
         if in_runbook and sl.triggers and len(crit) != len(sl.triggers):
-            _diag(m, f"slice {sid}: {len(sl.triggers)} trigger criteria here, {len(crit)} in the packet", sl.line,
-                  [(ypath, yl.get(f"slices.{sid}.trigger_criteria", ps.loc.line), "the packet's trigger criteria")])
+            _diag(
+                m,
+                f"slice {sid}: {len(sl.triggers)} trigger criteria here, {len(crit)} in the packet",
+                sl.line,
+                [(ypath, yl.get(f"slices.{sid}.trigger_criteria", ps.loc.line), "the packet's trigger criteria")],
+            )
         for _, text in sl.triggers:
             sl.body.append(Stmt("note", [s(f"Runbook trigger criterion: {text}")]))
         sl.triggers = [(f"t{k}", c) for k, c in enumerate(crit, 1)]
@@ -254,8 +301,13 @@ def compare_md_docs(m: Model, pk: Packet) -> None:
             if ref is None:
                 continue
             if ps.owner and ref.owner and ps.owner[0] != ref.owner[0]:
-                _diag(m, f"slice {sid}: owner {ps.owner[0]} in one packet document, {ref.owner[0]} in the work breakdown",
-                      ps.owner[1].line, [(ref.owner[1].file, ref.owner[1].line, "the work breakdown's owner")], path=path)
+                _diag(
+                    m,
+                    f"slice {sid}: owner {ps.owner[0]} in one packet document, {ref.owner[0]} in the work breakdown",
+                    ps.owner[1].line,
+                    [(ref.owner[1].file, ref.owner[1].line, "the work breakdown's owner")],
+                    path=path,
+                )
             ygates = (pk.yaml.get("gates") or {}).get(sid) or ref.data.get("gates") or {}
             if not isinstance(ygates, dict):
                 continue
@@ -268,10 +320,20 @@ def compare_md_docs(m: Model, pk: Packet) -> None:
                 b = leaf_commands(pk, [str(x) for x in theirs])
                 if a != b:
                     loc = cmds[0][1]
-                    _diag(m, f"slice {sid}: the {cad} gate list differs between the packet documents "
-                          f"({len(a)} command(s) here, {len(b)} in the work breakdown once scripts are expanded)",
-                          loc.line, [(pk.yaml_path or pk.dir, pk.yaml_lines.get(f"gates.{sid}.{cad}", ref.loc.line),
-                                      "the work breakdown's gate list")], path=path)
+                    _diag(
+                        m,
+                        f"slice {sid}: the {cad} gate list differs between the packet documents "
+                        f"({len(a)} command(s) here, {len(b)} in the work breakdown once scripts are expanded)",
+                        loc.line,
+                        [
+                            (
+                                pk.yaml_path or pk.dir,
+                                pk.yaml_lines.get(f"gates.{sid}.{cad}", ref.loc.line),
+                                "the work breakdown's gate list",
+                            )
+                        ],
+                        path=path,
+                    )
 
 
 def leaf_commands(pk: Packet, cmds: list[str]) -> list[str]:
@@ -299,14 +361,23 @@ def compare_cadences(m: Model, pk: Packet) -> None:
             continue
         title, my_events, line = mine
         if my_events and len(my_events) != len(events):
-            _diag(m, f"cadence {cid}: {len(my_events)} event(s) here, {len(events)} in the packet", line or m.title_line,
-                  [(loc.file, loc.line, "the packet's events: " + short("; ".join(events), 80))])
+            _diag(
+                m,
+                f"cadence {cid}: {len(my_events)} event(s) here, {len(events)} in the packet",
+                line or m.title_line,
+                [(loc.file, loc.line, "the packet's events: " + short("; ".join(events), 80))],
+            )
         if events:
             note = f"Runbook events: {'; '.join(my_events)}" if my_events and my_events != events else None
             m.cadences[cid] = (title, events, line)
             if note:
-                m.notes.append(Stmt("note", [s(f"cadence {cid}: {note}")],
-                                    comments=[f"choice: the packet's events for cadence {cid} ({loc.file}:{loc.line})"]))
+                m.notes.append(
+                    Stmt(
+                        "note",
+                        [s(f"cadence {cid}: {note}")],
+                        comments=[f"choice: the packet's events for cadence {cid} ({loc.file}:{loc.line})"],
+                    )
+                )
 
 
 def compare_branches(m: Model, pk: Packet) -> None:
@@ -321,11 +392,19 @@ def compare_branches(m: Model, pk: Packet) -> None:
         key = bid.split("_")[0]
         other = theirs.get(key)
         if other and other[0] != name:
-            _diag(m, f"branch {bid}: `{name}` here, `{other[0]}` in the packet ({other[2]})", line,
-                  [(other[1].file, other[1].line, "the packet's branch")])
+            _diag(
+                m,
+                f"branch {bid}: `{name}` here, `{other[0]}` in the packet ({other[2]})",
+                line,
+                [(other[1].file, other[1].line, "the packet's branch")],
+            )
         elif other is None and name not in names:
-            _diag(m, f"branch {bid}: `{name}` is not among the packet's branches ({', '.join(sorted(names))})", line,
-                  [(pk.branches[0][2].file, pk.branches[0][2].line, "the packet's branches")])
+            _diag(
+                m,
+                f"branch {bid}: `{name}` is not among the packet's branches ({', '.join(sorted(names))})",
+                line,
+                [(pk.branches[0][2].file, pk.branches[0][2].line, "the packet's branches")],
+            )
 
 
 def compare_pass_root(m: Model, pk: Packet) -> None:
@@ -340,8 +419,13 @@ def compare_pass_root(m: Model, pk: Packet) -> None:
         if mt and same_kind and mt.group(0) not in pk.pass_folders:
             first = (same_kind[0], pk.pass_folders[same_kind[0]])
             line = min((ln for _, _, ln in arts), default=m.title_line) or m.title_line
-            _diag(m, f"outputs {oid}: pass root `{mt.group(0)}` is named nowhere in the packet, which names "
-                  f"{', '.join(sorted(same_kind))}", line, [(first[1].file, first[1].line, "the packet's pass folder")])
+            _diag(
+                m,
+                f"outputs {oid}: pass root `{mt.group(0)}` is named nowhere in the packet, which names "
+                f"{', '.join(sorted(same_kind))}",
+                line,
+                [(first[1].file, first[1].line, "the packet's pass folder")],
+            )
 
 
 def compare_scripts(m: Model, pk: Packet, order: list[str]) -> None:
@@ -371,7 +455,9 @@ def compare_scripts(m: Model, pk: Packet, order: list[str]) -> None:
             for cmd in cmds or []:
                 found = expand(str(cmd), set())
                 if found:
-                    got = uses.setdefault(sid, (set(), Loc(pk.yaml_path or pk.dir, pk.yaml_lines.get(f"gates.{sid}.{cad}", 1))))
+                    got = uses.setdefault(
+                        sid, (set(), Loc(pk.yaml_path or pk.dir, pk.yaml_lines.get(f"gates.{sid}.{cad}", 1)))
+                    )
                     got[0].update(found)
     for slices in pk.md_slices.values():
         for sid, ps in slices.items():
@@ -387,8 +473,14 @@ def compare_scripts(m: Model, pk: Packet, order: list[str]) -> None:
         names, loc = uses[sid]
         if all(pos[a] > pos[sid] for a in adders):
             first = sorted(names)
-            _diag(m, f"slice {sid} runs planned scripts ({short(', '.join(first), 80)}) that the runbook adds during "
-                  f"{'/'.join(adders)}, which run after {sid}", line,
-                  [(loc.file, loc.line, f"{sid}'s gates use them here"),
-                   (pk.scripts[first[0]][1].file, pk.scripts[first[0]][1].line, f"`{first[0]}` is planned here")],
-                  help=f"add the scripts in a slice that finishes before {sid} (`scripts {{ added_in ... }}`), or move the gates")
+            _diag(
+                m,
+                f"slice {sid} runs planned scripts ({short(', '.join(first), 80)}) that the runbook adds during "
+                f"{'/'.join(adders)}, which run after {sid}",
+                line,
+                [
+                    (loc.file, loc.line, f"{sid}'s gates use them here"),
+                    (pk.scripts[first[0]][1].file, pk.scripts[first[0]][1].line, f"`{first[0]}` is planned here"),
+                ],
+                help=f"add the scripts in a slice that finishes before {sid} (`scripts {{ added_in ... }}`), or move the gates",
+            )

@@ -74,8 +74,20 @@ def read_packet(folder: str) -> Packet:
     files = sorted(p for p in root.iterdir() if p.is_file())
     for p in files:
         name = p.name
-        kind = next((k for k in ("WORKBREAKDOWN.yaml", "WORKBREAKDOWN.yml", "ACCEPTANCE_GATES.md", "EXECUTION_PACKET.md",
-                                 "IMPLEMENTATION_SPEC.md") if name.endswith("_" + k) or name == k), None)
+        kind = next(
+            (
+                k
+                for k in (
+                    "WORKBREAKDOWN.yaml",
+                    "WORKBREAKDOWN.yml",
+                    "ACCEPTANCE_GATES.md",
+                    "EXECUTION_PACKET.md",
+                    "IMPLEMENTATION_SPEC.md",
+                )
+                if name.endswith("_" + k) or name == k
+            ),
+            None,
+        )
         if kind is None:
             continue
         path = p.as_posix()
@@ -92,8 +104,13 @@ def read_packet(folder: str) -> Packet:
         else:
             read_markdown_doc(pk, path, text)
     if not pk.texts:
-        _diag(pk, folder, 1, f"--packet {folder}: no *_WORKBREAKDOWN.yaml, *_ACCEPTANCE_GATES.md, *_EXECUTION_PACKET.md "
-                             "or *_IMPLEMENTATION_SPEC.md in it")
+        _diag(
+            pk,
+            folder,
+            1,
+            f"--packet {folder}: no *_WORKBREAKDOWN.yaml, *_ACCEPTANCE_GATES.md, *_EXECUTION_PACKET.md "
+            "or *_IMPLEMENTATION_SPEC.md in it",
+        )
     return pk
 
 
@@ -159,8 +176,12 @@ def clean_workbreakdown(pk: Packet, path: str, data: dict, lines: dict[str, int]
     def bad(key: str, what: str) -> None:
         _diag(pk, path, lines.get(key, 1), f"{path}: `{key}` {what}; left out")
 
-    out: dict = {k: v for k, v in data.items()
-                 if k not in ("phase", "status", "entrypoint", "invariants", "deferred_non_blocking", "deferred", "slices", "gates")}
+    out: dict = {
+        k: v
+        for k, v in data.items()
+        if k
+        not in ("phase", "status", "entrypoint", "invariants", "deferred_non_blocking", "deferred", "slices", "gates")
+    }
     for k in ("phase", "status", "entrypoint"):
         if k in data:
             if isinstance(data[k], _SCALAR):
@@ -203,8 +224,14 @@ def clean_workbreakdown(pk: Packet, path: str, data: dict, lines: dict[str, int]
                     bad(key, "is not a list of values")
             elif k in _PATH_FIELDS:
                 if isinstance(v, list):
-                    items = [{"path": str(x["path"])} if isinstance(x, dict) and isinstance(x.get("path"), _SCALAR)
-                             else {"path": str(x)} if isinstance(x, str) else None for x in v]
+                    items = [
+                        {"path": str(x["path"])}
+                        if isinstance(x, dict) and isinstance(x.get("path"), _SCALAR)
+                        else {"path": str(x)}
+                        if isinstance(x, str)
+                        else None
+                        for x in v
+                    ]
                     if None in items:
                         bad(key, "has entries without a `path`")
                     clean[k] = [x for x in items if x]
@@ -275,7 +302,9 @@ def read_markdown_doc(pk: Packet, path: str, text: str) -> None:
         if re.search(r"signal|watchlist|failure mode", sec.title, re.I):
             for b in sec.blocks:
                 if isinstance(b, Item):
-                    mt2 = re.match(r"^\s*([A-Z]{1,4}\d+[A-Z]?(?:\s*/\s*[A-Z]{1,4}\d+[A-Z]?)*)\b[:\s]\s*(.*)$", strip_md(b.text))
+                    mt2 = re.match(
+                        r"^\s*([A-Z]{1,4}\d+[A-Z]?(?:\s*/\s*[A-Z]{1,4}\d+[A-Z]?)*)\b[:\s]\s*(.*)$", strip_md(b.text)
+                    )
                     if mt2:
                         ids = [x.strip() for x in mt2.group(1).split("/")]
                         response = "; ".join(strip_md(c.text).lstrip("- ") for c in b.children) or None

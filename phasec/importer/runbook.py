@@ -33,10 +33,48 @@ COMMAND = re.compile(
     r"^(?:bun|bunx|npm|npx|pnpm|yarn|node|python3?|pytest|cargo|go|make|git|gt|uv|deno|sh|bash|\./|tox|ruff|mypy|"
     r"markdownlint|find|docker|kubectl|gradle|mvn|dotnet|rake|bundle|just)\b"
 )
-NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve".split())}
-STOP = set("a an the and or of to for in on with by from at as is are be must all any each only into this that "
-           "owner owners implementation implement runtime + / -".split())
+NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
+    )
+}
+STOP = {
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "of",
+    "to",
+    "for",
+    "in",
+    "on",
+    "with",
+    "by",
+    "from",
+    "at",
+    "as",
+    "is",
+    "are",
+    "be",
+    "must",
+    "all",
+    "any",
+    "each",
+    "only",
+    "into",
+    "this",
+    "that",
+    "owner",
+    "owners",
+    "implementation",
+    "implement",
+    "runtime",
+    "+",
+    "/",
+    "-",
+}
 
 
 def words(text: str) -> set[str]:
@@ -60,8 +98,13 @@ def is_abs_path(t: str) -> bool:
 
 
 def looks_branch(t: str) -> bool:
-    return ("/" in t and " " not in t and not t.startswith(("/", ".", "~")) and not re.search(r"\.\w{1,5}$", t)
-            and not t.startswith("http"))
+    return (
+        "/" in t
+        and " " not in t
+        and not t.startswith(("/", ".", "~"))
+        and not re.search(r"\.\w{1,5}$", t)
+        and not t.startswith("http")
+    )
 
 
 def looks_file(t: str) -> bool:
@@ -174,15 +217,29 @@ class Model:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def unmapped(self, target: list[Stmt], text: str, line: int, where: str, children: list[Item] | None = None,
-                 warn: bool = True) -> None:
+    def unmapped(
+        self,
+        target: list[Stmt],
+        text: str,
+        line: int,
+        where: str,
+        children: list[Item] | None = None,
+        warn: bool = True,
+    ) -> None:
         st = Stmt("note", [s(text)], comments=[f"md:{line} (not mapped: kept as prose)"])
         for c in children or []:
             st.add(item_stmt(c))
         target.append(st)
         if warn:
-            self.diags.append(Diag("PC951", "warning", f"not mapped, kept as a note {where}: {short(text)}", line,
-                                   help="finish it by hand: move it into the statement it belongs to (docs/import.md)"))
+            self.diags.append(
+                Diag(
+                    "PC951",
+                    "warning",
+                    f"not mapped, kept as a note {where}: {short(text)}",
+                    line,
+                    help="finish it by hand: move it into the statement it belongs to (docs/import.md)",
+                )
+            )
 
     def agent_refs(self, text: str) -> list[str]:
         """Agents a text names: `P1`, I4A, Agent 3, AGENT-1 (in the order named, once each)."""
@@ -298,7 +355,9 @@ def classify(sec: Section, m: Model) -> str | None:
         return "flow"
     if re.search(r"\bassumption|\bdefaults\b", h):
         return "assumptions"
-    if re.search(r"scenario|test case", h) or (items and sum("scenario" in it.text.lower() for it in items) * 2 > len(items)):
+    if re.search(r"scenario|test case", h) or (
+        items and sum("scenario" in it.text.lower() for it in items) * 2 > len(items)
+    ):
         return "scenarios"
     if re.search(r"interface|public api|\btypes\b", h):
         return "interfaces"
@@ -308,8 +367,14 @@ def classify(sec: Section, m: Model) -> str | None:
         return "scope"
     if re.search(r"acceptance|completion criteria|exit|definition of done|done when", h):
         return "exit"
-    slice_tables = [t for t in tables if t.header and re.search(r"\b(slice|lane|id|work ?item)\b", t.header[0], re.I)
-                    and t.rows and all(re.fullmatch(r"[A-Z]{1,4}-?\d+[A-Z]?", strip_md(r[0]).strip("*")) for r, _ in t.rows if r)]
+    slice_tables = [
+        t
+        for t in tables
+        if t.header
+        and re.search(r"\b(slice|lane|id|work ?item)\b", t.header[0], re.I)
+        and t.rows
+        and all(re.fullmatch(r"[A-Z]{1,4}-?\d+[A-Z]?", strip_md(r[0]).strip("*")) for r, _ in t.rows if r)
+    ]
     if slice_tables:
         return "slices"
     agent_items = [it for it in items if agent_lead(it.text)]
@@ -317,23 +382,52 @@ def classify(sec: Section, m: Model) -> str | None:
     if len(agent_items) >= 2 or agent_tables:
         return "team"
     if re.search(r"introspect", h) or (
-        "introspect" in text.lower() and any(is_abs_path(c) for c in spans) and any(m.agent_refs(it.text) for it in items)
+        "introspect" in text.lower()
+        and any(is_abs_path(c) for c in spans)
+        and any(m.agent_refs(it.text) for it in items)
     ):
         return "introspect"
-    if any(re.search(r"\broot\b", (lab := label_of(it.text)[0]), re.I) and not re.search(r"branch|worktree", lab, re.I)
-           and any(is_abs_path(c) for c in code_spans(item_all_text(it))) for it in items):
+    if any(
+        re.search(r"\broot\b", (lab := label_of(it.text)[0]), re.I)
+        and not re.search(r"branch|worktree", lab, re.I)
+        and any(is_abs_path(c) for c in code_spans(item_all_text(it)))
+        for it in items
+    ):
         return "outputs"
     if "AGENT_<N>" in text or re.search(r"protocol", h):
         return "protocol"
-    if leaves and sum(1 for it in leaves if (cs := code_spans(it.text)) and len(cs) == 1 and is_abs_path(cs[0])
-                      and strip_md(it.text).rstrip(".,;") == cs[0]) * 2 >= len(leaves) and not re.search(r"output|artifact", h):
+    if (
+        leaves
+        and sum(
+            1
+            for it in leaves
+            if (cs := code_spans(it.text))
+            and len(cs) == 1
+            and is_abs_path(cs[0])
+            and strip_md(it.text).rstrip(".,;") == cs[0]
+        )
+        * 2
+        >= len(leaves)
+        and not re.search(r"output|artifact", h)
+    ):
         return "grounding"
-    branchy = sum(1 for it in leaves if re.search(r"\bbranch", it.text, re.I) and any(looks_branch(c) for c in code_spans(it.text)))
-    branchy += sum(1 for it in items if re.search(r"\bbranch", it.text, re.I) and it.children
-                   and any(looks_branch(c) for ch in it.children for c in code_spans(ch.text)))
+    branchy = sum(
+        1
+        for it in leaves
+        if re.search(r"\bbranch", it.text, re.I) and any(looks_branch(c) for c in code_spans(it.text))
+    )
+    branchy += sum(
+        1
+        for it in items
+        if re.search(r"\bbranch", it.text, re.I)
+        and it.children
+        and any(looks_branch(c) for ch in it.children for c in code_spans(ch.text))
+    )
     if branchy >= 1 and re.search(r"branch|worktree|base|git|repo", h + " " + text.lower()):
         return "repo"
-    if re.search(r"\bsuite\b", text, re.I) or (re.search(r"gate|verif|check|test", h) and any(looks_command(c) for c in spans)):
+    if re.search(r"\bsuite\b", text, re.I) or (
+        re.search(r"gate|verif|check|test", h) and any(looks_command(c) for c in spans)
+    ):
         return "gates"
     if re.search(r"summary|overview|goal|purpose|context", h) or sec.parent is None:
         return "summary"
@@ -435,7 +529,7 @@ def group_stage_sections(top: list[Section]) -> list[Section]:
 
 def phase_id_of(title: str, root: Section) -> str:
     mt = re.search(r"\bphase[\s\-_]+([A-Z][A-Za-z0-9]{0,3})\b", title, re.I)
-    if mt and not mt.group(1).lower() in ("plan", "run"):
+    if mt and mt.group(1).lower() not in ("plan", "run"):
         return mt.group(1).upper() if len(mt.group(1)) == 1 else mt.group(1)
     everything = " ".join(sec.title + " " + section_text(sec) for sec in root.walk())
     mt = re.search(r"\b([A-Z]{1,4}-\d+)\b", title) or re.search(r"`([A-Z]{1,4}-\d+)`", everything)
@@ -454,8 +548,12 @@ def find_cap(m: Model, root: Section) -> None:
             elif isinstance(b, Para):
                 texts.append((b.text, b.line))
         for t, line in texts:
-            mt = re.search(r"\b(?:max(?:imum)?\.?|at most|no more than|up to)\s+(\w+)\s+(?:active\s+|concurrent\s+)?agents?\b"
-                           r"|\bmax\s+(\w+)\s+active\b|\((\d+)\s+agents\b", t, re.I)
+            mt = re.search(
+                r"\b(?:max(?:imum)?\.?|at most|no more than|up to)\s+(\w+)\s+(?:active\s+|concurrent\s+)?agents?\b"
+                r"|\bmax\s+(\w+)\s+active\b|\((\d+)\s+agents\b",
+                t,
+                re.I,
+            )
             if mt:
                 n = number(next(g for g in mt.groups() if g))
                 if n:
@@ -490,8 +588,12 @@ def do_team(m: Model, sec: Section) -> None:
         if isinstance(b, Item):
             aid = agent_lead(b.text)
             if aid:
-                rest = re.sub(r"^`[^`]+`\s*[:\-–—]?\s*|^\*{0,2}(?:[Aa]gent[ -]\d+|[A-Z][A-Z0-9-]*)\*{0,2}\s*[:\-–—]\s*", "",
-                              b.text.strip(), count=1)
+                rest = re.sub(
+                    r"^`[^`]+`\s*[:\-–—]?\s*|^\*{0,2}(?:[Aa]gent[ -]\d+|[A-Z][A-Z0-9-]*)\*{0,2}\s*[:\-–—]\s*",
+                    "",
+                    b.text.strip(),
+                    count=1,
+                )
                 alias = m.aliases.get(re.sub(r"[ -]", " ", aid.lower())) if AGENT_WORDS.match(aid) else None
                 if aid in m.agents or alias:
                     a = m.agents[alias or aid]
@@ -546,7 +648,9 @@ def do_agent_table(m: Model, t: Table) -> None:
         elif branch_col is not None:
             # a lane per row: the row is a slice executed by its agent
             br = code_spans(cells[branch_col]) or [strip_md(cells[branch_col])]
-            sl = SliceM(aid, strip_md(cells[resp_col]) if resp_col is not None else aid, line, agents=[aid], agents_line=line)
+            sl = SliceM(
+                aid, strip_md(cells[resp_col]) if resp_col is not None else aid, line, agents=[aid], agents_line=line
+            )
             sl.branch = br[0]
             if wt_col is not None:
                 wt = code_spans(cells[wt_col]) or [strip_md(cells[wt_col])]
@@ -568,8 +672,11 @@ def do_summary(m: Model, blocks, where: str = "the phase") -> None:
                         st.add(item_stmt(cc))
                     m.phase.append(st)
                 continue
-            if (re.search(r"execution (begins|starts)|plan mode|when implementation mode", b.text, re.I) and not b.children
-                    and not any(x.kw == "activation" for x in m.phase)):
+            if (
+                re.search(r"execution (begins|starts)|plan mode|when implementation mode", b.text, re.I)
+                and not b.children
+                and not any(x.kw == "activation" for x in m.phase)
+            ):
                 m.phase.append(Stmt("activation", [s(b.text)]))
                 continue
             st = Stmt("summary", [s(b.text)])
@@ -590,7 +697,9 @@ def do_table_note(m: Model, target: list[Stmt], t: Table, where: str) -> None:
     for cells, _ in t.rows:
         st.add(Stmt("item", [s(" | ".join(cells))]))
     target.append(st)
-    m.diags.append(Diag("PC951", "warning", f"table not mapped, kept as a note in {where}: {short(' | '.join(t.header))}", t.line))
+    m.diags.append(
+        Diag("PC951", "warning", f"table not mapped, kept as a note in {where}: {short(' | '.join(t.header))}", t.line)
+    )
 
 
 def do_summary_sec(m: Model, sec: Section) -> None:
@@ -613,6 +722,7 @@ def do_scope(kw: str):
                 do_blocks_as_notes(m, [b], m.phase, sec.title)
         for sub in sec.subsections:
             do_unknown(m, sub, m.phase)
+
     return handler
 
 
@@ -664,11 +774,17 @@ def do_repo(m: Model, sec: Section) -> None:
             for c in it.children:
                 cs = code_spans(c.text)
                 if cs and looks_branch(cs[0]):
-                    sids = [x for x in m.slices if re.search(r"(?:^|[-/_])" + re.escape(x.lower()) + r"(?:$|[-/_])", cs[0].lower())]
+                    sids = [
+                        x
+                        for x in m.slices
+                        if re.search(r"(?:^|[-/_])" + re.escape(x.lower()) + r"(?:$|[-/_])", cs[0].lower())
+                    ]
                     if sids and m.slices[sids[0]].branch is None:
                         m.slices[sids[0]].branch = cs[0]
                         if "conditional" in c.text.lower():
-                            m.slices[sids[0]].comments.append(f"md:{c.line} the runbook marks this slice branch conditional")
+                            m.slices[sids[0]].comments.append(
+                                f"md:{c.line} the runbook marks this slice branch conditional"
+                            )
                     else:
                         m.unmapped(pending, c.text, c.line, "in the repo (a slice branch no slice claims)")
                 else:
@@ -678,7 +794,9 @@ def do_repo(m: Model, sec: Section) -> None:
         br = [c for c in spans if looks_branch(c) and not looks_command(c)]
         wt = [c for c in spans if is_abs_path(c)]
         if cmd and re.search(r"worktree add|checkout -b|branch ", cmd[0]) and last_branch:
-            m.repo.append(Stmt("note", [s(it.text)], comments=[f"md:{it.line} creation command of branch {last_branch}"]))
+            m.repo.append(
+                Stmt("note", [s(it.text)], comments=[f"md:{it.line} creation command of branch {last_branch}"])
+            )
             m.branches[last_branch] = m.branches[last_branch][:2] + (m.branches[last_branch][2] + "|" + cmd[0],)
             return
         if re.search(r"\bbranch\b", label, re.I) and br and not it.children:
@@ -738,7 +856,7 @@ def repo_stmts(m: Model) -> list[Stmt]:
         comments = [f"md:{line}"]
         for part in extra.split("|"):
             if part.startswith("worktree="):
-                args += ["worktree", s(part[len("worktree="):])]
+                args += ["worktree", s(part[len("worktree=") :])]
             elif part:
                 args += ["create", s(part)]
         out.append(Stmt("branch", args, comments=comments))
@@ -818,8 +936,13 @@ def do_flow(m: Model, sec: Section) -> None:
         for b in sub.blocks:
             do_step(m, stage, b)
         for sub2, (sid2, _, agents) in heading_slices:
-            stage.body.append(Stmt("step", [s(strip_md(sub2.title))] + (["by", *agents] if agents else []) + ["for", sid2],
-                                   comments=[f"md:{sub2.line}"]))
+            stage.body.append(
+                Stmt(
+                    "step",
+                    [s(strip_md(sub2.title))] + (["by", *agents] if agents else []) + ["for", sid2],
+                    comments=[f"md:{sub2.line}"],
+                )
+            )
             do_slice_body(m, m.slices[sid2], sub2)
         for sub2 in sub.subsections:
             if not slice_heading(m, sub2.title):
@@ -835,7 +958,9 @@ def do_flow(m: Model, sec: Section) -> None:
             k = heads.index(x) if x in heads else -1
             if k > 0:
                 sl.after.append((heads[k - 1], False))
-                sl.comments.append(f"after {heads[k - 1]}: the order the stage writes its slices in (no dependency is stated)")
+                sl.comments.append(
+                    f"after {heads[k - 1]}: the order the stage writes its slices in (no dependency is stated)"
+                )
                 continue
             for p in prev_slices:
                 if p != x and not any(a == p for a, _ in sl.after):
@@ -878,8 +1003,11 @@ def do_slice_table(m: Model, sec: Section) -> None:
                 if i == c_title and c_title is not None:
                     continue
                 if i == c_agent:
-                    sl.agents = [add_agent(m, a, "", line) or a for a in re.findall(r"`?([A-Za-z][\w-]*\d[\w]*)`?", c)
-                                 if add_agent(m, a, "", line)]
+                    sl.agents = [
+                        add_agent(m, a, "", line) or a
+                        for a in re.findall(r"`?([A-Za-z][\w-]*\d[\w]*)`?", c)
+                        if add_agent(m, a, "", line)
+                    ]
                     sl.agents_line = line if sl.agents else 0
                 elif i == c_dep:
                     deps = list(SLICE_TOKEN.findall(c))
@@ -911,10 +1039,14 @@ def do_step(m: Model, stage: StageM, b) -> None:
         fors = [x for x in refs if x in stage.covers]
         implicit = not fors and len(stage.covers) == 1 and stage.covers[0] in m.slices
         # `After `A1` is green, Agent 1 executes `A2``: a stated dependency
-        mt = re.match(r"^after (.+?) (?:is|are) (?:green|done|complete|merged|landed)\b[,:]?(.*)$", strip_md(text), re.I)
+        mt = re.match(
+            r"^after (.+?) (?:is|are) (?:green|done|complete|merged|landed)\b[,:]?(.*)$", strip_md(text), re.I
+        )
         if mt:
             deps = [x for x in m.slice_refs(mt.group(1)) if x in m.slices]
-            targets = [x for x in m.slice_refs(mt.group(2) + " " + " ".join(c.text for c in b.children)) if x in m.slices]
+            targets = [
+                x for x in m.slice_refs(mt.group(2) + " " + " ".join(c.text for c in b.children)) if x in m.slices
+            ]
             for tgt in targets:
                 sl = m.slices[tgt]
                 for d in deps:
@@ -937,7 +1069,13 @@ def do_step(m: Model, stage: StageM, b) -> None:
             args += ["by", *agents]
         if kw == "step" and fors:
             args += ["for", *fors]
-        if kw == "step" and not b.children and not mt and len(agents) >= 2 and re.search(r"\bin parallel\b|\bparalleli[sz]e", text, re.I):
+        if (
+            kw == "step"
+            and not b.children
+            and not mt
+            and len(agents) >= 2
+            and re.search(r"\bin parallel\b|\bparalleli[sz]e", text, re.I)
+        ):
             # `Run `P1`, `P2`, `P3` in parallel.`: a parallel group, one step per agent
             group = Stmt("parallel", [s(text)], body=[], comments=[f"md:{b.line}"])
             for a in agents:
@@ -987,7 +1125,7 @@ def slice_title_from_step(text: str, sid: str) -> str:
     t = strip_md(text)
     mt = re.search(r"(?<![A-Za-z0-9_])" + re.escape(sid) + r"(?![A-Za-z0-9_])", t)
     if mt:
-        rest = t[mt.end():]
+        rest = t[mt.end() :]
         rest = re.sub(r"^\s*(?:by\s+(?:[Aa]gent[ -]\d+|[A-Z][A-Z0-9-]*\d[A-Z]?)\s*)?[:,\-–—]?\s*", "", rest)
         rest = re.split(r"(?<=[a-z0-9)`*])\.\s|:|;|\b(?:[Aa]gent[ -]\d+|AGENT-\d+)\b", rest)[0].strip(" .,:")
         if rest:
@@ -1113,7 +1251,7 @@ def do_grounding(m: Model, sec: Section) -> None:
     body: list[Stmt] = []
     for it in leaf_items(section_items(sec)):
         cs = code_spans(it.text)
-        if cs and is_abs_path(cs[0]) or (cs and "/" in cs[0] and " " not in cs[0]):
+        if (cs and is_abs_path(cs[0])) or (cs and "/" in cs[0] and " " not in cs[0]):
             note = strip_md(it.text.replace(f"`{cs[0]}`", "", 1)).strip(" ,.;()")
             body.append(Stmt("doc", [s(cs[0])] + (["note", s(note)] if note else [])))
             for c in cs[1:]:
@@ -1129,7 +1267,11 @@ def do_grounding(m: Model, sec: Section) -> None:
 
 def do_introspect(m: Model, sec: Section) -> None:
     for b in sec.blocks:
-        if isinstance(b, Item) and m.agent_refs(b.text) and any(is_abs_path(c) or "/" in c for c in code_spans(item_all_text(b))):
+        if (
+            isinstance(b, Item)
+            and m.agent_refs(b.text)
+            and any(is_abs_path(c) or "/" in c for c in code_spans(item_all_text(b)))
+        ):
             st = Stmt("introspect", m.agent_refs(b.text), body=[])
             for it in leaf_items(b.children) or [b]:
                 for c in code_spans(it.text):
@@ -1207,11 +1349,15 @@ def gate_id(m: Model, command: str) -> str:
 
 def do_gates(m: Model, sec: Section) -> None:
     for b in sec.blocks:
-        if isinstance(b, Fence) and (cmds := [ln.strip() for ln in b.content.splitlines()
-                                              if ln.strip() and not ln.strip().startswith("#")]) \
-                and all(looks_command(c) or c.startswith("cd ") for c in cmds):
+        if (
+            isinstance(b, Fence)
+            and (cmds := [ln.strip() for ln in b.content.splitlines() if ln.strip() and not ln.strip().startswith("#")])
+            and all(looks_command(c) or c.startswith("cd ") for c in cmds)
+        ):
             gid = gate_id(m, f"commands at line {b.line}")
-            m.gates[gid] = Stmt("gate", [gid], body=[Stmt("run", [s(c)]) for c in cmds], comments=[f"md:{b.line} fenced commands"])
+            m.gates[gid] = Stmt(
+                "gate", [gid], body=[Stmt("run", [s(c)]) for c in cmds], comments=[f"md:{b.line} fenced commands"]
+            )
             continue
         if not isinstance(b, Item):
             do_blocks_as_notes(m, [b], m.notes, "verification")
@@ -1244,15 +1390,18 @@ def do_gates(m: Model, sec: Section) -> None:
                         m.gates.setdefault(g, Stmt("gate", [g, s(cmd)], comments=[f"md:{c.line}"]))
                         uses.append(g)
                     if len(strip_md(c.text)) > sum(len(x) for x in cmds) + 10:
-                        m.notes.append(Stmt("note", [s(c.text)], comments=[f"md:{c.line} the prose around the commands"]))
+                        m.notes.append(
+                            Stmt("note", [s(c.text)], comments=[f"md:{c.line} the prose around the commands"])
+                        )
                 else:
                     cid = ident(" ".join(strip_md(c.text).split()[:5]))
                     while cid in m.checks or cid in m.gates:
                         cid += "_2"
                     m.checks[cid] = Stmt("check", [cid, s(c.text)], comments=[f"md:{c.line}"])
                     uses.append(cid)
-            m.gates[gid] = Stmt("gate", [gid], body=[Stmt("title", [s(label or text)]), Stmt("use", uses)],
-                                comments=[f"md:{b.line}"])
+            m.gates[gid] = Stmt(
+                "gate", [gid], body=[Stmt("title", [s(label or text)]), Stmt("use", uses)], comments=[f"md:{b.line}"]
+            )
             continue
         cmds = [x for x in spans if looks_command(x)]
         if cmds and not b.children:
@@ -1388,7 +1537,9 @@ def infer_slice_agents(m: Model) -> None:
         best: list[tuple[int, str]] = sorted(((len(tw & words(a.resp)), a.id) for a in m.agents.values()), reverse=True)
         if best and best[0][0] >= 1 and (len(best) == 1 or best[1][0] < best[0][0]):
             sl.agents = [best[0][1]]
-            sl.comments.append(f"agent inferred: {best[0][1]}'s responsibility matches the title (the runbook names no agent)")
+            sl.comments.append(
+                f"agent inferred: {best[0][1]}'s responsibility matches the title (the runbook names no agent)"
+            )
 
 
 def check_ownership_claims(m: Model) -> None:
@@ -1396,18 +1547,29 @@ def check_ownership_claims(m: Model) -> None:
     for sl in m.slices.values():
         if len(sl.agents) < 2 or not sl.agents_line:
             continue
-        owners = [a for a in m.agents.values() if sl.id in m.slice_refs(a.resp) and re.search(r"\bowner\b", a.resp, re.I)]
+        owners = [
+            a for a in m.agents.values() if sl.id in m.slice_refs(a.resp) and re.search(r"\bowner\b", a.resp, re.I)
+        ]
         if len(owners) == 1 and set(sl.agents) != {owners[0].id}:
             o = owners[0]
-            m.diags.append(Diag(
-                "PC952", "warning",
-                f"slice {sl.id}: owned by one agent in one place ({o.id}: \"{short(o.resp, 50)}\") and by "
-                f"{len(sl.agents)} in another ({' + '.join(sl.agents)})", sl.agents_line,
-                related=[(m.path, o.line, f"{o.id} is the owner of {sl.id} here"),
-                         (m.path, sl.agents_line, f"{sl.id} is executed by {' + '.join(sl.agents)} here")],
-                help="the imported runbook keeps the slice's own agents; say in one place who executes the slice"))
-            sl.comments.append(f"choice: agents {' '.join(sl.agents)} (slice heading, md:{sl.agents_line}); "
-                               f"md:{o.line} names {o.id} alone as its owner")
+            m.diags.append(
+                Diag(
+                    "PC952",
+                    "warning",
+                    f'slice {sl.id}: owned by one agent in one place ({o.id}: "{short(o.resp, 50)}") and by '
+                    f"{len(sl.agents)} in another ({' + '.join(sl.agents)})",
+                    sl.agents_line,
+                    related=[
+                        (m.path, o.line, f"{o.id} is the owner of {sl.id} here"),
+                        (m.path, sl.agents_line, f"{sl.id} is executed by {' + '.join(sl.agents)} here"),
+                    ],
+                    help="the imported runbook keeps the slice's own agents; say in one place who executes the slice",
+                )
+            )
+            sl.comments.append(
+                f"choice: agents {' '.join(sl.agents)} (slice heading, md:{sl.agents_line}); "
+                f"md:{o.line} names {o.id} alone as its owner"
+            )
 
 
 # ─── emitting ────────────────────────────────────────────────────────────────
@@ -1421,8 +1583,13 @@ def dedupe_once(stmts: list[Stmt], fallback: str) -> list[Stmt]:
     for st in stmts:
         if st.kw in ONCE:
             if st.kw in seen:
-                out.append(Stmt(fallback, st.args[-1:] if st.args and st.args[-1].startswith('"') else [s(" ".join(st.args))],
-                                comments=st.comments + [f"a second `{st.kw}`"]))
+                out.append(
+                    Stmt(
+                        fallback,
+                        st.args[-1:] if st.args and st.args[-1].startswith('"') else [s(" ".join(st.args))],
+                        comments=st.comments + [f"a second `{st.kw}`"],
+                    )
+                )
                 continue
             seen.add(st.kw)
         out.append(st)
@@ -1437,15 +1604,19 @@ def producers(m: Model) -> dict[str, str]:
             text = " ".join(st.args)
             for name in re.findall(r"`([^`]+\.[A-Za-z0-9]{1,6})`", text):
                 if re.search(r"publish|produce|write|record|create", text, re.I):
-                    fors = st.args[st.args.index("for") + 1:] if "for" in st.args else []
+                    fors = st.args[st.args.index("for") + 1 :] if "for" in st.args else []
                     fors = [f for f in fors if f in m.slices][:1]
                     out.setdefault(name, fors[0] if fors else (stage.covers[0] if len(stage.covers) == 1 else stage.id))
     return out
 
 
 def emit_sections(m: Model) -> list[tuple[str, list[Stmt]]]:
-    phase = Stmt("phase", [m.phase_id if is_name(m.phase_id) else ident(m.phase_id, lower=False), s(m.title or m.path)],
-                 body=dedupe_once(m.phase, "note") or None, comments=[f"md:{m.title_line}"])
+    phase = Stmt(
+        "phase",
+        [m.phase_id if is_name(m.phase_id) else ident(m.phase_id, lower=False), s(m.title or m.path)],
+        body=dedupe_once(m.phase, "note") or None,
+        comments=[f"md:{m.title_line}"],
+    )
     sections: list[tuple[str, list[Stmt]]] = [("phase", [phase])]
     repo = dedupe_once(repo_stmts(m), "rule")
     if repo:
@@ -1456,8 +1627,15 @@ def emit_sections(m: Model) -> list[tuple[str, list[Stmt]]]:
         comments = [f"md:{m.cap_line}"] if cap else ["import: the runbook states no cap; set to the number of agents"]
         if not cap:
             cap = max(1, len(m.agents))
-            m.diags.append(Diag("PC951", "warning", f"the runbook states no agent cap; `max_active {cap}` (the number of agents) was written",
-                                m.title_line, help="set `max_active` to the team's real cap"))
+            m.diags.append(
+                Diag(
+                    "PC951",
+                    "warning",
+                    f"the runbook states no agent cap; `max_active {cap}` (the number of agents) was written",
+                    m.title_line,
+                    help="set `max_active` to the team's real cap",
+                )
+            )
         team_body.append(Stmt("max_active", [str(cap)], comments=comments))
         for a in m.agents.values():
             team_body.append(Stmt("agent", [a.id, s(a.resp or a.id)], body=a.body or None, comments=[f"md:{a.line}"]))
@@ -1501,15 +1679,31 @@ def emit_sections(m: Model) -> list[tuple[str, list[Stmt]]]:
     gate_stmts: list[Stmt] = []
     if m.scripts_added_in:
         ids, line, text = m.scripts_added_in
-        gate_stmts.append(Stmt("scripts", body=[Stmt("runner", [s(m.scripts_runner or guess_runner(m))]),
-                                                Stmt("manifest", [s("package.json")]),
-                                                Stmt("added_in", [i for i in ids if i in m.slices]),
-                                                Stmt("note", [s(text)])], comments=[f"md:{line}"]))
+        gate_stmts.append(
+            Stmt(
+                "scripts",
+                body=[
+                    Stmt("runner", [s(m.scripts_runner or guess_runner(m))]),
+                    Stmt("manifest", [s("package.json")]),
+                    Stmt("added_in", [i for i in ids if i in m.slices]),
+                    Stmt("note", [s(text)]),
+                ],
+                comments=[f"md:{line}"],
+            )
+        )
     elif m.scripts_runner:
-        gate_stmts.append(Stmt("scripts", body=[Stmt("runner", [s(m.scripts_runner)]), Stmt("manifest", [s("package.json")])]))
+        gate_stmts.append(
+            Stmt("scripts", body=[Stmt("runner", [s(m.scripts_runner)]), Stmt("manifest", [s("package.json")])])
+        )
     for cid, (title, events, line) in m.cadences.items():
-        gate_stmts.append(Stmt("cadence", [cid, s(title)], body=[Stmt("on", [s(e)]) for e in events] or None,
-                               comments=[f"md:{line}"] if line else []))
+        gate_stmts.append(
+            Stmt(
+                "cadence",
+                [cid, s(title)],
+                body=[Stmt("on", [s(e)]) for e in events] or None,
+                comments=[f"md:{line}"] if line else [],
+            )
+        )
     gate_stmts.extend(m.gates.values())
     gate_stmts.extend(m.checks.values())
     sections.append(("gates and cadences", gate_stmts))

@@ -41,10 +41,10 @@ def ident(text: str, lower: bool = True, prefix: str = "x") -> str:
 class Stmt:
     kw: str
     args: list[str] = field(default_factory=list)
-    body: list["Stmt"] | None = None
+    body: list[Stmt] | None = None
     comments: list[str] = field(default_factory=list)
 
-    def add(self, st: "Stmt") -> "Stmt":
+    def add(self, st: Stmt) -> Stmt:
         if self.body is None:
             self.body = []
         self.body.append(st)
@@ -84,9 +84,33 @@ def render_file(header: list[str], sections: list[tuple[str, list[Stmt]]]) -> st
     return "\n".join(lines) + "\n"
 
 
-_TEXTUAL = {"rule", "summary", "scope", "out_of_scope", "entry", "order", "on", "require", "duty", "source", "charter",
-            "guard", "accept", "implement", "triggered", "not_triggered", "always", "prereq", "close", "reuse",
-            "compact", "fresh", "note", "item", "step"}
+_TEXTUAL = {
+    "rule",
+    "summary",
+    "scope",
+    "out_of_scope",
+    "entry",
+    "order",
+    "on",
+    "require",
+    "duty",
+    "source",
+    "charter",
+    "guard",
+    "accept",
+    "implement",
+    "triggered",
+    "not_triggered",
+    "always",
+    "prereq",
+    "close",
+    "reuse",
+    "compact",
+    "fresh",
+    "note",
+    "item",
+    "step",
+}
 
 
 def sanitise(stmts: list[Stmt], ctx: str = "file") -> list[Stmt]:
@@ -104,8 +128,13 @@ def sanitise(stmts: list[Stmt], ctx: str = "file") -> list[Stmt]:
         if spec is None or (not spec.many and st.kw in seen):
             text = _first_string(st)
             if "note" in allowed:
-                st = Stmt("note", [text], body=st.body, comments=st.comments + ([f"`{st.kw}` is not allowed here"]
-                                                                              if spec is None else [f"a second `{st.kw}`"]))
+                st = Stmt(
+                    "note",
+                    [text],
+                    body=st.body,
+                    comments=st.comments
+                    + ([f"`{st.kw}` is not allowed here"] if spec is None else [f"a second `{st.kw}`"]),
+                )
                 spec = allowed["note"]
             else:
                 _as_comments(out, st)
@@ -117,7 +146,7 @@ def sanitise(stmts: list[Stmt], ctx: str = "file") -> list[Stmt]:
             out.append(st)
             flat_kw = st.kw if st.kw in _TEXTUAL else ("note" if "note" in allowed else None)
             for c in _flatten(children):
-                if flat_kw is None or not allowed[flat_kw].many and flat_kw in seen:
+                if flat_kw is None or (not allowed[flat_kw].many and flat_kw in seen):
                     _as_comments(out, c)
                 else:
                     out.append(Stmt(flat_kw, [_first_string(c)], comments=c.comments))

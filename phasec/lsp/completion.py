@@ -147,7 +147,9 @@ def scan(text: str, offset: int) -> Cursor:
         if kind == "word":
             cur.partial = last.group()
             stmt.pop()
-        elif kind in ("comment", "ulong") or (kind == "str" and (len(last.group()) == 1 or not last.group().endswith('"'))):
+        elif kind in ("comment", "ulong") or (
+            kind == "str" and (len(last.group()) == 1 or not last.group().endswith('"'))
+        ):
             cur.in_string_or_comment = True
     return cur
 
@@ -182,7 +184,11 @@ def _match(params: tuple[Param, ...], vals: list[Tok], i: int, stop: set[str]):
     for p in params:
         if p.many:
             n = 0
-            while i < len(vals) and _fits(vals[i], p.types, p.choices) and not (vals[i].kind == "name" and vals[i].text in stop):
+            while (
+                i < len(vals)
+                and _fits(vals[i], p.types, p.choices)
+                and not (vals[i].kind == "name" and vals[i].text in stop)
+            ):
                 i += 1
                 n += 1
             if i == len(vals):
@@ -280,7 +286,9 @@ def complete(text: str, pos: types.Position, encoding: str, snap) -> types.Compl
         for n, allowed in enumerate(ctx.statements.values()):
             if not allowed.many and allowed.keyword in seen:
                 continue
-            items.append(item(allowed.keyword, CIK.Keyword, f"{allowed.keyword} {allowed.sig}".strip(), allowed.doc, f"{n:03d}"))
+            items.append(
+                item(allowed.keyword, CIK.Keyword, f"{allowed.keyword} {allowed.sig}".strip(), allowed.doc, f"{n:03d}")
+            )
         return types.CompletionList(is_incomplete=False, items=items)
     head, vals = cur.statement[0], cur.statement[1:]
     spec = ctx.statements.get(head.text)
@@ -307,7 +315,9 @@ def complete(text: str, pos: types.Position, encoding: str, snap) -> types.Compl
                         continue
                     if kind == "slice" and cur.ctx == "slice" and ident == own and head.text == "after":
                         continue
-                    items.append(item(ident, ID_KIND.get(kind, CIK.Value), _id_detail(snap, kind, ident), None, f"0{n:05d}"))
+                    items.append(
+                        item(ident, ID_KIND.get(kind, CIK.Value), _id_detail(snap, kind, ident), None, f"0{n:05d}")
+                    )
                     n += 1
         elif ty in ("id", "handle") and not vals and index is not None:
             declared_kind = DECLARES.get((cur.ctx, head.text))
@@ -315,7 +325,15 @@ def complete(text: str, pos: types.Position, encoding: str, snap) -> types.Compl
                 # Referenced but not declared yet.
                 for (k, ident), _occs in index.refs.items():
                     if k == declared_kind and not index.declarations(k, ident):
-                        items.append(item(ident, ID_KIND.get(declared_kind, CIK.Value), "referenced, not declared", None, f"0{n:05d}"))
+                        items.append(
+                            item(
+                                ident,
+                                ID_KIND.get(declared_kind, CIK.Value),
+                                "referenced, not declared",
+                                None,
+                                f"0{n:05d}",
+                            )
+                        )
                         n += 1
         elif ty == "name":
             for w in _names(index, cur.ctx, head.text):

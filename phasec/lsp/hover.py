@@ -122,7 +122,9 @@ def slice_hover(rb: ir.Runbook, s: ir.Slice) -> list[str]:
             owner += " · **backup:** " + _owner_label(rb, s.backup.id)
         rows.append(owner)
     if s.after:
-        rows.append("**after:** " + _clip([code(d.slice.id) + (" (if triggered)" if d.if_triggered else "") for d in s.after]))
+        rows.append(
+            "**after:** " + _clip([code(d.slice.id) + (" (if triggered)" if d.if_triggered else "") for d in s.after])
+        )
     dependents = [code(o.id) for o in rb.slices if any(d.slice.id == s.id for d in o.after)]
     if dependents:
         rows.append("**needed by:** " + _clip(dependents))
@@ -131,13 +133,17 @@ def slice_hover(rb: ir.Runbook, s: ir.Slice) -> list[str]:
         rows.append(f"**gate {code(b.cadence.id)}:** " + _clip(items) + (" (always)" if b.always else ""))
     if s.requires:
         rows.append("**requires:** " + _clip(_ids(s.requires)))
-    produced = [code(a.id) for a in rb.artifacts() if a.producer and a.producer.id == s.id and "slice" in a.producer.kind]
+    produced = [
+        code(a.id) for a in rb.artifacts() if a.producer and a.producer.id == s.id and "slice" in a.producer.kind
+    ]
     if produced:
         rows.append("**produces:** " + _clip(produced))
     for t in s.triggers:
         rows.append(f"**trigger {code(t.id)}**" + (f" by {code(t.gate.id)}" if t.gate else "") + f": {t.text}")
     for d in s.defer_records:
-        rows.append("**defer recorded in:** " + code(d.target.id) + (f" artifact {code(d.artifact.id)}" if d.artifact else ""))
+        rows.append(
+            "**defer recorded in:** " + code(d.target.id) + (f" artifact {code(d.artifact.id)}" if d.artifact else "")
+        )
     if s.files:
         rows.append(f"**files:** {len(s.files)}")
     if rows:
@@ -334,8 +340,12 @@ def cadence_hover(rb: ir.Runbook, c: ir.Cadence) -> list[str]:
         out.append("")
         out.append("**runs:**")
         out.extend(_bullets([o.text for o in c.on]))
-    bound = [f"{code(s.id)}: " + ", ".join(code(i.gate.id) if i.gate else code(i.command or "") for i in b.items)
-             for s in rb.slices for b in s.gates if b.cadence.id == c.id]
+    bound = [
+        f"{code(s.id)}: " + ", ".join(code(i.gate.id) if i.gate else code(i.command or "") for i in b.items)
+        for s in rb.slices
+        for b in s.gates
+        if b.cadence.id == c.id
+    ]
     if bound:
         out.append("")
         out.append("**bindings:**")
@@ -360,7 +370,9 @@ def branch_hover(rb: ir.Runbook, b: ir.Branch) -> list[str]:
         rows.append("**parent of:** " + ", ".join(children))
     if rb.repo and any(r.id == b.id for r in rb.repo.clean):
         rows.append("must be clean at preflight")
-    submits = [_step_label(st, step) for st in rb.stages for step in st.steps if step.submits and step.submits.id == b.id]
+    submits = [
+        _step_label(st, step) for st in rb.stages for step in st.steps if step.submits and step.submits.id == b.id
+    ]
     if submits:
         rows.append("**submitted by:** " + "; ".join(submits[:4]))
     if rows:

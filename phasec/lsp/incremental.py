@@ -118,9 +118,7 @@ def split(statements, comments, start: int, end: int, line_starts: list[int]) ->
         by_chunk[max(k, 0)].append(c)
     if not groups:
         return [Chunk(start, end, (), tuple(by_chunk[0]))]
-    return [
-        Chunk(s, e, tuple(g), tuple(cs)) for s, e, g, cs in zip(starts, ends, groups, by_chunk, strict=True)
-    ]
+    return [Chunk(s, e, tuple(g), tuple(cs)) for s, e, g, cs in zip(starts, ends, groups, by_chunk, strict=True)]
 
 
 def _shift(sp: Span, d: int) -> Span:
@@ -203,7 +201,11 @@ def _changed_region(old: str, new: str) -> tuple[int, int, int]:
 def parse_incremental(text: str, path: str, prev: State | None, stats: Stats | None = None):
     """(document, syntax diagnostics, chunks or None) of ``text``, reusing ``prev``'s chunks where it can."""
     stats = stats if stats is not None else Stats()
-    got = _try_incremental(text, path, prev, stats) if prev is not None and prev.chunks is not None and prev.path == path else None
+    got = (
+        _try_incremental(text, path, prev, stats)
+        if prev is not None and prev.chunks is not None and prev.path == path
+        else None
+    )
     if got is not None:
         return got
     stats.full_parse = True
@@ -248,7 +250,7 @@ def _try_incremental(text: str, path: str, prev: State, stats: Stats):
             for c in split(doc.statements, doc.comments, 0, len(fragment), doc.source._line_starts)
         ]
         dline = fragment.count("\n") - old.count("\n", chunks[i].start, chunks[j].end)
-    after = [_shift_chunk(c, dchar, dline) for c in chunks[j + 1:]]
+    after = [_shift_chunk(c, dchar, dline) for c in chunks[j + 1 :]]
     new_chunks = tuple(chunks[:i]) + tuple(mid_chunks) + tuple(after)
     statements = [s for c in new_chunks for s in c.statements]
     comments = [x for c in new_chunks for x in c.comments]
@@ -350,4 +352,14 @@ def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Sta
     return result, State(path=path, text=text, chunks=chunks, bindings=bindings, lowered=reuse.current if keep else {})
 
 
-__all__ = ["Chunk", "State", "Stats", "CachingBinder", "LoweringCache", "analyze", "parse_incremental", "split", "Diagnostic"]
+__all__ = [
+    "CachingBinder",
+    "Chunk",
+    "Diagnostic",
+    "LoweringCache",
+    "State",
+    "Stats",
+    "analyze",
+    "parse_incremental",
+    "split",
+]

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-
 from phasec.compiler import ir
 from phasec.compiler.resolve import iter_refs
 from phasec.compiler.schema import CONTEXTS, Stmt

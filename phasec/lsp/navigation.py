@@ -123,7 +123,9 @@ def _front_end_errors(diags) -> int:
     return sum(1 for d in diags if d.severity.value == "error")
 
 
-def rename(snap: Snapshot, pos: types.Position, new_name: str, document_changes: bool = True) -> types.WorkspaceEdit | None:
+def rename(
+    snap: Snapshot, pos: types.Position, new_name: str, document_changes: bool = True
+) -> types.WorkspaceEdit | None:
     occ = occurrence_at(snap, pos)
     if occ is None:
         raise RenameError("there is no id to rename here")
@@ -166,7 +168,9 @@ def _verify(snap: Snapshot, kind: str, old: str, new: str, occs: list[Occurrence
     doc, syntax = parse(text, snap.path)
     rb, more = lower(doc)
     after = SymbolIndex(rb, doc)
-    before_errors = sum(1 for d in snap.diagnostics if d.code[:3] in ("PC0", "PC1", "PC2") and d.severity.value == "error")
+    before_errors = sum(
+        1 for d in snap.diagnostics if d.code[:3] in ("PC0", "PC1", "PC2") and d.severity.value == "error"
+    )
     if len(after.occurrences(kind, new)) != len(occs) or _front_end_errors(syntax + more) > before_errors:
         raise RenameError(f"`{new}` cannot be used here: the runbook would read differently after the rename")
 

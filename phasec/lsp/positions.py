@@ -87,7 +87,9 @@ class PositionMapper:
         return types.Position(line=i, character=chars_to_units(self.lines[i], column - 1, self.encoding))
 
     def range(self, span: Span) -> types.Range:
-        return types.Range(start=self.position(span.line, span.column), end=self.position(span.end_line, span.end_column))
+        return types.Range(
+            start=self.position(span.line, span.column), end=self.position(span.end_line, span.end_column)
+        )
 
     # LSP -> phasec
     def to_point(self, pos: types.Position) -> tuple[int, int]:

@@ -156,7 +156,7 @@ class PhasecServer(LanguageServer):
                 snap = await loop.run_in_executor(
                     self.executor, build_snapshot, state.uri, text, version, self.encoding, state.snapshot
                 )
-            except Exception as exc:  # noqa: BLE001 - never let an analysis kill the server (logged)
+            except Exception as exc:
                 log.exception("analysis of %s failed", state.uri)
                 self.window_log_message(
                     types.LogMessageParams(type=types.MessageType.Error, message=f"phasec: analysis failed: {exc}")
@@ -192,7 +192,9 @@ class PhasecServer(LanguageServer):
             "publish_ms": round((now - published) * 1000, 3),
             "diagnostics": len(snap.lsp_diagnostics),
         }
-        self.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message="phasec-timings " + json.dumps(data)))
+        self.window_log_message(
+            types.LogMessageParams(type=types.MessageType.Log, message="phasec-timings " + json.dumps(data))
+        )
 
     async def snapshot(self, uri: str) -> Snapshot | None:
         """The analysis of the document's current text (analysing now if it is out of date)."""
@@ -350,7 +352,7 @@ def _formatted(ls: PhasecServer, res) -> list[types.TextEdit] | None:
 def _build_index(snap: Snapshot) -> None:
     try:
         snap.index  # noqa: B018 - a cached property
-    except Exception:  # noqa: BLE001 - a request will report it
+    except Exception:
         log.debug("symbol index failed", exc_info=True)
 
 

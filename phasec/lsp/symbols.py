@@ -33,16 +33,28 @@ class _Builder:
         """The span to select: the id token, else the statement's keyword."""
         st = self.index.statements.get(_key(node_span))
         if st is None:
-            return Span(file=node_span.file, line=node_span.line, column=node_span.column,
-                        end_line=node_span.line, end_column=node_span.column)
+            return Span(
+                file=node_span.file,
+                line=node_span.line,
+                column=node_span.column,
+                end_line=node_span.line,
+                end_column=node_span.column,
+            )
         if ident is not None:
             for v in st.values:
                 if v.value == ident and v.kind != "string":
                     return v.span
         return st.keyword_span
 
-    def sym(self, name: str, kind: K, span: Span, ident: str | None = None, detail: str | None = None,
-            children: list[types.DocumentSymbol] | None = None) -> types.DocumentSymbol:
+    def sym(
+        self,
+        name: str,
+        kind: K,
+        span: Span,
+        ident: str | None = None,
+        detail: str | None = None,
+        children: list[types.DocumentSymbol] | None = None,
+    ) -> types.DocumentSymbol:
         return types.DocumentSymbol(
             name=name or "?",
             kind=kind,
@@ -59,12 +71,22 @@ class _Builder:
         children: list[types.DocumentSymbol] = []
         groups: dict[int, list[types.DocumentSymbol]] = {}
         for step in st.steps:
-            s = self.sym(f"{step.number}. {_short(step.text, 50)}", K.Event, step.span, None,
-                         " ".join(filter(None, [
-                             step.kind if step.kind != "step" else "",
-                             ("by " + " ".join(r.id for r in step.agents)) if step.agents else "",
-                             ("for " + " ".join(r.id for r in step.slices)) if step.slices else "",
-                         ])))
+            s = self.sym(
+                f"{step.number}. {_short(step.text, 50)}",
+                K.Event,
+                step.span,
+                None,
+                " ".join(
+                    filter(
+                        None,
+                        [
+                            step.kind if step.kind != "step" else "",
+                            ("by " + " ".join(r.id for r in step.agents)) if step.agents else "",
+                            ("for " + " ".join(r.id for r in step.slices)) if step.slices else "",
+                        ],
+                    )
+                ),
+            )
             if step.group is not None:
                 if step.group not in groups:
                     groups[step.group] = []
@@ -102,8 +124,14 @@ class _Builder:
 
             items: list[tuple[Span, types.DocumentSymbol]] = []
             for w in t.waves:
-                items.append((w.span, self.sym(w.id, K.Namespace, w.span, w.id, w.title,
-                                               [agent(a) for a in agents_by_wave.get(w.id, [])])))
+                items.append(
+                    (
+                        w.span,
+                        self.sym(
+                            w.id, K.Namespace, w.span, w.id, w.title, [agent(a) for a in agents_by_wave.get(w.id, [])]
+                        ),
+                    )
+                )
             for a in agents_by_wave.get(None, []):
                 items.append((a.span, agent(a)))
             if t.lifecycle:
@@ -116,8 +144,16 @@ class _Builder:
             arts = [self.sym(a.id, K.File, a.span, a.id, a.template) for a in pr.artifacts]
             add(pr.span, self.sym("protocol", K.Interface, pr.span, None, None, arts))
         if rb.grounding:
-            add(rb.grounding.span, self.sym("grounding", K.Package, rb.grounding.span, None,
-                                            rb.grounding.title or f"{len(rb.grounding.docs)} documents"))
+            add(
+                rb.grounding.span,
+                self.sym(
+                    "grounding",
+                    K.Package,
+                    rb.grounding.span,
+                    None,
+                    rb.grounding.title or f"{len(rb.grounding.docs)} documents",
+                ),
+            )
         for o in rb.outputs:
             arts = [self.sym(a.id, K.File, a.span, a.id, a.name) for a in o.artifacts]
             add(o.span, self.sym(f"outputs {o.id}", K.Package, o.span, o.id, o.root, arts))
@@ -170,10 +206,14 @@ def document_symbols(snap: Snapshot, hierarchical: bool = True):
 
     def walk(items, container: str | None) -> None:
         for s in items:
-            flat.append(types.SymbolInformation(
-                name=s.name, kind=s.kind, location=types.Location(uri=snap.uri, range=s.range),
-                container_name=container,
-            ))
+            flat.append(
+                types.SymbolInformation(
+                    name=s.name,
+                    kind=s.kind,
+                    location=types.Location(uri=snap.uri, range=s.range),
+                    container_name=container,
+                )
+            )
             walk(s.children or [], s.name)
 
     walk(symbols, None)

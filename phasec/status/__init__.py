@@ -10,4 +10,4 @@ from __future__ import annotations
 from phasec.status.collect import collect
 from phasec.status.git import GitError
 
-__all__ = ["collect", "GitError"]
+__all__ = ["GitError", "collect"]

@@ -253,7 +253,9 @@ class Collector:
         if declared:
             path = self.path_of(declared)
             found = next((w for w in git.worktrees if os.path.normpath(w.path) == path), None)
-            wt = WorktreeState(path=path, declared=True, present=found is not None, branch=found.branch if found else None)
+            wt = WorktreeState(
+                path=path, declared=True, present=found is not None, branch=found.branch if found else None
+            )
         if s.branch and (wt is None or wt.branch != s.branch):
             found = next((w for w in git.worktrees if w.branch == s.branch), None)
             if found is not None:
@@ -362,7 +364,9 @@ class Collector:
                         text = self.git.show(tip, f) or ""
                         heads = [h.strip().strip("*").lower() for h in _HEADING.findall(text)]
                         missing = [
-                            sec.title for sec in proto.sections if not any(h.startswith(sec.title.lower()) for h in heads)
+                            sec.title
+                            for sec in proto.sections
+                            if not any(h.startswith(sec.title.lower()) for h in heads)
                         ]
                         out.append(ArtifactState(f"{art.id}:{agent}", f, True, "final", missing))
         return out
@@ -413,9 +417,7 @@ class Collector:
                     d.span,
                 )
             elif self._merged_later(x.id, s.id):
-                self.drift(
-                    OUT_OF_ORDER_MERGE, f"{s.id} was merged before {x.id}, which it comes after", d.span
-                )
+                self.drift(OUT_OF_ORDER_MERGE, f"{s.id} was merged before {x.id}, which it comes after", d.span)
         repo = self.rb.repo
         if repo is None:
             return
@@ -426,8 +428,11 @@ class Collector:
         for w in waves[:mine]:
             for r in w.slices:
                 x = self.states.get(r.id)
-                if x is not None and x.branch is not None and x.state != "merged" and not (
-                    x.conditional and x.disposition != "triggered"
+                if (
+                    x is not None
+                    and x.branch is not None
+                    and x.state != "merged"
+                    and not (x.conditional and x.disposition != "triggered")
                 ):
                     span = next(ref.span for ref in waves[mine].slices if ref.id == s.id)
                     self.drift(
@@ -487,7 +492,11 @@ class Collector:
 
     def check_artifacts(self) -> None:
         """An artifact first committed on another slice's branch, not on its producer's."""
-        own = {s.id: tip for s in self.f.slices.values() if s.branch and s.id in self.stack and (tip := self.tips.get(s.id))}
+        own = {
+            s.id: tip
+            for s in self.f.slices.values()
+            if s.branch and s.id in self.stack and (tip := self.tips.get(s.id))
+        }
         trees: dict[str, set[str]] = {}
         for producer, items in self.f.artifacts_by_producer.items():
             if producer not in own:

@@ -80,7 +80,9 @@ def _phase_lines(report: Report) -> list[str]:
     p = report.phase
     lines = [f"startable now: {', '.join(p.startable) or 'none'}"]
     cap = f" of max_active {p.max_active}" if p.max_active is not None else ""
-    lines.append(f"active agents: {len(p.active_agents)}{cap}" + (f" ({', '.join(p.active_agents)})" if p.active_agents else ""))
+    lines.append(
+        f"active agents: {len(p.active_agents)}{cap}" + (f" ({', '.join(p.active_agents)})" if p.active_agents else "")
+    )
     for d in p.conditional:
         lines.append(f"conditional {d.slice}: {d.disposition}" + (f" ({d.evidence})" if d.evidence else ""))
     if p.exit_gate is not None:

@@ -81,7 +81,9 @@ def grammar() -> dict:
                             "1": {"name": f"punctuation.definition.comment.{sc}"},
                             "2": {"name": f"keyword.other.suppression.{sc}"},
                             "3": {"name": f"punctuation.section.brackets.begin.{sc}"},
-                            "4": {"patterns": [{"match": r"[A-Za-z]+[0-9]+", "name": f"constant.other.rule-code.{sc}"}]},
+                            "4": {
+                                "patterns": [{"match": r"[A-Za-z]+[0-9]+", "name": f"constant.other.rule-code.{sc}"}]
+                            },
                             "5": {"name": f"punctuation.section.brackets.end.{sc}"},
                             "6": {"name": f"punctuation.separator.reason.{sc}"},
                         },
@@ -157,7 +159,9 @@ def main(argv: list[str]) -> int:
     if "--check" in argv:
         current = GRAMMAR.read_text(encoding="utf-8") if GRAMMAR.exists() else ""
         if current != text:
-            print(f"{GRAMMAR.relative_to(ROOT)} is stale; run python {Path(__file__).relative_to(ROOT)}", file=sys.stderr)
+            print(
+                f"{GRAMMAR.relative_to(ROOT)} is stale; run python {Path(__file__).relative_to(ROOT)}", file=sys.stderr
+            )
             return 1
         return 0
     GRAMMAR.parent.mkdir(parents=True, exist_ok=True)

@@ -20,24 +20,52 @@ _MODULE = re.compile(r"^pc\d{3}_[a-z0-9_]+$")
 FRONT_END = {
     "PC000": ("internal-error", "error", "phasec failed while checking this file (a bug in phasec)."),
     "PC001": ("syntax-error", "error", "The text does not follow the statement syntax `keyword value... [{ ... }]`."),
-    "PC002": ("unterminated-string", "error", "A string is not closed on its line (or a multi-line string is never closed)."),
+    "PC002": (
+        "unterminated-string",
+        "error",
+        "A string is not closed on its line (or a multi-line string is never closed).",
+    ),
     "PC003": ("invalid-character", "error", "A character that cannot start any value."),
     "PC004": ("unclosed-block", "error", "A `{` is never closed."),
     "PC005": ("unmatched-brace", "error", "A `}` closes no block."),
     "PC006": ("invalid-escape", "error", 'A backslash escape other than \\" \\\\ \\n \\t in a string.'),
-    "PC007": ("unreadable-file", "error", "A path that cannot be read: missing, a folder, no permission (the other files are still checked; exit 2)."),
-    "PC008": ("not-utf8", "error", "A file that is not UTF-8 text; the message gives the byte offset of the first bad byte (exit 2)."),
-    "PC009": ("too-deeply-nested", "error", "Blocks nested more than 100 deep: reported once, and the file is not parsed further."),
-    "PC010": ("file-too-large", "error", "A runbook over 10 MB: refused before it is read, so time and memory stay bounded (exit 2)."),
+    "PC007": (
+        "unreadable-file",
+        "error",
+        "A path that cannot be read: missing, a folder, no permission (the other files are still checked; exit 2).",
+    ),
+    "PC008": (
+        "not-utf8",
+        "error",
+        "A file that is not UTF-8 text; the message gives the byte offset of the first bad byte (exit 2).",
+    ),
+    "PC009": (
+        "too-deeply-nested",
+        "error",
+        "Blocks nested more than 100 deep: reported once, and the file is not parsed further.",
+    ),
+    "PC010": (
+        "file-too-large",
+        "error",
+        "A runbook over 10 MB: refused before it is read, so time and memory stay bounded (exit 2).",
+    ),
     "PC101": ("unknown-keyword", "error", "A keyword the language does not have (a close one is suggested)."),
-    "PC102": ("misplaced-keyword", "error", "A keyword used in a block where it does not belong (where it belongs is named)."),
+    "PC102": (
+        "misplaced-keyword",
+        "error",
+        "A keyword used in a block where it does not belong (where it belongs is named).",
+    ),
     "PC103": ("missing-value", "error", "A statement lacks a value its signature requires."),
     "PC104": ("wrong-value-type", "error", "A value of the wrong kind (e.g. a name where a string is required)."),
     "PC105": ("unexpected-value", "error", "A value beyond what the statement takes (or a misspelt clause word)."),
     "PC106": ("duplicate-statement", "error", "A statement that may appear once appears twice in the same block."),
     "PC107": ("unexpected-block", "error", "A block given to a statement that takes none."),
     "PC108": ("missing-block", "error", "A statement that needs a block has none."),
-    "PC109": ("missing-statement", "error", "A block lacks a statement it requires (e.g. `team` without `max_active`)."),
+    "PC109": (
+        "missing-statement",
+        "error",
+        "A block lacks a statement it requires (e.g. `team` without `max_active`).",
+    ),
     "PC201": ("duplicate-id", "error", "Two declarations of the same kind share an id."),
     "PC202": ("unknown-reference", "error", "A reference to an id that is not declared (a close one is suggested)."),
 }
@@ -46,9 +74,21 @@ FRONT_END = {
 #: import family, PC950-PC959.  They are about markdown and packet documents, not about a
 #: runbook's statements, so they are neither lint rules nor suppressible.
 IMPORT = {
-    "PC950": ("import-unreadable", "error", "A packet document that `--packet` cannot read (not a folder, invalid YAML, nothing to read)."),
-    "PC951": ("import-unmapped", "warning", "Markdown the importer could not map: kept as prose (a `note` with its markdown line) to finish by hand."),
-    "PC952": ("import-disagreement", "warning", "Two documents of a phase (or two places of one) disagree; both locations are given."),
+    "PC950": (
+        "import-unreadable",
+        "error",
+        "A packet document that `--packet` cannot read (not a folder, invalid YAML, nothing to read).",
+    ),
+    "PC951": (
+        "import-unmapped",
+        "warning",
+        "Markdown the importer could not map: kept as prose (a `note` with its markdown line) to finish by hand.",
+    ),
+    "PC952": (
+        "import-disagreement",
+        "warning",
+        "Two documents of a phase (or two places of one) disagree; both locations are given.",
+    ),
 }
 
 

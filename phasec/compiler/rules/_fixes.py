@@ -70,8 +70,13 @@ def after_fix(ctx, dep_span: Span) -> Fix | None:
         f"after {' '.join(ids)}" + (" if_triggered" if conditional else "") for conditional, ids in groups.items()
     )
     end = (flag or last).span
-    whole = Span(file=end.file, line=st.keyword_span.line, column=st.keyword_span.column,
-                 end_line=end.end_line, end_column=end.end_column)
+    whole = Span(
+        file=end.file,
+        line=st.keyword_span.line,
+        column=st.keyword_span.column,
+        end_line=end.end_line,
+        end_column=end.end_column,
+    )
     return Fix(
         description="split the dependencies: `if_triggered` for the conditional slices only",
         edits=[Edit(span=whole, replacement=text)],

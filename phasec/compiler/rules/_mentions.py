@@ -24,7 +24,11 @@ _EXT = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,7}$")
 
 #: Statement keywords whose string values are shell commands, per enclosing block keyword (None: top level).
 COMMANDS = {
-    ("gate", "run"), ("procedure", "step"), ("orchestrator", "check"), ("repo", "sync"), ("repo", "submit"),
+    ("gate", "run"),
+    ("procedure", "step"),
+    ("orchestrator", "check"),
+    ("repo", "sync"),
+    ("repo", "submit"),
     ("slice", "gate"),
 }
 
@@ -69,8 +73,9 @@ def _sub_span(value, word: str) -> Span:
     k = value.text.find(word)
     if k < 0:
         return sp
-    return Span(file=sp.file, line=sp.line, column=sp.column + k, end_line=sp.line,
-                end_column=sp.column + k + len(word))
+    return Span(
+        file=sp.file, line=sp.line, column=sp.column + k, end_line=sp.line, end_column=sp.column + k + len(word)
+    )
 
 
 def looks_like_path(word: str) -> bool:

@@ -24,8 +24,18 @@ GATE_PREFIX = "gate:"
 
 #: The slice kinds phasec knows (the language's kinds are names; these are the ones in use).
 KNOWN_KINDS = (
-    "planning", "prep", "runtime", "implementation", "review", "structural", "docs",
-    "readiness", "decision", "release", "cleanup", "closure",
+    "planning",
+    "prep",
+    "runtime",
+    "implementation",
+    "review",
+    "structural",
+    "docs",
+    "readiness",
+    "decision",
+    "release",
+    "cleanup",
+    "closure",
 )
 
 DEFAULTS: dict[str, tuple[str, ...]] = {
@@ -37,7 +47,7 @@ DEFAULTS: dict[str, tuple[str, ...]] = {
 
 def unknown_requirement(name: str) -> bool:
     if name.startswith(GATE_PREFIX):
-        cadence = name[len(GATE_PREFIX):]
+        cadence = name[len(GATE_PREFIX) :]
         return not cadence or not all(c.isalnum() or c in "_-." for c in cadence)
     return name not in REQUIREMENTS
 

@@ -103,4 +103,3 @@ def manifest_editors(rb):
     """(slice, file) pairs of slices that touch the script manifest without saying which scripts they add."""
     manifest = manifest_path(rb)
     return [(s, f) for s in rb.slices for f in s.files if not f.adds and norm(f.path, f.dir)[0] == manifest]
-

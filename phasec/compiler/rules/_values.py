@@ -12,6 +12,7 @@ import re
 
 from phasec.source import Span
 
+
 def statement_at(ctx, span: Span):
     """The syntax-tree statement an IR node was lowered from (None without a tree)."""
     return ctx.doc.statement_at(span) if ctx.doc is not None else None

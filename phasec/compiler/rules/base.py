@@ -32,7 +32,7 @@ class Rule:
     severity: Severity
     summary: str
     doc: str
-    check: Callable[["RuleContext"], Iterable[Diagnostic]]
+    check: Callable[[RuleContext], Iterable[Diagnostic]]
 
     @property
     def family(self) -> str:

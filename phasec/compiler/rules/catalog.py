@@ -9,15 +9,31 @@ from phasec.compiler.rules import FRONT_END, IMPORT, all_rules, get_rule
 
 def catalog() -> list[dict]:
     rows = [
-        {"code": code, "name": name, "family": {"PC0": "syntax", "PC1": "schema", "PC2": "names"}[code[:3]],
-         "severity": sev, "summary": summary, "suppressible": False}
+        {
+            "code": code,
+            "name": name,
+            "family": {"PC0": "syntax", "PC1": "schema", "PC2": "names"}[code[:3]],
+            "severity": sev,
+            "summary": summary,
+            "suppressible": False,
+        }
         for code, (name, sev, summary) in FRONT_END.items()
     ]
     for r in all_rules():
-        rows.append({"code": r.code, "name": r.name, "family": r.family, "severity": r.severity.value,
-                     "summary": r.summary, "suppressible": True})
-    rows.extend({"code": code, "name": name, "family": "import", "severity": sev, "summary": summary, "suppressible": False}
-                for code, (name, sev, summary) in IMPORT.items())
+        rows.append(
+            {
+                "code": r.code,
+                "name": r.name,
+                "family": r.family,
+                "severity": r.severity.value,
+                "summary": r.summary,
+                "suppressible": True,
+            }
+        )
+    rows.extend(
+        {"code": code, "name": name, "family": "import", "severity": sev, "summary": summary, "suppressible": False}
+        for code, (name, sev, summary) in IMPORT.items()
+    )
     return sorted(rows, key=lambda r: r["code"])
 
 
@@ -58,7 +74,9 @@ def render_markdown() -> str:
         "|---|---|---|---|---|",
     ]
     for row in catalog():
-        out.append(f"| [{row['code']}](#{row['code'].lower()}) | {row['name']} | {row['family']} | {row['severity']} | {row['summary']} |")
+        out.append(
+            f"| [{row['code']}](#{row['code'].lower()}) | {row['name']} | {row['family']} | {row['severity']} | {row['summary']} |"
+        )
     out.append("")
     out.append("## Front end")
     out.append("")
@@ -69,8 +87,10 @@ def render_markdown() -> str:
         out.append("")
     out.append("## Import")
     out.append("")
-    out.append("Reported by `phasec import` and `phasec lint --packet` about markdown and packet documents "
-               "([import.md](import.md)); not suppressible.")
+    out.append(
+        "Reported by `phasec import` and `phasec lint --packet` about markdown and packet documents "
+        "([import.md](import.md)); not suppressible."
+    )
     out.append("")
     for code, (name, sev, summary) in IMPORT.items():
         out.append(f"### {code}")

@@ -74,7 +74,9 @@ def check(ctx):
                     (_cover_span(rb, mine, s.id), f"stage {mine} covers `{s.id}` here"),
                     (
                         _cover_span(rb, theirs, dep.slice.id),
-                        f"stage {theirs}, declared later, " + ("covers" if covered else "has a step for") + f" `{dep.slice.id}` here",
+                        f"stage {theirs}, declared later, "
+                        + ("covers" if covered else "has a step for")
+                        + f" `{dep.slice.id}` here",
                     ),
                 ],
                 help=f"stages run in order, so `{dep.slice.id}` cannot finish before `{s.id}` must start; "

@@ -57,7 +57,9 @@ def check(ctx):
         if top is not None and key <= top[0] and st.id != top[1].id:
             prev = top[1]
             why = (
-                f"but {st.id} comes before {prev.id}" if key < top[0] else f"but {st.id} and {prev.id} are the same number"
+                f"but {st.id} comes before {prev.id}"
+                if key < top[0]
+                else f"but {st.id} and {prev.id} are the same number"
             )
             yield ctx.diag(
                 id_span(ctx, st.span),

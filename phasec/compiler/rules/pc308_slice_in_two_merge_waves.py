@@ -38,8 +38,11 @@ def check(ctx):
                 seen[ref.id] = (wave.id, ref)
                 continue
             first_wave, first_ref = seen[ref.id]
-            where = f"twice in merge wave `{wave.id}`" if first_wave == wave.id else \
-                f"in merge waves `{first_wave}` and `{wave.id}`"
+            where = (
+                f"twice in merge wave `{wave.id}`"
+                if first_wave == wave.id
+                else f"in merge waves `{first_wave}` and `{wave.id}`"
+            )
             yield ctx.diag(
                 ref.span,
                 f"slice `{ref.id}` is {where}",

@@ -49,7 +49,9 @@ def check(ctx):
                 dep.slice.span,
                 f"slice `{s.id}` waits until `{dep.slice.id}` is merged, but merge wave `{my_wave.id}` merges "
                 f"`{s.id}` before wave `{their_wave.id}` merges `{dep.slice.id}`",
-                related=[(my_ref.span, f"`{s.id}` merges in wave `{my_wave.id}`"),
-                         (their_ref.span, f"`{dep.slice.id}` merges in the later wave `{their_wave.id}`")],
+                related=[
+                    (my_ref.span, f"`{s.id}` merges in wave `{my_wave.id}`"),
+                    (their_ref.span, f"`{dep.slice.id}` merges in the later wave `{their_wave.id}`"),
+                ],
                 help=f"put `{dep.slice.id}` in an earlier wave than `{s.id}`, or drop `merged` from the dependency",
             )

@@ -39,6 +39,6 @@ def check(ctx):
         yield ctx.diag(
             word_span(ctx, p.span, "merge") or id_span(ctx, p.span),
             f"procedure `{p.id}` runs on each merge, but the repo declares no `merge`",
-            help='declare how slice branches merge in `repo { merge ... }` (e.g. `merge after_approval '
+            help="declare how slice branches merge in `repo { merge ... }` (e.g. `merge after_approval "
             'rebase_unmerged into "develop"`), or attach the procedure to another event',
         )

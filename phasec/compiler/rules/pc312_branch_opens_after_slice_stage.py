@@ -61,8 +61,10 @@ def check(ctx):
             s.branch_span or id_span(ctx, s.span),
             f"slice `{s.id}` works in stage `{first}`, but its branch stacks on `{base.id}`, which is opened "
             f"only after stage `{opens}`",
-            related=[(base.opens_after.span, f"`{base.id}` opens after stage `{opens}`"),
-                     (repo.slice_base.span, "slice branches stack on it")],
+            related=[
+                (base.opens_after.span, f"`{base.id}` opens after stage `{opens}`"),
+                (repo.slice_base.span, "slice branches stack on it"),
+            ],
             help=f"open `{base.id}` earlier, stack `{s.id}` on another branch, or move `{s.id}` to a stage after "
             f"`{opens}`",
         )

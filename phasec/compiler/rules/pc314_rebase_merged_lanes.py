@@ -78,6 +78,6 @@ def check(ctx):
             "by name, including lanes already merged",
             related=[(sp, "another lane rebased by name") for sp in spans[1:4]],
             help="write one step for the lanes not yet merged, with `<WORKTREE>` (and `<BRANCH>`), e.g. "
-            "`run \"git -C <WORKTREE> rebase origin/develop\"`; `repo { merge ... rebase_unmerged }` applies it "
+            '`run "git -C <WORKTREE> rebase origin/develop"`; `repo { merge ... rebase_unmerged }` applies it '
             "to those lanes only",
         )

@@ -62,7 +62,9 @@ def check(ctx):
         if a is None:
             continue
         if a.conditional:
-            message = f"{who} requires artifact `{a.id}`, which is conditional: it exists only on a path that may not run"
+            message = (
+                f"{who} requires artifact `{a.id}`, which is conditional: it exists only on a path that may not run"
+            )
             help = (
                 f"{blocked} until `{a.id}` exists; require an artifact that exists on every path, "
                 f"or drop `conditional` from `{a.id}` if it is always produced"
@@ -71,9 +73,7 @@ def check(ctx):
             producer = rb.slice(a.producer.id) if a.producer is not None else None
             if producer is None or not producer.conditional or a.either_path:
                 continue
-            message = (
-                f"{who} requires artifact `{a.id}`, which conditional slice `{producer.id}` produces only when triggered"
-            )
+            message = f"{who} requires artifact `{a.id}`, which conditional slice `{producer.id}` produces only when triggered"
             help = (
                 f"if `{producer.id}` produces `{a.id}` whether or not it is triggered, declare it "
                 f"`artifact {a.id} ... by {producer.id} either_path`; otherwise do not require it ({blocked} "

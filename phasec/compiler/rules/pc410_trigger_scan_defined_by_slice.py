@@ -91,8 +91,14 @@ def check(ctx):
                 if g is None:
                     continue
                 if g.defined_by is not None and g.defined_by.id == s.id:
-                    why = (f"which is `defined_by {s.id}`" if gid == t.gate.id
-                           else f"which uses gate `{gid}`, `defined_by {s.id}`"), g.defined_by.span
+                    why = (
+                        (
+                            f"which is `defined_by {s.id}`"
+                            if gid == t.gate.id
+                            else f"which uses gate `{gid}`, `defined_by {s.id}`"
+                        ),
+                        g.defined_by.span,
+                    )
                 elif g.script_added_by is not None and g.script_added_by.id == s.id:
                     why = f"whose script `{g.script}` is `added_by {s.id}`", g.script_added_by.span
                 else:
@@ -102,8 +108,7 @@ def check(ctx):
                         hit = sorted(p for p in _command_paths(step.command) if p in own)
                         if hit:
                             via = "" if gid == t.gate.id else f" (through gate `{gid}`)"
-                            why = (f"which runs `{hit[0]}`{via}, a file only `{s.id}` itself touches",
-                                   own[hit[0]].span)
+                            why = (f"which runs `{hit[0]}`{via}, a file only `{s.id}` itself touches", own[hit[0]].span)
                             break
                 if why is not None:
                     break

@@ -53,8 +53,10 @@ def check(ctx):
         from phasec.compiler.graph import node_label
 
         where = ", ".join(node_label(rb, n) for n in result.point[:3])
-        together = (f"if each frees its slot after its last activity, up to {result.width} can be active at once: "
-                    f"{', '.join(result.agents)}" + (f" (at {where})" if where else ""))
+        together = (
+            f"if each frees its slot after its last activity, up to {result.width} can be active at once: "
+            f"{', '.join(result.agents)}" + (f" (at {where})" if where else "")
+        )
     busy = {a for a, acts in ctx.graph.agent_activities().items() if acts}
     related = []
     for a in agents[:5]:

@@ -43,7 +43,7 @@ def check(ctx):
             value_span(ctx, first.span, index=0),
             f"no slice has an agent: {', '.join(f'`{s.id}`' for s in unstaffed)}",
             help="name each slice's executing agents (`agent ID ...`), or carry the slices out in stage steps "
-            "with agents (`step \"...\" by ID for SLICE`)",
+            'with agents (`step "..." by ID for SLICE`)',
             related=[(value_span(ctx, s.span, index=0), f"slice `{s.id}` has no agent") for s in unstaffed[1:]],
         )
         return
@@ -52,5 +52,5 @@ def check(ctx):
             value_span(ctx, s.span, index=0),
             f"slice `{s.id}` has no agent: no `agent`, and no stage step with `by` agents carries it out",
             help=f"name the executing agents (`agent ID ...`), or carry the slice out in a stage step "
-            f"with agents (`step \"...\" by ID for {s.id}`)",
+            f'with agents (`step "..." by ID for {s.id}`)',
         )

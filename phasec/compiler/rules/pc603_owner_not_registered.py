@@ -58,5 +58,5 @@ def check(ctx):
         yield ctx.diag(
             ref.span,
             f"{role} `{ref.id}` of slice `{sid}` is not declared: the runbook has no `owners` registry{more}",
-            help=f"add an `owners {{ owner {ref.id} \"...\" backup @... }}` block declaring every accountable handle",
+            help=f'add an `owners {{ owner {ref.id} "..." backup @... }}` block declaring every accountable handle',
         )

@@ -71,7 +71,7 @@ def _may_overlap(a, b) -> bool:
     if _glob_re(glob).fullmatch(plain):
         return True
     # A folder may hold files the glob matches: when the glob can reach below it.
-    return is_dir and bool(_glob_re(glob).match(plain + "/")) or (is_dir and "**" in glob)
+    return (is_dir and bool(_glob_re(glob).match(plain + "/"))) or (is_dir and "**" in glob)
 
 
 #: Pairs reported at most; past it one more diagnostic says the list is cut.
@@ -146,7 +146,7 @@ def check(ctx):
                 seen |= 1 << bit[sid[si]]
         # A folder and what lies under it.
         keys = sorted(by_path)
-        mask_of = {k: 0 for k in keys}
+        mask_of = dict.fromkeys(keys, 0)
         for e in entries:
             mask_of[e[2]] |= 1 << bit[sid[e[0]]]
         under: dict[str, int] = {}

@@ -35,8 +35,8 @@ or have one lane (the orchestrator) own the file.
 
 from __future__ import annotations
 
-from phasec.compiler.rules._values import value_span
 from phasec.compiler.rules._paths import glob_re, norm
+from phasec.compiler.rules._values import value_span
 from phasec.compiler.rules.base import rule
 
 
@@ -85,8 +85,9 @@ def check(ctx):
         if actors:
             ids = {s.id for s in writers}
             writers += [s for s in rb.slices if s.id not in ids and any(r.id in actors for r in s.agents)]
-        concurrent = sorted({a.id for a in writers for b in writers
-                             if a.id != b.id and not ctx.graph.ordered(a.id, b.id)})
+        concurrent = sorted(
+            {a.id for a in writers for b in writers if a.id != b.id and not ctx.graph.ordered(a.id, b.id)}
+        )
         if len(concurrent) < 2:
             continue
         by_id = {s.id: s for s in writers}
@@ -96,5 +97,5 @@ def check(ctx):
             "and the ledger has no rule about merging it",
             related=[_writer_note(by_id[i], path, actors) for i in concurrent[:5]],
             help="add a rule saying how the ledger merges (e.g. `rule \"On merge conflicts keep both sides' rows in "
-            "time order.\"`), or let one lane own the file",
+            'time order."`), or let one lane own the file',
         )

@@ -83,7 +83,11 @@ def defining_slices(rb, gate, prov: Provenance | None = None) -> Defining | None
     the start; ``how`` is ``defined_by``, ``added_by``, ``adds``, ``added_in`` or ``manifest``.
     """
     if gate.defined_by is not None:
-        return [gate.defined_by.id], [(gate.defined_by.span, f"`{gate.id}` is defined by `{gate.defined_by.id}` here")], "defined_by"
+        return (
+            [gate.defined_by.id],
+            [(gate.defined_by.span, f"`{gate.id}` is defined by `{gate.defined_by.id}` here")],
+            "defined_by",
+        )
     if gate.kind != "gate" or not gate.script or is_existing(rb, gate):
         return None
     if gate.script_added_by is not None:
@@ -215,10 +219,17 @@ def _diag(ctx, members):
         return ctx.diag(ref.span, message, help=help, related=related)
     if how == "manifest":
         manifest = Provenance(ctx.rb).manifest
-        which = (f"{whose} new in this phase and taken to be added by slice {_ticks(ids)} (it edits the script "
-                 f"manifest `{manifest}`)") if len(ids) == 1 else (
-                 f"{whose} new in this phase and taken to be added by slices {_ticks(ids)} (they edit the script "
-                 f"manifest `{manifest}`)")
+        which = (
+            (
+                f"{whose} new in this phase and taken to be added by slice {_ticks(ids)} (it edits the script "
+                f"manifest `{manifest}`)"
+            )
+            if len(ids) == 1
+            else (
+                f"{whose} new in this phase and taken to be added by slices {_ticks(ids)} (they edit the script "
+                f"manifest `{manifest}`)"
+            )
+        )
     else:
         which = f"{whose} added in slice {_ticks(ids)}" if len(ids) == 1 else f"{whose} added in slices {_ticks(ids)}"
     tail = "which does not finish before" if len(ids) == 1 else "none of which finishes before"
@@ -235,7 +246,7 @@ def _diag(ctx, members):
         )
     elif how == "manifest":
         help = (
-            "say which scripts the manifest edit adds (`file \"...\" adds \"SCRIPT\"`), declare scripts that are "
+            'say which scripts the manifest edit adds (`file "..." adds "SCRIPT"`), declare scripts that are '
             f"already there (`existing`), or make {target} depend on the slice that adds them"
         )
     else:

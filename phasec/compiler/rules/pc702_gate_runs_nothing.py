@@ -37,6 +37,6 @@ def check(ctx):
         yield ctx.diag(
             gate.span,
             f"gate `{gate.id}` runs nothing: it has no `script`, `run` or `use`",
-            help=f"add the command (`run \"...\"`), the package.json `script`, or the gates it runs (`use ...`); "
-            f"if it is a symbolic closure check, declare it with `check {gate.id} \"...\"`",
+            help=f'add the command (`run "..."`), the package.json `script`, or the gates it runs (`use ...`); '
+            f'if it is a symbolic closure check, declare it with `check {gate.id} "..."`',
         )

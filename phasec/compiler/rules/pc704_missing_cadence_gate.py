@@ -47,8 +47,10 @@ def check(ctx):
         missing = [c for c in required if s.kind in c.for_kinds and c.id not in bound]
         if not missing:
             continue
-        related = [(c.span, f"cadence `{c.id}` is required for kinds {', '.join(f'`{k}`' for k in c.for_kinds)} here")
-                   for c in missing]
+        related = [
+            (c.span, f"cadence `{c.id}` is required for kinds {', '.join(f'`{k}`' for k in c.for_kinds)} here")
+            for c in missing
+        ]
         if len(missing) == 1:
             (c,) = missing
             yield ctx.diag(

@@ -57,7 +57,7 @@ def check(ctx):
         if p is None:
             why = "it has no `by` and no step `produces` it"
             help = (
-                f"name its producer (`artifact {a.id} \"{a.name}\" by SLICE|STAGE`) "
+                f'name its producer (`artifact {a.id} "{a.name}" by SLICE|STAGE`) '
                 f"or add `produces {a.id}` to the step that writes it"
             )
             related = []

@@ -35,6 +35,6 @@ def check(ctx):
         yield ctx.diag(
             gate.span,
             f"gate `{gate.id}` names script `{gate.script}`, but the runbook declares no `scripts {{ runner ... }}`",
-            help="declare how scripts run once, e.g. `scripts { runner \"bun run\"  manifest \"package.json\" }`, "
+            help='declare how scripts run once, e.g. `scripts { runner "bun run"  manifest "package.json" }`, '
             "or give the gate its full command with `run`",
         )

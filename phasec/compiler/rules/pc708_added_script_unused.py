@@ -39,6 +39,6 @@ def check(ctx):
                 yield ctx.diag(
                     value_span(ctx, f.span, text=name),
                     f"slice `{s.id}` adds script `{name}`, which no gate runs",
-                    help=f"declare a gate that runs it (`gate ID {{ script \"{name}\" added_by {s.id} }}`), "
+                    help=f'declare a gate that runs it (`gate ID {{ script "{name}" added_by {s.id} }}`), '
                     "or stop adding it",
                 )

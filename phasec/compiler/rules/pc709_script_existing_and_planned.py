@@ -43,8 +43,12 @@ def check(ctx):
             where = word_span(ctx, sst.span, "existing") if sst is not None else None
             related.append((where or child_value_span(ctx, g.span, "script", g.script), "declared existing here"))
         if g.script in listed:
-            related.append((child_value_span(ctx, rb.scripts.span, "existing", g.script),
-                            "listed in `scripts { existing ... }` here"))
+            related.append(
+                (
+                    child_value_span(ctx, rb.scripts.span, "existing", g.script),
+                    "listed in `scripts { existing ... }` here",
+                )
+            )
         if not related:
             continue
         yield ctx.diag(

@@ -67,6 +67,6 @@ def check(ctx):
             "no slice adds it, and nothing says what it runs",
             help=(
                 f"declare it `existing` if the manifest already has it, say which slice adds it and what it runs "
-                f"(`script \"{g.script}\" added_by SLICE runs \"COMMAND\"`), or give the gate its commands (`run \"...\"`)"
+                f'(`script "{g.script}" added_by SLICE runs "COMMAND"`), or give the gate its commands (`run "..."`)'
             ),
         )

@@ -99,18 +99,40 @@ def check(ctx):
         for b in repo.branches:
             found.append(report(b.name_span, f"branch name of branch `{b.id}`", b.name))
             if b.worktree:
-                found.append(report(partial(value_span, ctx, b.span, text=b.worktree), f"worktree of branch `{b.id}`", b.worktree))
+                found.append(
+                    report(
+                        partial(value_span, ctx, b.span, text=b.worktree), f"worktree of branch `{b.id}`", b.worktree
+                    )
+                )
             if b.create:
-                found.append(report(partial(value_span, ctx, b.span, text=b.create), f"create command of branch `{b.id}`", b.create))
+                found.append(
+                    report(
+                        partial(value_span, ctx, b.span, text=b.create), f"create command of branch `{b.id}`", b.create
+                    )
+                )
             if b.parent_name:
-                found.append(report(partial(value_span, ctx, b.span, text=b.parent_name), f"parent of branch `{b.id}`", b.parent_name))
+                found.append(
+                    report(
+                        partial(value_span, ctx, b.span, text=b.parent_name),
+                        f"parent of branch `{b.id}`",
+                        b.parent_name,
+                    )
+                )
         if repo.base:
             found.append(report(partial(child_value_span, ctx, repo.span, "base"), "base branch", repo.base))
         if repo.merge is not None and repo.merge.into:
-            found.append(report(partial(value_span, ctx, repo.merge.span, text=repo.merge.into), "merge target", repo.merge.into))
+            found.append(
+                report(partial(value_span, ctx, repo.merge.span, text=repo.merge.into), "merge target", repo.merge.into)
+            )
         if repo.worktree_template:
-            found.append(report(partial(child_value_span, ctx, repo.span, "worktrees", repo.worktree_template),
-                                "worktree template", repo.worktree_template, _TEMPLATE_WORKTREE))
+            found.append(
+                report(
+                    partial(child_value_span, ctx, repo.span, "worktrees", repo.worktree_template),
+                    "worktree template",
+                    repo.worktree_template,
+                    _TEMPLATE_WORKTREE,
+                )
+            )
         for c in list(repo.sync) + list(repo.submit):
             found.append(report(partial(value_span, ctx, c.span, text=c.command), "command", c.command))
     for o in rb.outputs:
@@ -118,17 +140,23 @@ def check(ctx):
         for a in o.artifacts:
             found.append(report(partial(value_span, ctx, a.span, text=a.name), f"name of artifact `{a.id}`", a.name))
     if rb.scripts is not None and rb.scripts.manifest:
-        found.append(report(partial(child_value_span, ctx, rb.scripts.span, "manifest"), "scripts manifest", rb.scripts.manifest))
+        found.append(
+            report(partial(child_value_span, ctx, rb.scripts.span, "manifest"), "scripts manifest", rb.scripts.manifest)
+        )
     for led in rb.ledgers:
         if led.path:
-            found.append(report(partial(value_span, ctx, led.span, text=led.path), f"path of ledger `{led.id}`", led.path))
+            found.append(
+                report(partial(value_span, ctx, led.span, text=led.path), f"path of ledger `{led.id}`", led.path)
+            )
     for ow in rb.owners or []:
         found.append(report(partial(value_span, ctx, ow.span, text=ow.handle), "owner handle", ow.handle))
     for s in rb.slices:
         if s.branch:
             found.append(report(s.branch_span or s.span, f"branch name of slice `{s.id}`", s.branch))
         if s.worktree:
-            found.append(report(partial(child_value_span, ctx, s.span, "worktree"), f"worktree of slice `{s.id}`", s.worktree))
+            found.append(
+                report(partial(child_value_span, ctx, s.span, "worktree"), f"worktree of slice `{s.id}`", s.worktree)
+            )
         for ref, what in ((s.owner, "owner"), (s.backup, "backup")):
             if ref is not None:
                 found.append(report(ref.span, f"{what} of slice `{s.id}`", ref.id))
@@ -143,17 +171,33 @@ def check(ctx):
         if g.kind != "gate":
             continue
         if g.script:
-            found.append(report(partial(child_value_span, ctx, g.span, "script", g.script), f"script of gate `{g.id}`", g.script))
+            found.append(
+                report(partial(child_value_span, ctx, g.span, "script", g.script), f"script of gate `{g.id}`", g.script)
+            )
         if g.script_runs:
-            found.append(report(partial(child_value_span, ctx, g.span, "script", g.script_runs), f"`runs` of gate `{g.id}`", g.script_runs))
+            found.append(
+                report(
+                    partial(child_value_span, ctx, g.span, "script", g.script_runs),
+                    f"`runs` of gate `{g.id}`",
+                    g.script_runs,
+                )
+            )
         for st in g.steps:
             if st.kind == "run" and st.command:
-                found.append(report(partial(value_span, ctx, st.span, text=st.command), f"command of gate `{g.id}`", st.command))
+                found.append(
+                    report(partial(value_span, ctx, st.span, text=st.command), f"command of gate `{g.id}`", st.command)
+                )
     for p in rb.procedures:
         for st in p.steps:
             if st.run:
-                found.append(report(partial(value_span, ctx, st.span, text=st.run), f"command of procedure `{p.id}`", st.run,
-                                    _TEMPLATE_PROCEDURE))
+                found.append(
+                    report(
+                        partial(value_span, ctx, st.span, text=st.run),
+                        f"command of procedure `{p.id}`",
+                        st.run,
+                        _TEMPLATE_PROCEDURE,
+                    )
+                )
     if rb.orchestrator is not None:
         for c in rb.orchestrator.checks:
             found.append(report(partial(value_span, ctx, c.span, text=c.command), "orchestrator check", c.command))

@@ -84,7 +84,7 @@ def check(ctx):
 
     def has(s, name: str) -> bool:
         if name.startswith(GATE_PREFIX):
-            cadence = name[len(GATE_PREFIX):]
+            cadence = name[len(GATE_PREFIX) :]
             return any(b.cadence.id == cadence for b in s.gates)
         return {
             "files": lambda: bool(s.files),
@@ -103,12 +103,12 @@ def check(ctx):
         those kinds, and the others do not need it."""
         if not name.startswith(GATE_PREFIX):
             return False
-        c = cadences.get(name[len(GATE_PREFIX):])
+        c = cadences.get(name[len(GATE_PREFIX) :])
         return c is not None and bool(c.for_kinds)
 
     def describe(name: str) -> str:
         if name.startswith(GATE_PREFIX):
-            cadence = name[len(GATE_PREFIX):]
+            cadence = name[len(GATE_PREFIX) :]
             absent = "" if cadence in cadences else f" (the runbook declares no `{cadence}` cadence)"
             return f"a `{cadence}` gate{absent}"
         return REQUIREMENTS[name]
@@ -133,5 +133,7 @@ def check(ctx):
             message,
             help=f"add {'it' if len(missing) == 1 else 'them'}, or change what `{kind}` slices require "
             f"in `[tool.phasec.require]` (`{kind} = [...]`)",
-            related=[(child_value_span(ctx, s.span, "kind", kind), f"`{s.id}` is a {kind} slice too") for s in slices[1:]],
+            related=[
+                (child_value_span(ctx, s.span, "kind", kind), f"`{s.id}` is a {kind} slice too") for s in slices[1:]
+            ],
         )

@@ -49,6 +49,6 @@ def check(ctx):
         span,
         f"{what}, but none of the {len(agents)} agents lists a skill",
         related=[(sp, w) for sp, w in rest] + [(agents[0].span, f"agent `{agents[0].id}` lists no skills")],
-        help="list each agent's skills (`agent ID \"...\" skills NAME...` or `skill NAME...` in its block), "
+        help='list each agent\'s skills (`agent ID "..." skills NAME...` or `skill NAME...` in its block), '
         "or drop the requirement",
     )

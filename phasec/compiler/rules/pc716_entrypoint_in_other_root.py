@@ -58,8 +58,11 @@ def check(ctx):
     if any(norm(f.path, f.dir)[0] == entry for s in rb.slices for f in s.files if f.path):
         return  # a slice writes the published copy at the entrypoint
     full, a = same_name[0]
-    who = f"slice `{a.producer.id}`" if a.producer is not None and rb.slice(a.producer.id) else (
-        f"`{a.producer.id}`" if a.producer is not None else "its `outputs` block")
+    who = (
+        f"slice `{a.producer.id}`"
+        if a.producer is not None and rb.slice(a.producer.id)
+        else (f"`{a.producer.id}`" if a.producer is not None else "its `outputs` block")
+    )
     yield ctx.diag(
         child_value_span(ctx, ph.span, "entrypoint"),
         f"entrypoint `{ph.entrypoint}` is not where {who} produces it (`{full}`)",

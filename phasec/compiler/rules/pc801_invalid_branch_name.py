@@ -123,6 +123,9 @@ def check(ctx):
         yield ctx.diag(
             span,
             f"invalid branch name `{name}`: {'; '.join(problems)}",
-            help=(f"git rejects it (`git check-ref-format --branch`); try `{better}`" if better
-                  else "git rejects it (`git check-ref-format --branch`)"),
+            help=(
+                f"git rejects it (`git check-ref-format --branch`); try `{better}`"
+                if better
+                else "git rejects it (`git check-ref-format --branch`)"
+            ),
         )

@@ -51,7 +51,7 @@ def check(ctx):
         m = found[0]
         token = m.group(1)
         new = phase.id.upper() if token.isupper() else phase.id.lower()
-        better = name[: m.start(1)] + new + name[m.end(1):]
+        better = name[: m.start(1)] + new + name[m.end(1) :]
         yield ctx.diag(
             span,
             f"branch `{name}` ({what}) names another phase (`{m.group(0)}`), but this runbook is phase {phase.id}",

@@ -76,7 +76,7 @@ def check(ctx):
         renames = []
         for s in slices:
             m = re.match(r"[A-Za-z]+", s.id)
-            better = pid + s.id[m.end():] if m and m.end() < len(s.id) else None
+            better = pid + s.id[m.end() :] if m and m.end() < len(s.id) else None
             if better and better not in ids:
                 renames.append(f"`{s.id}` -> `{better}`")
         help = f"slice ids carry the phase id as their prefix ({pid}0, {pid}1, ...)"
@@ -94,7 +94,12 @@ def check(ctx):
             )
             continue
         if renames:
-            help += "; rename them (" + ", ".join(renames[:3]) + (", ..." if len(renames) > 3 else "") + ") and update their references"
+            help += (
+                "; rename them ("
+                + ", ".join(renames[:3])
+                + (", ..." if len(renames) > 3 else "")
+                + ") and update their references"
+            )
         else:
             help += "; rename them and update their references"
         first = slices[0]

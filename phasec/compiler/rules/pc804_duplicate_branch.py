@@ -58,7 +58,9 @@ def check(ctx):
             help = "slice branches stack on the slice base, so no slice can be it; give the slice its own branch"
         else:
             msg = f"{what} reuses the branch name `{name}` of {fwhat}"
-            help = ("two slices on one branch land and submit as one; give each slice its own branch"
-                    if not isinstance(node, ir.Branch)
-                    else "two repo branches with one name are one branch; rename one or remove it")
+            help = (
+                "two slices on one branch land and submit as one; give each slice its own branch"
+                if not isinstance(node, ir.Branch)
+                else "two repo branches with one name are one branch; rename one or remove it"
+            )
         yield ctx.diag(span, msg, related=[(fspan, f"`{name}` is first used here, by {fwhat}")], help=help)

@@ -51,7 +51,18 @@ from phasec.compiler.rules._values import child_value_span, machine_path, value_
 from phasec.compiler.rules.base import rule
 
 #: Statements whose paths are checked above (or live outside the repository by nature).
-_SKIP_KEYWORDS = {"doc", "equivalent", "file", "entrypoint", "manifest", "root", "branch", "outputs", "create", "ledger"}
+_SKIP_KEYWORDS = {
+    "doc",
+    "equivalent",
+    "file",
+    "entrypoint",
+    "manifest",
+    "root",
+    "branch",
+    "outputs",
+    "create",
+    "ledger",
+}
 #: Blocks whose prose is about documents outside the repository, or records of what happened.
 _SKIP_BLOCKS = {"grounding", "introspect", "agent", "ledger"}
 
@@ -85,7 +96,7 @@ def _checkout_of(path: str, checkouts):
         if p == base:
             return base, what, ""
         if p.startswith(base + "/"):
-            return base, what, p[len(base) + 1:]
+            return base, what, p[len(base) + 1 :]
     return None
 
 
@@ -114,11 +125,15 @@ def _in_strings(ctx):
             continue
         _, what, rel = at
         if rel:
-            msg = (f"path `{m.path}` in {where} is machine-specific ({why}): it is `{rel}` under {what}, "
-                   "written absolute; write it relative to the checkout the command runs in")
+            msg = (
+                f"path `{m.path}` in {where} is machine-specific ({why}): it is `{rel}` under {what}, "
+                "written absolute; write it relative to the checkout the command runs in"
+            )
         else:
-            msg = (f"path `{m.path}` in {where} is machine-specific ({why}): it is {what}, written absolute; "
-                   "write it relative, or `<WORKTREE>` in a procedure")
+            msg = (
+                f"path `{m.path}` in {where} is machine-specific ({why}): it is {what}, written absolute; "
+                "write it relative, or `<WORKTREE>` in a procedure"
+            )
         yield m, msg, what
 
 
@@ -127,8 +142,10 @@ def check(ctx):
     rb = ctx.rb
     worktrees = [b.worktree for b in rb.repo.branches if b.worktree] if rb.repo is not None else []
     where = "it is under none of the worktrees declared in `repo`" if worktrees else "no worktree is declared in `repo`"
-    fix = (f"write it relative to the repository root, or declare the worktree it lives in "
-           f"(`branch ID \"NAME\" worktree \"...\"` in `repo`) so phasec makes it repo-relative; {where}")
+    fix = (
+        f"write it relative to the repository root, or declare the worktree it lives in "
+        f'(`branch ID "NAME" worktree "..."` in `repo`) so phasec makes it repo-relative; {where}'
+    )
     ph = rb.phase
     if ph is not None and ph.entrypoint and (why := machine_path(ph.entrypoint)):
         yield ctx.diag(
@@ -157,8 +174,8 @@ def check(ctx):
             msg,
             help="a command runs as written on every machine, and a reader elsewhere cannot open the path; "
             "write paths relative to the repository (or the lane's worktree), or declare the checkout in `repo`"
-            if what is None else
-            "write the path relative to the repository root or the lane's worktree (`<WORKTREE>` in a procedure "
+            if what is None
+            else "write the path relative to the repository root or the lane's worktree (`<WORKTREE>` in a procedure "
             "applied to every lane)",
         )
     sc = rb.scripts

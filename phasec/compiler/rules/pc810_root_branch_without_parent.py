@@ -69,8 +69,8 @@ def check(ctx):
             f"branch `{b.id}` (`{b.name}`) is created by the run ({why}) but has no parent and no run-time rule "
             "for choosing one",
             help=(
-                f"say where it starts (`from {first.id if b is not first else 'BRANCH'}`, or `from \"NAME\"` for a branch "
-                "outside the runbook), or how to choose its parent when the phase runs (`choose \"...\"`)"
+                f'say where it starts (`from {first.id if b is not first else "BRANCH"}`, or `from "NAME"` for a branch '
+                'outside the runbook), or how to choose its parent when the phase runs (`choose "..."`)'
             ),
             related=related,
         )

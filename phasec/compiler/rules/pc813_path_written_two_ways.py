@@ -52,9 +52,28 @@ _FILE = re.compile(
 )
 #: Names that exist in many folders by convention: a bare one is not evidence of anything.
 _CONVENTIONAL = {
-    "readme.md", "package.json", "index.ts", "index.tsx", "index.js", "index.mjs", "mod.rs", "lib.rs", "main.rs",
-    "__init__.py", "cargo.toml", "tsconfig.json", "changelog.md", "license", "license.md", "makefile",
-    "pyproject.toml", "go.mod", "agents.md", "contributing.md", "dockerfile", ".gitignore",
+    "readme.md",
+    "package.json",
+    "index.ts",
+    "index.tsx",
+    "index.js",
+    "index.mjs",
+    "mod.rs",
+    "lib.rs",
+    "main.rs",
+    "__init__.py",
+    "cargo.toml",
+    "tsconfig.json",
+    "changelog.md",
+    "license",
+    "license.md",
+    "makefile",
+    "pyproject.toml",
+    "go.mod",
+    "agents.md",
+    "contributing.md",
+    "dockerfile",
+    ".gitignore",
 }
 _SKIP_BLOCKS = {"grounding", "introspect", "ledger", "agent"}
 #: Statements (and blocks) that name authorities: a shortened path there is reported.
@@ -130,8 +149,7 @@ def check(ctx):
         more = f" (or {len(longer) - 1} other path{'s' if len(longer) > 2 else ''})" if len(longer) > 1 else ""
         yield ctx.diag(
             sp,
-            f"path `{p}` names the same file as `{full}`{more}, written another way: "
-            "write the full repo-relative path",
+            f"path `{p}` names the same file as `{full}`{more}, written another way: write the full repo-relative path",
             related=[(where, f"`{full}` is named here")],
             help=f"write `{full}` (paths in a runbook are relative to the repository root)",
         )
