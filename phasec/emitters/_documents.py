@@ -9,11 +9,10 @@ markdown needs), conditional-slice assumptions and safe output paths.
 
 from __future__ import annotations
 
-import posixpath
 import re
-import unicodedata
 
 from phasec.compiler import ir
+from phasec.compiler.agent_files import PathEscape, relpath, upper_snake
 from phasec.compiler.facts import Facts, facts
 from phasec.emitters import EmitError, EmitOptions
 from phasec.emitters.env import environment
@@ -65,12 +64,6 @@ def packet_names(rb: ir.Runbook) -> dict[str, str | None]:
     }
 
 
-def upper_snake(text: str) -> str:
-    """``"C1 + C4 runtime owner"`` -> ``"C1_C4_RUNTIME_OWNER"`` (ASCII letters and digits only)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^A-Za-z0-9]+", "_", ascii_text).strip("_").upper()
-
-
 def safe_relpath(*parts: str) -> str:
     """Join path parts into a relative POSIX path that stays inside the output folder.
 
@@ -78,20 +71,10 @@ def safe_relpath(*parts: str) -> str:
     above the folder is an error (PC806 reports it in the runbook; this guards
     the emitters when they are called without the rules).
     """
-    segments: list[str] = []
-    for part in parts:
-        for seg in re.split(r"[\\/]+", part):
-            if seg in ("", ".") or seg == "~" or re.fullmatch(r"[A-Za-z]:", seg):
-                continue
-            if seg == "..":
-                if not segments:
-                    raise EmitError(f"output name `{posixpath.join(*parts)}` leaves the output folder")
-                segments.pop()
-                continue
-            segments.append(seg)
-    if not segments:
-        raise EmitError(f"empty output name from `{posixpath.join(*parts)}`")
-    return "/".join(segments)
+    try:
+        return relpath(*parts)  # the one implementation, shared with the rules (PC815)
+    except PathEscape as exc:
+        raise EmitError(str(exc)) from exc
 
 
 # ─── header ──────────────────────────────────────────────────────────────────
