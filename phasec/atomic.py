@@ -24,7 +24,18 @@ def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
             mode = stat.S_IMODE(os.stat(target).st_mode)
         except FileNotFoundError:
             mode = None
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = stage(target, text, mode, f".{target.name}.")
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def stage(target: Path, text: str, mode: int | None, prefix: str) -> Path:
+    """Write ``text`` in full (flushed to disk) to a new temporary file named ``prefix…`` next to
+    ``target``, with permission bits ``mode`` when given; return it.  Nothing is left on failure."""
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
@@ -32,8 +43,8 @@ def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
             os.fsync(fh.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
-        os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    return Path(tmp)

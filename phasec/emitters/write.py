@@ -27,7 +27,7 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from phasec.atomic import write_atomic
+from phasec.atomic import stage, write_atomic
 
 
 class OutputPathError(ValueError):
@@ -110,20 +110,7 @@ def output_lock(out_dir: Path):
 
 def _stage(path: Path, text: str, mode: int) -> Path:
     """Write ``text`` in full to a temporary file next to ``path``; return the temporary file."""
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{_TMP_MARK}", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return Path(tmp)
+    return stage(path, text, mode, f".{path.name}{_TMP_MARK}")
 
 
 def recover(out_dir: Path) -> None:
