@@ -62,9 +62,10 @@ def check(rb: Runbook, doc: Document | None = None, config=None) -> list[Diagnos
 #: as errors, so that compile writes correct outputs or nothing:
 #: PC301 dependency (and branch) cycles — the slice order, CI `needs:` and the branch stack;
 #: PC703 gate composition cycles — every gate expansion;
-#: PC806 output names that leave the output folder — the files written.
+#: PC806 output names that leave the output folder — the files written;
+#: PC815 two agent protocol files on one path — the agent files written.
 #: (Unknown references and duplicate ids, PC2xx, are front-end errors and cannot be disabled.)
-COMPILE_REQUIRED = ("PC301", "PC703", "PC806")
+COMPILE_REQUIRED = ("PC301", "PC703", "PC806", "PC815")
 
 
 def compile_checks(
