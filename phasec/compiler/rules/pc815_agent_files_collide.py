@@ -37,23 +37,29 @@ from phasec.compiler.rules.base import rule
 def check(ctx):
     from phasec.compiler.agent_files import agent_files
 
-    first: dict[str, tuple] = {}
+    # One finding per path (one cause): the first agent whose file it is, and every other.
+    on_path: dict[str, list[tuple]] = {}
     for agent, pa, rel in agent_files(ctx.rb):
         if rel is None:  # leaves the folder: PC806
             continue
-        other = first.get(rel)
-        if other is None:
-            first[rel] = (agent, pa)
+        on_path.setdefault(rel, []).append((agent, pa))
+    for rel, entries in on_path.items():
+        if len(entries) < 2:
             continue
-        o_agent, o_pa = other
-        same = " (the same artifact)" if o_pa.id == pa.id else f" (artifact `{o_pa.id}`)"
-        related = [(agent.span, f"agent `{agent.id}`"), (o_agent.span, f"agent `{o_agent.id}`")]
-        if o_pa.id != pa.id:
-            related.append((value_span(ctx, o_pa.span, text=o_pa.template, index=1), f"artifact `{o_pa.id}` template"))
+        (o_agent, o_pa), others = entries[0], entries[1:]
+        agent, pa = others[0]
+        same = " (the same artifact)" if all(p.id == o_pa.id for _, p in others) else f" (artifact `{o_pa.id}`)"
+        related = [(a.span, f"agent `{a.id}`") for a, _ in others] + [(o_agent.span, f"agent `{o_agent.id}`")]
+        templates = {p.id: p for _, p in entries if p.id != pa.id}
+        related += [
+            (value_span(ctx, p.span, text=p.template, index=1), f"artifact `{p.id}` template")
+            for p in templates.values()
+        ]
+        names = ", ".join(f"`{a.id}`" for a, _ in others)
         yield ctx.diag(
             value_span(ctx, pa.span, text=pa.template, index=1),
-            f"protocol artifact `{pa.id}` file `{rel}` of agent `{agent.id}` is also the file of agent "
-            f"`{o_agent.id}`{same}",
+            f"protocol artifact `{pa.id}` file `{rel}` of agent{'s' if len(others) > 1 else ''} {names} is also "
+            f"the file of agent `{o_agent.id}`{same}",
             related=related,
             help="put `<N>` (the agent id) in the template, e.g. `AGENT_<N>_...md`, so each agent gets its own file"
             if "<N>" not in pa.template
