@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES
-from helpers import git_env
+from helpers import ScriptPhase, git_env
 
 from phasec.compiler.pipeline import analyze
 from phasec.emitters import EmitOptions
@@ -55,7 +55,7 @@ printf '%s|%s\\n' "$PWD" "$*" >> "$LOG_DIR/$(basename "$0").log"
 """
 
 
-class Phase:
+class Phase(ScriptPhase):
     def __init__(self, tmp: Path, drop_submit: bool = False):
         self.tmp = tmp
         self.wt = tmp / "worktrees"
@@ -84,11 +84,6 @@ class Phase:
         self.git("commit", "-q", "--allow-empty", "-m", "grounding")
         self.git("checkout", "-q", "main")
 
-    def git(self, *args: str, cwd: Path | None = None) -> str:
-        r = subprocess.run(["git", *args], cwd=cwd or self.root, env=self.env, capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
-        return r.stdout.strip()
-
     def run(self, script: str, *args: str, trace: Path | None = None) -> subprocess.CompletedProcess:
         env = dict(self.env)
         if trace is not None:
@@ -97,29 +92,11 @@ class Phase:
             ["bash", str(self.scripts / script), *args], cwd=self.root, env=env, capture_output=True, text=True
         )
 
-    def ok(self, script: str, *args: str, **kw) -> subprocess.CompletedProcess:
-        r = self.run(script, *args, **kw)
-        assert r.returncode == 0, f"{script} {args}:\n{r.stdout}\n{r.stderr}"
-        return r
-
-    def dry_vs_real(self, script: str, *args: str) -> subprocess.CompletedProcess:
-        dry = self.ok(script, "--dry-run", *args)
-        planned = [line for line in dry.stdout.splitlines() if line.startswith("+ ")]
-        trace = self.tmp / "trace.log"
-        trace.unlink(missing_ok=True)
-        real = self.ok(script, *args, trace=trace)
-        assert planned == (trace.read_text(encoding="utf-8").splitlines() if trace.exists() else [])
-        return real
-
     def calls(self, tool: str) -> list[tuple[str, str]]:
         log = self.tmp / f"{tool}.log"
         if not log.exists():
             return []
         return [tuple(line.split("|", 1)) for line in log.read_text(encoding="utf-8").splitlines()]
-
-    def branches(self) -> dict[str, str]:
-        out = self.git("for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads/")
-        return dict(line.split(" ", 1) for line in out.splitlines())
 
 
 def test_the_graphite_phase(tmp_path):

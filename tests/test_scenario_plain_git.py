@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, ROOT
-from helpers import git_env
+from helpers import ScriptPhase, git_env
 
 from phasec.compiler.pipeline import analyze
 from phasec.emitters import EmitOptions
@@ -38,7 +38,7 @@ exit 99
 """
 
 
-class Phase:
+class Phase(ScriptPhase):
     def __init__(self, tmp: Path):
         self.tmp = tmp
         res = analyze(RUNBOOK.read_text(encoding="utf-8"), RUNBOOK.relative_to(ROOT).as_posix())
@@ -76,11 +76,6 @@ class Phase:
         self.git("clone", "-q", "-b", "develop", str(self.origin), str(self.root), cwd=tmp)
 
     # helpers
-    def git(self, *args: str, cwd: Path | None = None) -> str:
-        r = subprocess.run(["git", *args], cwd=cwd or self.root, env=self.env, capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
-        return r.stdout.strip()
-
     def run(self, script: str, *args: str, trace: Path | None = None, cwd: Path | None = None):
         env = dict(self.env)
         if trace is not None:
@@ -89,31 +84,11 @@ class Phase:
             ["bash", str(self.scripts / script), *args], cwd=cwd or self.root, env=env, capture_output=True, text=True
         )
 
-    def ok(self, script: str, *args: str, **kw) -> subprocess.CompletedProcess:
-        r = self.run(script, *args, **kw)
-        assert r.returncode == 0, f"{script} {args}:\n{r.stdout}\n{r.stderr}"
-        return r
-
-    def dry_vs_real(self, script: str, *args: str) -> subprocess.CompletedProcess:
-        """Run with --dry-run, then for real with a trace: the same commands, in the same order."""
-        dry = self.ok(script, "--dry-run", *args)
-        planned = [line for line in dry.stdout.splitlines() if line.startswith("+ ")]
-        trace = self.tmp / f"trace-{script}-{'-'.join(args)}.log"
-        trace.unlink(missing_ok=True)
-        real = self.ok(script, *args, trace=trace)
-        done = trace.read_text(encoding="utf-8").splitlines() if trace.exists() else []
-        assert planned == done, (planned, done)
-        return real
-
     def commit(self, cwd: Path, name: str, text: str | None = None) -> str:
         (cwd / name).write_text(text if text is not None else name + "\n", encoding="utf-8")
         self.git("add", name, cwd=cwd)
         self.git("commit", "-q", "-m", name, cwd=cwd)
         return self.git("rev-parse", "HEAD", cwd=cwd)
-
-    def branches(self) -> dict[str, str]:
-        out = self.git("for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads/")
-        return dict(line.split(" ", 1) for line in out.splitlines())
 
     def worktrees(self) -> dict[str, str]:
         """path -> branch of every worktree of the repository."""
