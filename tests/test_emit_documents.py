@@ -532,6 +532,41 @@ def test_baseline_is_the_gate_every_quick_suite_uses():
     assert contract == {"x:base": "bun a.mjs", "x:q1": "bun run x:base && bun b.mjs", "x:q2": "bun run x:base"}
 
 
+BASELINE_MINI = (
+    'phase X "T" {\n}\n'
+    'scripts {\n  runner "bun run"\n}\n'
+    'cadence CAD "Per commit" {\n}\n'
+    'cadence nightly "Nightly" {\n}\n'
+    'gate base {\n  title "Base chain"\n  script "x:base"\n  run "bun a.mjs"\n}\n'
+    'gate q1 {\n  script "x:q1"\n  use base\n}\n'
+    'gate q2 {\n  script "x:q2"\n  use base\n}\n'
+    'slice X1 "a" {\n  gate CAD q1\n}\n'
+    'slice X2 "b" {\n  gate CAD q2\n  gate nightly q1\n}\n'
+)
+
+
+def test_a_declared_baseline_that_is_also_computed_is_shown_once():
+    rb = from_text(BASELINE_MINI.replace("CAD", "quick") + "baseline base\n")
+    text = acceptance_gates.emit(rb, EmitOptions())["PHASE_X_ACCEPTANCE_GATES.md"]
+    assert text.count("## Declared Baseline") == 1
+    assert "## Base chain" not in text  # the computed section of the same gate
+    line = next(x for x in text.splitlines() if x.startswith("- Gate `base`"))
+    assert "used by the `quick` gates of every slice that has them" in line
+    # without the declaration, the computed section is the one that shows it
+    text = acceptance_gates.emit(from_text(BASELINE_MINI.replace("CAD", "quick")), EmitOptions())
+    assert "## Base chain\n" in text["PHASE_X_ACCEPTANCE_GATES.md"]
+
+
+@pytest.mark.parametrize("name", ["quick", "commit"])
+def test_the_per_commit_cadence_is_quick_or_else_the_first_declared(name):
+    text = BASELINE_MINI.replace("CAD", name)
+    if name == "quick":  # declared second: `quick` still wins over the first declared
+        text = text.replace('cadence quick "Per commit" {\n}\n', "") + 'cadence quick "Per commit" {\n}\n'
+    rb = from_text(text)
+    cad, gates = docs.baseline_gates(rb)
+    assert cad.id == name and [g.id for g in gates] == ["base"]
+
+
 def test_packet_mermaid_graphs_parse(tmp_path, phase_b, phase_c):
     """The slice graph blocks are valid Mermaid (mermaid's own parser; skipped without node tools)."""
     import nodetools

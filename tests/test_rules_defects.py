@@ -109,3 +109,14 @@ def test_pc714_groups_only_slices_missing_the_same_things():
     (d,) = diags(text, "PC714")
     assert d.message == "review slices `C1`, `C2` lack a review lens (`lens`)"
     assert [r.span.line for r in d.related] == [10]
+
+
+def test_pc710_checks_the_per_commit_cadence_when_none_is_called_quick():
+    text = (
+        'phase C "T" {\n  posture forward_only\n}\ncadence commit "Every commit"\ncadence full "Full"\n'
+        'baseline base\ngate base { run "bun a.mjs" }\ngate other { run "bun b.mjs" }\n'
+        'slice C1 "a" { gate commit other; gate full base }\nslice C2 "b" { gate commit base }\n'
+    )
+    (d,) = diags(text, "PC710")
+    assert d.message == "baseline gate `base` is not in the commit gates of slice `C1`"
+    assert "`gate commit ...`" in d.help

@@ -128,6 +128,13 @@ class Facts:
         return rb.scripts.runner if rb.scripts and rb.scripts.runner else DEFAULT_RUNNER
 
     @cached_property
+    def per_commit_cadence(self) -> ir.Cadence | None:
+        """The cadence that runs with every commit, the one the baseline must be in: the
+        cadence named ``quick`` if there is one, else the first cadence declared."""
+        cadences = self.rb.cadences
+        return next((c for c in cadences if c.id == "quick"), cadences[0] if cadences else None)
+
+    @cached_property
     def gates(self) -> dict[str, ir.Gate]:
         """Gates by id (the first declaration of each)."""
         return {g.id: g for g in unique_by_id(self.rb.gates)}

@@ -389,14 +389,14 @@ def slice_bindings(rb: ir.Runbook, s: ir.Slice, options: EmitOptions) -> dict:
 def baseline_gates(rb: ir.Runbook) -> tuple[ir.Cadence | None, list[ir.Gate]]:
     """The baseline of the per-commit cadence: named gates every slice's gates for it use.
 
-    The per-commit cadence is the first cadence declared.  Over the slices that
+    The per-commit cadence is ``Facts.per_commit_cadence``.  Over the slices that
     bind named gates to it (at least two), take the gates each slice reaches
     through its bound gates' ``use`` steps (transitively), intersect, drop
     checks, and keep the outermost (those no other common gate uses).
     """
-    if not rb.cadences:
+    cad = facts(rb).per_commit_cadence
+    if cad is None:
         return None, []
-    cad = rb.cadences[0]
     reach: list[set[str]] = []
     for s in rb.slices:
         roots = [i.gate.id for b in s.gates if b.cadence.id == cad.id for i in b.items if i.gate is not None]

@@ -159,6 +159,12 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
             ungated.append({"id": s.id, "kind": s.kind})
 
     cad, baseline = d.baseline_gates(rb)
+    declared = declared_baseline(rb)
+    computed = {g.id for g in baseline}
+    if declared:
+        for v in declared["gates"]:
+            v["computed"] = v["id"] in computed
+    declared_ids = {v["id"] for v in declared["gates"]} if declared else set()
     exit_ = rb.exit
     contract = d.command_contract(rb)
     scripts = rb.scripts
@@ -172,7 +178,7 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
             "manifest": scripts.manifest if scripts and scripts.manifest else None,
             "uses_scripts": scripts is not None or any(g.script for g in rb.gates),
             "provenance": script_provenance(rb),
-            "declared_baseline": declared_baseline(rb),
+            "declared_baseline": declared,
             "assertions": d.prose_block(phase.assertions, ordered=False) if phase else [],
             "invariants": [
                 {"id": t.id, "title": t.title or t.text or "", "children": d.prose_block(t.items, ordered=False)}
@@ -194,6 +200,8 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
                 "cadence": (cad.title or cad.id) if cad else None,
                 "cadence_id": cad.id if cad else None,
                 "gates": [d.gate_view(rb, g) for g in baseline],
+                # a gate the declared baseline already shows gets no second section
+                "sections": [d.gate_view(rb, g) for g in baseline if g.id not in declared_ids],
             },
             "matrix": matrix,
             "closure": closure,

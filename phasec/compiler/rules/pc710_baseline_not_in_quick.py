@@ -2,10 +2,11 @@
 
 ## What it does
 For each gate named in `baseline GATE...`, reports the slices that have a
-`gate quick ...` binding whose gates do not include it — directly or,
-transitively, through a composite's `use`.  The diagnostic points at the gate
-in `baseline` and names the slices, with a note at each slice's quick
-binding.  Slices with no quick binding are not concerned.
+binding of the per-commit cadence (`gate quick ...`: the cadence named `quick`,
+or the first cadence declared when none is) whose gates do not include it —
+directly or, transitively, through a composite's `use`.  The diagnostic points
+at the gate in `baseline` and names the slices, with a note at each slice's
+binding.  Slices with no binding of that cadence are not concerned.
 
 ## Why it matters
 The baseline is the always-on chain (e.g. the drift core): it runs with every
@@ -38,11 +39,12 @@ def _ticks(ids) -> str:
 @rule("PC710", "baseline-not-in-quick", "warning")
 def check(ctx):
     rb = ctx.rb
-    if rb.baseline is None or not rb.baseline.gates:
+    cadence = ctx.facts.per_commit_cadence
+    if rb.baseline is None or not rb.baseline.gates or cadence is None:
         return
     quick: dict[str, tuple[set[str], list]] = {}
     for s in rb.slices:
-        bindings = [b for b in s.gates if b.cadence.id == "quick"]
+        bindings = [b for b in s.gates if b.cadence.id == cadence.id]
         if not bindings:
             continue
         covered: set[str] = set()
@@ -58,7 +60,7 @@ def check(ctx):
         noun = "slice" if len(missing) == 1 else "slices"
         yield ctx.diag(
             ref.span,
-            f"baseline gate `{ref.id}` is not in the quick gates of {noun} {_ticks(missing)}",
-            related=[(quick[sid][1][0].span, f"the quick gates of `{sid}`") for sid in missing[:5]],
-            help=f"add `{ref.id}` to each of these `gate quick ...` bindings, or have their suites `use {ref.id}`",
+            f"baseline gate `{ref.id}` is not in the {cadence.id} gates of {noun} {_ticks(missing)}",
+            related=[(quick[sid][1][0].span, f"the {cadence.id} gates of `{sid}`") for sid in missing[:5]],
+            help=f"add `{ref.id}` to each of these `gate {cadence.id} ...` bindings, or have their suites `use {ref.id}`",
         )
