@@ -99,6 +99,8 @@ def test_rules_and_explain_commands():
     assert r.returncode == 0 and "## What it does" in r.stdout and "Dilworth" in r.stdout
     r = subprocess.run([sys.executable, "-m", "phasec", "explain", "PC999"], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 2
+    r = subprocess.run([sys.executable, "-m", "phasec", "explain", "PS301"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0 and r.stdout.startswith("# PS301 status-stale-record (status drift, warning;")
 
 
 def test_cycle_message_lists_every_edge_with_its_own_location():

@@ -188,3 +188,22 @@ def test_the_json_schema_is_a_valid_schema():
 
     schema = json.loads((ROOT / "phasec" / "status" / "status.schema.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_drift_codes_are_one_catalogue_that_explain_and_the_docs_share():
+    """The codes `collect` reports, the catalogue (`phasec rules`, `explain`) and docs/status.md's table agree."""
+    import importlib
+    import re
+
+    from phasec.compiler.rules import STATUS
+    from phasec.compiler.rules.catalog import catalog, explain
+
+    module = importlib.import_module("phasec.status.collect")
+    reported = {v for k, v in vars(module).items() if k.isupper() and isinstance(v, str) and v.startswith("PS")}
+    assert reported == set(STATUS)
+    table = (ROOT / "docs" / "status.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"^\| `(PS\d{3})` \|", table, re.M)) == set(STATUS)
+    assert {r["code"] for r in catalog() if r["family"] == "status"} == set(STATUS)
+    for code in STATUS:
+        text = explain(code.lower())
+        assert text is not None and text.startswith(f"# {code} status-") and "phasec status" in text

@@ -92,6 +92,41 @@ IMPORT = {
 }
 
 
+#: Drift that `phasec status` reports (docs/status.md): warnings about the repository,
+#: not the runbook, so they are neither selected, ignored nor suppressed.
+STATUS = {
+    "PS101": (
+        "status-unexpected-branch",
+        "warning",
+        "A branch of the phase that the runbook does not name (named like the slice branches, or checked out "
+        "in an unexpected worktree); reported at the `repo` block.",
+    ),
+    "PS102": (
+        "status-unexpected-worktree",
+        "warning",
+        "A worktree of the phase that the runbook does not declare (named like the declared worktrees, or on a "
+        "phase-like branch); reported at the `repo` block.",
+    ),
+    "PS201": (
+        "status-out-of-order-merge",
+        "warning",
+        "A slice merged out of dependency order (before a slice it comes `after`, or before a slice of an earlier "
+        "`merge_wave`); reported at the dependency or the merge wave.",
+    ),
+    "PS301": (
+        "status-stale-record",
+        "warning",
+        "A gate pass or attestation recorded at a commit that is not an ancestor of the slice's branch (rebased or "
+        "rewritten since); reported at the slice's gate binding, or at `exit`.",
+    ),
+    "PS401": (
+        "status-misplaced-artifact",
+        "warning",
+        "An artifact committed on another slice's branch than its producer's; reported at the `artifact` declaration.",
+    ),
+}
+
+
 @lru_cache(maxsize=1)
 def all_rules() -> tuple[Rule, ...]:
     """Every lint rule, in code order."""

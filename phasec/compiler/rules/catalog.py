@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from phasec.compiler.rules import FRONT_END, IMPORT, all_rules, get_rule
+from phasec.compiler.rules import FRONT_END, IMPORT, STATUS, all_rules, get_rule
 
 
 def catalog() -> list[dict]:
@@ -34,6 +34,10 @@ def catalog() -> list[dict]:
         {"code": code, "name": name, "family": "import", "severity": sev, "summary": summary, "suppressible": False}
         for code, (name, sev, summary) in IMPORT.items()
     )
+    rows.extend(
+        {"code": code, "name": name, "family": "status", "severity": sev, "summary": summary, "suppressible": False}
+        for code, (name, sev, summary) in STATUS.items()
+    )
     return sorted(rows, key=lambda r: r["code"])
 
 
@@ -56,6 +60,9 @@ def explain(code: str) -> str | None:
     if code in IMPORT:
         name, sev, summary = IMPORT[code]
         return f"# {code} {name} (import, {sev}; `phasec import` and `lint --packet`, docs/import.md)\n\n{summary}\n"
+    if code in STATUS:
+        name, sev, summary = STATUS[code]
+        return f"# {code} {name} (status drift, {sev}; `phasec status`, docs/status.md)\n\n{summary}\n"
     return None
 
 
@@ -93,6 +100,18 @@ def render_markdown() -> str:
     )
     out.append("")
     for code, (name, sev, summary) in IMPORT.items():
+        out.append(f"### {code}")
+        out.append("")
+        out.append(f"`{name}` ({sev}). {summary}")
+        out.append("")
+    out.append("## Status drift")
+    out.append("")
+    out.append(
+        "Reported by `phasec status` about the repository against the runbook ([status.md](status.md)); "
+        "not lint rules, so neither selected, ignored nor suppressed."
+    )
+    out.append("")
+    for code, (name, sev, summary) in STATUS.items():
         out.append(f"### {code}")
         out.append("")
         out.append(f"`{name}` ({sev}). {summary}")
