@@ -183,6 +183,34 @@ def test_gate_records_drive_the_states_and_the_exit_gate(repo):
     assert r.phase.active_agents == ["W2"] and r.drift == []
 
 
+@pytest.mark.parametrize("how", ["squash", "rebase"])
+def test_a_slice_merged_by_squash_or_rebase_is_merged(repo, how):
+    """A pull request merged by squash or rebase leaves the branch's tip out of the base; its work is there."""
+    repo.git("checkout", "-q", "-b", X1, "x/base")
+    repo.commit("a.txt", "a\n")
+    repo.commit("b.txt", "b\n")
+    repo.git("checkout", "-q", "-b", X2, X1)
+    repo.commit("c.txt", "c\n")
+    repo.git("checkout", "-q", "x/base")
+    repo.commit("other.txt", "someone else's work\n")  # the base moved on meanwhile
+    assert report_of(repo).slice("X1").state != "merged"
+    if how == "squash":
+        repo.git("merge", "-q", "--squash", X1)
+        repo.git("commit", "-q", "-m", "X1 (#1)")
+    else:
+        repo.git("cherry-pick", f"x/base..{X1}")
+    before = repo.git("rev-parse", "x/base")
+    r = report_of(repo)
+    assert r.slice("X1").state == "merged" and r.slice("X1").branch.merged_into == "x/base"
+    assert r.slice("X2").state != "merged"  # stacked on X1: X1's patches plus its own, not in the base
+    assert repo.git("rev-parse", "x/base") == before
+    # a squash that is not the branch's work (one file of two) is not taken for a merge
+    repo.git("reset", "-q", "--hard", "HEAD~1" if how == "squash" else "HEAD~2")
+    repo.git("checkout", "-q", X1, "--", "a.txt")
+    repo.git("commit", "-q", "-m", "part of X1")
+    assert report_of(repo).slice("X1").state != "merged"
+
+
 def test_the_json_schema_is_a_valid_schema():
     import jsonschema
 

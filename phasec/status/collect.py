@@ -325,7 +325,8 @@ class Collector:
 
     def merged(self, s: ir.Slice, tip: str | None) -> tuple[bool, str | None]:
         """Plain git: as the scripts decide (a merge record whose commit is in the base); either mode:
-        the branch has work of its own (it moved since it was created) and its tip is in a merge target."""
+        the branch has work of its own (it moved since it was created) and its tip is in a merge target,
+        or its work landed there as patches (a rebase or squash merge, ``Git.landed_as_patches``)."""
         git = self.git
         targets = [t for t in self.merge_targets(s.branch) if git.tip(t)]
         rec = read_record(git.records / "merges" / s.id)
@@ -339,6 +340,9 @@ class Collector:
         created = git.created_at(s.branch)
         for t in targets:
             if tip != git.tip(t) and tip != created and git.is_ancestor(tip, t):
+                return True, t
+        for t in targets:  # merged by rebase or squash (a pull request's other merge methods)
+            if tip != created and git.landed_as_patches(tip, t):
                 return True, t
         return False, None
 

@@ -121,6 +121,45 @@ class Git:
             hit = self._ancestor[key] = self._run("merge-base", "--is-ancestor", ancestor, ref).returncode == 0
         return hit
 
+    def merge_base(self, a: str, b: str) -> str | None:
+        return self.out("merge-base", a, b) or None
+
+    def _patch_ids(self, diff: str) -> list[str]:
+        """``git patch-id --stable`` of a diff or of ``git log -p`` output: the ids, in order."""
+        r = subprocess.run(
+            ["git", "patch-id", "--stable"],
+            cwd=self.cwd,
+            env=self.env,
+            input=diff,
+            capture_output=True,
+            text=True,
+            errors="replace",
+        )
+        return [line.split()[0] for line in r.stdout.splitlines() if line.strip()] if r.returncode == 0 else []
+
+    def landed_as_patches(self, tip: str, target: str) -> bool:
+        """Whether the work of ``tip`` (its commits since it forked from ``target``) is in ``target``
+        although ``tip`` is not an ancestor of it: merged by *rebase* (every commit has a
+        patch-equivalent commit in ``target``, ``git cherry``) or by *squash* (one commit of
+        ``target`` since the fork has the same patch id as the branch's whole diff).  Read-only:
+        patch ids are computed from diffs, nothing is written.  A squash merge that also changed
+        something else (a conflict resolved by hand) is not recognised."""
+        base = self.merge_base(tip, target)
+        if base is None or base == tip:
+            return False
+        cherry = self.out("cherry", target, tip, base)
+        lines = cherry.splitlines() if cherry else []
+        if lines and all(line.startswith("- ") for line in lines):
+            return True
+        whole = self.out("diff", "--full-index", base, tip)
+        if not whole:
+            return False
+        (mine,) = self._patch_ids(whole + "\n") or [None]
+        if mine is None:
+            return False
+        log = self.out("log", "-p", "--full-index", "--no-merges", "--format=commit %H", f"{base}..{target}")
+        return bool(log) and mine in self._patch_ids(log + "\n")
+
     def count(self, rng: str) -> int | None:
         out = self.out("rev-list", "--count", rng)
         return int(out) if out and out.isdigit() else None
