@@ -154,11 +154,11 @@ class Git:
         whole = self.out("diff", "--full-index", base, tip)
         if not whole:
             return False
-        (mine,) = self._patch_ids(whole + "\n") or [None]
-        if mine is None:
+        mine = self._patch_ids(whole + "\n")
+        if len(mine) != 1:
             return False
         log = self.out("log", "-p", "--full-index", "--no-merges", "--format=commit %H", f"{base}..{target}")
-        return bool(log) and mine in self._patch_ids(log + "\n")
+        return bool(log) and mine[0] in self._patch_ids(f"{log}\n")
 
     def count(self, rng: str) -> int | None:
         out = self.out("rev-list", "--count", rng)
