@@ -508,10 +508,27 @@ def test_start_order_shows_parallel_waves_not_a_false_chain():
     from phasec.emitters import _documents as d
 
     vt = analyze((EXAMPLES / "voiceterm-mp306.phc").read_text(), "voiceterm-mp306.phc").runbook
-    text = d.chain_text(d.order_chain(vt, EmitOptions()))
-    assert text.startswith("{A2, A3} -> A1 -> AUDIT -> PROMOTE (in braces: slices that may run in parallel")
+    chain = d.order_chain(vt, EmitOptions())
+    assert d.chain_text(chain) == "{A2, A3} -> A1 -> AUDIT -> PROMOTE"
+    assert d.chain_note(chain).startswith("in braces: slices that may run in parallel")
     pc = analyze((EXAMPLES / "phase-c.phc").read_text(), "phase-c.phc").runbook
-    assert (
-        d.chain_text(d.order_chain(pc, EmitOptions()))
-        == "C0 -> C1 -> C2 -> C3 -> C4 (branching) -> C5 -> C5A -> C6 -> C7"
-    )
+    chain = d.order_chain(pc, EmitOptions())
+    assert d.chain_text(chain) == "C0 -> C1 -> C2 -> C3 -> C4 (branching) -> C5 -> C5A -> C6 -> C7"
+    assert d.chain_note(chain) is None
+
+
+def test_the_braces_note_stays_outside_the_chain_code_span():
+    """The chain is a code span; what its braces mean is prose after it, and a runbook `order` line
+    that writes the same waves is recognised as restating it."""
+    from phasec.compiler.pipeline import analyze
+    from phasec.emitters import EmitOptions
+    from phasec.emitters import _documents as d
+    from phasec.emitters import execution_packet
+
+    text = (EXAMPLES / "voiceterm-mp306.phc").read_text()
+    vt = analyze(text, "voiceterm-mp306.phc").runbook
+    packet = next(iter(execution_packet.emit(vt, EmitOptions()).values()))
+    assert "`{A2, A3} -> A1 -> AUDIT -> PROMOTE` (in braces: slices" in packet
+    with_order = text.replace('  order "`AGENT-2`', '  order "`{A2, A3} -> A1 -> AUDIT -> PROMOTE`"\n  order "`AGENT-2`', 1)
+    vt2 = analyze(with_order, "voiceterm-mp306.phc").runbook
+    assert d.restated_order(vt2) is not None and d.restated_order(vt2).text.startswith("`{A2, A3}")

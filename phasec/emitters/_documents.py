@@ -152,23 +152,26 @@ def order_chain(rb: ir.Runbook, options: EmitOptions) -> list[dict]:
     return out
 
 
+#: What braces in a chain mean; written after the chain, outside its code span.
+CHAIN_NOTE = "in braces: slices that may run in parallel; each slice waits only for its own dependencies"
+
+
 def chain_text(chain: list[dict]) -> str:
     """`A -> B -> C`; a wave of several slices is written `{B, C}` (they may run in parallel)."""
     parts: list[str] = []
-    grouped = False
     by_wave: dict[int, list[str]] = {}  # one pass over the chain, not one per wave
     for c in chain:
         by_wave.setdefault(c["wave"], []).append(c["id"] + (f" ({c['label']})" if c["label"] else ""))
     for w in sorted(by_wave):
         names = by_wave[w]
-        grouped |= len(names) > 1
         parts.append(names[0] if len(names) == 1 else "{" + ", ".join(names) + "}")
-    text = " -> ".join(parts)
-    return (
-        text + " (in braces: slices that may run in parallel; each slice waits only for its own dependencies)"
-        if grouped
-        else text
-    )
+    return " -> ".join(parts)
+
+
+def chain_note(chain: list[dict]) -> str | None:
+    """:data:`CHAIN_NOTE` when the chain has a wave of several slices (braces), else None."""
+    waves = [c["wave"] for c in chain]
+    return CHAIN_NOTE if len(set(waves)) < len(waves) else None
 
 
 def _normal_chain(text: str) -> str:
@@ -474,6 +477,7 @@ __all__ = [
     "base_context",
     "baseline_gates",
     "binding_view",
+    "chain_note",
     "chain_text",
     "command_contract",
     "dependencies",

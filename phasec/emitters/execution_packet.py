@@ -535,7 +535,8 @@ def _order_chain_node(rb: ir.Runbook, options: EmitOptions) -> dict:
     restated = d.restated_order(rb)
     if restated is not None and not d.assumptions(rb, options):
         return d.prose_tree(restated, "order")
-    return {"kind": "chain", "text": d.chain_text(d.order_chain(rb, options)), "children": []}
+    chain = d.order_chain(rb, options)
+    return {"kind": "chain", "text": d.chain_text(chain), "note": d.chain_note(chain), "children": []}
 
 
 def emit(rb: ir.Runbook, options: EmitOptions) -> dict[str, str]:

@@ -41,13 +41,15 @@ def context(rb: ir.Runbook, options: EmitOptions) -> dict:
     ctx = d.base_context(rb, options)
     phase = rb.phase
     order = d.slice_order(rb)
+    chain = d.order_chain(rb, options)
     ctx.update(
         {
             "status": phase.status if phase else None,
             "pass_kind": phase.pass_kind if phase else None,
             "landed_through": phase.landed_through.id if phase and phase.landed_through else None,
             "entrypoint": phase.entrypoint if phase else None,
-            "chain": d.chain_text(d.order_chain(rb, options)),
+            "chain": d.chain_text(chain),
+            "chain_note": d.chain_note(chain),
             "decisions": [decision_view(rb, s, options) for s in order if s.outcome_conditional],
             "deferred": [{"id": t.id, "text": t.text or t.title or t.id} for t in rb.deferred],
             "statuses": [{"value": x.value, "aspect": x.aspect} for x in phase.statuses] if phase else [],
