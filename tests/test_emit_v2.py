@@ -521,14 +521,15 @@ def test_the_braces_note_stays_outside_the_chain_code_span():
     """The chain is a code span; what its braces mean is prose after it, and a runbook `order` line
     that writes the same waves is recognised as restating it."""
     from phasec.compiler.pipeline import analyze
-    from phasec.emitters import EmitOptions
+    from phasec.emitters import EmitOptions, execution_packet
     from phasec.emitters import _documents as d
-    from phasec.emitters import execution_packet
 
     text = (EXAMPLES / "voiceterm-mp306.phc").read_text()
     vt = analyze(text, "voiceterm-mp306.phc").runbook
     packet = next(iter(execution_packet.emit(vt, EmitOptions()).values()))
     assert "`{A2, A3} -> A1 -> AUDIT -> PROMOTE` (in braces: slices" in packet
-    with_order = text.replace('  order "`AGENT-2`', '  order "`{A2, A3} -> A1 -> AUDIT -> PROMOTE`"\n  order "`AGENT-2`', 1)
+    with_order = text.replace(
+        '  order "`AGENT-2`', '  order "`{A2, A3} -> A1 -> AUDIT -> PROMOTE`"\n  order "`AGENT-2`', 1
+    )
     vt2 = analyze(with_order, "voiceterm-mp306.phc").runbook
     assert d.restated_order(vt2) is not None and d.restated_order(vt2).text.startswith("`{A2, A3}")
