@@ -14,6 +14,7 @@ import importlib
 import json
 import pkgutil
 from dataclasses import dataclass, field
+from types import ModuleType
 
 from phasec.compiler.ir import Runbook
 
@@ -49,7 +50,7 @@ def validate_options(rb: Runbook, options: EmitOptions) -> None:
             raise EmitError(f"--assume {sid}={path}: expected `triggered` or `deferred`")
 
 
-def emitter_modules():
+def emitter_modules() -> list[ModuleType]:
     import phasec.emitters as pkg
 
     mods = []

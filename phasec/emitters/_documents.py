@@ -10,25 +10,30 @@ markdown needs), conditional-slice assumptions and safe output paths.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from phasec.compiler import ir
 from phasec.compiler.agent_files import PathEscape, relpath, upper_snake
-from phasec.compiler.facts import Facts, facts
+from phasec.compiler.facts import Facts, GateStep, facts
 from phasec.emitters import EmitError, EmitOptions
 from phasec.emitters.env import environment
 from phasec.emitters.filters import html_comment, json_string, md_code, mermaid_label, table_cell  # noqa: F401 (re-exported)
 from phasec.emitters.workbreakdown import artifact_path
 
+if TYPE_CHECKING:
+    import jinja2
+
 # ─── environment ─────────────────────────────────────────────────────────────
 # The markdown filters live in phasec/emitters/filters.py (the environment imports them).
 
 
-def doc_environment(template_dir: str | None = None):
+def doc_environment(template_dir: str | None = None) -> jinja2.Environment:
     """The emitters' environment (:func:`phasec.emitters.env.environment`; it has the markdown filters)."""
     return environment(template_dir)
 
 
-def render(options: EmitOptions, template: str | list[str], **ctx) -> str:
+def render(options: EmitOptions, template: str | list[str], **ctx: object) -> str:
     """Render a template; runs of blank lines collapse to one and the text ends with one newline.
 
     (The normalisation lets templates use blank lines freely around optional
@@ -202,7 +207,13 @@ def _indent_text(text: str, indent: str) -> str:
     return text.replace("\n", "\n" + indent)
 
 
-def flatten(items: list, ordered: bool = True, indent: str = "", text=lambda p: p.text, children=None) -> list[dict]:
+def flatten(
+    items: list,
+    ordered: bool = True,
+    indent: str = "",
+    text: Callable[[Any], str] = lambda p: p.text,
+    children: Callable[[Any], list] | None = None,
+) -> list[dict]:
     """A prose tree as markdown list lines: ``{indent, marker, text, node}``.
 
     Top-level entries are numbered when ``ordered``; nested ones are bullets.
@@ -266,7 +277,7 @@ def invocation(rb: ir.Runbook, g: ir.Gate) -> str | None:
     return facts(rb).invocation(g)
 
 
-def _entry(step, via: str | None) -> dict:
+def _entry(step: GateStep, via: str | None) -> dict:
     """A gate step as a document entry; ``via`` is the gate the body names directly."""
     if step.kind == "run":
         return {"kind": "command", "command": step.text, "gate": via}

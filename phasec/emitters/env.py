@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import jinja2
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./ +<>*()=,:\-]*$")
 _RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "~", "y", "n"}
@@ -28,7 +33,7 @@ def _double_quoted(text: str) -> str:
     return '"' + re.sub('[\\\\"]|' + _NON_PRINTABLE.pattern, esc, text) + '"'
 
 
-def yaml_scalar(value) -> str:
+def yaml_scalar(value: object) -> str:
     """A YAML scalar: plain when unambiguous, single-quoted otherwise."""
     if value is None:
         return "null"
@@ -85,7 +90,7 @@ def _parses_back(text: str) -> bool:
         return False
 
 
-def yaml_flow(items) -> str:
+def yaml_flow(items: Iterable[object]) -> str:
     """A flow sequence; items with flow indicators (`,[]{}`) are quoted."""
     out = []
     for i in items:
@@ -97,7 +102,7 @@ def yaml_flow(items) -> str:
 
 
 @lru_cache(maxsize=8)
-def environment(template_dir: str | None = None):
+def environment(template_dir: str | None = None) -> jinja2.Environment:
     """The one environment every emitter renders with, built complete here and never changed after.
 
     It carries every filter any template uses (YAML, markdown and shell

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from phasec.compiler import ir
 from phasec.compiler.facts import facts
@@ -126,7 +127,7 @@ def step_targets(st: ir.Stage, step: ir.Step) -> list[str]:
     return [r.id for r in step.slices] or (only if len(only) == 1 else [])
 
 
-def stage_nodes(rb: ir.Runbook, st: ir.Stage, keep=lambda step: True) -> list[dict]:
+def stage_nodes(rb: ir.Runbook, st: ir.Stage, keep: Callable[[ir.Step], bool] = lambda step: True) -> list[dict]:
     """A stage's steps as tree nodes; the steps of a parallel group nest under it."""
     nodes: list[dict] = []
     last_group = None
@@ -152,7 +153,10 @@ def slice_steps(rb: ir.Runbook, s: ir.Slice) -> list[dict]:
     out = []
     for st in rb.stages:
         # `stage` bound now: the filter must see this iteration's stage (B023), even if called later.
-        nodes = stage_nodes(rb, st, lambda step, stage=st: s.id in step_targets(stage, step))
+        def keep(step: ir.Step, stage: ir.Stage = st) -> bool:
+            return s.id in step_targets(stage, step)
+
+        nodes = stage_nodes(rb, st, keep)
         if nodes:
             out.append({"stage": st.id, "title": st.title, "lines": d.tree_lines(nodes)})
     return out

@@ -10,7 +10,7 @@ import json
 import re
 
 
-def md_code(value) -> str:
+def md_code(value: object) -> str:
     """Inline code: `x`, with a longer fence when the text itself holds backticks."""
     text = str(value)
     if "`" not in text:
@@ -20,12 +20,12 @@ def md_code(value) -> str:
     return f"{fence} {text} {fence}"
 
 
-def json_string(value) -> str:
+def json_string(value: object) -> str:
     """A JSON string literal (no HTML escaping, unlike jinja's ``tojson``)."""
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def mermaid_label(value) -> str:
+def mermaid_label(value: object) -> str:
     """Text safe inside a mermaid ``["..."]`` label."""
     text = str(value)
     for ch, ent in (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;")):
@@ -33,12 +33,12 @@ def mermaid_label(value) -> str:
     return text.replace("\n", " ")
 
 
-def table_cell(value) -> str:
+def table_cell(value: object) -> str:
     """Text safe inside a markdown table cell."""
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def html_comment(value) -> str:
+def html_comment(value: object) -> str:
     """Text safe inside an HTML comment (no ``--``)."""
     return re.sub(r"-(?=-)", "- ", str(value))
 
@@ -47,7 +47,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NEEDS_DOUBLE = re.compile(r"['$`\\]")
 
 
-def shell_quote(value) -> str:
+def shell_quote(value: object) -> str:
     """One bash word whose value is exactly ``value``; always quoted.
 
     Single quotes when the value has no ``'``, ``$``, backtick or backslash;
@@ -80,6 +80,6 @@ def shell_quote(value) -> str:
     return "'" + text + "'"
 
 
-def shell_comment(value) -> str:
+def shell_comment(value: object) -> str:
     """Text safe inside a ``#`` comment: control characters become spaces."""
     return _CONTROL.sub(" ", "" if value is None else str(value))

@@ -23,11 +23,15 @@ import bisect
 import re
 import shlex
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from phasec.compiler import ir
 from phasec.compiler.facts import GateStep, facts, topo_order, unique_by_id
 from phasec.emitters.env import environment
 from phasec.emitters.filters import shell_comment, shell_quote  # noqa: F401 (re-exported)
+
+if TYPE_CHECKING:
+    from phasec.emitters import EmitOptions
 
 EMITTER = True
 
@@ -60,7 +64,7 @@ class GateTarget:
     needs_branch: bool = False
 
 
-def _slice_path(s: ir.Slice, options) -> str | None:
+def _slice_path(s: ir.Slice, options: EmitOptions) -> str | None:
     """`triggered`/`deferred` for a resolved conditional or branching slice, None otherwise."""
     return options.path_of(s.id) if s.outcome_conditional else None
 
@@ -71,7 +75,7 @@ def _runnable(steps: list[GateStep]) -> list[GateStep]:
     return [st if st.kind in ("run", "check") else GateStep("check", st.gate, st.text) for st in steps]
 
 
-def gate_targets(rb: ir.Runbook, options) -> list[GateTarget]:
+def gate_targets(rb: ir.Runbook, options: EmitOptions) -> list[GateTarget]:
     targets: list[GateTarget] = []
     for s in rb.slices:
         by_cadence: dict[str, GateTarget] = {}
@@ -195,7 +199,7 @@ def _stages_from(rb: ir.Runbook, stage_id: str) -> list[str]:
     return ids[ids.index(stage_id) :] if stage_id in ids else [stage_id]
 
 
-def stack(rb: ir.Runbook, options) -> tuple[list[StackBranch], str | None, list[tuple[ir.Slice, str]]]:
+def stack(rb: ir.Runbook, options: EmitOptions) -> tuple[list[StackBranch], str | None, list[tuple[ir.Slice, str]]]:
     """(branches in creation order, the slice base's git name, skipped slices with why)."""
     repo = repo_branches(rb)
     names = {b.id: b.name for b in repo}
@@ -358,7 +362,7 @@ def _fill(template: str, s: ir.Slice) -> str:
     return template.replace("<AGENT>", agent).replace("<SLICE>", s.id)
 
 
-def scripts_context(rb: ir.Runbook, options) -> dict:
+def scripts_context(rb: ir.Runbook, options: EmitOptions) -> dict:
     phase = rb.phase
     repo = rb.repo
     graphite = is_graphite(rb)
@@ -473,7 +477,7 @@ def scripts_context(rb: ir.Runbook, options) -> dict:
     }
 
 
-def emit(rb: ir.Runbook, options) -> dict[str, str]:
+def emit(rb: ir.Runbook, options: EmitOptions) -> dict[str, str]:
     ctx = scripts_context(rb, options)
     env = environment(options.templates)
     return {f"scripts/{name}": env.get_template(f"{name}.j2").render(script=name, **ctx) for name in SCRIPTS}

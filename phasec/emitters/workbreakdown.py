@@ -25,9 +25,17 @@ is dropped).  All of them are in the JSON Schema.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypeVar
+
 from phasec.compiler import ir
-from phasec.compiler.facts import facts
+from phasec.compiler.facts import GateStep, facts
 from phasec.emitters.env import environment
+
+if TYPE_CHECKING:
+    from phasec.emitters import EmitOptions
+
+T = TypeVar("T")
 
 EMITTER = True
 
@@ -46,7 +54,7 @@ def gate_invocation(rb: ir.Runbook, gate: ir.Gate) -> list[str]:
     return _commands(facts(rb).expand_gate(gate.id)) or [gate.id]
 
 
-def _commands(steps) -> list[str]:
+def _commands(steps: Iterable[GateStep]) -> list[str]:
     return [st.text if st.kind == "run" else st.gate for st in steps]
 
 
@@ -90,7 +98,7 @@ def trigger_text(rb: ir.Runbook, t: ir.Trigger) -> str:
     return t.text
 
 
-def _unique(items) -> list:
+def _unique(items: Iterable[T]) -> list[T]:
     """Keep the first of repeated entries (lists of ids and paths are sets in source order)."""
     return list(dict.fromkeys(items))
 
@@ -185,7 +193,7 @@ def workbreakdown_context(rb: ir.Runbook, assume: dict[str, str] | None = None) 
     }
 
 
-def emit(rb: ir.Runbook, options) -> dict[str, str]:
+def emit(rb: ir.Runbook, options: EmitOptions) -> dict[str, str]:
     ctx = workbreakdown_context(rb, options.assume)
     text = environment(options.templates).get_template("WORKBREAKDOWN.yaml.j2").render(**ctx)
     return {f"PHASE_{ctx['phase']}_WORKBREAKDOWN.yaml": text}

@@ -24,6 +24,7 @@ import difflib
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def _mode(path: Path) -> int:
 
 
 @contextmanager
-def output_lock(out_dir: Path):
+def output_lock(out_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``out_dir`` (created if missing): one compile into it at a time."""
     out_dir.mkdir(parents=True, exist_ok=True)
     try:

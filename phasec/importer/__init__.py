@@ -18,8 +18,12 @@ Codes (the import family, PC950-PC959; docs/import.md):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from phasec.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from phasec.importer.runbook import Diag
 
 
 def import_codes() -> dict:
@@ -36,7 +40,7 @@ class ImportResult:
     sources: dict = field(default_factory=dict)  # path -> SourceFile, for rendering
 
 
-def _to_diag(d, sources: dict, default_path: str) -> Diagnostic:
+def _to_diag(d: Diag, sources: dict, default_path: str) -> Diagnostic:
     from phasec.diagnostics import Related, Severity
     from phasec.source import SourceFile, Span
 

@@ -13,12 +13,16 @@ runbook's statement, with the packet's ``file:line`` as a related location.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from phasec.diagnostics import Diagnostic, Related, Severity
 from phasec.source import Span
 
+if TYPE_CHECKING:
+    from phasec.compiler import ir
 
-def _flat(node, prefix: str, acc: dict) -> dict:
+
+def _flat(node: object, prefix: str, acc: dict) -> dict:
     if isinstance(node, dict):
         for k, v in node.items():
             _flat(v, f"{prefix}.{k}" if prefix else str(k), acc)
@@ -42,7 +46,7 @@ def _span(path: str, line: int, width: int = 1) -> Span:
     return Span(file=path, line=max(1, line), column=1, end_line=max(1, line), end_column=1 + max(1, width))
 
 
-def drift_check(runbook, phc_path: str, packet_dir: str) -> tuple[list[Diagnostic], dict]:
+def drift_check(runbook: ir.Runbook, phc_path: str, packet_dir: str) -> tuple[list[Diagnostic], dict]:
     """The packet's disagreements with a compiled runbook, and the packet's texts (for rendering)."""
     import yaml
 
@@ -133,6 +137,6 @@ def drift_check(runbook, phc_path: str, packet_dir: str) -> tuple[list[Diagnosti
     return out, sources
 
 
-def _show(v) -> str:
+def _show(v: object) -> str:
     text = repr(v) if not isinstance(v, str) else f'"{v}"'
     return text if len(text) <= 80 else text[:79] + "…"

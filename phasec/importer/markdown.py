@@ -10,6 +10,7 @@ markdown file.  Nothing here interprets the content.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 
@@ -57,7 +58,7 @@ class Section:
     subsections: list[Section] = field(default_factory=list)
     parent: Section | None = field(default=None, repr=False)
 
-    def walk(self):
+    def walk(self) -> Iterator[Section]:
         yield self
         for s in self.subsections:
             yield from s.walk()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from phasec.importer.packet import Loc, Packet
+from phasec.importer.packet import Loc, Packet, PSlice
 from phasec.importer.runbook import Diag, Model, SliceM, gate_id, short
 from phasec.importer.writer import Stmt, ident, is_name, s
 
@@ -174,7 +174,7 @@ def declare_contract(m: Model, pk: Packet) -> dict[str, str]:
     return ids
 
 
-def merge_slice(m: Model, pk: Packet, sl: SliceM, ps, in_runbook: bool) -> None:
+def merge_slice(m: Model, pk: Packet, sl: SliceM, ps: PSlice, in_runbook: bool) -> None:
     d = ps.data
     ypath = ps.loc.file
     yl = pk.yaml_lines

@@ -15,6 +15,7 @@ with their events.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,7 +130,7 @@ def read_workbreakdown(pk: Packet, path: str, text: str) -> None:
         return
     lines: dict[str, int] = {}
 
-    def walk(n, prefix: str) -> None:
+    def walk(n: yaml.Node, prefix: str) -> None:
         if isinstance(n, yaml.MappingNode):
             for k, v in n.value:
                 key = f"{prefix}.{k.value}" if prefix else str(k.value)
@@ -144,7 +145,8 @@ def read_workbreakdown(pk: Packet, path: str, text: str) -> None:
                 lines[key] = v.start_mark.line + 1
                 walk(v, key)
 
-    walk(node, "")
+    if node is not None:
+        walk(node, "")
     pk.yaml_lines = lines
     pk.yaml_path, pk.yaml = path, clean_workbreakdown(pk, path, data, lines)
     data = pk.yaml
@@ -257,7 +259,7 @@ def clean_workbreakdown(pk: Packet, path: str, data: dict, lines: dict[str, int]
     return out
 
 
-def _clean_gates(v, key: str, bad) -> dict | None:
+def _clean_gates(v: object, key: str, bad: Callable[[str, str], None]) -> dict | None:
     if not isinstance(v, dict):
         bad(key, "is not a map of cadences to gate lists")
         return None

@@ -15,9 +15,10 @@ nearest construct, and reported (PC951).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from phasec.importer.markdown import Fence, Item, Para, Section, Table, code_spans
+from phasec.importer.markdown import Block, Fence, Item, Para, Section, Table, code_spans
 from phasec.importer.writer import Stmt, ident, is_id, is_name, s
 
 AGENT_ID = re.compile(r"^(?:[A-Z][A-Z0-9]*-\d+|[A-Z]{1,3}\d+[A-Z]?)$")
@@ -661,7 +662,7 @@ def do_agent_table(m: Model, t: Table) -> None:
 # -- summary, scope ----------------------------------------------------------------------
 
 
-def do_summary(m: Model, blocks, where: str = "the phase") -> None:
+def do_summary(m: Model, blocks: list[Block], where: str = "the phase") -> None:
     for b in blocks:
         if isinstance(b, Item):
             label, _ = label_of(b.text)
@@ -708,7 +709,7 @@ def do_summary_sec(m: Model, sec: Section) -> None:
         do_unknown(m, sub, m.phase)
 
 
-def do_scope(kw: str):
+def do_scope(kw: str) -> Callable[[Model, Section], None]:
     def handler(m: Model, sec: Section) -> None:
         for b in sec.blocks:
             if isinstance(b, Item):
@@ -726,7 +727,7 @@ def do_scope(kw: str):
     return handler
 
 
-def do_blocks_as_notes(m: Model, blocks, target: list[Stmt], where: str) -> None:
+def do_blocks_as_notes(m: Model, blocks: Sequence[Block], target: list[Stmt], where: str) -> None:
     for b in blocks:
         if isinstance(b, Item):
             m.unmapped(target, b.text, b.line, f"in {where}", b.children)
@@ -1027,7 +1028,7 @@ def do_slice_table(m: Model, sec: Section) -> None:
     m.notes.extend(target)
 
 
-def do_step(m: Model, stage: StageM, b) -> None:
+def do_step(m: Model, stage: StageM, b: Block) -> None:
     if isinstance(b, Item):
         text = b.text
         agents = m.agent_refs(item_all_text(b) if not b.children else text)

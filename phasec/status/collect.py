@@ -200,7 +200,9 @@ class Collector:
         return None
 
     # -- records -----------------------------------------------------------
-    def record(self, name: str, kind: str, file: str, tip: str | None, required: bool, span: Span, who: str):
+    def record(
+        self, name: str, kind: str, file: str, tip: str | None, required: bool, span: Span, who: str
+    ) -> RecordState:
         rec = read_record(self.git.records / "gates" / file)
         if rec is None:
             return RecordState(name, kind, "missing", required)
@@ -217,7 +219,7 @@ class Collector:
         return RecordState(name, kind, status, required, commit, rec.get("at"), rec.get("by"))
 
     # -- slices ------------------------------------------------------------
-    def collect_slice(self, s: ir.Slice, targets) -> SliceState:
+    def collect_slice(self, s: ir.Slice, targets: list[sc.GateTarget]) -> SliceState:
         git = self.git
         st = SliceState(id=s.id, title=s.title, state="not started", line=s.span.line)
         st.after = [d.slice.id for d in s.after]
@@ -274,6 +276,7 @@ class Collector:
         required = set(sc.submit_cadences(s, mine))
         checks: list[str] = []
         for t in mine:
+            assert t.cadence is not None  # only the exit's target has no cadence, and it has no slice
             span = next((b.span for b in s.gates if b.cadence.id == t.cadence), s.span)
             st.gates.append(self.record(t.cadence, "cadence", f"{t.record}.ok", at, t.cadence in required, span, s.id))
             for step in t.steps:
@@ -562,7 +565,7 @@ class Collector:
             diagnostics=list(self.diags),
         )
 
-    def exit_gate(self, slices: list[SliceState], targets) -> ExitGate | None:
+    def exit_gate(self, slices: list[SliceState], targets: list[sc.GateTarget]) -> ExitGate | None:
         ex = self.rb.exit
         if ex is None:
             return None
