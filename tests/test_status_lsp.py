@@ -81,3 +81,55 @@ def test_no_status_outside_the_phase_repository(tmp_path):
     status_hover._cache.clear()
     h = hover_on(build_snapshot((outside / "runbook.phc").as_uri(), text, 1), text, 'slice A2 "', "A2")
     assert "**status:**" not in h
+
+
+@pytest.mark.asyncio
+async def test_hover_through_the_running_server_matches_status_json(tmp_path):
+    """The same hover as above, asked of the real `python -m phasec lsp` over stdio (not in process)."""
+    from pytest_lsp import ClientServerConfig, client_capabilities
+
+    phase = p.Phase(tmp_path)
+    phase.ok("stack.sh")
+    phase.commit(phase.lane_dir("A2"), "a2.txt")
+    phase.ok("gates.sh", "A2", "a2_addons", "--attest", "reviewer: ran the unit tests")
+    phase.ok("gates.sh", "A2", "quick")
+    text = p.RUNBOOK.read_text(encoding="utf-8")
+    runbook = phase.root / "runbook.phc"
+    runbook.write_text(text, encoding="utf-8")
+    env = {**phase.env, "PYTHONPATH": str(ROOT)}
+    report = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "phasec", "status", str(runbook), "--repo", str(phase.root), "--format", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+        ).stdout
+    )
+    st = next(s for s in report["slices"] if s["id"] == "A2")
+
+    client = await ClientServerConfig(server_command=[sys.executable, "-m", "phasec", "lsp"], server_env=env).start()
+    try:
+        await client.initialize_session(
+            types.InitializeParams(capabilities=client_capabilities("visual-studio-code"), root_uri=phase.root.as_uri())
+        )
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=runbook.as_uri(), language_id="phc", version=1, text=text)
+            )
+        )
+        lines = text.splitlines()
+        n = next(i for i, line in enumerate(lines) if 'slice A2 "' in line)
+        h = await client.text_document_hover_async(
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=runbook.as_uri()),
+                position=types.Position(line=n, character=lines[n].index("A2") + 1),
+            )
+        )
+    finally:
+        await client.shutdown_session()
+    assert h is not None
+    value = h.contents.value
+    assert st["state"] == "ready for review" and f"**status:** {st['state']}" in value
+    assert f"- branch `{p.A2}`: 1 ahead, 0 behind `origin/develop`" in value
+    quick = next(g for g in st["gates"] if g["name"] == "quick")
+    assert f"- cadence `quick`: passed at {quick['at']}" in value
