@@ -176,6 +176,12 @@ def main() -> None:
     from phasec.cli.main import tune_gc
 
     tune_gc()
+    # phasec's bytecode, as a pip install writes it: an editable install under
+    # PYTHONDONTWRITEBYTECODE would otherwise compile every module in every process
+    # (about 75 ms CPU per `phasec lint`, docs/performance.md).
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "phasec"), quiet=1)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     report: dict = {"load_before": os.getloadavg()}
     py = sys.executable

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from phasec.source import Span
 
@@ -25,8 +25,15 @@ class Severity(str, Enum):
         return {"error": 2, "warning": 1, "info": 0}[self.value]
 
 
+#: The models build their pydantic schemas at their first use, not at import: a
+#: clean lint never builds them (issue 12, start-up).
+_DEFERRED = ConfigDict(defer_build=True)
+
+
 class Related(BaseModel):
     """A secondary location with its own short message (e.g. one edge of a cycle)."""
+
+    model_config = _DEFERRED
 
     span: Span
     message: str
@@ -35,12 +42,16 @@ class Related(BaseModel):
 class Edit(BaseModel):
     """Replace the text of ``span`` with ``replacement`` (an empty span inserts)."""
 
+    model_config = _DEFERRED
+
     span: Span
     replacement: str
 
 
 class Fix(BaseModel):
     """A change that resolves a diagnostic; ``safe`` fixes never change meaning beyond the finding."""
+
+    model_config = _DEFERRED
 
     description: str
     edits: list[Edit]
@@ -49,6 +60,8 @@ class Fix(BaseModel):
 
 class Diagnostic(BaseModel):
     """One finding: a permanent code, a severity, a message over a primary span."""
+
+    model_config = _DEFERRED
 
     code: str
     severity: Severity

@@ -4,7 +4,9 @@ Each check runs in a fresh interpreter and reads ``sys.modules`` at exit:
 ``phasec lint`` never loads the emitters, templates (jinja2, markupsafe), YAML,
 JSON Schema or the language server; networkx is loaded only when a rule asks
 for the graph, so a lint that stops at a syntax or schema error, ``phasec fmt``
-and ``analyze(rules=False)`` do without it.
+and ``analyze(rules=False)`` do without it.  And a lint builds no pydantic
+schema for the IR: its classes are ``defer_build`` and lowering constructs them
+without validation (tests/test_ir_construct.py validates them instead).
 """
 
 from __future__ import annotations
@@ -32,6 +34,23 @@ def _modules_after(code: str) -> set[str]:
     line = next((ln for ln in r.stdout.splitlines() if ln.startswith("MODULES")), None)
     assert line is not None, r.stdout + r.stderr
     return set(json.loads(line[len("MODULES") :]))
+
+
+def _ir_schemas_built_after(code: str) -> list[str]:
+    """The IR classes whose pydantic schema (validator) is built once ``code`` has run (a new interpreter)."""
+    probe = (
+        "import atexit, json, sys\n"
+        "def _report():\n"
+        "    from phasec.compiler import ir\n"
+        "    built = sorted(c.__name__ for c in vars(ir).values()\n"
+        "                   if isinstance(c, type) and issubclass(c, ir.Node) and c.__pydantic_complete__)\n"
+        "    print('BUILT' + json.dumps(built))\n"
+        "atexit.register(_report)\n" + code
+    )
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    line = next((ln for ln in r.stdout.splitlines() if ln.startswith("BUILT")), None)
+    assert line is not None, r.stdout + r.stderr
+    return json.loads(line[len("BUILT") :])
 
 
 def _loaded(modules: set[str], name: str) -> bool:
@@ -83,3 +102,19 @@ def test_fmt_does_not_load_networkx_or_the_rules():
     assert "phasec.format" in mods  # the formatter ran
     assert not _loaded(mods, "networkx")
     assert [n for n in NEVER if _loaded(mods, n)] == []
+
+
+def test_lint_of_a_real_runbook_builds_no_ir_schema():
+    """The IR's ~55 pydantic models cost ~130 ms of start-up to build; a lint needs none of them."""
+    assert _ir_schemas_built_after(_cli("lint", str(EXAMPLE))) == []
+    for runbook in sorted((ROOT / "tests" / "corpus").glob("*.phc"))[:2]:  # real runbooks with findings
+        assert _ir_schemas_built_after(_cli("lint", str(runbook))) == []
+
+
+def test_the_schema_probe_sees_a_built_schema():
+    """The probe above can fail: validating a node builds the schemas it needs."""
+    built = _ir_schemas_built_after(
+        "from phasec.compiler import ir\nfrom phasec.source import Span\n"
+        "ir.Ref(kind='slice', id='C1', span=Span(file='x', line=1, column=1, end_line=1, end_column=2))\n"
+    )
+    assert built == ["Ref"]

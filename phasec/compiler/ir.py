@@ -7,20 +7,98 @@ name resolution (``phasec.compiler.resolve``) checks them.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from phasec.source import Span
 
+_setattr = object.__setattr__
+
+#: The closed vocabularies of some fields (the schema's choices; bind checks them).
+StepKind = Literal["step", "checkpoint", "guard"]
+VerdictKind = Literal["ready", "approved", "changes_requested"]
+ProcedureEvent = Literal["slice", "merge", "handoff", "stage"]
+
 #: The two outcomes of a conditional or branching slice.
 PATHS: frozenset[str] = frozenset({"triggered", "deferred"})
 
 
+class _Plan(NamedTuple):
+    """How :meth:`Node.model_construct` fills a class's fields (computed once per class)."""
+
+    template: dict[str, Any]  # every field in declaration order: its default (required ones: None, overwritten)
+    factories: tuple[tuple[str, Any], ...]  # (name, default factory)
+    required: frozenset[str]
+    post_init: bool  # private attributes to set up (Runbook's index and facts)
+
+
+_PLANS: dict[type, _Plan] = {}
+
+
+def _plan(cls: type[Node]) -> _Plan:
+    template: dict[str, Any] = {}
+    factories = []
+    required = set()
+    for name, f in cls.model_fields.items():
+        template[name] = None
+        if f.default_factory is not None:
+            factories.append((name, f.default_factory))
+        elif f.is_required():
+            required.add(name)
+        elif isinstance(f.default, (type(None), bool, int, str)):  # shared as is: must be immutable
+            template[name] = f.default
+        else:
+            raise TypeError(f"{cls.__name__}.{name}: a mutable default needs a default_factory")
+    plan = _PLANS[cls] = _Plan(template, tuple(factories), frozenset(required), bool(cls.__pydantic_post_init__))
+    return plan
+
+
 class Node(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """The base of every IR node.
+
+    The IR is built by lowering from values ``bind`` has already checked, so it is
+    constructed *without validation* (:meth:`model_construct`), and the classes
+    build their pydantic schemas only when something validates or serialises them
+    (``defer_build``: ``--emit ir``, ``Runbook.model_validate``, the JSON schema).
+    A lint builds none (issue 12: start-up; tests/test_lint_imports.py checks it),
+    and tests/test_ir_construct.py validates the constructed IR of every example,
+    fixture and corpus runbook, so a lowering that puts a wrong type into a node
+    fails a test.
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     span: Span
+
+    @classmethod
+    def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:  # type: ignore[override]
+        """A node from trusted values, without validation (as pydantic's ``model_construct``).
+
+        Unlike pydantic's, it refuses a missing required field or an unknown one
+        (``TypeError``: the IR forbids extras), and it is several times faster: the
+        fields, defaults and default factories of each class are looked up once.
+        The values are used as given: no coercion (an enum stays what was passed, a
+        list is not copied).
+        """
+        plan = _PLANS.get(cls) or _plan(cls)
+        if not plan.required <= values.keys():
+            raise TypeError(f"{cls.__name__}: missing required field(s) {sorted(plan.required - values.keys())}")
+        d = plan.template.copy()
+        for name, factory in plan.factories:
+            if name not in values:
+                d[name] = factory()
+        d.update(values)
+        if len(d) != len(plan.template):
+            raise TypeError(f"{cls.__name__}: unknown field(s) {sorted(values.keys() - plan.template.keys())}")
+        m = cls.__new__(cls)
+        _setattr(m, "__dict__", d)
+        _setattr(m, "__pydantic_fields_set__", set(values) if _fields_set is None else _fields_set)
+        _setattr(m, "__pydantic_extra__", None)
+        _setattr(m, "__pydantic_private__", None)
+        if plan.post_init:
+            m.model_post_init(None)
+        return m
 
 
 class Ref(Node):
@@ -116,6 +194,11 @@ class Repo(Node):
     notes: list[Prose] = Field(default_factory=list)
 
 
+class Equivalent(Node):
+    name: str
+    text: str
+
+
 class Agent(Node):
     id: str
     responsibility: str
@@ -188,11 +271,6 @@ class Doc(Node):
     note: str | None = None
 
 
-class Equivalent(Node):
-    name: str
-    text: str
-
-
 class DocList(Node):
     title: str | None = None
     agents: list[Ref] = Field(default_factory=list)
@@ -232,7 +310,7 @@ class Owner(Node):
 class Step(Node):
     """One activity of a stage: a step, a checkpoint or a guard."""
 
-    kind: Literal["step", "checkpoint", "guard"]
+    kind: StepKind
     number: int
     text: str
     agents: list[Ref] = Field(default_factory=list)
@@ -437,7 +515,7 @@ class Role(Node):
 
 
 class Verdict(Node):
-    verdict: Literal["ready", "approved", "changes_requested"]
+    verdict: VerdictKind
     token: str
 
 
@@ -459,7 +537,7 @@ class ProcedureStep(Node):
 class Procedure(Node):
     id: str
     title: str | None = None
-    on: Literal["slice", "merge", "handoff", "stage"] | None = None
+    on: ProcedureEvent | None = None
     roles: list[Ref] = Field(default_factory=list)
     steps: list[ProcedureStep] = Field(default_factory=list)
     notes: list[Prose] = Field(default_factory=list)
@@ -570,6 +648,3 @@ class Runbook(Node):
 
     def agents(self) -> list[Agent]:
         return list(self.team.agents) if self.team else []
-
-
-Agent.model_rebuild()

@@ -2,10 +2,16 @@
 
 ``bind`` has already checked every keyword, value and block against the
 schema, so lowering is a direct, total translation: one ``_lower_<thing>``
-function per construct.
+function per construct.  It builds the nodes with ``model_construct``, without
+pydantic validation (phasec/compiler/ir.py, ``Node``): the values are already
+checked, and a lint then builds no pydantic schema (issue 12, start-up).
+tests/test_ir_construct.py validates what lowering builds for every example,
+fixture and corpus runbook.
 """
 
 from __future__ import annotations
+
+from typing import Literal, cast
 
 from phasec.compiler import ir
 from phasec.compiler.bind import Bound
@@ -15,7 +21,7 @@ from phasec.source import SourceFile
 
 
 def _ref(kind: str, v: Value) -> ir.Ref:
-    return ir.Ref(kind=kind, id=v.value, span=v.span)
+    return ir.Ref.model_construct(kind=kind, id=v.value, span=v.span)
 
 
 def _opt_ref(kind: str, v: Value | None) -> ir.Ref | None:
@@ -44,7 +50,9 @@ def _items(b: Bound) -> list[ir.Prose]:
 def _prose(b: Bound, text: str = "text") -> ir.Prose:
     """A prose statement: its text, its id when its signature has one, its nested items."""
     has_id = "id" in b.spec.signature.param_names
-    return ir.Prose(span=b.span, id=b.text("id") if has_id else None, text=b.text(text) or "", items=_items(b))
+    return ir.Prose.model_construct(
+        span=b.span, id=b.text("id") if has_id else None, text=b.text(text) or "", items=_items(b)
+    )
 
 
 def _proses(b: Bound, keyword: str, text: str = "text") -> list[ir.Prose]:
@@ -63,7 +71,7 @@ def _word(b: Bound, keyword: str, name: str) -> str | None:
 
 def _lower_phase(b: Bound) -> ir.Phase:
     posture = b.kid("posture")
-    return ir.Phase(
+    return ir.Phase.model_construct(
         span=b.span,
         id=b.text("id") or "",
         title=b.text("title") or "",
@@ -74,7 +82,7 @@ def _lower_phase(b: Bound) -> ir.Phase:
         activation=_one(b, "activation"),
         status=_word(b, "status", "status"),
         statuses=[
-            ir.Status(span=k.span, value=k.text("status") or "", aspect=k.clause_text("for", "aspect"))
+            ir.Status.model_construct(span=k.span, value=k.text("status") or "", aspect=k.clause_text("for", "aspect"))
             for k in b.kids("status")
         ],
         assertions=_proses(b, "assert"),
@@ -97,7 +105,7 @@ def _lower_repo(b: Bound) -> ir.Repo:
         after = k.clause_value("opens_after", "stage")
         name = k.get("name")
         branches.append(
-            ir.Branch(
+            ir.Branch.model_construct(
                 span=k.span,
                 id=k.text("id") or "",
                 name=name.value if name else "",
@@ -117,7 +125,7 @@ def _lower_repo(b: Bound) -> ir.Repo:
     slice_base = b.kid("slice_base")
     clean = b.kid("clean")
     end = b.kid("end_state")
-    return ir.Repo(
+    return ir.Repo.model_construct(
         span=b.span,
         tool=_word(b, "tool", "name"),
         root=root.text("path") if root else None,
@@ -126,7 +134,7 @@ def _lower_repo(b: Bound) -> ir.Repo:
         remote=(base.clause_text("remote", "r") if base else None) or "origin",
         worktrees=wts.text("mode") if wts else None,
         worktree_template=wts.clause_text("at", "template") if wts else None,
-        merge=ir.Merge(
+        merge=ir.Merge.model_construct(
             span=merge.span,
             after_approval=merge.has("after_approval"),
             rebase_unmerged=merge.has("rebase_unmerged"),
@@ -135,14 +143,17 @@ def _lower_repo(b: Bound) -> ir.Repo:
         if merge
         else None,
         merge_waves=[
-            ir.MergeWave(span=k.span, id=k.text("id") or "", slices=_refs("slice", k.values("slices")))
+            ir.MergeWave.model_construct(span=k.span, id=k.text("id") or "", slices=_refs("slice", k.values("slices")))
             for k in b.kids("merge_wave")
         ],
         branches=branches,
         slice_base=_opt_ref("branch", slice_base.get("branch")) if slice_base else None,
-        sync=[ir.Command(span=k.span, command=k.text("command") or "", only=k.has("only")) for k in b.kids("sync")],
+        sync=[
+            ir.Command.model_construct(span=k.span, command=k.text("command") or "", only=k.has("only"))
+            for k in b.kids("sync")
+        ],
         submit=[
-            ir.Command(span=k.span, command=k.text("command") or "", per_slice=k.has("per_slice"))
+            ir.Command.model_construct(span=k.span, command=k.text("command") or "", per_slice=k.has("per_slice"))
             for k in b.kids("submit")
         ],
         clean=_refs("branch", clean.values("branches")) if clean else [],
@@ -157,7 +168,7 @@ def _lower_agent(k: Bound, wave: str | None) -> ir.Agent:
     skills = [v.value for v in k.clause_values("skills", "names")]
     for s in k.kids("skill"):
         skills.extend(v.value for v in s.values("names"))
-    return ir.Agent(
+    return ir.Agent.model_construct(
         span=k.span,
         id=k.text("id") or "",
         responsibility=k.text("responsibility") or "",
@@ -168,7 +179,7 @@ def _lower_agent(k: Bound, wave: str | None) -> ir.Agent:
         outputs=[c.text("template") or "" for c in k.kids("output")],
         docs=[c.text("path") or "" for c in k.kids("doc")],
         equivalents=[
-            ir.Equivalent(span=c.span, name=c.text("name") or "", text=c.text("text") or "")
+            ir.Equivalent.model_construct(span=c.span, name=c.text("name") or "", text=c.text("text") or "")
             for c in k.kids("equivalent")
         ],
         notes=_proses(k, "note"),
@@ -186,7 +197,7 @@ def _lower_team(b: Bound) -> ir.Team:
             members = [_lower_agent(a, wid) for a in c.kids("agent")]
             agents.extend(members)
             waves.append(
-                ir.Wave(
+                ir.Wave.model_construct(
                     span=c.span,
                     id=wid,
                     title=c.text("title"),
@@ -201,7 +212,7 @@ def _lower_team(b: Bound) -> ir.Team:
     lifecycle = None
     if life is not None:
         sweep = life.kid("sweep")
-        lifecycle = ir.Lifecycle(
+        lifecycle = ir.Lifecycle.model_construct(
             span=life.span,
             sweep=_prose(sweep) if sweep else None,
             classify=[v.value for v in sweep.clause_values("classify", "states")] if sweep else [],
@@ -213,7 +224,7 @@ def _lower_team(b: Bound) -> ir.Team:
         )
     high = target.get("high") if target else None
     release = b.kid("release")
-    return ir.Team(
+    return ir.Team.model_construct(
         span=b.span,
         max_active=int(_need(cap.get("n")).value) if cap else None,
         max_active_span=cap.span if cap else None,
@@ -233,11 +244,11 @@ def _lower_team(b: Bound) -> ir.Team:
 
 def _lower_protocol(b: Bound) -> ir.Protocol:
     intro = b.kid("introspect")
-    return ir.Protocol(
+    return ir.Protocol.model_construct(
         span=b.span,
         introspect=_prose(intro) if intro else None,
         artifacts=[
-            ir.ProtocolArtifact(
+            ir.ProtocolArtifact.model_construct(
                 span=k.span,
                 id=k.text("id") or "",
                 template=k.text("template") or "",
@@ -246,7 +257,7 @@ def _lower_protocol(b: Bound) -> ir.Protocol:
             for k in b.kids("artifact")
         ],
         sections=[
-            ir.Section(
+            ir.Section.model_construct(
                 span=k.span,
                 title=k.text("title") or "",
                 note=k.clause_text("note", "text"),
@@ -260,12 +271,12 @@ def _lower_protocol(b: Bound) -> ir.Protocol:
 
 
 def _lower_docs(b: Bound, agents: list[ir.Ref]) -> ir.DocList:
-    return ir.DocList(
+    return ir.DocList.model_construct(
         span=b.span,
         title=b.text("title") if "title" in b.spec.signature.param_names else None,
         agents=agents,
         docs=[
-            ir.Doc(
+            ir.Doc.model_construct(
                 span=k.span,
                 path=k.text("path") or "",
                 note=k.clause_text("note", "text"),
@@ -273,7 +284,7 @@ def _lower_docs(b: Bound, agents: list[ir.Ref]) -> ir.DocList:
             for k in b.kids("doc")
         ],
         equivalents=[
-            ir.Equivalent(span=k.span, name=k.text("name") or "", text=k.text("text") or "")
+            ir.Equivalent.model_construct(span=k.span, name=k.text("name") or "", text=k.text("text") or "")
             for k in b.kids("equivalent")
         ],
         notes=_proses(b, "note"),
@@ -287,7 +298,7 @@ def _lower_outputs(b: Bound) -> ir.Outputs:
     for k in b.kids("artifact"):
         by = k.clause_value("by", "producer")
         arts.append(
-            ir.Artifact(
+            ir.Artifact.model_construct(
                 span=k.span,
                 id=k.text("id") or "",
                 name=k.text("name") or "",
@@ -298,7 +309,7 @@ def _lower_outputs(b: Bound) -> ir.Outputs:
                 note=k.clause_text("note", "text"),
             )
         )
-    return ir.Outputs(
+    return ir.Outputs.model_construct(
         span=b.span,
         id=oid,
         root=root.value if root else "",
@@ -315,9 +326,9 @@ def _lower_stage(b: Bound, order: int) -> ir.Stage:
     def step(k: Bound, group: int | None) -> ir.Step:
         has = k.spec.signature.clause  # guards take no `by`/`for`, checkpoints no `produces`/`submits`
         submits = k.clause_value("submits", "branch") if has("submits") else None
-        return ir.Step(
+        return ir.Step.model_construct(
             span=k.span,
-            kind=k.keyword,
+            kind=cast(ir.StepKind, k.keyword),  # step, checkpoint or guard (the loop below)
             number=len(steps) + 1,
             text=k.text("text") or "",
             agents=_refs("agent|role", k.clause_values("by", "agents")) if has("by") else [],
@@ -332,10 +343,10 @@ def _lower_stage(b: Bound, order: int) -> ir.Stage:
         if c.keyword in ("step", "checkpoint", "guard"):
             steps.append(step(c, None))
         elif c.keyword == "parallel":
-            groups.append(ir.ParallelGroup(span=c.span, title=c.text("title")))
+            groups.append(ir.ParallelGroup.model_construct(span=c.span, title=c.text("title")))
             for k in c.kids("step"):
                 steps.append(step(k, len(groups) - 1))
-    return ir.Stage(
+    return ir.Stage.model_construct(
         span=b.span,
         id=b.text("id") or "",
         title=b.text("title") or "",
@@ -364,11 +375,11 @@ def _lower_slice(b: Bound) -> ir.Slice:
         items = []
         for v in k.values("gates"):
             if v.kind == "string":
-                items.append(ir.GateItem(span=v.span, command=v.value))
+                items.append(ir.GateItem.model_construct(span=v.span, command=v.value))
             else:
-                items.append(ir.GateItem(span=v.span, gate=_ref("gate", v)))
+                items.append(ir.GateItem.model_construct(span=v.span, gate=_ref("gate", v)))
         gates.append(
-            ir.GateBinding(
+            ir.GateBinding.model_construct(
                 span=k.span,
                 cadence=_ref("cadence", _need(k.get("cadence"))),
                 items=items,
@@ -380,13 +391,13 @@ def _lower_slice(b: Bound) -> ir.Slice:
     for k in b.kids("defer_record"):
         a = k.clause_value("artifact", "a")
         defer.append(
-            ir.DeferRecord(
+            ir.DeferRecord.model_construct(
                 span=k.span,
                 target=_ref("slice|artifact", _need(k.get("target"))),
                 artifact=_ref("artifact", a) if a else None,
             )
         )
-    return ir.Slice(
+    return ir.Slice.model_construct(
         span=b.span,
         id=b.text("id") or "",
         title=b.text("title") or "",
@@ -398,14 +409,16 @@ def _lower_slice(b: Bound) -> ir.Slice:
         owner=_owner_ref(who) if owner and (who := owner.get("owner")) else None,
         backup=_owner_ref(backup) if backup else None,
         after=[
-            ir.Dependency(
+            ir.Dependency.model_construct(
                 span=v.span, slice=_ref("slice", v), if_triggered=k.has("if_triggered"), merged=k.has("merged")
             )
             for k in b.kids("after")
             for v in k.values("slices")
         ],
         starts_after=[_ref("gate", v) for k in b.kids("starts_after") for v in k.values("gates")],
-        approval=ir.Approval(span=approval.span, by=_opt_ref("role|agent", approval.clause_value("by", "who")))
+        approval=ir.Approval.model_construct(
+            span=approval.span, by=_opt_ref("role|agent", approval.clause_value("by", "who"))
+        )
         if approval
         else None,
         prereqs=_proses(b, "prereq"),
@@ -413,7 +426,7 @@ def _lower_slice(b: Bound) -> ir.Slice:
         branch_span=branch_name.span if branch and (branch_name := branch.get("name")) else None,
         worktree=branch.clause_text("worktree", "path") if branch else None,
         files=[
-            ir.FileRef(
+            ir.FileRef.model_construct(
                 span=k.span,
                 path=k.text("path") or "",
                 new=k.has("new"),
@@ -426,7 +439,7 @@ def _lower_slice(b: Bound) -> ir.Slice:
             for k in b.kids("file")
         ],
         implement=[
-            ir.Implement(
+            ir.Implement.model_construct(
                 span=k.span,
                 id=k.text("id"),
                 text=k.text("text") or "",
@@ -435,7 +448,9 @@ def _lower_slice(b: Bound) -> ir.Slice:
             )
             for k in b.kids("implement")
         ],
-        accept=[ir.Acceptance(span=k.span, id=k.text("id"), text=k.text("text")) for k in b.kids("accept")],
+        accept=[
+            ir.Acceptance.model_construct(span=k.span, id=k.text("id"), text=k.text("text")) for k in b.kids("accept")
+        ],
         gates=gates,
         requires=[_ref("artifact", v) for k in b.kids("requires") for v in k.values("artifacts")],
         requires_when={
@@ -445,7 +460,7 @@ def _lower_slice(b: Bound) -> ir.Slice:
             for v in k.values("artifacts")
         },
         signals=[
-            ir.Signal(
+            ir.Signal.model_construct(
                 span=k.span,
                 id=k.text("id"),
                 text=k.text("text") or "",
@@ -455,7 +470,7 @@ def _lower_slice(b: Bound) -> ir.Slice:
         ],
         lenses=_refs("lens", lens.values("lenses")) if lens else [],
         triggers=[
-            ir.Trigger(
+            ir.Trigger.model_construct(
                 span=k.span,
                 id=k.text("id") or "",
                 text=k.text("text") or "",
@@ -476,21 +491,23 @@ def _lower_slice(b: Bound) -> ir.Slice:
 def _lower_gate(b: Bound) -> ir.Gate:
     steps = []
     if b.get("command") is not None:
-        steps.append(ir.GateStep(span=_need(b.get("command")).span, kind="run", command=b.text("command")))
+        steps.append(
+            ir.GateStep.model_construct(span=_need(b.get("command")).span, kind="run", command=b.text("command"))
+        )
     for k in b.children:
         if k.keyword == "run":
-            steps.append(ir.GateStep(span=k.span, kind="run", command=k.text("command")))
+            steps.append(ir.GateStep.model_construct(span=k.span, kind="run", command=k.text("command")))
         elif k.keyword == "use":
-            steps.append(ir.GateStep(span=k.span, kind="use", gates=_refs("gate", k.values("gates"))))
+            steps.append(ir.GateStep.model_construct(span=k.span, kind="use", gates=_refs("gate", k.values("gates"))))
     d = b.kid("defined_by")
     script = b.kid("script")
     added_by = script.clause_value("added_by", "slice") if script else None
-    origin = None
+    origin: Literal["existing", "planned"] | None = None
     if script is not None and script.has("existing"):
         origin = "existing"
     elif script is not None and (added_by is not None or script.has("runs")):
         origin = "planned"
-    return ir.Gate(
+    return ir.Gate.model_construct(
         span=b.span,
         id=b.text("id") or "",
         title=_word(b, "title", "text"),
@@ -506,7 +523,7 @@ def _lower_gate(b: Bound) -> ir.Gate:
 
 def _titled(b: Bound, *, title: str | None = "title", text: str | None = "text") -> ir.Titled:
     kind = b.clause_value("kind", "k") if b.spec.signature.clause("kind") else None
-    return ir.Titled(
+    return ir.Titled.model_construct(
         span=b.span,
         id=b.text("id") or "",
         title=b.text(title) if title else None,
@@ -519,12 +536,15 @@ def _titled(b: Bound, *, title: str | None = "title", text: str | None = "text")
 def _lower_review(b: Bound) -> ir.Review:
     by = b.kid("by")
     who = by.get("who") if by else None
-    return ir.Review(
+    return ir.Review.model_construct(
         span=b.span,
         by=_ref("role|agent", who) if who else None,
         stop=[k.text("token") or "" for k in b.kids("stop")],
         verdicts=[
-            ir.Verdict(span=k.span, verdict=k.text("verdict"), token=k.text("token") or "") for k in b.kids("verdict")
+            ir.Verdict.model_construct(
+                span=k.span, verdict=cast(ir.VerdictKind, k.text("verdict")), token=k.text("token") or ""
+            )
+            for k in b.kids("verdict")
         ],
         rules=_proses(b, "rule"),
         notes=_proses(b, "note"),
@@ -532,14 +552,14 @@ def _lower_review(b: Bound) -> ir.Review:
 
 
 def _lower_procedure(b: Bound) -> ir.Procedure:
-    return ir.Procedure(
+    return ir.Procedure.model_construct(
         span=b.span,
         id=b.text("id") or "",
         title=b.text("title"),
-        on=b.clause_text("on", "event"),
+        on=cast("ir.ProcedureEvent | None", b.clause_text("on", "event")),
         roles=_refs("role|agent", b.clause_values("for", "roles")),
         steps=[
-            ir.ProcedureStep(
+            ir.ProcedureStep.model_construct(
                 span=k.span,
                 text=k.text("text") or "",
                 by=_opt_ref("role|agent", k.clause_value("by", "who")),
@@ -560,7 +580,7 @@ def lower(bound: list[Bound], src: SourceFile, reuse=None) -> ir.Runbook:
     statements it lowered before (phasec/lsp/incremental.py).
     """
     one = reuse or (lambda b, fn: fn(b))
-    rb = ir.Runbook(span=src.span(0, len(src.text)), path=src.path, sha256=src.sha256)
+    rb = ir.Runbook.model_construct(span=src.span(0, len(src.text)), path=src.path, sha256=src.sha256)
     for b in bound:
         kw = b.keyword
         if kw == "phase":
@@ -580,7 +600,7 @@ def lower(bound: list[Bound], src: SourceFile, reuse=None) -> ir.Runbook:
         elif kw == "owners":
             rb.owners_span = b.span
             rb.owners = [
-                ir.Owner(
+                ir.Owner.model_construct(
                     span=k.span,
                     handle=k.text("handle") or "",
                     title=k.text("title"),
@@ -597,10 +617,12 @@ def lower(bound: list[Bound], src: SourceFile, reuse=None) -> ir.Runbook:
         elif kw == "gate":
             rb.gates.append(one(b, _lower_gate))
         elif kw == "check":
-            rb.gates.append(ir.Gate(span=b.span, id=b.text("id") or "", kind="check", title=b.text("text")))
+            rb.gates.append(
+                ir.Gate.model_construct(span=b.span, id=b.text("id") or "", kind="check", title=b.text("text"))
+            )
         elif kw == "scripts":
             added = b.kid("added_in")
-            rb.scripts = ir.Scripts(
+            rb.scripts = ir.Scripts.model_construct(
                 span=b.span,
                 runner=_word(b, "runner", "command") or "",
                 manifest=_word(b, "manifest", "path"),
@@ -610,7 +632,7 @@ def lower(bound: list[Bound], src: SourceFile, reuse=None) -> ir.Runbook:
             )
         elif kw == "cadence":
             rb.cadences.append(
-                ir.Cadence(
+                ir.Cadence.model_construct(
                     span=b.span,
                     id=b.text("id") or "",
                     title=b.text("title"),
@@ -622,7 +644,7 @@ def lower(bound: list[Bound], src: SourceFile, reuse=None) -> ir.Runbook:
         elif kw == "exit":
             g = b.kid("gate")
             c = b.kid("covers")
-            rb.exit = ir.Exit(
+            rb.exit = ir.Exit.model_construct(
                 span=b.span,
                 gates=_refs("gate", g.values("gates")) if g else [],
                 covers=_refs("slice", c.values("slices")) if c else [],
@@ -641,10 +663,12 @@ def lower(bound: list[Bound], src: SourceFile, reuse=None) -> ir.Runbook:
         elif kw == "lens":
             rb.lenses.append(_titled(b, text=None))
         elif kw == "baseline":
-            rb.baseline = ir.Baseline(span=b.span, gates=_refs("gate", b.values("gates")), items=_items(b))
+            rb.baseline = ir.Baseline.model_construct(
+                span=b.span, gates=_refs("gate", b.values("gates")), items=_items(b)
+            )
         elif kw == "input":
             rb.inputs.append(
-                ir.Artifact(
+                ir.Artifact.model_construct(
                     span=b.span,
                     id=b.text("id") or "",
                     name=b.text("name") or "",
@@ -657,7 +681,7 @@ def lower(bound: list[Bound], src: SourceFile, reuse=None) -> ir.Runbook:
         elif kw == "role":
             a = b.clause_value("agent", "a")
             rb.roles.append(
-                ir.Role(
+                ir.Role.model_construct(
                     span=b.span,
                     id=b.text("id") or "",
                     title=b.text("title") or "",
@@ -671,15 +695,17 @@ def lower(bound: list[Bound], src: SourceFile, reuse=None) -> ir.Runbook:
         elif kw == "procedure":
             rb.procedures.append(_lower_procedure(b))
         elif kw == "orchestrator":
-            rb.orchestrator = ir.Orchestrator(
+            rb.orchestrator = ir.Orchestrator.model_construct(
                 span=b.span,
                 duties=_proses(b, "duty"),
                 fields=[
-                    ir.RegistryField(span=k.span, name=k.text("name") or "", text=k.text("text"))
+                    ir.RegistryField.model_construct(span=k.span, name=k.text("name") or "", text=k.text("text"))
                     for k in b.kids("field")
                 ],
                 checks=[
-                    ir.OrchestratorCheck(span=k.span, command=k.text("command") or "", at=k.clause_text("at", "when"))
+                    ir.OrchestratorCheck.model_construct(
+                        span=k.span, command=k.text("command") or "", at=k.clause_text("at", "when")
+                    )
                     for k in b.kids("check")
                 ],
                 notes=_proses(b, "note"),
@@ -687,14 +713,14 @@ def lower(bound: list[Bound], src: SourceFile, reuse=None) -> ir.Runbook:
         elif kw == "ledger":
             states = b.kid("states")
             rb.ledgers.append(
-                ir.Ledger(
+                ir.Ledger.model_construct(
                     span=b.span,
                     id=b.text("id") or "",
                     title=b.text("title") or "",
                     path=b.clause_text("in", "path"),
                     append_only=b.has("append_only"),
                     fields=[
-                        ir.RegistryField(span=k.span, name=k.text("name") or "", text=k.text("text"))
+                        ir.RegistryField.model_construct(span=k.span, name=k.text("name") or "", text=k.text("text"))
                         for k in b.kids("field")
                     ],
                     states=[v.value for v in states.values("names")] if states else [],
