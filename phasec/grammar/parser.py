@@ -488,14 +488,14 @@ def _tok_span(src: SourceFile, tok) -> Span:
     """A token's span from the line and column Lark computed; offsets for tokens made by repair."""
     if tok.end_line is None:
         return src.span(tok.start_pos, tok.end_pos)
-    return Span(file=src.path, line=tok.line, column=tok.column, end_line=tok.end_line, end_column=tok.end_column)
+    return Span(src.path, tok.line, tok.column, tok.end_line, tok.end_column)
 
 
 def _range_span(src: SourceFile, first, last) -> Span:
     """From the start of token ``first`` to the end of token ``last``."""
     if None in (first.line, first.column, last.end_line, last.end_column):
         return src.span(first.start_pos, last.end_pos)
-    return Span(file=src.path, line=first.line, column=first.column, end_line=last.end_line, end_column=last.end_column)
+    return Span(src.path, first.line, first.column, last.end_line, last.end_column)
 
 
 def _decode(src: SourceFile, tok, bag: DiagnosticBag) -> Value:

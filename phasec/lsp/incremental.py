@@ -123,7 +123,7 @@ def split(statements, comments, start: int, end: int, line_starts: list[int]) ->
 
 def _shift(sp: Span, d: int) -> Span:
     """A span moved ``d`` lines down."""
-    return sp.model_copy(update={"line": sp.line + d, "end_line": sp.end_line + d})
+    return sp.moved(d)
 
 
 def _shift_span(sp: Span | None, d: int) -> Span | None:
