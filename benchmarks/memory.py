@@ -7,8 +7,11 @@
 
 After each stage it prints the resident set (VmRSS), its peak so far (VmHWM)
 and, with ``--trace``, the traced Python heap; the stages are those of
-``pipeline.analyze``: parse (Lark's tree and phasec's statements), bind, lower,
-resolve, the rules (with the graphs) and, with ``--compile``, the emitters.
+``pipeline.analyze``: parse (phasec's statements, Lark's tree one block at a
+time), bind + lower + resolve (``pipeline.lower``), the rules (with the graphs)
+and, with ``--compile``, the emitters.  ``--whole`` runs the stages one after
+the other as the pipeline did before (the whole file's Lark tree, then the whole
+bound tree, then the IR) to show what each holds.
 The collector is tuned as the ``phasec`` command tunes it.  Run it niced, one
 size at a time: the 10,000-slice runbook takes minutes on a loaded machine.
 """
@@ -41,7 +44,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("file", nargs="?")
     ap.add_argument("--generate", type=int, help="use generate.realistic(N) instead of a file")
-    ap.add_argument("--whole", action="store_true", help="parse the whole file at once (no block-wise parse)")
+    ap.add_argument(
+        "--whole",
+        action="store_true",
+        help="as before issue 12's memory work: the whole file's Lark tree, the whole bound tree, then the IR",
+    )
     ap.add_argument("--compile", action="store_true", help="also run the compile checks and the emitters")
     ap.add_argument("--trace", action="store_true", help="tracemalloc: traced heap and top sites per stage")
     args = ap.parse_args()
@@ -64,7 +71,9 @@ def main() -> None:
 
             traced = tracemalloc.get_traced_memory()[0] // (1024 * 1024)
         rows.append((name, time.process_time() - t0, rss, hwm, traced))
-        print(f"{name:<28} cpu {rows[-1][1]:7.1f} s  rss {rss:6,} MB  peak {hwm:6,} MB  traced {traced:6,} MB", flush=True)
+        print(
+            f"{name:<28} cpu {rows[-1][1]:7.1f} s  rss {rss:6,} MB  peak {hwm:6,} MB  traced {traced:6,} MB", flush=True
+        )
 
     stage("start (imports)")
     from phasec.compiler import pipeline
@@ -88,25 +97,28 @@ def main() -> None:
         stage("Lark tree (whole file)")
         del tree
         gc.collect()
-        doc, diags = parse(text, path, top_level=top_level_only())
+        doc, _ = parse(text, path, top_level=top_level_only())
     else:
-        doc, diags = pipeline.parse(text, path)
+        doc, _ = pipeline.parse(text, path)
     stage("parsed: statements")
     if args.trace:
         top(5)
-    from phasec.compiler.bind import Binder
-    from phasec.compiler.lower import lower
-    from phasec.compiler.resolve import resolve
+    if args.whole:
+        from phasec.compiler.bind import Binder
+        from phasec.compiler.lower import lower
+        from phasec.compiler.resolve import resolve
 
-    bag = DiagnosticBag()
-    bound = Binder(bag).bind_block(doc.statements, "file", doc.source.span(0, 0))
-    stage("bound")
-    rb = lower(bound, doc.source)
-    stage("lowered: IR")
-    del bound
-    gc.collect()
-    stage("bound clauses freed")
-    resolve(rb, bag)
+        bag = DiagnosticBag()
+        bound = Binder(bag).bind_block(doc.statements, "file", doc.source.span(0, 0))
+        stage("bound")
+        rb = lower(bound, doc.source)
+        stage("lowered: IR")
+        del bound
+        gc.collect()
+        stage("bound clauses freed")
+        resolve(rb, bag)
+    else:
+        rb, _ = pipeline.lower(doc)  # bind, lower (slices and gates one at a time), resolve
     stage("resolved")
     if args.trace:
         top(8)
@@ -128,7 +140,9 @@ def top(n: int) -> None:
     snap = tracemalloc.take_snapshot()
     for s in snap.statistics("lineno")[:n]:
         f = s.traceback[0]
-        print(f"      {s.size / 2**20:7.1f} MB {s.count:9,} blocks  {f.filename.split('site-packages/')[-1]}:{f.lineno}")
+        print(
+            f"      {s.size / 2**20:7.1f} MB {s.count:9,} blocks  {f.filename.split('site-packages/')[-1]}:{f.lineno}"
+        )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import hashlib
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 _NEWLINE = re.compile("\n")
 
@@ -26,10 +27,16 @@ class Span:
     "end_column"}``.
     """
 
-    __slots__ = ("file", "line", "column", "end_line", "end_column")
+    __slots__ = ("file", "line", "column", "end_line", "end_column")  # noqa: RUF023 - the serialisation order
 
     #: The field names, in serialisation order (as pydantic's ``model_fields`` listed them).
-    model_fields = {"file": str, "line": int, "column": int, "end_line": int, "end_column": int}
+    model_fields: ClassVar[dict[str, type]] = {
+        "file": str,
+        "line": int,
+        "column": int,
+        "end_line": int,
+        "end_column": int,
+    }
 
     file: str
     line: int
@@ -156,6 +163,9 @@ class SourceFile:
     path: str
     text: str
     _line_starts: list[int] = field(default_factory=list, repr=False)
+    #: Lines of the file before this text: 0, except for a piece of a file parsed on its own
+    #: (phasec/grammar/blocks.py), whose spans the parser moves down by this many lines.
+    line0: ClassVar[int] = 0
 
     def __post_init__(self) -> None:
         self._line_starts = [0] + [m.end() for m in _NEWLINE.finditer(self.text)]

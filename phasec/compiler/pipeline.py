@@ -24,11 +24,17 @@ class Result:
 
 
 def parse(text: str, path: str = "<input>") -> tuple[Document, list[Diagnostic]]:
-    """Text -> syntax tree, with every syntax error found."""
-    from phasec.compiler.schema import top_level_only
-    from phasec.grammar.parser import parse as _parse
+    """Text -> syntax tree, with every syntax error found.
 
-    return _parse(text, path, top_level=top_level_only())
+    Parsed one top-level block at a time (phasec/grammar/blocks.py), so that Lark's
+    syntax tree of one block at most is alive; a file with a syntax error is parsed
+    as a whole, by the recovering parser.
+    """
+    from phasec.compiler.schema import top_level_only
+    from phasec.grammar.blocks import parse_blocks
+
+    doc, diags, _ = parse_blocks(text, path, top_level=top_level_only())
+    return doc, diags
 
 
 def lower(doc: Document, *, binder=None, reuse=None) -> tuple[Runbook, list[Diagnostic]]:
@@ -38,16 +44,62 @@ def lower(doc: Document, *, binder=None, reuse=None) -> tuple[Runbook, list[Diag
     diagnostic bag); the language server passes one that reuses the binding of
     top-level statements it has bound before (phasec/lsp/incremental.py), and
     ``reuse`` (see :func:`phasec.compiler.lower.lower`) to reuse their lowering.
+    Without them, slices and gates (the bulk of a runbook) are lowered as soon as
+    they are bound, one at a time (:func:`_lowering_binder`), so that the bound
+    form of one of them at most is alive.
     """
     from phasec.compiler.bind import Binder
     from phasec.compiler.lower import lower as _lower
     from phasec.compiler.resolve import resolve
 
     bag = DiagnosticBag()
+    if binder is None and reuse is None:
+        binder, reuse = _lowering_binder()
     bound = (binder or Binder)(bag).bind_block(doc.statements, "file", doc.source.span(0, 0))
     rb = _lower(bound, doc.source, reuse)
+    del bound
     resolve(rb, bag)
     return rb, bag.sorted()
+
+
+def _lowering_binder():
+    """(binder factory, ``reuse``): a binder that lowers each top-level slice and gate right after
+    binding it, and the ``reuse`` that hands :func:`phasec.compiler.lower.lower` those nodes.
+
+    Lowering a slice or a gate depends on nothing but its bound statement (the language
+    server's ``LoweringCache`` relies on that too), so the IR is the same; what changes
+    is that the binder keeps a bare ``Bound`` (statement and signature, no values or
+    children) in place of each, instead of the whole bound tree until lowering.
+    """
+    from phasec.compiler.bind import Binder, Bound
+    from phasec.compiler.lower import _lower_gate, _lower_slice
+
+    early = {"slice": _lower_slice, "gate": _lower_gate}
+    nodes: dict[int, object] = {}
+
+    class LoweringBinder(Binder):
+        depth = 0
+
+        def bind_stmt(self, st, spec):
+            if self.depth:
+                return super().bind_stmt(st, spec)
+            self.depth += 1
+            try:
+                b = super().bind_stmt(st, spec)
+            finally:
+                self.depth -= 1
+            fn = early.get(st.keyword)
+            if b is None or fn is None:
+                return b
+            bare = Bound(b.stmt, b.spec)
+            nodes[id(bare)] = (bare, fn(b))
+            return bare
+
+    def reuse(b, lower_fn):
+        hit = nodes.pop(id(b), None)
+        return lower_fn(b) if hit is None or hit[0] is not b else hit[1]
+
+    return LoweringBinder, reuse
 
 
 def check(rb: Runbook, doc: Document | None = None, config=None) -> list[Diagnostic]:
