@@ -200,3 +200,25 @@ def test_pydantic_models_take_a_span_and_keep_its_json_form():
     for bad in ({"file": "f", "line": 1}, {"file": 1, "line": 1, "column": 1, "end_line": 1, "end_column": 1}, "f:1:2"):
         with pytest.raises(ValidationError):
             M(span=bad)
+
+
+def test_ir_nodes_built_with_the_same_fields_share_one_fields_set():
+    from pydantic import BaseModel
+
+    result = pipeline.analyze(_read(Path("examples/phase-c.phc")), "phase-c.phc")
+    nodes, stack = [], [result.runbook]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, list):
+            stack.extend(x)
+        elif isinstance(x, BaseModel):
+            nodes.append(x)
+            stack.extend(x.__dict__.values())
+    sets = {id(n.__pydantic_fields_set__) for n in nodes}
+    kinds = {(type(n), frozenset(n.__pydantic_fields_set__)) for n in nodes}
+    assert len(nodes) > 500 and len(sets) <= len(kinds) + 50  # one set per class and fields (a few written later)
+    # The IR still takes writes (name resolution's, a user's) and compares and dumps by value.
+    s = result.runbook.slices[0]
+    twin = s.model_copy(deep=True)
+    s.title = "changed"
+    assert s.title == "changed" and twin != s and twin.model_dump()["title"] != "changed"

@@ -53,23 +53,68 @@ def lower(doc: Document, *, binder=None, reuse=None) -> tuple[Runbook, list[Diag
     from phasec.compiler.resolve import resolve
 
     bag = DiagnosticBag()
+    sets = FieldsSets()
     if binder is None and reuse is None:
-        binder, reuse = _lowering_binder()
+        binder, reuse = _lowering_binder(sets)
     bound = (binder or Binder)(bag).bind_block(doc.statements, "file", doc.source.span(0, 0))
     rb = _lower(bound, doc.source, reuse)
     del bound
+    sets(rb)
     resolve(rb, bag)
     return rb, bag.sorted()
 
 
-def _lowering_binder():
+class FieldsSets:
+    """Gives the IR nodes of one class that were built with the same fields one fields-set.
+
+    Pydantic keeps, per model instance, the set of the fields given at construction
+    (``model_fields_set``): a set of its own per node, about 420 bytes on average, half
+    of the IR's memory (docs/performance.md, *Memory*).  Nothing in phasec reads it
+    (no ``exclude_unset``); equality and serialisation ignore it.  After this, the
+    nodes of a class built with the same fields hold one set object.  A field assigned
+    later (name resolution writes a slice's stage) adds its name to that shared set,
+    so ``model_fields_set`` may name a field that a node left at its default: only an
+    ``exclude_unset`` dump would see that.
+    """
+
+    def __init__(self) -> None:
+        self.shared: dict[tuple, set] = {}
+        self.done: set[int] = set()  # ids of the top-level nodes already walked (kept alive by the IR)
+
+    def __call__(self, root, *, top: bool = False) -> None:
+        """Share the sets of ``root`` and the nodes under it (``top``: remember it as done)."""
+        from pydantic import BaseModel
+
+        shared = self.shared
+        setattr_ = object.__setattr__
+        seen: set[int] = set()
+        stack: list = [root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+                continue
+            if not isinstance(node, BaseModel) or id(node) in seen or id(node) in self.done:
+                continue
+            seen.add(id(node))
+            fs = node.__pydantic_fields_set__
+            one = shared.setdefault((node.__class__, frozenset(fs)), fs)
+            if one is not fs:
+                setattr_(node, "__pydantic_fields_set__", one)
+            stack.extend(node.__dict__.values())
+        if top:
+            self.done.add(id(root))
+
+
+def _lowering_binder(sets: FieldsSets):
     """(binder factory, ``reuse``): a binder that lowers each top-level slice and gate right after
     binding it, and the ``reuse`` that hands :func:`phasec.compiler.lower.lower` those nodes.
 
     Lowering a slice or a gate depends on nothing but its bound statement (the language
     server's ``LoweringCache`` relies on that too), so the IR is the same; what changes
     is that the binder keeps a bare ``Bound`` (statement and signature, no values or
-    children) in place of each, instead of the whole bound tree until lowering.
+    children) in place of each, instead of the whole bound tree until lowering; each
+    node's fields-sets are shared (:class:`FieldsSets`) as soon as it is built.
     """
     from phasec.compiler.bind import Binder, Bound
     from phasec.compiler.lower import _lower_gate, _lower_slice
@@ -92,7 +137,9 @@ def _lowering_binder():
             if b is None or fn is None:
                 return b
             bare = Bound(b.stmt, b.spec)
-            nodes[id(bare)] = (bare, fn(b))
+            node = fn(b)
+            sets(node, top=True)  # the node's own sets are freed now, for the next node to reuse
+            nodes[id(bare)] = (bare, node)
             return bare
 
     def reuse(b, lower_fn):
