@@ -222,3 +222,16 @@ def test_ir_nodes_built_with_the_same_fields_share_one_fields_set():
     twin = s.model_copy(deep=True)
     s.title = "changed"
     assert s.title == "changed" and twin != s and twin.model_dump()["title"] != "changed"
+
+
+@pytest.mark.parametrize("path", ["examples/phase-c.phc", "tests/corpus/voiceterm-mp306-as-written.phc"])
+def test_statement_at_finds_the_first_statement_starting_there(path):
+    text = _read(Path(path)) + "\na 1; b 2; c { d; e }\n"
+    doc, _ = pipeline.parse(text, path)
+    walked = list(doc.walk())
+    for stmt in walked:
+        first = next(s for s in walked if (s.span.line, s.span.column) == (stmt.span.line, stmt.span.column))
+        assert doc.statement_at(stmt.span) is first
+    last = walked[-1].span
+    assert doc.statement_at(last.replace(column=last.column + 1)) is None
+    assert doc.statement_at(last.replace(line=last.line + 5)) is None
