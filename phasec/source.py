@@ -12,7 +12,7 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 _NEWLINE = re.compile("\n")
 
@@ -54,17 +54,17 @@ class Span:
         _set(self, "end_line", end_line)
         _set(self, "end_column", end_column)
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Span is immutable (cannot set {name!r})")
 
-    def __delattr__(self, name):
+    def __delattr__(self, name: str) -> None:
         raise AttributeError(f"Span is immutable (cannot delete {name!r})")
 
     def _key(self) -> tuple:
         return (self.file, self.line, self.column, self.end_line, self.end_column)
 
-    def __eq__(self, other):
-        if other.__class__ is not Span:
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Span):
             return NotImplemented
         return (
             self.line == other.line
@@ -74,20 +74,20 @@ class Span:
             and self.file == other.file
         )
 
-    def __ne__(self, other):
+    def __ne__(self, other: object) -> bool:
         eq = self.__eq__(other)
         return eq if eq is NotImplemented else not eq
 
     def __hash__(self) -> int:
         return hash(self._key())
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple:
         return (Span, self._key())
 
     def __copy__(self) -> Span:
         return self
 
-    def __deepcopy__(self, memo) -> Span:
+    def __deepcopy__(self, memo: object) -> Span:
         return self
 
     def __repr__(self) -> str:
@@ -99,7 +99,7 @@ class Span:
     def __str__(self) -> str:  # pragma: no cover - debugging aid
         return f"{self.file}:{self.line}:{self.column}"
 
-    def replace(self, **changes) -> Span:
+    def replace(self, **changes: Any) -> Span:
         """A copy with some fields changed (``span.replace(line=3)``)."""
         fields = dict(zip(self.__slots__, self._key(), strict=True))
         fields.update(changes)
@@ -109,7 +109,7 @@ class Span:
         """This span ``lines`` lines further down (columns unchanged)."""
         return Span(self.file, self.line + lines, self.column, self.end_line + lines, self.end_column)
 
-    def model_dump(self, **_ignored) -> dict:
+    def model_dump(self, **_ignored: object) -> dict:
         """``{"file", "line", "column", "end_line", "end_column"}``, as the pydantic model dumped it."""
         return dict(zip(self.__slots__, self._key(), strict=True))
 
@@ -122,7 +122,7 @@ class Span:
         )
 
     @classmethod
-    def _from_dict(cls, data) -> Span:
+    def _from_dict(cls, data: object) -> Span:
         if isinstance(data, Span):
             return data
         if not isinstance(data, dict) or set(data) != set(cls.__slots__):
@@ -139,7 +139,7 @@ class Span:
         return cls(file, *nums)
 
     @classmethod
-    def __get_pydantic_core_schema__(cls, source, handler):
+    def __get_pydantic_core_schema__(cls, source: object, handler: object) -> Any:
         from pydantic_core import core_schema
 
         # An instance is taken as it is (an isinstance check, in pydantic's core); a dict
@@ -153,7 +153,7 @@ class Span:
         )
 
     @classmethod
-    def __get_pydantic_json_schema__(cls, core, handler):
+    def __get_pydantic_json_schema__(cls, core: object, handler: object) -> dict:
         props = {"file": {"type": "string"}} | {k: {"type": "integer"} for k in cls.__slots__[1:]}
         return {"type": "object", "properties": props, "required": list(cls.__slots__)}
 
@@ -166,8 +166,10 @@ class SourceFile:
     text: str
     _line_starts: Sequence[int] = field(default_factory=list, repr=False)
     #: Lines of the file before this text: 0, except for a piece of a file parsed on its own
-    #: (phasec/grammar/blocks.py), whose spans the parser moves down by this many lines.
-    line0: ClassVar[int] = 0
+    #: (phasec/grammar/blocks.py), whose spans the parser moves down by this many lines;
+    #: ``line_numbers[k]`` is then the piece's line ``k`` in the file.
+    line0: int = field(default=0, repr=False, compare=False)
+    line_numbers: Sequence[int] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # An array of machine integers: 8 bytes a line, where a list of ints costs 40.

@@ -120,7 +120,7 @@ def _lowering_binder(sets: FieldsSets):
     from phasec.compiler.lower import _lower_gate, _lower_slice
 
     early = {"slice": _lower_slice, "gate": _lower_gate}
-    nodes: dict[int, object] = {}
+    nodes: dict[int, tuple] = {}
 
     class LoweringBinder(Binder):
         depth = 0

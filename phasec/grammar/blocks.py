@@ -77,11 +77,9 @@ class _Piece(SourceFile):
     """The text of one chunk, parsed alone: spans are moved down by the lines before it."""
 
     def __init__(self, path: str, text: str, line0: int):
-        super().__init__(path, text)
-        self.line0 = line0
-        #: ``line_numbers[k]`` is line ``k`` of the piece in the file, one int object per line
-        #: (a span's lines are these objects, not a new int each).
-        self.line_numbers = list(range(line0, line0 + len(self._line_starts) + 1))
+        # line_numbers[k]: line k of the piece in the file, one int object per line (a span's
+        # lines are these objects, not a new int each, as Lark shares one per line).
+        super().__init__(path, text, line0=line0, line_numbers=list(range(line0, line0 + text.count("\n") + 2)))
 
     def span(self, start: int, end: int) -> Span:
         line, col = self.position(start)
