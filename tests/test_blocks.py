@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from phasec.compiler import pipeline
 from phasec.compiler.bind import Binder
 from phasec.compiler.schema import top_level_only
-from phasec.grammar import parser
+from phasec.grammar import blocks, parser
 from phasec.grammar.blocks import block_starts, parse_blocks, parse_chunks
 from phasec.source import Span
 
@@ -95,14 +95,29 @@ def test_lark_builds_the_tree_of_one_block_at_a_time(monkeypatch):
         return real(self, t, *a, **kw)
 
     monkeypatch.setattr(type(lark), "parse", spy)
-    _doc, diags = pipeline.parse(text, "phase-c.phc")
-    assert not diags and len(sizes) == len(block_starts(text)) > 5
-    assert max(sizes) < len(text) / 3 and sum(sizes) == len(text)
-    # With a syntax error the whole file is parsed as one (the recovering parser's diagnostics).
+    _, diags = pipeline.parse(text, "phase-c.phc")
+    starts = block_starts(text)
+    largest = max(b - a for a, b in zip(starts, [*starts[1:], len(text)], strict=True))
+    assert not diags and len(sizes) >= 3 and sum(sizes) == len(text)
+    assert max(sizes) <= max(blocks.GROUP_CHARS, largest) < len(text) / 2
+    # Block by block (no grouping): one call per block.
     sizes.clear()
+    monkeypatch.setattr(blocks, "GROUP_CHARS", 0)
+    pipeline.parse(text, "phase-c.phc")
+    assert len(sizes) == len(starts) > 20 and max(sizes) == largest
+    # With a syntax error the whole file is parsed as one (the recovering parser's diagnostics).
     broken = text + '\nslice Z9 "unclosed {\n'
     _, diags = pipeline.parse(broken, "phase-c.phc")
     assert diags == parser.parse(broken, "phase-c.phc", top_level=TOP)[1] and diags
+
+
+@pytest.mark.parametrize("path", ["examples/phase-c.phc", "tests/corpus/voiceterm-mp306-as-written.phc"])
+def test_grouping_blocks_changes_nothing(path, monkeypatch):
+    text = _read(Path(path))
+    grouped = parse_chunks(text, path, TOP)
+    monkeypatch.setattr(blocks, "GROUP_CHARS", 0)
+    alone = parse_chunks(text, path, TOP)
+    assert grouped is not None and grouped == alone and len(alone) > 20
 
 
 def test_a_fragment_gets_the_positions_it_has_in_its_file():

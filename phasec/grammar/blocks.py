@@ -16,9 +16,10 @@ Both ``phasec lint``/``compile`` (``pipeline.parse``) and the language server
 * :func:`block_starts` finds, with one regular-expression scan that skips
   strings and comments and counts braces, the line starts where a top-level
   statement begins;
-* :func:`parse_blocks` parses the text between them one piece at a time, so
-  that Lark's syntax tree (a token object per word, the largest structure the
-  front end builds) exists for one block at a time instead of the whole file,
+* :func:`parse_blocks` parses the text between them a block at a time (small
+  consecutive blocks together, up to :data:`GROUP_CHARS`), so that Lark's
+  syntax tree (a token object per word, the largest structure the front end
+  builds) exists for one block or a few small ones instead of the whole file,
   and returns the pieces as :class:`Chunk` s: a run of whole lines holding one
   top-level statement (or several that share lines, as in ``a {}; b``) and the
   blank lines and comments after it; the first chunk also holds what precedes
@@ -42,7 +43,15 @@ from phasec.source import SourceFile, Span
 # What can hide a brace or a line start: multi-line strings (closed or not, with the
 # lexer's escapes), one-line strings, comments; then the braces, and a line end
 # followed by what starts a statement (a keyword).
-_SCAN = re.compile(r'"""(?:\\[\s\S]|[^\\])*?(?:"""|\Z)|"(?:\\.|[^"\\\n])*"?|#[^\n]*|[{}]|\n(?=[ \t]*[A-Za-z_])')
+_SCAN = re.compile(
+    r'"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*(?:"""|\Z)'  # a multi-line string, closed or not
+    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?'  # a one-line string, closed or not
+    r"|#[^\n]*|[{}]|\n(?=[ \t]*[A-Za-z_])"
+)
+#: Consecutive blocks are parsed together up to this many characters (a block longer than
+#: this alone): Lark's tree of 16 KB of runbook is about 0.5 MB, and each call to Lark
+#: costs a few dozen microseconds of set-up, which one call per small block would repeat.
+GROUP_CHARS = 16 * 1024
 _BLANK = re.compile(r"(?:[ \t\r\n;]|#[^\n]*)*")
 
 
@@ -91,7 +100,8 @@ class _Piece(SourceFile):
 def parse_chunks(
     text: str, path: str, top_level: frozenset[str], *, line0: int = 0, offset: int = 0
 ) -> list[Chunk] | None:
-    """The chunks of ``text``, each parsed alone; None when one does not parse cleanly.
+    """The chunks of ``text``, parsed a few at a time (:data:`GROUP_CHARS`); None when one does
+    not parse cleanly.
 
     ``text`` starts at a line start of its file, after ``line0`` lines and ``offset``
     characters (the language server re-parses a fragment of a document): spans and chunk
@@ -107,16 +117,47 @@ def parse_chunks(
     chunks: list[Chunk] = []
     bag = DiagnosticBag()
     line = line0
-    for s, e in zip(starts, ends, strict=True):
-        piece = text[s:e]
+    k, n = 0, len(starts)
+    while k < n:
+        m = k + 1  # blocks k..m-1 are parsed together
+        while m < n and ends[m] - starts[k] <= GROUP_CHARS:
+            m += 1
+        piece = text[starts[k] : ends[m - 1]]
         got = _fast(_Piece(path, piece, line), bag, top_level)
         if got is None or bag.items:
             return None
-        statements, comments = got
-        comments.sort(key=lambda c: (c.span.line, c.span.column))
-        chunks.append(Chunk(s + offset, e + offset, tuple(statements), tuple(comments)))
+        group = _divide(text, starts[k:m], ends[k:m], line, offset, got)
+        if group is None:
+            return None
+        chunks.extend(group)
         line += piece.count("\n")
+        k = m
     return chunks
+
+
+def _divide(text, starts, ends, line, offset, got) -> list[Chunk] | None:
+    """The chunks of blocks parsed together: each statement and comment goes to the block of its line."""
+    from bisect import bisect_right
+
+    statements, comments = got
+    firsts = []  # the file line each block starts on
+    for i, s in enumerate(starts):
+        if i:
+            line += text.count("\n", starts[i - 1], s)
+        firsts.append(line + 1)
+    parts: list[tuple[list, list]] = [([], []) for _ in starts]
+    for st in statements:
+        i = bisect_right(firsts, st.span.line) - 1
+        if i + 1 < len(firsts) and st.span.end_line >= firsts[i + 1]:
+            return None  # a statement across a block boundary: the scan was wrong, parse it all
+        parts[max(i, 0)][0].append(st)
+    for c in comments:
+        parts[max(bisect_right(firsts, c.span.line) - 1, 0)][1].append(c)
+    out = []
+    for s, e, (sts, cs) in zip(starts, ends, parts, strict=True):
+        cs.sort(key=lambda c: (c.span.line, c.span.column))
+        out.append(Chunk(s + offset, e + offset, tuple(sts), tuple(cs)))
+    return out
 
 
 def parse_blocks(

@@ -12,9 +12,10 @@ statement.
 On an edit (the new text against the previous version's):
 
 1. the changed region is the text between the longest common prefix and
-   suffix; the chunks it touches are re-parsed as one fragment, alone, with
-   the ordinary parser; its spans are then moved down by the number of lines
-   before it (the fragment starts at a line start, so columns are final);
+   suffix; the chunks it touches are re-parsed as one fragment, alone, block
+   by block as ``phasec lint`` parses (``phasec.grammar.blocks``: the chunks and
+   the splitting are that module's), its spans built at their lines in the
+   document (the fragment starts at a line start, so columns are final);
 2. the chunks after the region are kept: the same objects when the edit added
    or removed no line, else copies with every span moved by the line delta;
 3. binding (the schema check of each statement) is reused for every
