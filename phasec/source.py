@@ -8,18 +8,37 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any, ClassVar
 
 _NEWLINE = re.compile("\n")
 
 
-class Span(BaseModel):
-    """A region of a source file (1-based lines and columns, end exclusive)."""
+class Span:
+    """A region of a source file (1-based lines and columns, end exclusive).
 
-    model_config = ConfigDict(frozen=True)
+    Immutable and hashable, compared by value.  Not a pydantic model: every
+    syntax-tree node and IR node carries one, and a model instance (with its
+    ``__dict__`` and fields-set) cost about a kilobyte where these five slots cost
+    72 bytes (docs/performance.md, *Memory*).  Pydantic models accept it as a
+    field type (checked with ``isinstance``, or built from a dict with the five
+    fields) and serialise it as before: ``{"file", "line", "column", "end_line",
+    "end_column"}``.
+    """
+
+    __slots__ = ("file", "line", "column", "end_line", "end_column")  # noqa: RUF023 - the serialisation order
+
+    #: The field names, in serialisation order (as pydantic's ``model_fields`` listed them).
+    model_fields: ClassVar[dict[str, type]] = {
+        "file": str,
+        "line": int,
+        "column": int,
+        "end_line": int,
+        "end_column": int,
+    }
 
     file: str
     line: int
@@ -27,8 +46,72 @@ class Span(BaseModel):
     end_line: int
     end_column: int
 
+    def __init__(self, file: str, line: int, column: int, end_line: int, end_column: int) -> None:
+        _set = object.__setattr__
+        _set(self, "file", file)
+        _set(self, "line", line)
+        _set(self, "column", column)
+        _set(self, "end_line", end_line)
+        _set(self, "end_column", end_column)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Span is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Span is immutable (cannot delete {name!r})")
+
+    def _key(self) -> tuple:
+        return (self.file, self.line, self.column, self.end_line, self.end_column)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Span):
+            return NotImplemented
+        return (
+            self.line == other.line
+            and self.column == other.column
+            and self.end_line == other.end_line
+            and self.end_column == other.end_column
+            and self.file == other.file
+        )
+
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __reduce__(self) -> tuple:
+        return (Span, self._key())
+
+    def __copy__(self) -> Span:
+        return self
+
+    def __deepcopy__(self, memo: object) -> Span:
+        return self
+
+    def __repr__(self) -> str:
+        return (
+            f"Span(file={self.file!r}, line={self.line!r}, column={self.column!r}, "
+            f"end_line={self.end_line!r}, end_column={self.end_column!r})"
+        )
+
     def __str__(self) -> str:  # pragma: no cover - debugging aid
         return f"{self.file}:{self.line}:{self.column}"
+
+    def replace(self, **changes: Any) -> Span:
+        """A copy with some fields changed (``span.replace(line=3)``)."""
+        fields = dict(zip(self.__slots__, self._key(), strict=True))
+        fields.update(changes)
+        return Span(**fields)
+
+    def moved(self, lines: int) -> Span:
+        """This span ``lines`` lines further down (columns unchanged)."""
+        return Span(self.file, self.line + lines, self.column, self.end_line + lines, self.end_column)
+
+    def model_dump(self, **_ignored: object) -> dict:
+        """``{"file", "line", "column", "end_line", "end_column"}``, as the pydantic model dumped it."""
+        return dict(zip(self.__slots__, self._key(), strict=True))
 
     def contains(self, line: int, column: int) -> bool:
         """True when 1-based (line, column) lies within this span."""
@@ -38,6 +121,42 @@ class Span(BaseModel):
             line == self.end_line and column == self.end_column
         )
 
+    @classmethod
+    def _from_dict(cls, data: object) -> Span:
+        if isinstance(data, Span):
+            return data
+        if not isinstance(data, dict) or set(data) != set(cls.__slots__):
+            raise ValueError(f"a span needs exactly the fields {', '.join(cls.__slots__)}")
+        file = data["file"]
+        if not isinstance(file, str):
+            raise ValueError("a span's file is a string")
+        nums = []
+        for k in cls.__slots__[1:]:
+            v = data[k]
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise ValueError(f"a span's {k} is an integer")
+            nums.append(v)
+        return cls(file, *nums)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: object, handler: object) -> Any:
+        from pydantic_core import core_schema
+
+        # An instance is taken as it is (an isinstance check, in pydantic's core); a dict
+        # (JSON, model_validate) is checked and converted.
+        return core_schema.union_schema(
+            [
+                core_schema.is_instance_schema(cls),
+                core_schema.no_info_plain_validator_function(cls._from_dict),
+            ],
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda s: s.model_dump()),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core: object, handler: object) -> dict:
+        props = {"file": {"type": "string"}} | {k: {"type": "integer"} for k in cls.__slots__[1:]}
+        return {"type": "object", "properties": props, "required": list(cls.__slots__)}
+
 
 @dataclass
 class SourceFile:
@@ -45,10 +164,18 @@ class SourceFile:
 
     path: str
     text: str
-    _line_starts: list[int] = field(default_factory=list, repr=False)
+    _line_starts: Sequence[int] = field(default_factory=list, repr=False)
+    #: Lines of the file before this text: 0, except for a piece of a file parsed on its own
+    #: (phasec/grammar/blocks.py), whose spans the parser moves down by this many lines;
+    #: ``line_numbers[k]`` is then the piece's line ``k`` in the file.
+    line0: int = field(default=0, repr=False, compare=False)
+    line_numbers: Sequence[int] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._line_starts = [0] + [m.end() for m in _NEWLINE.finditer(self.text)]
+        # An array of machine integers: 8 bytes a line, where a list of ints costs 40.
+        starts = array("q", [0])
+        starts.extend(m.end() for m in _NEWLINE.finditer(self.text))
+        self._line_starts = starts
 
     @property
     def sha256(self) -> str:
@@ -76,7 +203,7 @@ class SourceFile:
     def span(self, start: int, end: int) -> Span:
         line, col = self.position(start)
         end_line, end_col = self.position(end)
-        return Span(file=self.path, line=line, column=col, end_line=end_line, end_column=end_col)
+        return Span(self.path, line, col, end_line, end_col)
 
     def end_span(self) -> Span:
         return self.span(len(self.text), len(self.text))

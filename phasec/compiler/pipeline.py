@@ -24,11 +24,17 @@ class Result:
 
 
 def parse(text: str, path: str = "<input>") -> tuple[Document, list[Diagnostic]]:
-    """Text -> syntax tree, with every syntax error found."""
-    from phasec.compiler.schema import top_level_only
-    from phasec.grammar.parser import parse as _parse
+    """Text -> syntax tree, with every syntax error found.
 
-    return _parse(text, path, top_level=top_level_only())
+    Parsed one top-level block at a time (phasec/grammar/blocks.py), so that Lark's
+    syntax tree of one block at most is alive; a file with a syntax error is parsed
+    as a whole, by the recovering parser.
+    """
+    from phasec.compiler.schema import top_level_only
+    from phasec.grammar.blocks import parse_blocks
+
+    doc, diags, _ = parse_blocks(text, path, top_level=top_level_only())
+    return doc, diags
 
 
 def lower(doc: Document, *, binder=None, reuse=None) -> tuple[Runbook, list[Diagnostic]]:
@@ -38,16 +44,109 @@ def lower(doc: Document, *, binder=None, reuse=None) -> tuple[Runbook, list[Diag
     diagnostic bag); the language server passes one that reuses the binding of
     top-level statements it has bound before (phasec/lsp/incremental.py), and
     ``reuse`` (see :func:`phasec.compiler.lower.lower`) to reuse their lowering.
+    Without them, slices and gates (the bulk of a runbook) are lowered as soon as
+    they are bound, one at a time (:func:`_lowering_binder`), so that the bound
+    form of one of them at most is alive.
     """
     from phasec.compiler.bind import Binder
     from phasec.compiler.lower import lower as _lower
     from phasec.compiler.resolve import resolve
 
     bag = DiagnosticBag()
+    sets = FieldsSets()
+    if binder is None and reuse is None:
+        binder, reuse = _lowering_binder(sets)
     bound = (binder or Binder)(bag).bind_block(doc.statements, "file", doc.source.span(0, 0))
     rb = _lower(bound, doc.source, reuse)
+    del bound
+    sets(rb)
     resolve(rb, bag)
     return rb, bag.sorted()
+
+
+class FieldsSets:
+    """Gives the IR nodes of one class that were built with the same fields one fields-set.
+
+    Pydantic keeps, per model instance, the set of the fields given at construction
+    (``model_fields_set``): a set of its own per node, about 420 bytes on average, half
+    of the IR's memory (docs/performance.md, *Memory*).  Nothing in phasec reads it
+    (no ``exclude_unset``); equality and serialisation ignore it.  After this, the
+    nodes of a class built with the same fields hold one set object.  A field assigned
+    later (name resolution writes a slice's stage) adds its name to that shared set,
+    so ``model_fields_set`` may name a field that a node left at its default: only an
+    ``exclude_unset`` dump would see that.
+    """
+
+    def __init__(self) -> None:
+        self.shared: dict[tuple, set] = {}
+        self.done: set[int] = set()  # ids of the top-level nodes already walked (kept alive by the IR)
+
+    def __call__(self, root, *, top: bool = False) -> None:
+        """Share the sets of ``root`` and the nodes under it (``top``: remember it as done)."""
+        from pydantic import BaseModel
+
+        shared = self.shared
+        setattr_ = object.__setattr__
+        seen: set[int] = set()
+        stack: list = [root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+                continue
+            if not isinstance(node, BaseModel) or id(node) in seen or id(node) in self.done:
+                continue
+            seen.add(id(node))
+            fs = node.__pydantic_fields_set__
+            one = shared.setdefault((node.__class__, frozenset(fs)), fs)
+            if one is not fs:
+                setattr_(node, "__pydantic_fields_set__", one)
+            stack.extend(node.__dict__.values())
+        if top:
+            self.done.add(id(root))
+
+
+def _lowering_binder(sets: FieldsSets):
+    """(binder factory, ``reuse``): a binder that lowers each top-level slice and gate right after
+    binding it, and the ``reuse`` that hands :func:`phasec.compiler.lower.lower` those nodes.
+
+    Lowering a slice or a gate depends on nothing but its bound statement (the language
+    server's ``LoweringCache`` relies on that too), so the IR is the same; what changes
+    is that the binder keeps a bare ``Bound`` (statement and signature, no values or
+    children) in place of each, instead of the whole bound tree until lowering; each
+    node's fields-sets are shared (:class:`FieldsSets`) as soon as it is built.
+    """
+    from phasec.compiler.bind import Binder, Bound
+    from phasec.compiler.lower import _lower_gate, _lower_slice
+
+    early = {"slice": _lower_slice, "gate": _lower_gate}
+    nodes: dict[int, tuple] = {}
+
+    class LoweringBinder(Binder):
+        depth = 0
+
+        def bind_stmt(self, st, spec):
+            if self.depth:
+                return super().bind_stmt(st, spec)
+            self.depth += 1
+            try:
+                b = super().bind_stmt(st, spec)
+            finally:
+                self.depth -= 1
+            fn = early.get(st.keyword)
+            if b is None or fn is None:
+                return b
+            bare = Bound(b.stmt, b.spec)
+            node = fn(b)
+            sets(node, top=True)  # the node's own sets are freed now, for the next node to reuse
+            nodes[id(bare)] = (bare, node)
+            return bare
+
+    def reuse(b, lower_fn):
+        hit = nodes.pop(id(b), None)
+        return lower_fn(b) if hit is None or hit[0] is not b else hit[1]
+
+    return LoweringBinder, reuse
 
 
 def check(rb: Runbook, doc: Document | None = None, config=None) -> list[Diagnostic]:

@@ -485,17 +485,26 @@ def long_string_body(text: str) -> str:
 
 
 def _tok_span(src: SourceFile, tok) -> Span:
-    """A token's span from the line and column Lark computed; offsets for tokens made by repair."""
+    """A token's span from the line and column Lark computed; offsets for tokens made by repair.
+
+    ``src.line0``: the lines before ``src``'s text in its file (a piece parsed alone).
+    """
     if tok.end_line is None:
         return src.span(tok.start_pos, tok.end_pos)
-    return Span(file=src.path, line=tok.line, column=tok.column, end_line=tok.end_line, end_column=tok.end_column)
+    if src.line0:
+        lines = src.line_numbers  # shared int objects, as Lark shares one per line
+        return Span(src.path, lines[tok.line], tok.column, lines[tok.end_line], tok.end_column)
+    return Span(src.path, tok.line, tok.column, tok.end_line, tok.end_column)
 
 
 def _range_span(src: SourceFile, first, last) -> Span:
     """From the start of token ``first`` to the end of token ``last``."""
     if None in (first.line, first.column, last.end_line, last.end_column):
         return src.span(first.start_pos, last.end_pos)
-    return Span(file=src.path, line=first.line, column=first.column, end_line=last.end_line, end_column=last.end_column)
+    if src.line0:
+        lines = src.line_numbers
+        return Span(src.path, lines[first.line], first.column, lines[last.end_line], last.end_column)
+    return Span(src.path, first.line, first.column, last.end_line, last.end_column)
 
 
 def _decode(src: SourceFile, tok, bag: DiagnosticBag) -> Value:
@@ -526,10 +535,12 @@ def _decode(src: SourceFile, tok, bag: DiagnosticBag) -> Value:
         value = _ESCAPE_RE.sub(unescape, body) if "\\" in body else body
         return Value(STRING, text, value, span, long=long)
     if t == "NAME":
+        text = sys.intern(text)  # ids recur (every reference repeats one): one string each
         return Value(NAME, text, text, span)
     if t == "NUMBER":
         return Value(NUMBER, text, text, span)
     if t == "HANDLE":
+        text = sys.intern(text)
         return Value(HANDLE, text, text, span)
     if t == "UNTERMINATED_STRING":
         bag.error(
@@ -658,7 +669,7 @@ def _build(src: SourceFile, tree, bag: DiagnosticBag) -> list[Statement]:
         keyword_span = _tok_span(src, head)
         span = keyword_span if last.end_pos <= head.end_pos else _range_span(src, head, last)
         return Statement(
-            keyword=str(head),
+            keyword=sys.intern(str(head)),
             keyword_span=keyword_span,
             values=values,
             block=block,
@@ -715,7 +726,7 @@ def _breaks_block(src: SourceFile, statements: list[Statement], top_level: froze
     for top in statements:
         if top.block is None or top.block_span is None:
             continue
-        if src.line_text(top.block_span.line)[:1] in ("", " ", "\t"):
+        if src.line_text(top.block_span.line - src.line0)[:1] in ("", " ", "\t"):
             continue
         stack = list(top.block)
         while stack:

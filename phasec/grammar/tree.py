@@ -76,14 +76,31 @@ class Document:
                 stack.extend(reversed(st.block))
 
     def statement_at(self, span: Span) -> Statement | None:
-        """The statement whose span starts where ``span`` starts (IR nodes keep their statement's span)."""
+        """The statement whose span starts where ``span`` starts (IR nodes keep their statement's span).
+
+        The index is keyed by line (the spans' own int objects, no key made per statement):
+        the first statement starting on it, or a list of (column, statement) when several do.
+        """
         index = self.__dict__.get("_by_start")
         if index is None:
             index = {}
             for st in self.walk():
-                index.setdefault((st.span.line, st.span.column), st)
+                sp = st.span
+                got = index.get(sp.line)
+                if got is None:
+                    index[sp.line] = st
+                elif isinstance(got, list):
+                    if all(c != sp.column for c, _ in got):
+                        got.append((sp.column, st))
+                elif got.span.column != sp.column:
+                    index[sp.line] = [(got.span.column, got), (sp.column, st)]
             self.__dict__["_by_start"] = index
-        return index.get((span.line, span.column))
+        got = index.get(span.line)
+        if got is None:
+            return None
+        if isinstance(got, list):
+            return next((st for c, st in got if c == span.column), None)
+        return got if got.span.column == span.column else None
 
     def value_at(self, span: Span) -> tuple[Statement, int] | None:
         """The statement one of whose values is exactly at ``span``, and that value's index."""

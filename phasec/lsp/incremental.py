@@ -12,9 +12,10 @@ statement.
 On an edit (the new text against the previous version's):
 
 1. the changed region is the text between the longest common prefix and
-   suffix; the chunks it touches are re-parsed as one fragment, alone, with
-   the ordinary parser; its spans are then moved down by the number of lines
-   before it (the fragment starts at a line start, so columns are final);
+   suffix; the chunks it touches are re-parsed as one fragment, alone, block
+   by block as ``phasec lint`` parses (``phasec.grammar.blocks``: the chunks and
+   the splitting are that module's), its spans built at their lines in the
+   document (the fragment starts at a line start, so columns are final);
 2. the chunks after the region are kept: the same objects when the edit added
    or removed no line, else copies with every span moved by the line delta;
 3. binding (the schema check of each statement) is reused for every
@@ -46,16 +47,9 @@ from dataclasses import dataclass, field
 
 from phasec.compiler.bind import Binder
 from phasec.compiler.diagnostics import Diagnostic, DiagnosticBag
+from phasec.grammar.blocks import Chunk
 from phasec.grammar.tree import Comment, Document, Statement, Value
 from phasec.source import SourceFile, Span
-
-
-@dataclass(frozen=True)
-class Chunk:
-    start: int  # offset of its first character (the start of a line)
-    end: int  # offset after its last character (the start of the next chunk's line, or the end of the text)
-    statements: tuple[Statement, ...]
-    comments: tuple[Comment, ...]
 
 
 @dataclass(frozen=True)
@@ -92,38 +86,15 @@ def _top_level():
 
 
 def _parse(text: str, path: str):
-    from phasec.grammar.parser import parse
+    """(document, diagnostics, chunks or None), as ``phasec lint`` parses (phasec/grammar/blocks.py)."""
+    from phasec.grammar.blocks import parse_blocks
 
-    return parse(text, path, top_level=_top_level())
-
-
-def _line_starts(text: str) -> list[int]:
-    return SourceFile("", text)._line_starts
-
-
-def split(statements, comments, start: int, end: int, line_starts: list[int]) -> list[Chunk]:
-    """The chunks of ``text[start:end]`` (which begins at a line start) given its statements and comments."""
-    groups: list[list[Statement]] = []
-    for st in statements:
-        if groups and st.span.line <= groups[-1][-1].span.end_line:
-            groups[-1].append(st)
-        else:
-            groups.append([st])
-    starts = [start] + [line_starts[g[0].span.line - 1] for g in groups[1:]]
-    ends = starts[1:] + [end]
-    first_lines = [bisect_right(line_starts, s) for s in starts]
-    by_chunk: list[list[Comment]] = [[] for _ in starts] or [[]]
-    for c in comments:
-        k = bisect_right(first_lines, c.span.line) - 1
-        by_chunk[max(k, 0)].append(c)
-    if not groups:
-        return [Chunk(start, end, (), tuple(by_chunk[0]))]
-    return [Chunk(s, e, tuple(g), tuple(cs)) for s, e, g, cs in zip(starts, ends, groups, by_chunk, strict=True)]
+    return parse_blocks(text, path, top_level=_top_level())
 
 
 def _shift(sp: Span, d: int) -> Span:
     """A span moved ``d`` lines down."""
-    return sp.model_copy(update={"line": sp.line + d, "end_line": sp.end_line + d})
+    return sp.moved(d)
 
 
 def _shift_span(sp: Span | None, d: int) -> Span | None:
@@ -209,11 +180,8 @@ def parse_incremental(text: str, path: str, prev: State | None, stats: Stats | N
     if got is not None:
         return got
     stats.full_parse = True
-    doc, diags = _parse(text, path)
-    chunks = None
-    if not diags:
-        chunks = tuple(split(doc.statements, doc.comments, 0, len(text), doc.source._line_starts))
-    return doc, diags, chunks
+    doc, diags, chunks = _parse(text, path)
+    return doc, diags, None if chunks is None else tuple(chunks)
 
 
 def _try_incremental(text: str, path: str, prev: State, stats: Stats):
@@ -240,15 +208,14 @@ def _try_incremental(text: str, path: str, prev: State, stats: Stats):
         if end < len(text) and not fragment.endswith("\n"):
             return None
         # The fragment starts at a line start, so its columns are the final ones and
-        # its lines are off by the lines before it: parsed alone, then moved down.
-        doc, diags = _parse(fragment, path)
-        if diags:
-            return None
+        # its lines are off by the lines before it: parsed alone, its spans moved down.
+        from phasec.grammar.blocks import parse_chunks
+
         before = old.count("\n", 0, start)
-        mid_chunks = [
-            _shift_chunk(c, start, before)
-            for c in split(doc.statements, doc.comments, 0, len(fragment), doc.source._line_starts)
-        ]
+        got = parse_chunks(fragment, path, _top_level(), line0=before, offset=start)
+        if got is None:
+            return None
+        mid_chunks = got
         dline = fragment.count("\n") - old.count("\n", chunks[i].start, chunks[j].end)
     after = [_shift_chunk(c, dchar, dline) for c in chunks[j + 1 :]]
     new_chunks = tuple(chunks[:i]) + tuple(mid_chunks) + tuple(after)
@@ -361,5 +328,4 @@ __all__ = [
     "Stats",
     "analyze",
     "parse_incremental",
-    "split",
 ]
