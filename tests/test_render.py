@@ -267,7 +267,7 @@ def test_sarif_rules_are_every_code_with_docs_and_help_uris(sarif_validator):
     log = json.loads(render_sarif([], {}))
     assert sarif_errors(sarif_validator, log) == []
     rules = log["runs"][0]["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == [c["code"] for c in catalog()]
+    assert [r["id"] for r in rules] == [c["code"] for c in catalog() if c["family"] != "status"]
     rules_md = (ROOT / "docs" / "rules.md").read_text()
     anchors = {m.lower() for m in re.findall(r"^#{2,3} (PC\d{3})$", rules_md, re.M)}
     from phasec.compiler.rules import get_rule

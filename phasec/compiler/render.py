@@ -161,12 +161,15 @@ def json_schema() -> dict:
 
 @lru_cache(maxsize=1)
 def _rules() -> dict[str, dict]:
-    """code -> {name, severity, summary, doc} for every code phasec can report."""
+    """code -> {name, severity, summary, doc} for every code lint and compile can report
+    (not the status drift codes: `phasec status` reports those, in its own formats)."""
     from phasec.compiler.rules import get_rule
     from phasec.compiler.rules.catalog import catalog
 
     out = {}
     for row in catalog():
+        if row["family"] == "status":
+            continue
         r = get_rule(row["code"])
         out[row["code"]] = {**row, "doc": r.doc if r is not None else row["summary"]}
     return out
