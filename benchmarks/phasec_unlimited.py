@@ -4,9 +4,9 @@
     python benchmarks/phasec_unlimited.py compile FILE --out DIR
 
 The same console entry point as the ``phasec`` command (collector tuned, no
-traceback), except that ``MAX_BYTES`` (PC010, 10 MB) is raised: a realistic
-10,000-slice runbook (``generate.realistic(10000)``) is about 15 MB, and issue
-12's budgets are about that runbook.
+traceback), except that ``MAX_BYTES`` (PC010, 32 MB) is raised, for generated
+runbooks beyond it (a realistic 10,000-slice runbook, ``generate.realistic(10000)``,
+is about 15 MB and needs no lifting).
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ FRONT_END = {
     "PC010": (
         "file-too-large",
         "error",
-        "A runbook over 10 MB: refused before it is read, so time and memory stay bounded (exit 2).",
+        "A runbook over 32 MB: refused before it is read, so time and memory stay bounded (exit 2).",
     ),
     "PC101": ("unknown-keyword", "error", "A keyword the language does not have (a close one is suggested)."),
     "PC102": (
