@@ -262,7 +262,7 @@ class RunbookGraph:
         ref = agent.release_after
         if ref is None:
             return None
-        if self.rb.slice(ref.id) is not None:
+        if ref.id in self.facts.slices:
             return ("slice", ref.id)
         if ref.id in self.stage_index:
             return ("end", ref.id)

@@ -83,9 +83,41 @@ def _holds_models(annotation) -> bool:
     return any(_holds_models(a) for a in typing.get_args(annotation))
 
 
+def _model_classes(annotation) -> list:
+    """The model classes a field of this type can hold (a forward reference: ``None``, meaning any)."""
+    if isinstance(annotation, type):
+        return [annotation] if issubclass(annotation, BaseModel) and annotation is not Span else []
+    if isinstance(annotation, str):
+        return [None]
+    return [c for a in typing.get_args(annotation) for c in _model_classes(a)]
+
+
+@cache
+def _reaches_ref(cls: type[BaseModel]) -> bool:
+    """Whether a node of this class can hold a Ref, at any depth (a pure function of the IR's classes)."""
+    seen: set = set()
+    stack = [cls]
+    while stack:
+        c = stack.pop()
+        if c is None or issubclass(c, ir.Ref):
+            return True
+        if c in seen:
+            continue
+        seen.add(c)
+        for f in c.model_fields.values():
+            stack.extend(_model_classes(f.annotation))
+    return False
+
+
 @cache
 def _node_fields(cls: type[BaseModel]) -> tuple[str, ...]:
-    return tuple(name for name, f in cls.model_fields.items() if _holds_models(f.annotation))
+    """The fields of ``cls`` that can hold Refs: fields whose nodes can never hold one are not walked
+    (the same Refs, in the same order, fewer nodes visited)."""
+    return tuple(
+        name
+        for name, f in cls.model_fields.items()
+        if _holds_models(f.annotation) and any(c is None or _reaches_ref(c) for c in _model_classes(f.annotation))
+    )
 
 
 def iter_refs(node: BaseModel) -> Iterator[ir.Ref]:
@@ -142,9 +174,12 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag) -> None:
             diag.fix = replace_fix(ref.span, ref.id, close[0], safe=False)
     _normalise_paths(rb)
     # Stage membership of slices.
+    first: dict[str, ir.Slice] = {}
+    for s in rb.slices:
+        first.setdefault(s.id, s)  # what rb.slice returns, without rebuilding its index on every miss
     for st in rb.stages:
         for ref in st.covers:
-            s = rb.slice(ref.id)
+            s = first.get(ref.id)
             if s is not None and s.stage is None:
                 s.stage = st.id
 

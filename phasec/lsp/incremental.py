@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 
 from phasec.compiler.bind import Binder
 from phasec.compiler.diagnostics import Diagnostic, DiagnosticBag
+from phasec.compiler.facts import StatementMemo
 from phasec.grammar.tree import Comment, Document, Statement, Value
 from phasec.source import SourceFile, Span
 
@@ -67,6 +68,7 @@ class State:
     chunks: tuple[Chunk, ...] | None  # None: this version had a syntax error (next time: parse it all)
     bindings: dict = field(default_factory=dict, compare=False)  # id(statement) -> (statement, bound, diagnostics)
     lowered: dict = field(default_factory=dict, compare=False)  # id(bound) -> (bound, slice or gate as lowered)
+    memo: StatementMemo | None = field(default=None, compare=False)  # what rules derived per top-level statement
 
 
 @dataclass
@@ -338,6 +340,9 @@ def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Sta
 
     stats = stats if stats is not None else Stats()
     doc, diags, chunks = parse_incremental(text, path, prev, stats)
+    # What rules derive from one top-level statement alone is reused for the statements kept.
+    memo = prev.memo.next() if prev is not None and prev.memo is not None else StatementMemo()
+    doc.statement_memo = memo
     binders: list[CachingBinder] = []
 
     def binder(bag: DiagnosticBag) -> CachingBinder:
@@ -349,7 +354,10 @@ def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Sta
     result = analyze_document(doc, list(diags), config=config, binder=binder, reuse=reuse)
     keep = chunks is not None
     bindings = binders[0].bindings if binders and keep else {}
-    return result, State(path=path, text=text, chunks=chunks, bindings=bindings, lowered=reuse.current if keep else {})
+    memo.seal()
+    return result, State(
+        path=path, text=text, chunks=chunks, bindings=bindings, lowered=reuse.current if keep else {}, memo=memo
+    )
 
 
 __all__ = [
