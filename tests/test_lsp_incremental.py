@@ -344,3 +344,19 @@ def test_rules_with_the_statement_memo_find_what_the_batch_pipeline_finds(path):
         assert snap.diagnostics == analyze(new, URI).diagnostics, (path.name, version)
     if path.parent.name == "rules" and "_clean" not in path.stem:
         assert path.stem.split("_")[0] in found  # the fixture does exercise its rule
+
+
+def test_the_fast_shallow_copy_is_model_copy():
+    """``_copy`` copies slices and their files with ``_shallow``: equal to pydantic's ``model_copy``, and the
+    copy's fields are its own (writing one does not write the original)."""
+    rb = analyze(EXAMPLES["phase-c.phc"], "x.phc", rules=False).runbook
+    s = next(s for s in rb.slices if s.files)
+    for node in (s, s.files[0], rb.gates[0]):
+        fast, slow = incremental._shallow(node), node.model_copy()
+        assert fast == slow and fast is not node
+        assert fast.model_fields_set == slow.model_fields_set
+        assert fast.__pydantic_private__ == slow.__pydantic_private__
+    c = incremental._copy(s)
+    c.stage, c.files[0].path = "elsewhere", "moved.txt"
+    assert s.stage != "elsewhere" and s.files[0].path != "moved.txt"
+    assert incremental._copy(rb.gates[0]) is rb.gates[0]  # resolution writes nothing into gates
