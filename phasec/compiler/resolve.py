@@ -120,25 +120,44 @@ def _node_fields(cls: type[BaseModel]) -> tuple[str, ...]:
     )
 
 
+#: Per class, the fields :func:`iter_refs` walks, last first (``()``: nothing to walk).
+_WALK: dict[type, tuple[str, ...]] = {}
+
+
 def iter_refs(node: BaseModel) -> Iterator[ir.Ref]:
-    """Every Ref under ``node``, in field order (spans and scalar fields are skipped)."""
+    """Every Ref under ``node``, in field order (spans, scalar fields and nodes that cannot hold a Ref are skipped)."""
     stack: list = [node]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    walk = _WALK
     while stack:
-        cur = stack.pop()
-        if isinstance(cur, ir.Ref):
+        cur = pop()
+        cls = cur.__class__
+        if cls is list:
+            extend(reversed(cur))
+            continue
+        if cls is ir.Ref:
             yield cur
-        elif isinstance(cur, list):
-            stack.extend(reversed(cur))
-        elif isinstance(cur, BaseModel):
-            for name in reversed(_node_fields(type(cur))):
-                v = getattr(cur, name)
-                if v is not None:
-                    stack.append(v)
+            continue
+        names = walk.get(cls)
+        if names is None:
+            if isinstance(cur, ir.Ref):
+                yield cur
+                continue
+            if isinstance(cur, list):
+                extend(reversed(cur))
+                continue
+            names = walk[cls] = tuple(reversed(_node_fields(cls))) if isinstance(cur, BaseModel) else ()
+        d = cur.__dict__ if names else None
+        for name in names:
+            v = d.get(name)
+            if v is not None:
+                push(v)
 
 
 def resolve(rb: ir.Runbook, bag: DiagnosticBag) -> None:
+    declared = list(_declared(rb))
     # Duplicates.
-    for kind, items in list(_declared(rb)) + list(_other_declared(rb)):
+    for kind, items in declared + list(_other_declared(rb)):
         first: dict[str, Span] = {}
         for ident, span in items:
             if ident in first:
@@ -151,12 +170,19 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag) -> None:
                 )
             else:
                 first[ident] = span
-    table = declarations(rb)
+    table: dict[str, dict[str, Span]] = {k: {} for k in KIND_WORDS}  # declarations(rb), from the lists above
+    for kind, items in declared:
+        for ident, span in items:
+            table[kind].setdefault(ident, span)
     # Unknown references.
+    tables_of: dict[str, list[dict]] = {}  # a reference's kind -> the tables it may name
     for ref in iter_refs(rb):
-        kinds = ref.kind.split("|")
-        if any(ref.id in table.get(k, {}) for k in kinds):
+        tables = tables_of.get(ref.kind)
+        if tables is None:
+            tables = tables_of[ref.kind] = [table.get(k, {}) for k in ref.kind.split("|")]
+        if any(ref.id in t for t in tables):
             continue
+        kinds = ref.kind.split("|")
         if "owner" in kinds and rb.owners is None:
             continue  # no registry: undeclared owners are a lint rule's business
         names = [n for k in kinds for n in table.get(k, {})]
