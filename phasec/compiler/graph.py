@@ -114,10 +114,14 @@ class RunbookGraph:
         return self.cycles(self.slice_graph)
 
     def slice_ancestors(self, sid: str) -> set[str]:
-        return nx.ancestors(self.slice_graph, sid) if sid in self.slice_graph else set()
+        """The slices ``sid`` waits for, transitively (``nx.ancestors``: never ``sid`` itself)."""
+        g = self.slice_graph
+        return _reach(g.pred, sid) if sid in g else set()
 
     def slice_descendants(self, sid: str) -> set[str]:
-        return nx.descendants(self.slice_graph, sid) if sid in self.slice_graph else set()
+        """The slices that wait for ``sid``, transitively (``nx.descendants``: never ``sid`` itself)."""
+        g = self.slice_graph
+        return _reach(g.succ, sid) if sid in g else set()
 
     def slice_descendants_of(self, sids) -> set[str]:
         """The union of :meth:`slice_descendants` over ``sids``, in one traversal (linear, not per slice)."""
@@ -254,6 +258,15 @@ class RunbookGraph:
                 g.add_edge(("slice", before), ("begin", s.id))
         return g
 
+    @cached_property
+    def activity_order(self) -> list[tuple] | None:
+        """A topological order of :attr:`activity_graph` (None when it has a cycle), computed once
+        for the agent analysis and the slice precedence."""
+        try:
+            return list(nx.topological_sort(self.activity_graph))
+        except nx.NetworkXUnfeasible:
+            return None
+
     def agent_activities(self) -> dict[str, list[tuple]]:
         """Per agent, the activity nodes it executes (:attr:`phasec.compiler.facts.Facts.agent_activities`)."""
         return self.facts.agent_activities
@@ -282,9 +295,8 @@ class RunbookGraph:
         before it; no transitive closure is built.
         """
         g = self.activity_graph
-        try:
-            order = list(nx.topological_sort(g))
-        except nx.NetworkXUnfeasible:
+        order = self.activity_order
+        if order is None:
             return None
         acts = {a: v for a, v in self.agent_activities().items() if v}
         agents = sorted(acts)
@@ -380,12 +392,13 @@ class RunbookGraph:
         bit: dict[str, int] = {}
         for s in self.rb.slices:
             bit.setdefault(s.id, len(bit))
-        if nx.is_directed_acyclic_graph(g):
+        if self.activity_order is not None:
             h, where = g, None
+            order = self.activity_order
         else:
             h = nx.condensation(g)
             where = h.graph["mapping"]
-        order = list(nx.topological_sort(h))
+            order = list(nx.topological_sort(h))
 
         def sweep(nodes, own_kind, at_kind, neighbours, degree):
             own: dict = {}
@@ -437,6 +450,19 @@ class RunbookGraph:
             for n in comp:
                 comp_of[n] = i
         return {(u, v) for u, v in g.edges if comp_of[u] == comp_of[v]}
+
+
+def _reach(adj, start) -> set:
+    """The nodes reachable from ``start`` in ``adj`` (a graph's ``succ`` or ``pred``), ``start`` excluded."""
+    seen = {start}
+    stack = [start]
+    while stack:
+        for n in adj[stack.pop()]:
+            if n not in seen:
+                seen.add(n)
+                stack.append(n)
+    seen.discard(start)
+    return seen
 
 
 def own_bit(node: tuple, agent: str, slot_of) -> int:
