@@ -39,3 +39,25 @@ slice C4 "d" { after C3 }
     assert graph.slice_descendants("C1") == {"C2", "C3", "C4"} == nx.descendants(graph.slice_graph, "C1")
     assert graph.slice_ancestors("C4") == {"C1", "C2", "C3"} == nx.ancestors(graph.slice_graph, "C4")
     assert graph.slice_descendants("C9") == set()
+
+
+def test_gate_cycles_are_reused_only_for_the_very_same_gates():
+    """``gate_cycles`` reuses the last result when ``rb.gates`` holds the same objects (the server's shared
+    gates); equal but distinct gates, or one gate replaced, are analysed again."""
+    text = """phase C "x" { posture forward_only }
+gate a "a" { use b }
+gate b "b" { use a }
+gate c "c" { run "true" }
+"""
+    rb = analyze(text, "x.phc", rules=False).runbook
+    first = RunbookGraph(rb).gate_cycles()
+    assert [[e.before for e in c] for c in first] == [["a", "b"]]
+    again = RunbookGraph(rb).gate_cycles()
+    assert again == first and again is not first
+    # another runbook, equal text: distinct gate objects, computed again (and equal)
+    other = analyze(text, "x.phc", rules=False).runbook
+    assert RunbookGraph(other).gate_cycles() == first
+    # the cycle broken in a new version that keeps gate a and c but not b: no cycle
+    fixed = analyze(text.replace("{ use a }", '{ run "true" }'), "x.phc", rules=False).runbook
+    fixed.gates[0], fixed.gates[2] = other.gates[0], other.gates[2]
+    assert RunbookGraph(fixed).gate_cycles() == []

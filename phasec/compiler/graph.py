@@ -57,6 +57,10 @@ def node_label(rb: ir.Runbook, node: tuple) -> str:
     return f"stage {node[1]}"
 
 
+#: (the gates, their composition cycles) of the last runbook whose gate cycles were computed.
+_LAST_GATE_CYCLES: tuple | None = None
+
+
 class RunbookGraph:
     """Slice dependencies, activity order, gate composition, artifacts."""
 
@@ -167,7 +171,23 @@ class RunbookGraph:
         return g
 
     def gate_cycles(self) -> list[list[Edge]]:
-        return self.cycles(self.gate_graph)
+        """The gate composition cycles (:meth:`cycles` of :attr:`gate_graph`, a function of ``rb.gates`` alone).
+
+        The language server shares unchanged gates between the versions of a document
+        (phasec/lsp/incremental.py) and nothing writes into a gate after resolution, so when
+        ``rb.gates`` holds the very same objects, in the same order, as the gates of the last
+        runbook analysed, its cycles are these (kept with those gates, so the identity check
+        cannot be fooled by a reused id).
+        """
+        global _LAST_GATE_CYCLES
+        gates = self.rb.gates
+        last = _LAST_GATE_CYCLES
+        if last is not None and len(last[0]) == len(gates) and all(a is b for a, b in zip(last[0], gates, strict=True)):
+            cycles = last[1]
+        else:
+            cycles = self.cycles(self.gate_graph)
+            _LAST_GATE_CYCLES = (tuple(gates), cycles)
+        return [list(c) for c in cycles]
 
     def gate_closure(self, gid: str) -> set[str]:
         """The gate and every gate it uses, transitively (:meth:`phasec.compiler.facts.Facts.gate_closure`)."""
