@@ -412,9 +412,10 @@ class RunbookGraph:
         bit: dict[str, int] = {}
         for s in self.rb.slices:
             bit.setdefault(s.id, len(bit))
+        h: nx.DiGraph
+        order: list
         if self.activity_order is not None:
-            h, where = g, None
-            order = self.activity_order
+            h, where, order = g, None, self.activity_order
         else:
             h = nx.condensation(g)
             where = h.graph["mapping"]

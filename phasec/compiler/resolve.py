@@ -147,7 +147,9 @@ def iter_refs(node: BaseModel) -> Iterator[ir.Ref]:
                 extend(reversed(cur))
                 continue
             names = walk[cls] = tuple(reversed(_node_fields(cls))) if isinstance(cur, BaseModel) else ()
-        d = cur.__dict__ if names else None
+        if not names:
+            continue
+        d = cur.__dict__
         for name in names:
             v = d.get(name)
             if v is not None:
@@ -200,14 +202,14 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag) -> None:
             diag.fix = replace_fix(ref.span, ref.id, close[0], safe=False)
     _normalise_paths(rb)
     # Stage membership of slices.
-    first: dict[str, ir.Slice] = {}
-    for s in rb.slices:
-        first.setdefault(s.id, s)  # what rb.slice returns, without rebuilding its index on every miss
+    first_slice: dict[str, ir.Slice] = {}
+    for sl in rb.slices:
+        first_slice.setdefault(sl.id, sl)  # what rb.slice returns, without rebuilding its index on every miss
     for st in rb.stages:
         for ref in st.covers:
-            s = first.get(ref.id)
-            if s is not None and s.stage is None:
-                s.stage = st.id
+            covered = first_slice.get(ref.id)
+            if covered is not None and covered.stage is None:
+                covered.stage = st.id
 
 
 def _normalise_paths(rb: ir.Runbook) -> None:
