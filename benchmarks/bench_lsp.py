@@ -2,6 +2,7 @@
 
     python benchmarks/bench_lsp.py                # examples/phase-c.phc and 2,000 generated slices
     python benchmarks/bench_lsp.py --repeat 10 --sizes 2000,10000
+    python benchmarks/bench_lsp.py --in-process --sizes 1000 [--profile]   # where a re-lint goes
 
 Starts the real server (`python -m phasec lsp`) over stdio with
 ``initializationOptions = {"debounceMs": 0, "timings": true}``, opens each runbook,
@@ -182,12 +183,107 @@ async def main_async(args) -> None:
         )
 
 
+def in_process(args) -> None:
+    """Where a warm re-lint goes, in this process (no server, no client): ``--in-process``.
+
+    For Phase C and ``generate.realistic(n)`` of each ``--sizes``: one-character edits in the
+    first slice's title, each version built with ``build_snapshot(..., previous=)`` as the
+    server does; every phase (parse, bind, lower, resolve, rules, suppressions) timed by the
+    thread's CPU time and every rule on its own (in run order: the first rule to ask for a
+    shared graph or fact pays for it); medians.  ``--profile`` adds cProfile of one more edit.
+    """
+    import cProfile
+    import pstats
+
+    import phasec.compiler.bind as bind
+    import phasec.compiler.lower as lower
+    import phasec.compiler.resolve as resolve
+    import phasec.compiler.rules as rules
+    import phasec.compiler.suppress as suppress
+    import phasec.lsp.incremental as incremental
+    from phasec.cli.main import tune_gc
+    from phasec.compiler.rules.base import RuleContext
+    from phasec.lsp.analysis import build_snapshot
+
+    tune_gc()  # as the `phasec lsp` command does
+    phases: dict[str, float] = {}
+    per_rule: dict[str, float] = {}
+
+    def timed(mod, name: str, label: str) -> None:
+        fn = getattr(mod, name)
+
+        def wrapper(*a, **k):
+            c = time.thread_time()
+            try:
+                return fn(*a, **k)
+            finally:
+                phases[label] = phases.get(label, 0.0) + (time.thread_time() - c) * 1000
+
+        setattr(mod, name, wrapper)
+
+    def run_rules(rb, doc=None, config=None):  # rules.run_rules, each rule timed
+        out = []
+        ctx = RuleContext(rb, doc)
+        ctx.config = config
+        for r in rules.all_rules():
+            if config is not None and not config.enabled(r.code):
+                continue
+            ctx.rule = r
+            c = time.thread_time()
+            out.extend(config.regrade(d) if config is not None else d for d in r.check(ctx))
+            per_rule[r.code] = per_rule.get(r.code, 0.0) + (time.thread_time() - c) * 1000
+        return out
+
+    timed(incremental, "parse_incremental", "parse")
+    timed(bind.Binder, "bind_block", "bind")
+    timed(lower, "lower", "lower")
+    timed(resolve, "resolve", "resolve")
+    timed(suppress, "apply_suppressions", "suppress")
+    rules.run_rules = run_rules
+    timed(rules, "run_rules", "rules")
+    inputs = [("examples/phase-c.phc", (ROOT / "examples" / "phase-c.phc").read_text(encoding="utf-8"))]
+    inputs += [(f"realistic {n:,} slices", generate.realistic(n)) for n in (int(x) for x in args.sizes.split(",") if x)]
+    uri = (Path(tempfile.gettempdir()) / "bench-lsp-in-process.phc").as_uri()
+    for name, text in inputs:
+        lines = text.split("\n")
+        li = next(i for i, ln in enumerate(lines) if ln.startswith("slice "))
+        at = sum(len(ln) + 1 for ln in lines[:li]) + lines[li].index('"') + 1
+        snap = build_snapshot(uri, text, 1)
+        rows, rule_rows = [], []
+        for k in range(args.repeat):
+            phases.clear()
+            per_rule.clear()
+            text = text[:at] + "x" + text[at:]
+            snap = build_snapshot(uri, text, k + 2, previous=snap)
+            rows.append({**phases, "analysis": snap.analyze_cpu_ms})
+            rule_rows.append(dict(per_rule))
+        med = {k: statistics.median(r.get(k, 0.0) for r in rows) for k in rows[0]}
+        print(f"{name}: CPU ms, median of {args.repeat} edits: " + ", ".join(f"{k} {v:.1f}" for k, v in med.items()))
+        by_rule = sorted(((statistics.median(r[c] for r in rule_rows), c) for c in rule_rows[0]), reverse=True)
+        print("  rules: " + ", ".join(f"{c} {v:.1f}" for v, c in by_rule[:15]))
+        if args.profile:
+            prof = cProfile.Profile()
+            text = text[:at] + "x" + text[at:]
+            prof.enable()
+            build_snapshot(uri, text, args.repeat + 2, previous=snap)
+            prof.disable()
+            pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--sizes", default="2000")
     ap.add_argument("-v", action="store_true", help="print every analysis's timings")
-    asyncio.run(main_async(ap.parse_args()))
+    ap.add_argument(
+        "--in-process", action="store_true", help="no server: phases and rules of a warm re-lint, in this process"
+    )
+    ap.add_argument("--profile", action="store_true", help="with --in-process: cProfile one more edit")
+    args = ap.parse_args()
+    if args.in_process:
+        in_process(args)
+        return
+    asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":

@@ -174,6 +174,8 @@ def _check_sequence(text: str, sequence) -> None:
         assert snap.document.comments == fresh.document.comments, where
         assert snap.diagnostics == fresh.diagnostics, where
         assert snap.lsp_diagnostics == fresh.lsp_diagnostics, where
+        # the batch pipeline (no statement memo: phasec lint's path) finds the same
+        assert snap.diagnostics == analyze(text, URI).diagnostics, where
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
@@ -302,3 +304,59 @@ def test_changed_region_is_the_text_between_common_prefix_and_suffix(base, edits
         pos = _at(new, frac)
         new = new[:pos] + ins + new[pos + cut :]
     assert incremental._changed_region(base, new) == _naive_region(base, new)
+
+
+# -- the statement memo (phasec.compiler.facts.StatementMemo) ----------------------------
+
+FINDINGS = sorted((ROOT / "tests" / "fixtures" / "rules").glob("*.phc")) + sorted(
+    (ROOT / "tests" / "corpus").glob("*.phc")
+)
+
+
+def _edit_every_slice_title(text: str) -> list[str]:
+    """Versions of ``text``, each with one more character typed in the next slice's title."""
+    out = []
+    for k in range(text.count("\nslice ")):
+        at = -1
+        for _ in range(k + 1):
+            at = text.index("\nslice ", at + 1)
+        q = text.find('"', at)
+        if q < 0 or text.find("\n", at + 1) < q:
+            continue
+        text = text[: q + 1] + "x" + text[q + 1 :]
+        out.append(text)
+    return out
+
+
+@pytest.mark.parametrize("path", FINDINGS, ids=lambda p: p.stem)
+def test_rules_with_the_statement_memo_find_what_the_batch_pipeline_finds(path):
+    """The rule fixtures (each fires its rule) and the as-written corpus runbooks, analysed as the server
+    does (statement memo; from scratch, then chained over edits that keep most statements) and as
+    ``phasec lint`` does (no memo): the same diagnostics.  A rule helper that derives per top-level
+    statement (path mentions, the statement at a span) and answers differently with the memo fails here."""
+    text = path.read_text(encoding="utf-8")
+    snap = build_snapshot(URI, text, 0)
+    assert snap.document.statement_memo is not None
+    assert snap.diagnostics == analyze(text, URI).diagnostics
+    found = {d.code for d in snap.diagnostics}
+    for version, new in enumerate(_edit_every_slice_title(text)[:4] + [text], start=1):
+        snap = build_snapshot(URI, new, version, previous=snap)
+        assert snap.diagnostics == analyze(new, URI).diagnostics, (path.name, version)
+    if path.parent.name == "rules" and "_clean" not in path.stem:
+        assert path.stem.split("_")[0] in found  # the fixture does exercise its rule
+
+
+def test_the_fast_shallow_copy_is_model_copy():
+    """``_copy`` copies slices and their files with ``_shallow``: equal to pydantic's ``model_copy``, and the
+    copy's fields are its own (writing one does not write the original)."""
+    rb = analyze(EXAMPLES["phase-c.phc"], "x.phc", rules=False).runbook
+    s = next(s for s in rb.slices if s.files)
+    for node in (s, s.files[0], rb.gates[0]):
+        fast, slow = incremental._shallow(node), node.model_copy()
+        assert fast == slow and fast is not node
+        assert fast.model_fields_set == slow.model_fields_set
+        assert fast.__pydantic_private__ == slow.__pydantic_private__
+    c = incremental._copy(s)
+    c.stage, c.files[0].path = "elsewhere", "moved.txt"
+    assert s.stage != "elsewhere" and s.files[0].path != "moved.txt"
+    assert incremental._copy(rb.gates[0]) is rb.gates[0]  # resolution writes nothing into gates

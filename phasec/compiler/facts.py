@@ -113,6 +113,53 @@ def topo_order(items: list, key: Callable, deps: Callable) -> list:
     return order
 
 
+class StatementMemo:
+    """Values derived from one top-level statement of the syntax tree alone, reused across versions.
+
+    The language server keeps the top-level statements an edit did not touch as
+    the very same objects (phasec/lsp/incremental.py); what a helper derives
+    from such a statement alone (the path mentions in its strings, the index of
+    the statements under it) is then what the previous version derived.  An
+    entry is keyed by ``id(statement)`` and holds the statement itself, and a
+    hit requires the very same object, so an id reused by another object can
+    never return a stale value.  Statements are never mutated after parsing.
+
+    A document analysed once (``phasec lint``) has no memo: :func:`statement_memo`
+    returns None and the helpers compute directly.  The server gives each version
+    its own memo seeded with the previous one (:meth:`next`), so entries live as
+    long as their statement is in the current version.
+    """
+
+    def __init__(self, previous: StatementMemo | None = None):
+        self._previous = previous._entries if previous is not None else {}
+        self._entries: dict[int, tuple[object, dict]] = {}
+
+    def get(self, st, name: str, compute: Callable):
+        """``compute(st)``, or the value computed for the very same statement before."""
+        e = self._entries.get(id(st))
+        if e is None or e[0] is not st:
+            p = self._previous.get(id(st))
+            e = (st, dict(p[1]) if p is not None and p[0] is st else {})
+            self._entries[id(st)] = e
+        values = e[1]
+        if name not in values:
+            values[name] = compute(st)
+        return values[name]
+
+    def seal(self) -> None:
+        """Forget the previous version's entries (once the analysis that reads them is done)."""
+        self._previous = {}
+
+    def next(self) -> StatementMemo:
+        """An empty memo for the next version, reusing this one's entries."""
+        return StatementMemo(self)
+
+
+def statement_memo(doc) -> StatementMemo | None:
+    """The memo the language server attached to ``doc`` (its ``statement_memo`` attribute), if any."""
+    return getattr(doc, "statement_memo", None) if doc is not None else None
+
+
 class Facts:
     """The derived facts of one runbook; every property is computed once."""
 

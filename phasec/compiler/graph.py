@@ -57,6 +57,10 @@ def node_label(rb: ir.Runbook, node: tuple) -> str:
     return f"stage {node[1]}"
 
 
+#: (the gates, their composition cycles) of the last runbook whose gate cycles were computed.
+_LAST_GATE_CYCLES: tuple | None = None
+
+
 class RunbookGraph:
     """Slice dependencies, activity order, gate composition, artifacts."""
 
@@ -114,10 +118,14 @@ class RunbookGraph:
         return self.cycles(self.slice_graph)
 
     def slice_ancestors(self, sid: str) -> set[str]:
-        return nx.ancestors(self.slice_graph, sid) if sid in self.slice_graph else set()
+        """The slices ``sid`` waits for, transitively (``nx.ancestors``: never ``sid`` itself)."""
+        g = self.slice_graph
+        return _reach(g.pred, sid) if sid in g else set()
 
     def slice_descendants(self, sid: str) -> set[str]:
-        return nx.descendants(self.slice_graph, sid) if sid in self.slice_graph else set()
+        """The slices that wait for ``sid``, transitively (``nx.descendants``: never ``sid`` itself)."""
+        g = self.slice_graph
+        return _reach(g.succ, sid) if sid in g else set()
 
     def slice_descendants_of(self, sids) -> set[str]:
         """The union of :meth:`slice_descendants` over ``sids``, in one traversal (linear, not per slice)."""
@@ -163,7 +171,23 @@ class RunbookGraph:
         return g
 
     def gate_cycles(self) -> list[list[Edge]]:
-        return self.cycles(self.gate_graph)
+        """The gate composition cycles (:meth:`cycles` of :attr:`gate_graph`, a function of ``rb.gates`` alone).
+
+        The language server shares unchanged gates between the versions of a document
+        (phasec/lsp/incremental.py) and nothing writes into a gate after resolution, so when
+        ``rb.gates`` holds the very same objects, in the same order, as the gates of the last
+        runbook analysed, its cycles are these (kept with those gates, so the identity check
+        cannot be fooled by a reused id).
+        """
+        global _LAST_GATE_CYCLES
+        gates = self.rb.gates
+        last = _LAST_GATE_CYCLES
+        if last is not None and len(last[0]) == len(gates) and all(a is b for a, b in zip(last[0], gates, strict=True)):
+            cycles = last[1]
+        else:
+            cycles = self.cycles(self.gate_graph)
+            _LAST_GATE_CYCLES = (tuple(gates), cycles)
+        return [list(c) for c in cycles]
 
     def gate_closure(self, gid: str) -> set[str]:
         """The gate and every gate it uses, transitively (:meth:`phasec.compiler.facts.Facts.gate_closure`)."""
@@ -254,6 +278,15 @@ class RunbookGraph:
                 g.add_edge(("slice", before), ("begin", s.id))
         return g
 
+    @cached_property
+    def activity_order(self) -> list[tuple] | None:
+        """A topological order of :attr:`activity_graph` (None when it has a cycle), computed once
+        for the agent analysis and the slice precedence."""
+        try:
+            return list(nx.topological_sort(self.activity_graph))
+        except nx.NetworkXUnfeasible:
+            return None
+
     def agent_activities(self) -> dict[str, list[tuple]]:
         """Per agent, the activity nodes it executes (:attr:`phasec.compiler.facts.Facts.agent_activities`)."""
         return self.facts.agent_activities
@@ -262,7 +295,7 @@ class RunbookGraph:
         ref = agent.release_after
         if ref is None:
             return None
-        if self.rb.slice(ref.id) is not None:
+        if ref.id in self.facts.slices:
             return ("slice", ref.id)
         if ref.id in self.stage_index:
             return ("end", ref.id)
@@ -282,9 +315,8 @@ class RunbookGraph:
         before it; no transitive closure is built.
         """
         g = self.activity_graph
-        try:
-            order = list(nx.topological_sort(g))
-        except nx.NetworkXUnfeasible:
+        order = self.activity_order
+        if order is None:
             return None
         acts = {a: v for a, v in self.agent_activities().items() if v}
         agents = sorted(acts)
@@ -380,12 +412,14 @@ class RunbookGraph:
         bit: dict[str, int] = {}
         for s in self.rb.slices:
             bit.setdefault(s.id, len(bit))
-        if nx.is_directed_acyclic_graph(g):
-            h, where = g, None
+        h: nx.DiGraph
+        order: list
+        if self.activity_order is not None:
+            h, where, order = g, None, self.activity_order
         else:
             h = nx.condensation(g)
             where = h.graph["mapping"]
-        order = list(nx.topological_sort(h))
+            order = list(nx.topological_sort(h))
 
         def sweep(nodes, own_kind, at_kind, neighbours, degree):
             own: dict = {}
@@ -437,6 +471,19 @@ class RunbookGraph:
             for n in comp:
                 comp_of[n] = i
         return {(u, v) for u, v in g.edges if comp_of[u] == comp_of[v]}
+
+
+def _reach(adj, start) -> set:
+    """The nodes reachable from ``start`` in ``adj`` (a graph's ``succ`` or ``pred``), ``start`` excluded."""
+    seen = {start}
+    stack = [start]
+    while stack:
+        for n in adj[stack.pop()]:
+            if n not in seen:
+                seen.add(n)
+                stack.append(n)
+    seen.discard(start)
+    return seen
 
 
 def own_bit(node: tuple, agent: str, slot_of) -> int:

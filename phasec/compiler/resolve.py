@@ -83,30 +83,83 @@ def _holds_models(annotation) -> bool:
     return any(_holds_models(a) for a in typing.get_args(annotation))
 
 
+def _model_classes(annotation) -> list:
+    """The model classes a field of this type can hold (a forward reference: ``None``, meaning any)."""
+    if isinstance(annotation, type):
+        return [annotation] if issubclass(annotation, BaseModel) and annotation is not Span else []
+    if isinstance(annotation, str):
+        return [None]
+    return [c for a in typing.get_args(annotation) for c in _model_classes(a)]
+
+
+@cache
+def _reaches_ref(cls: type[BaseModel]) -> bool:
+    """Whether a node of this class can hold a Ref, at any depth (a pure function of the IR's classes)."""
+    seen: set = set()
+    stack = [cls]
+    while stack:
+        c = stack.pop()
+        if c is None or issubclass(c, ir.Ref):
+            return True
+        if c in seen:
+            continue
+        seen.add(c)
+        for f in c.model_fields.values():
+            stack.extend(_model_classes(f.annotation))
+    return False
+
+
 @cache
 def _node_fields(cls: type[BaseModel]) -> tuple[str, ...]:
-    return tuple(name for name, f in cls.model_fields.items() if _holds_models(f.annotation))
+    """The fields of ``cls`` that can hold Refs: fields whose nodes can never hold one are not walked
+    (the same Refs, in the same order, fewer nodes visited)."""
+    return tuple(
+        name
+        for name, f in cls.model_fields.items()
+        if _holds_models(f.annotation) and any(c is None or _reaches_ref(c) for c in _model_classes(f.annotation))
+    )
+
+
+#: Per class, the fields :func:`iter_refs` walks, last first (``()``: nothing to walk).
+_WALK: dict[type, tuple[str, ...]] = {}
 
 
 def iter_refs(node: BaseModel) -> Iterator[ir.Ref]:
-    """Every Ref under ``node``, in field order (spans and scalar fields are skipped)."""
+    """Every Ref under ``node``, in field order (spans, scalar fields and nodes that cannot hold a Ref are skipped)."""
     stack: list = [node]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    walk = _WALK
     while stack:
-        cur = stack.pop()
-        if isinstance(cur, ir.Ref):
+        cur = pop()
+        cls = cur.__class__
+        if cls is list:
+            extend(reversed(cur))
+            continue
+        if cls is ir.Ref:
             yield cur
-        elif isinstance(cur, list):
-            stack.extend(reversed(cur))
-        elif isinstance(cur, BaseModel):
-            for name in reversed(_node_fields(type(cur))):
-                v = getattr(cur, name)
-                if v is not None:
-                    stack.append(v)
+            continue
+        names = walk.get(cls)
+        if names is None:
+            if isinstance(cur, ir.Ref):
+                yield cur
+                continue
+            if isinstance(cur, list):
+                extend(reversed(cur))
+                continue
+            names = walk[cls] = tuple(reversed(_node_fields(cls))) if isinstance(cur, BaseModel) else ()
+        if not names:
+            continue
+        d = cur.__dict__
+        for name in names:
+            v = d.get(name)
+            if v is not None:
+                push(v)
 
 
 def resolve(rb: ir.Runbook, bag: DiagnosticBag) -> None:
+    declared = list(_declared(rb))
     # Duplicates.
-    for kind, items in list(_declared(rb)) + list(_other_declared(rb)):
+    for kind, items in declared + list(_other_declared(rb)):
         first: dict[str, Span] = {}
         for ident, span in items:
             if ident in first:
@@ -119,12 +172,19 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag) -> None:
                 )
             else:
                 first[ident] = span
-    table = declarations(rb)
+    table: dict[str, dict[str, Span]] = {k: {} for k in KIND_WORDS}  # declarations(rb), from the lists above
+    for kind, items in declared:
+        for ident, span in items:
+            table[kind].setdefault(ident, span)
     # Unknown references.
+    tables_of: dict[str, list[dict]] = {}  # a reference's kind -> the tables it may name
     for ref in iter_refs(rb):
-        kinds = ref.kind.split("|")
-        if any(ref.id in table.get(k, {}) for k in kinds):
+        tables = tables_of.get(ref.kind)
+        if tables is None:
+            tables = tables_of[ref.kind] = [table.get(k, {}) for k in ref.kind.split("|")]
+        if any(ref.id in t for t in tables):
             continue
+        kinds = ref.kind.split("|")
         if "owner" in kinds and rb.owners is None:
             continue  # no registry: undeclared owners are a lint rule's business
         names = [n for k in kinds for n in table.get(k, {})]
@@ -142,11 +202,14 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag) -> None:
             diag.fix = replace_fix(ref.span, ref.id, close[0], safe=False)
     _normalise_paths(rb)
     # Stage membership of slices.
+    first_slice: dict[str, ir.Slice] = {}
+    for sl in rb.slices:
+        first_slice.setdefault(sl.id, sl)  # what rb.slice returns, without rebuilding its index on every miss
     for st in rb.stages:
         for ref in st.covers:
-            s = rb.slice(ref.id)
-            if s is not None and s.stage is None:
-                s.stage = st.id
+            covered = first_slice.get(ref.id)
+            if covered is not None and covered.stage is None:
+                covered.stage = st.id
 
 
 def _normalise_paths(rb: ir.Runbook) -> None:

@@ -34,10 +34,16 @@ those of a full analysis; ``tests/test_lsp_incremental.py`` checks that over
 random edit sequences.
 
 Name resolution writes into the IR (a slice's stage, file paths made relative
-to a worktree), so a reused node is never handed out itself: the cache keeps
-each slice or gate as lowering made it, and every version gets a copy (of the
-slice and its files, the parts resolution writes), cheap next to building it
-again with validation.  The previous snapshot's IR is thus never touched.
+to a worktree), so a reused slice is never handed out itself: the cache keeps
+each slice as lowering made it, and every version gets a copy (of the slice and
+its files, the parts resolution writes), cheap next to building it again with
+validation.  Resolution writes nothing into a gate, so a reused gate is shared.
+The previous snapshot's IR is thus never touched.
+
+What the rules derive from one top-level statement alone (the path mentions in
+its strings, the index of the statements under it) is kept in a
+:class:`phasec.compiler.facts.StatementMemo` attached to the document; the next
+version's memo reuses the entries of the statements it kept.
 """
 
 from __future__ import annotations
@@ -45,8 +51,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from phasec.compiler import ir
 from phasec.compiler.bind import Binder
 from phasec.compiler.diagnostics import Diagnostic, DiagnosticBag
+from phasec.compiler.facts import StatementMemo
 from phasec.grammar.blocks import Chunk
 from phasec.grammar.tree import Comment, Document, Statement, Value
 from phasec.source import SourceFile, Span
@@ -61,6 +69,7 @@ class State:
     chunks: tuple[Chunk, ...] | None  # None: this version had a syntax error (next time: parse it all)
     bindings: dict = field(default_factory=dict, compare=False)  # id(statement) -> (statement, bound, diagnostics)
     lowered: dict = field(default_factory=dict, compare=False)  # id(bound) -> (bound, slice or gate as lowered)
+    memo: StatementMemo | None = field(default=None, compare=False)  # what rules derived per top-level statement
 
 
 @dataclass
@@ -271,12 +280,39 @@ class CachingBinder(Binder):
         return bound
 
 
+_set = object.__setattr__
+
+
+def _shallow(m):
+    """``m.model_copy()`` (a shallow copy of a pydantic model) without pydantic's generic path:
+    the same four attributes copied, at a third of the cost; tests/test_lsp_incremental.py compares."""
+    cls = m.__class__
+    new = cls.__new__(cls)
+    _set(new, "__dict__", m.__dict__.copy())
+    extra = m.__pydantic_extra__
+    _set(new, "__pydantic_extra__", None if extra is None else dict(extra))
+    _set(new, "__pydantic_fields_set__", set(m.__pydantic_fields_set__))
+    private = m.__pydantic_private__
+    _set(new, "__pydantic_private__", None if private is None else dict(private))
+    return new
+
+
 def _copy(node):
-    """A copy of a lowered slice or gate that name resolution may write into (see the module docstring)."""
-    files = getattr(node, "files", None)
+    """What a version gets of a lowered slice or gate (see the module docstring).
+
+    Name resolution writes into a slice (its ``stage``) and its files (paths made
+    relative to a worktree): those are copied.  It writes nothing into a gate, and
+    nothing writes into the IR after resolution, so a gate is shared between
+    versions as it is (the property test checks that the previous version's IR is
+    left unchanged).
+    """
+    if isinstance(node, ir.Gate):
+        return node
+    new = _shallow(node)
+    files = new.__dict__.get("files")
     if files is not None:
-        return node.model_copy(update={"files": [f.model_copy() for f in files]})
-    return node.model_copy()
+        new.__dict__["files"] = [_shallow(f) for f in files]
+    return new
 
 
 class LoweringCache:
@@ -305,6 +341,9 @@ def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Sta
 
     stats = stats if stats is not None else Stats()
     doc, diags, chunks = parse_incremental(text, path, prev, stats)
+    # What rules derive from one top-level statement alone is reused for the statements kept.
+    memo = prev.memo.next() if prev is not None and prev.memo is not None else StatementMemo()
+    doc.statement_memo = memo
     binders: list[CachingBinder] = []
 
     def binder(bag: DiagnosticBag) -> CachingBinder:
@@ -316,7 +355,10 @@ def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Sta
     result = analyze_document(doc, list(diags), config=config, binder=binder, reuse=reuse)
     keep = chunks is not None
     bindings = binders[0].bindings if binders and keep else {}
-    return result, State(path=path, text=text, chunks=chunks, bindings=bindings, lowered=reuse.current if keep else {})
+    memo.seal()
+    return result, State(
+        path=path, text=text, chunks=chunks, bindings=bindings, lowered=reuse.current if keep else {}, memo=memo
+    )
 
 
 __all__ = [

@@ -87,14 +87,28 @@ def looks_like_path(word: str) -> bool:
 def mentions(doc) -> list[Mention]:
     """Every path-like word in a string value of the document, with its context (computed once per document).
 
-    Statements in :data:`SKIP_KEYWORDS` and blocks in :data:`SKIP_BLOCKS` are not walked."""
+    Statements in :data:`SKIP_KEYWORDS` and blocks in :data:`SKIP_BLOCKS` are not walked.  The words of
+    a top-level statement depend on that statement alone: with a statement memo (the language server's,
+    :class:`phasec.compiler.facts.StatementMemo`) an unchanged statement's are those of the previous version."""
     if doc is None:
         return []
     cached = doc.__dict__.get("_path_mentions")
     if cached is not None:
         return cached
+    from phasec.compiler.facts import statement_memo
+
+    memo = statement_memo(doc)
     out: list[Mention] = []
-    stack: list[tuple[Statement, tuple[str, ...]]] = [(st, ()) for st in reversed(doc.statements)]
+    for st in doc.statements:
+        out.extend(memo.get(st, "path_mentions", _statement_mentions) if memo is not None else _statement_mentions(st))
+    doc.__dict__["_path_mentions"] = out
+    return out
+
+
+def _statement_mentions(top: Statement) -> list[Mention]:
+    """:func:`mentions` of one top-level statement."""
+    out: list[Mention] = []
+    stack: list[tuple[Statement, tuple[str, ...]]] = [(top, ())]
     while stack:
         st, parents = stack.pop()
         if st.keyword in SKIP_KEYWORDS or st.keyword in SKIP_BLOCKS:
@@ -110,5 +124,4 @@ def mentions(doc) -> list[Mention]:
         if st.block:
             inner = parents + (st.keyword,)
             stack.extend((kid, inner) for kid in reversed(st.block))
-    doc.__dict__["_path_mentions"] = out
     return out

@@ -9,7 +9,10 @@ import re
 from functools import lru_cache
 
 
+@lru_cache(maxsize=1 << 16)
 def norm(path: str, is_dir: bool) -> tuple[str, bool]:
+    """(the path normalised, whether it is a folder); a pure function of two immutable values, so it
+    is cached (several rules normalise every file of every slice, and the language server does it per version)."""
     p = path.strip().replace("\\", "/")
     while "//" in p:
         p = p.replace("//", "/")
@@ -20,6 +23,7 @@ def norm(path: str, is_dir: bool) -> tuple[str, bool]:
     return p.rstrip("/") or "/", is_dir
 
 
+@lru_cache(maxsize=1 << 16)
 def split_glob(path: str) -> tuple[str, str | None]:
     """(the literal folder a glob lies under, the glob), or (path, None) for a plain path."""
     if not any(c in path for c in "*?["):

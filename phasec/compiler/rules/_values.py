@@ -15,7 +15,9 @@ from phasec.source import Span
 
 def statement_at(ctx, span: Span):
     """The syntax-tree statement an IR node was lowered from (None without a tree)."""
-    return ctx.doc.statement_at(span) if ctx.doc is not None else None
+    from phasec.compiler.rules._locate import statement_at as _at
+
+    return _at(ctx.doc, span)
 
 
 def value_span(ctx, span: Span, text: str | None = None, index: int | None = None) -> Span:

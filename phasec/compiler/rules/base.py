@@ -49,9 +49,10 @@ class RuleContext:
         #: the configuration (duck-typed; None: the defaults), for rules with settings (PC714 `require`)
         self.config = None
 
-    @property
+    @cached_property
     def facts(self):
-        """The runbook's derived facts (gate expansion, slice order, who works on what), computed once."""
+        """The runbook's derived facts (gate expansion, slice order, who works on what), computed once
+        (kept on the IR: ``facts(rb)``; held here too, as reading the IR's private attribute is slow)."""
         from phasec.compiler.facts import facts
 
         return facts(self.rb)

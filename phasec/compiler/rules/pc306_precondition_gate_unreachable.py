@@ -78,7 +78,7 @@ def check(ctx):
     for s in rb.slices:
         later = None
         for ref in s.starts_after:
-            gate = rb.gate(ref.id)
+            gate = ctx.facts.gates.get(ref.id)
             if gate is None:
                 continue
             related = [(id_span(ctx, gate.span), f"`{gate.id}` is declared here")]

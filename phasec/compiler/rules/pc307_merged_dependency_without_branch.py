@@ -31,7 +31,7 @@ def check(ctx):
         for dep in s.after:
             if not dep.merged:
                 continue
-            target = rb.slice(dep.slice.id)
+            target = ctx.facts.slices.get(dep.slice.id)
             if target is None or target.branch:
                 continue
             yield ctx.diag(

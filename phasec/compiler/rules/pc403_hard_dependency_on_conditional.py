@@ -50,7 +50,7 @@ def check(ctx):
     rb = ctx.rb
     for s in rb.slices:
         for dep in s.after:
-            target = rb.slice(dep.slice.id)
+            target = ctx.facts.slices.get(dep.slice.id)
             if target is None or not target.conditional or dep.if_triggered or target.id == s.id:
                 continue
             arts = either_path_artifacts(rb, target.id)

@@ -70,7 +70,7 @@ def check(ctx):
                 f"or drop `conditional` from `{a.id}` if it is always produced"
             )
         else:
-            producer = rb.slice(a.producer.id) if a.producer is not None else None
+            producer = ctx.facts.slices.get(a.producer.id) if a.producer is not None else None
             if producer is None or not producer.conditional or a.either_path:
                 continue
             message = f"{who} requires artifact `{a.id}`, which conditional slice `{producer.id}` produces only when triggered"

@@ -39,7 +39,7 @@ from phasec.compiler.rules.base import rule
 def runs_something(ctx, gid: str) -> bool:
     """True when the gate, or a gate it uses (transitively), runs a command or script."""
     for g in ctx.graph.gate_closure(gid):
-        gate = ctx.rb.gate(g)
+        gate = ctx.facts.gates.get(g)
         if gate is None or gate.kind != "gate":
             continue
         if gate.script or any(step.kind == "run" and step.command for step in gate.steps):
@@ -61,7 +61,7 @@ def check(ctx):
                     help=f"add `by GATE` to trigger `{t.id}`, naming a gate whose command detects the condition",
                 )
                 continue
-            gate = rb.gate(t.gate.id)
+            gate = ctx.facts.gates.get(t.gate.id)
             if gate is None or runs_something(ctx, gate.id):
                 continue
             if gate.kind == "check":

@@ -41,7 +41,7 @@ def check(ctx):
     rb = ctx.rb
     for s in rb.slices:
         for dep in s.after:
-            target = rb.slice(dep.slice.id)
+            target = ctx.facts.slices.get(dep.slice.id)
             if target is None or target.outcome_conditional or not dep.if_triggered:
                 continue
             yield ctx.diag(

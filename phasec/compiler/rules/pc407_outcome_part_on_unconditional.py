@@ -46,7 +46,6 @@ def check(ctx):
     for s in ctx.rb.slices:
         if s.outcome_conditional:
             continue
-        decl = [(id_span(ctx, s.span), f"`{s.id}` is declared here, without `conditional` or `branching`")]
         found = []  # (span, message)
         for f in s.files:
             if f.when:
@@ -103,6 +102,9 @@ def check(ctx):
                         "it has no triggers to combine",
                     )
                 )
+        if not found:
+            continue
+        decl = [(id_span(ctx, s.span), f"`{s.id}` is declared here, without `conditional` or `branching`")]
         found.sort(key=lambda x: (x[0].line, x[0].column))
         for span, message in found:
             yield ctx.diag(span, message, related=decl, help=_HELP.format(s=s.id))

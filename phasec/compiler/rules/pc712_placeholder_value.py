@@ -55,6 +55,7 @@ _PLACEHOLDER = re.compile(
 
 #: Every placeholder contains one of these (a cheap test before the expression).
 _MARKS = ("<", "TBD", "TODO", "FIXME", "XXX", "\u2026", "...")
+_MARK = re.compile("|".join(re.escape(m) for m in _MARKS))  # any of them, in one scan
 
 #: Tokens phasec fills in: where they are allowed.
 _TEMPLATE_WORKTREE = {"<SLICE>"}
@@ -63,7 +64,7 @@ _TEMPLATE_PROCEDURE = {"<SLICE>", "<BRANCH>", "<WORKTREE>", "<AGENT>"}
 
 def placeholder(text: str | None, allowed: frozenset[str] | set[str] = frozenset()) -> str | None:
     """The first placeholder in ``text`` (None when there is none)."""
-    if not text or not any(t in text for t in _MARKS):
+    if not text or _MARK.search(text) is None:
         return None
     for m in _PLACEHOLDER.finditer(text):
         if m.group(0) not in allowed:

@@ -60,7 +60,7 @@ def check(ctx):
     full, a = same_name[0]
     who = (
         f"slice `{a.producer.id}`"
-        if a.producer is not None and rb.slice(a.producer.id)
+        if a.producer is not None and ctx.facts.slices.get(a.producer.id)
         else (f"`{a.producer.id}`" if a.producer is not None else "its `outputs` block")
     )
     yield ctx.diag(

@@ -49,6 +49,17 @@ def _leaves(rb, d: str, own: set[str]) -> bool:
 @rule("PC814", "gate-cd-outside-worktree", "warning")
 def check(ctx):
     rb = ctx.rb
+    # Most runbooks change directory nowhere: then there is nothing to report (one regex scan each).
+    if not any(
+        _CD.search(step.command) for g in rb.gates for step in g.steps if step.kind == "run" and step.command
+    ) and not any(
+        _CD.search(item.command)
+        for s in rb.slices
+        for b in s.gates
+        for item in b.items
+        if item.gate is None and item.command
+    ):
+        return
     users: dict[str, dict[str, None]] = {}  # gate -> the slices binding it (an ordered set)
     inline = []
     closures: dict[str, list[str]] = {}
