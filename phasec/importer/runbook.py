@@ -18,6 +18,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from phasec.importer.coordination import Coord, Recogniser
+from phasec.importer.coordination import emit as emit_coordination
 from phasec.importer.markdown import Block, Fence, Item, Para, Section, Table, code_spans
 from phasec.importer.writer import Stmt, ident, is_id, is_name, s
 
@@ -215,6 +217,7 @@ class Model:
         self.deferred: list[Stmt] = []
         self.diags: list[Diag] = []
         self.merge_comments: list[str] = []
+        self.coord = Coord()
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -471,6 +474,8 @@ def build(root: Section, path: str) -> Model:
     preamble = list(root.blocks) + list(preamble)
     m.phase_id = phase_id_of(m.title, root)
     top = group_stage_sections(top)
+    coord = Recogniser(m, m.coord)
+    top = [sec for sec in top if not take_coordination(m, coord, sec)]
     kinds = [(sec, classify(sec, m)) for sec in top]
     for sec, kind in kinds:
         if kind == "team":
@@ -498,7 +503,23 @@ def build(root: Section, path: str) -> Model:
     infer_slice_agents(m)
     check_ownership_claims(m)
     link_submissions(m)
+    coord.finish()
     return m
+
+
+#: The kinds of section the coordination shapes are looked for in (the others have their own readers).
+COORDINATION_KINDS = (None, "team", "summary", "protocol", "repo")
+
+
+def take_coordination(m: Model, coord: Recogniser, sec: Section) -> bool:
+    """Recognise the coordination shapes in a section and its sub-sections (phasec.importer.coordination);
+    True when nothing of the section is left for the ordinary classification."""
+    if classify(sec, m) not in COORDINATION_KINDS:
+        return False
+    for sub in list(sec.subsections):
+        if take_coordination(m, coord, sub):
+            sec.subsections.remove(sub)
+    return coord.section(sec)
 
 
 def link_submissions(m: Model) -> None:
@@ -1646,6 +1667,8 @@ def emit_sections(m: Model) -> list[tuple[str, list[Stmt]]]:
         m.notes.extend(m.team_extra)
     if m.protocol:
         sections.append(("protocol", [Stmt("protocol", body=dedupe_protocol(m.protocol))]))
+    coordination = emit_coordination(m.coord)
+    sections.extend(x for x in coordination if x[0] != "ledgers")
     ground: list[Stmt] = []
     for k, (title, body) in enumerate(m.grounding):
         if k == 0 and any(x.kw == "doc" for x in body):
@@ -1728,6 +1751,7 @@ def emit_sections(m: Model) -> list[tuple[str, list[Stmt]]]:
         sections.append(("exit", [Stmt("exit", body=m.exit)]))
     sections.append(("interfaces, scenarios, assumptions", m.top))
     sections.append(("deferred", m.deferred))
+    sections.extend(x for x in coordination if x[0] == "ledgers")
     sections.append(("not mapped (kept as prose)", m.notes))
     return sections
 

@@ -1,0 +1,556 @@
+"""Recognise the coordination shapes of a multi-agent runbook, by content and structure.
+
+A section is read as *groups*: a lead-in paragraph (``Reviewer responses (exact):``,
+``All lanes run:``) with the list, fenced block or table that follows it; the
+section's heading is the context of groups without a lead-in.  Each group is
+recognised by what it holds and the words around it, never by one exact heading:
+
+* a table under words such as *append-only*, *log*, *ledger*, *journal*,
+  *register*, *sign-off* -> ``ledger`` (fields from the header row, rows as
+  entries; a *values/states/statuses* list of code spans -> ``states``, a
+  ``a -> b -> c`` lifecycle line -> ``states`` too; rule lists -> ``rule``);
+* exact upper-case code-span tokens next to *stop/ready/review/approve/changes*
+  words -> ``review { stop …; verdict … }`` (agent ids become ``<AGENT>``), and
+  the rule list beside them -> review ``rule``s;
+* a fenced block under a *prompt/template* heading -> ``protocol { prompt … }``;
+* commands under a periodic heading (*every 30 minutes*, *hourly*) ->
+  ``orchestrator { check "…" at "every 30 minutes" }``;
+* a *coordination/communication* contract -> orchestrator ``duty``s (a
+  ``Hard rule:`` item -> a phase ``assert``);
+* commands that *all lanes/every agent* run, or an *audit/verification* block ->
+  a ``gate`` with its ``run`` lines; per-agent *add-ons* -> a gate (commands) or
+  a ``check`` (prose) per agent;
+* a *guard/constraint/guardrail/non-interference* list -> ``invariant ID { item … }``;
+* *merge/promotion* policy lines -> repo ``rule``s, and ``merge after_approval
+  [rebase_unmerged] into "BRANCH"`` where the lines say so;
+* commands *after each merge/slice/handoff* -> ``procedure ID on EVENT { step … run … }``.
+
+Consumed blocks are removed from the section; what is left goes through the
+ordinary classification.  Lead-ins are kept as ``# md:N`` comments on what they
+introduce; text inside a recognised construct that fits none of its statements is
+kept as a ``note`` there and reported (PC951).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from phasec.importer.markdown import Block, Fence, Item, Para, Section, Table, code_spans
+from phasec.importer.writer import Stmt, ident, s
+
+LEDGER_WORDS = re.compile(
+    r"append[- ]?only|\blogs?\b|ledger|journal|register\b|registry|sign-?off|audit trail|\brecords?\b|tracker", re.I
+)
+STATE_LEAD = re.compile(
+    r"\b(?:status|state)(?:es)?\b.*\b(?:values?|allowed|lifecycle)\b|\bstates?\b\s*:?$|values?:", re.I
+)
+RULE_LEAD = re.compile(r"\brules?\b|\bconstraints?\b|\bconventions?\b|\bmust\b", re.I)
+TOKEN_CONTEXT = re.compile(
+    r"\bstop\b|\bready\b|\breview|\bapprov|\bverdict|\brespon|\btokens?\b|\bdone\b|\bchanges\b", re.I
+)
+TOKEN = re.compile(r"^[A-Z][A-Z0-9 _:\-<>/]*[A-Z0-9>]$")
+PROMPT_CONTEXT = re.compile(r"\bprompts?\b|\btemplate\b|\bkick-?off message\b|\bbriefing\b", re.I)
+PERIODIC = re.compile(
+    r"\bevery\s+(\d+)\s*(min(?:ute)?s?|h(?:ours?|rs?)?|days?)\b|\bevery\s+(minute|hour|day)\b|\b(hourly|daily|nightly)\b",
+    re.I,
+)
+COORD_CONTEXT = re.compile(r"coordinat|communicat|reporting contract|handoff protocol|\bchannel", re.I)
+ALL_RUN = re.compile(
+    r"\b(?:all|every|each)\s+(?:the\s+)?(?:lanes?|agents?|workers?|slices?|tracks?|streams?)\b"
+    r"|\bcommand contract\b|\brequired (?:checks|commands)\b",
+    re.I,
+)
+GATE_CONTEXT = re.compile(r"\baudit\b|verif|validat|\bchecks?\b|\bsuite\b|\bgates?\b|\btests?\b|readiness", re.I)
+ADDON_CONTEXT = re.compile(
+    r"lane[- ]specific|per[- ](?:lane|agent|track)|add-?ons?|extra (?:checks|commands)|in addition", re.I
+)
+GUARD_CONTEXT = re.compile(
+    r"\bguard|constraint|invariant|non-interference|guardrail|red lines?|\bnever\b|must not|do[- ]not[- ]break|safety contract",
+    re.I,
+)
+MERGE_CONTEXT = re.compile(r"\bmerg|\bpromot|\blanding\b|\bintegration policy", re.I)
+EVENT = re.compile(r"\bafter (?:each|every) (merge|slice|handoff|stage)|\b(?:on|per) (?:each |every )?(merge)\b", re.I)
+HARD_RULE = re.compile(r"^\*{0,2}(?:hard rule|non-negotiable|absolute rule)\*{0,2}\s*:", re.I)
+AGENT_TAIL = re.compile(r"(?<=[\s\-_:])(?:[A-Z][A-Z0-9]*-\d+|[A-Z]{1,3}\d+[A-Z]?|[Aa]gent[ -]\d+)$")
+CMD_LINE = re.compile(
+    r"^(?:bun|bunx|npm|npx|pnpm|yarn|node|python3?|pytest|cargo|go|make|git|gt|uv|deno|sh|bash|\./|tox|ruff|mypy|"
+    r"markdownlint|find|docker|kubectl|gradle|mvn|dotnet|rake|bundle|just|cd)\b"
+)
+
+
+@dataclass
+class Coord:
+    """The coordination constructs recognised in one runbook."""
+
+    roles: dict[str, str] = field(default_factory=dict)  # id -> title
+    review: list[Stmt] = field(default_factory=list)
+    orchestrator: list[Stmt] = field(default_factory=list)
+    procedures: list[Stmt] = field(default_factory=list)
+    ledgers: list[Stmt] = field(default_factory=list)
+    merge_lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Group:
+    lead: Para | None
+    blocks: list[Block]
+    context: str
+
+
+def groups_of(sec: Section) -> list[Group]:
+    """A section's blocks as lead-in groups: a paragraph ending in `:` and the items / fence / table after it."""
+    out: list[Group] = []
+    i = 0
+    bl = sec.blocks
+    while i < len(bl):
+        b = bl[i]
+        if (
+            isinstance(b, Para)
+            and b.text.rstrip().endswith(":")
+            and i + 1 < len(bl)
+            and not isinstance(bl[i + 1], Para)
+        ):
+            j = i + 1
+            if isinstance(bl[j], Item):
+                while j < len(bl) and isinstance(bl[j], Item):
+                    j += 1
+            else:
+                j += 1
+            out.append(Group(b, list(bl[i + 1 : j]), b.text))
+            i = j
+            continue
+        if isinstance(b, Item):
+            j = i
+            while j < len(bl) and isinstance(bl[j], Item):
+                j += 1
+            out.append(Group(None, list(bl[i:j]), sec.title))
+            i = j
+            continue
+        out.append(Group(None, [b], sec.title))
+        i += 1
+    return out
+
+
+def fence_commands(f: Fence) -> list[str] | None:
+    """The command lines of a fenced block, or None when it is not a block of commands."""
+    lines = [ln.strip() for ln in f.content.splitlines() if ln.strip()]
+    cmds = [ln for ln in lines if not ln.startswith("#")]
+    if not cmds or not all(CMD_LINE.match(ln) for ln in cmds):
+        return None
+    return lines
+
+
+def item_commands(items: list[Item]) -> list[str]:
+    out = []
+    for it in items:
+        out.extend(c for c in code_spans(it.text) if " " in c and CMD_LINE.match(c))
+    return out
+
+
+def lead_comment(g: Group) -> list[str]:
+    return [f'md:{g.lead.line} "{g.lead.text}"'] if g.lead else []
+
+
+def generalise_token(tok: str) -> str:
+    return AGENT_TAIL.sub("<AGENT>", tok.strip())
+
+
+def verdict_of(tok: str, text: str) -> str:
+    t = tok.upper()
+    if re.search(r"\bOK\b|APPROV|LGTM|ACCEPT|PASS\b|SHIP", t):
+        return "approved"
+    if re.search(r"CHANGE|REJECT|REVISE|FIX|REWORK|BLOCK", t):
+        return "changes_requested"
+    if re.search(r"READY|DONE|STOP|HANDOFF|COMPLETE|SUBMIT", t):
+        return "stop"
+    low = text.lower()
+    if re.search(r"approv|accept|\bok\b", low):
+        return "approved"
+    if re.search(r"change|reject|revis", low):
+        return "changes_requested"
+    return "stop"
+
+
+def token_spans(text: str) -> list[str]:
+    return [c for c in code_spans(text) if TOKEN.match(c.strip()) and len(c.strip()) >= 4 and " " in c.strip() + "-"]
+
+
+class Recogniser:
+    def __init__(self, m, coord: Coord):  # m: runbook.Model
+        self.m = m
+        self.c = coord
+
+    # -- the section pass ------------------------------------------------------------------
+
+    def section(self, sec: Section) -> bool:
+        """Recognise coordination groups in `sec`, removing what is consumed; True if nothing is left."""
+        if any(isinstance(b, Table) for b in sec.blocks) and self._ledger_section(sec):
+            return not sec.subsections
+        groups = groups_of(sec)
+        has_tokens = any(
+            TOKEN_CONTEXT.search(g.context + " " + sec.title) and self._tokens_in(g) for g in groups if g.blocks
+        )
+        keep: list[Block] = []
+        for g in groups:
+            if not self._group(sec, g, has_tokens):
+                if g.lead:
+                    keep.append(g.lead)
+                keep.extend(g.blocks)
+        sec.blocks = keep
+        return not keep and not sec.subsections
+
+    def _tokens_in(self, g: Group) -> list[tuple[str, Item]]:
+        out = []
+        for b in g.blocks:
+            if isinstance(b, Item):
+                toks = token_spans(b.text)
+                if len(toks) == 1:
+                    out.append((toks[0], b))
+        return out
+
+    def _group(self, sec: Section, g: Group, has_tokens: bool) -> bool:
+        ctx = g.context
+        heading = sec.title
+        both = ctx + " " + heading if g.lead else heading
+        items = [b for b in g.blocks if isinstance(b, Item)]
+        fences = [b for b in g.blocks if isinstance(b, Fence)]
+        if not g.blocks:
+            return False
+        # review tokens
+        toks = self._tokens_in(g)
+        if items and toks and len(toks) * 2 >= len(items) and TOKEN_CONTEXT.search(both):
+            self._review_tokens(g, toks, both)
+            return True
+        if has_tokens and items and RULE_LEAD.search(ctx) and g.lead is not None:
+            self._ensure_reviewer(both)
+            for it in items:
+                self.c.review.append(self._rule(it, "rule", lead_comment(g) if it is items[0] else []))
+            return True
+        # the agent prompt
+        if (
+            len(fences) == 1
+            and len(g.blocks) == 1
+            and PROMPT_CONTEXT.search(both)
+            and fence_commands(fences[0]) is None
+        ):
+            f = fences[0]
+            self.m.protocol.append(
+                Stmt("prompt", [s(f.content.rstrip("\n"))], comments=[f"md:{f.line} agent prompt", *lead_comment(g)])
+            )
+            return True
+        # periodic commands
+        per = PERIODIC.search(both)
+        cmds = fence_commands(fences[0]) if len(fences) == 1 and len(g.blocks) == 1 else None
+        if per and (cmds or (items and item_commands(items))):
+            when = self._when(per)
+            lines = cmds or item_commands(items)
+            first = True
+            for ln in lines:
+                if ln.startswith("#"):
+                    continue
+                comments = [f"md:{g.blocks[0].line} {heading}", *lead_comment(g)] if first else []
+                self.c.orchestrator.append(Stmt("check", [s(ln), "at", s(when)], comments=comments))
+                first = False
+            for ln in lines:
+                if ln.startswith("#"):
+                    self.c.orchestrator.append(Stmt("note", [s(ln.lstrip("# "))]))
+            return True
+        # procedures after each event
+        ev = EVENT.search(both)
+        if ev and (cmds or items) and not RULE_LEAD.search(ctx if g.lead else ""):
+            event = (ev.group(1) or ev.group(2)).lower()
+            body: list[Stmt] = []
+            if cmds:
+                for ln in cmds:
+                    body.append(Stmt("step", [s(ln)] + ([] if ln.startswith("#") else ["run", s(ln)])))
+            else:
+                for it in items:
+                    cs = [c for c in code_spans(it.text) if " " in c and CMD_LINE.match(c)]
+                    body.append(Stmt("step", [s(it.text)] + (["run", s(cs[0])] if len(cs) == 1 else [])))
+            pid = self._unique(ident(re.sub(r"^\W*\d+[.)]?\s*", "", heading)) or "procedure", "procedure")
+            self.c.procedures.append(
+                Stmt(
+                    "procedure",
+                    [pid, s(strip_num(heading)), "on", event],
+                    body=body,
+                    comments=[f"md:{sec.line}", *lead_comment(g)],
+                )
+            )
+            return True
+        # per-agent add-ons
+        if items and ADDON_CONTEXT.search(ctx if g.lead else heading):
+            from phasec.importer.runbook import agent_lead
+
+            if all(agent_lead(it.text) for it in items):
+                for it in items:
+                    self._addon(it, g, heading)
+                return True
+        # commands every lane runs; an audit / verification block
+        if cmds and (ALL_RUN.search(both) or GATE_CONTEXT.search(both)):
+            gid = self._gate_id(heading)
+            title = strip_num(heading) + (f": {g.lead.text.rstrip(':')}" if g.lead else "")
+            body = [Stmt("title", [s(title)])] + [Stmt("run", [s(ln)]) for ln in cmds if not ln.startswith("#")]
+            body += [Stmt("note", [s(ln.lstrip("# "))]) for ln in cmds if ln.startswith("#")]
+            self.m.gates[gid] = Stmt("gate", [gid], body=body, comments=[f"md:{fences[0].line}", *lead_comment(g)])
+            return True
+        # the coordination contract
+        if items and COORD_CONTEXT.search(ctx if g.lead else heading):
+            for it in items:
+                if HARD_RULE.match(it.text):
+                    self.m.phase.append(self._rule(it, "assert", [f"md:{it.line}"]))
+                else:
+                    self.c.orchestrator.append(self._rule(it, "duty", [f"md:{it.line}"]))
+            return True
+        # merge / promotion policy
+        if items and MERGE_CONTEXT.search(ctx if g.lead else heading) and not GUARD_CONTEXT.search(both):
+            for it in items:
+                self.m.repo.append(self._rule(it, "rule", [f"md:{it.line} merge policy"]))
+                self.c.merge_lines.append(it.text)
+            return True
+        # a guard / constraint contract
+        if items and GUARD_CONTEXT.search(ctx if g.lead else heading):
+            title = strip_num(heading) if not g.lead else g.lead.text.rstrip(":")
+            iid = self._unique_invariant(ident(title) or "guard")
+            inv = Stmt("invariant", [iid, s(title)], comments=[f"md:{items[0].line}", *lead_comment(g)])
+            for it in items:
+                inv.add(self._rule(it, "item", []))
+            self.m.invariants.append(inv)
+            return True
+        return False
+
+    # -- pieces --------------------------------------------------------------------------
+
+    def _rule(self, it: Item, kw: str, comments: list[str]) -> Stmt:
+        st = Stmt(kw, [s(it.text)], comments=comments)
+        for c in it.children:
+            st.add(Stmt("item", [s(c.text)]))
+        for t, _ in it.extra:
+            st.add(Stmt("item", [s(t)]))
+        for f in it.fences:
+            st.add(Stmt("item", [s(f.content.rstrip())]))
+        return st
+
+    def _when(self, mt: re.Match) -> str:
+        if mt.group(1):
+            unit = mt.group(2).lower()
+            unit = "minutes" if unit.startswith("m") else "hours" if unit.startswith("h") else "days"
+            return f"every {mt.group(1)} {unit}"
+        return (f"every {mt.group(3)}" if mt.group(3) else mt.group(4)).lower()
+
+    def _unique(self, pid: str, kind: str) -> str:
+        used = {st.args[0] for st in self.c.procedures}
+        base, k = pid, 2
+        while pid in used:
+            pid, k = f"{base}_{k}", k + 1
+        return pid
+
+    def _unique_invariant(self, iid: str) -> str:
+        used = {st.args[0] for st in self.m.invariants if st.args}
+        base, k = iid, 2
+        while iid in used:
+            iid, k = f"{base}_{k}", k + 1
+        return iid
+
+    def _gate_id(self, heading: str) -> str:
+        gid = ident(strip_num(heading)) or "gate"
+        base, k = gid, 2
+        while gid in self.m.gates or gid in self.m.checks:
+            gid, k = f"{base}_{k}", k + 1
+        return gid
+
+    def _ensure_reviewer(self, text: str) -> None:
+        if not any(st.kw == "by" for st in self.c.review) and re.search(r"\breviewer", text, re.I):
+            self.c.roles.setdefault("reviewer", "Reviewer")
+            self.c.review.insert(0, Stmt("by", ["reviewer"]))
+
+    def _review_tokens(self, g: Group, toks: list[tuple[str, Item]], context: str) -> None:
+        self._ensure_reviewer(context)
+        have = {(st.kw, st.args[-1]) for st in self.c.review}
+        first = True
+        token_items = {id(it) for _, it in toks}
+        for tok, it in toks:
+            gen = generalise_token(tok)
+            kind = verdict_of(tok, it.text + " " + context)
+            st = Stmt("stop", [s(gen)]) if kind == "stop" else Stmt("verdict", [kind, s(gen)])
+            key = (st.kw, st.args[-1])
+            if key in have:
+                continue
+            have.add(key)
+            st.comments = [f"md:{it.line}", *(lead_comment(g) if first else [])]
+            first = False
+            self.c.review.append(st)
+        for b in g.blocks:
+            if isinstance(b, Item) and id(b) not in token_items:
+                self.m.unmapped(self.c.review, b.text, b.line, "in the review protocol", b.children)
+
+    def _addon(self, it: Item, g: Group, heading: str) -> None:
+        from phasec.importer.runbook import agent_lead
+
+        aid = agent_lead(it.text) or "agent"
+        cmds = [c for c in code_spans(it.text) if " " in c and CMD_LINE.match(c)]
+        gid = self._gate_id(f"{aid} addons")
+        title = f"{(g.lead.text.rstrip(':') if g.lead else strip_num(heading))}: {aid}"
+        comments = [f"md:{it.line}", *(lead_comment(g))]
+        if cmds:
+            body = [Stmt("title", [s(title)])] + [Stmt("run", [s(c)]) for c in cmds]
+            body.append(Stmt("note", [s(it.text)]))
+            self.m.gates[gid] = Stmt("gate", [gid], body=body, comments=comments)
+        else:
+            rest = re.sub(r"^`[^`]+`\s*:\s*", "", it.text)
+            self.m.checks[gid] = Stmt("check", [gid, s(f"{title}: {rest}")], comments=comments)
+
+    def _ledger_section(self, sec: Section) -> bool:
+        """A section holding an append-only table: a ledger (or several)."""
+        tables = [b for b in sec.blocks if isinstance(b, Table)]
+        paras = " ".join(b.text for b in sec.blocks if isinstance(b, Para))
+        if not LEDGER_WORDS.search(sec.title + " " + paras):
+            return False
+        if any(t.header and re.match(r"^\W*(agent|slice|lane|id)\W*$", t.header[0], re.I) for t in tables):
+            return False
+        title = strip_num(sec.title)
+        append_only = bool(re.search(r"append[- ]?only", sec.title + " " + paras, re.I))
+        ledgers: list[Stmt] = []
+        current: Stmt | None = None
+        pending: list[Stmt] = []
+        for g in groups_of(sec):
+            b0 = g.blocks[0] if g.blocks else None
+            if isinstance(b0, Table):
+                lid = self._ledger_id(title if not ledgers else f"{title} {len(ledgers) + 1}")
+                args = [lid, s(title)] + (["append_only"] if append_only else [])
+                current = Stmt("ledger", args, body=list(pending), comments=[f"md:{b0.line}", *lead_comment(g)])
+                pending = []
+                for h in b0.header:
+                    current.add(Stmt("field", [s(h)]))
+                for cells, _ in b0.rows:
+                    current.add(Stmt("entry", [s(" | ".join(cells))]))
+                ledgers.append(current)
+                continue
+            target = current.body if current is not None and current.body is not None else pending
+            items = [b for b in g.blocks if isinstance(b, Item)]
+            if g.lead is None and len(g.blocks) == 1 and isinstance(b0, Para):
+                target.append(Stmt("note", [s(b0.text)], comments=[f"md:{b0.line} the ledger's description"]))
+                continue
+            if (
+                items
+                and all(self._single_span(it) for it in items)
+                and (g.lead is None or STATE_LEAD.search(g.context) or not RULE_LEAD.search(g.context))
+            ):
+                target.append(
+                    Stmt(
+                        "states",
+                        [s(self._single_span(it) or "") for it in items],
+                        comments=[f"md:{items[0].line}", *lead_comment(g)],
+                    )
+                )
+                continue
+            if items:
+                for k, it in enumerate(items):
+                    target.append(self._rule(it, "rule", [f"md:{it.line}", *(lead_comment(g) if k == 0 else [])]))
+                continue
+            for b in g.blocks:
+                self._ledger_unmapped(target, b)
+            if g.lead is not None:
+                self._ledger_unmapped(target, g.lead)
+        if pending and ledgers:
+            ledgers[-1].body = (ledgers[-1].body or []) + pending
+        for led in ledgers:
+            self._derive_states(led)
+            # keep statements in the language's order: notes, fields, states, rules, entries
+            order = {"note": 0, "field": 1, "states": 2, "rule": 3, "entry": 4}
+            led.body = sorted(led.body or [], key=lambda st: order.get(st.kw, 0))
+            self.c.ledgers.append(led)
+        sec.blocks = []
+        return True
+
+    def _ledger_unmapped(self, target: list[Stmt], b: Block) -> None:
+        if isinstance(b, Para):
+            self.m.unmapped(target, b.text, b.line, "in a ledger")
+        elif isinstance(b, Fence):
+            self.m.unmapped(target, b.content.rstrip("\n"), b.line, "in a ledger")
+        elif isinstance(b, Item):
+            self.m.unmapped(target, b.text, b.line, "in a ledger", b.children)
+
+    def _single_span(self, it: Item) -> str | None:
+        cs = code_spans(it.text)
+        if len(cs) == 1 and it.text.strip().strip(".,;") == f"`{cs[0]}`" and not it.children:
+            return cs[0]
+        return None
+
+    def _derive_states(self, led: Stmt) -> None:
+        body = led.body or []
+        if any(st.kw == "states" for st in body):
+            return
+        fields = {st.args[0] for st in body if st.kw == "field"}
+        for st in body:
+            if st.kw == "rule" and re.search(r"->|→|=>", st.args[0]):
+                text = _unquote(st.args[0])
+                names = [c for c in code_spans(text) if s(c) not in fields and " " not in c]
+                if len(names) >= 2:
+                    body.append(
+                        Stmt(
+                            "states", [s(n) for n in dict.fromkeys(names)], comments=["states: from the lifecycle rule"]
+                        )
+                    )
+                    return
+
+    def _ledger_id(self, title: str) -> str:
+        lid = ident(re.sub(r"\(.*?\)", "", title)) or "ledger"
+        used = {st.args[0] for st in self.c.ledgers}
+        base, k = lid, 2
+        while lid in used:
+            lid, k = f"{base}_{k}", k + 1
+        return lid
+
+    # -- after every section -------------------------------------------------------------
+
+    def finish(self) -> None:
+        """The repo's `merge` statement, where the policy lines say how lanes merge."""
+        lines = self.c.merge_lines
+        if not lines:
+            return
+        approval = any(re.search(r"only after .*(approv|review|sign-?off|token)", t, re.I) for t in lines)
+        into = None
+        for t in lines:
+            mt = re.search(r"\bmerge\b[^.]*?\b(?:to|into)\s+`([^`\s]+)`", t, re.I)
+            if mt:
+                into = mt.group(1)
+                break
+        rebase = any(
+            re.search(
+                r"after (?:each|every) merge.*\brebase|\brebase\b.*after (?:each|every) merge",
+                _unquote(st.args[0]),
+                re.I,
+            )
+            for st in self.c.review + self.m.repo
+            if st.args
+        )
+        if not (approval or into):
+            return
+        args = (["after_approval"] if approval else []) + (["rebase_unmerged"] if rebase else [])
+        args += ["into", s(into)] if into else []
+        if not any(st.kw == "merge" for st in self.m.repo):
+            self.m.repo.insert(0, Stmt("merge", args, comments=["merge: from the merge policy lines"]))
+
+
+def strip_num(title: str) -> str:
+    return re.sub(r"^\W*\d+(?:\.\d+)*[.)]?\s+", "", title).strip()
+
+
+def _unquote(v: str) -> str:
+    if v.startswith('"') and v.endswith('"'):
+        return v[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    return v
+
+
+def emit(coord: Coord) -> list[tuple[str, list[Stmt]]]:
+    out: list[tuple[str, list[Stmt]]] = []
+    roles = [Stmt("role", [rid, s(title)]) for rid, title in coord.roles.items()]
+    out.append(("roles", roles))
+    if coord.orchestrator:
+        out.append(("orchestrator", [Stmt("orchestrator", body=coord.orchestrator)]))
+    if coord.review:
+        out.append(("review", [Stmt("review", body=coord.review)]))
+    out.append(("procedures", coord.procedures))
+    out.append(("ledgers", coord.ledgers))
+    return out
