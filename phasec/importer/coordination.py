@@ -35,9 +35,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from phasec.importer.markdown import Block, Fence, Item, Para, Section, Table, code_spans
 from phasec.importer.writer import Stmt, ident, s
+
+if TYPE_CHECKING:
+    from phasec.importer.runbook import Model
 
 LEDGER_WORDS = re.compile(
     r"append[- ]?only|\blogs?\b|ledger|journal|register\b|registry|sign-?off|audit trail|\brecords?\b|tracker", re.I
@@ -55,7 +59,9 @@ PERIODIC = re.compile(
     r"\bevery\s+(\d+)\s*(min(?:ute)?s?|h(?:ours?|rs?)?|days?)\b|\bevery\s+(minute|hour|day)\b|\b(hourly|daily|nightly)\b",
     re.I,
 )
-COORD_CONTEXT = re.compile(r"coordinat|communicat|reporting contract|handoff protocol|\bchannel", re.I)
+COORD_CONTEXT = re.compile(
+    r"coordinat|communicat|messaging|status updates|reporting contract|handoff protocol|\bchannel", re.I
+)
 ALL_RUN = re.compile(
     r"\b(?:all|every|each)\s+(?:the\s+)?(?:lanes?|agents?|workers?|slices?|tracks?|streams?)\b"
     r"|\bcommand contract\b|\brequired (?:checks|commands)\b",
@@ -72,7 +78,8 @@ GUARD_CONTEXT = re.compile(
 MERGE_CONTEXT = re.compile(r"\bmerg|\bpromot|\blanding\b|\bintegration policy", re.I)
 EVENT = re.compile(r"\bafter (?:each|every) (merge|slice|handoff|stage)|\b(?:on|per) (?:each |every )?(merge)\b", re.I)
 HARD_RULE = re.compile(r"^\*{0,2}(?:hard rule|non-negotiable|absolute rule)\*{0,2}\s*:", re.I)
-AGENT_TAIL = re.compile(r"(?<=[\s\-_:])(?:[A-Z][A-Z0-9]*-\d+|[A-Z]{1,3}\d+[A-Z]?|[Aa]gent[ -]\d+)$")
+AGENT_TAIL = re.compile(r"(?<=[\s\-_:])(?:[A-Z][A-Z0-9]*-(?:\d+|<N>)|[A-Z]{1,3}\d+[A-Z]?|[Aa]gent[ -]\d+)$")
+AGENT_ALONE = re.compile(r"^(?:[A-Z][A-Z0-9]*-(?:\d+|<N>)|[A-Z]{1,3}\d+[A-Z]?)$")
 CMD_LINE = re.compile(
     r"^(?:bun|bunx|npm|npx|pnpm|yarn|node|python3?|pytest|cargo|go|make|git|gt|uv|deno|sh|bash|\./|tox|ruff|mypy|"
     r"markdownlint|find|docker|kubectl|gradle|mvn|dotnet|rake|bundle|just|cd)\b"
@@ -142,7 +149,7 @@ def fence_commands(f: Fence) -> list[str] | None:
 
 
 def item_commands(items: list[Item]) -> list[str]:
-    out = []
+    out: list[str] = []
     for it in items:
         out.extend(c for c in code_spans(it.text) if " " in c and CMD_LINE.match(c))
     return out
@@ -173,15 +180,31 @@ def verdict_of(tok: str, text: str) -> str:
 
 
 def token_spans(text: str) -> list[str]:
-    return [c for c in code_spans(text) if TOKEN.match(c.strip()) and len(c.strip()) >= 4 and " " in c.strip() + "-"]
+    """Exact upper-case tokens (`READY FOR REVIEW AGENT-1`, `LGTM W2`): words joined by a space or a hyphen."""
+    out = []
+    for c in code_spans(text):
+        c = c.strip()
+        if TOKEN.match(c) and len(c) >= 4 and re.search(r"[ \-_]", c) and not AGENT_ALONE.match(c):
+            out.append(c)
+    return out
+
+
+def token_item(text: str, tok: str) -> bool:
+    """An item that states a token: the token alone, or with a few words (`Approve: `LGTM W1``)."""
+    rest = text.replace(f"`{tok}`", " ")
+    return len(re.findall(r"[A-Za-z]+", rest)) <= 8
 
 
 class Recogniser:
-    def __init__(self, m, coord: Coord):  # m: runbook.Model
+    def __init__(self, m: Model, coord: Coord):
         self.m = m
         self.c = coord
 
     # -- the section pass ------------------------------------------------------------------
+
+    def ledger(self, sec: Section) -> bool:
+        """Only the ledger shape (for a section another reader would take, such as a table of ids)."""
+        return any(isinstance(b, Table) for b in sec.blocks) and self._ledger_section(sec) and not sec.subsections
 
     def section(self, sec: Section) -> bool:
         """Recognise coordination groups in `sec`, removing what is consumed; True if nothing is left."""
@@ -205,7 +228,7 @@ class Recogniser:
         for b in g.blocks:
             if isinstance(b, Item):
                 toks = token_spans(b.text)
-                if len(toks) == 1:
+                if len(toks) == 1 and token_item(b.text, toks[0]):
                     out.append((toks[0], b))
         return out
 
@@ -404,9 +427,13 @@ class Recogniser:
         """A section holding an append-only table: a ledger (or several)."""
         tables = [b for b in sec.blocks if isinstance(b, Table)]
         paras = " ".join(b.text for b in sec.blocks if isinstance(b, Para))
-        if not LEDGER_WORDS.search(sec.title + " " + paras):
+        strong = LEDGER_WORDS.search(sec.title)
+        if not (strong or LEDGER_WORDS.search(paras)):
             return False
-        if any(t.header and re.match(r"^\W*(agent|slice|lane|id)\W*$", t.header[0], re.I) for t in tables):
+        # an agent table is the team; a slice table is the slices unless the heading says it is a log
+        if any(t.header and re.match(r"^\W*agents?\W*$", t.header[0], re.I) for t in tables):
+            return False
+        if not strong and any(t.header and re.match(r"^\W*(slice|lane|id)\W*$", t.header[0], re.I) for t in tables):
             return False
         title = strip_num(sec.title)
         append_only = bool(re.search(r"append[- ]?only", sec.title + " " + paras, re.I))
@@ -512,7 +539,7 @@ class Recogniser:
         approval = any(re.search(r"only after .*(approv|review|sign-?off|token)", t, re.I) for t in lines)
         into = None
         for t in lines:
-            mt = re.search(r"\bmerge\b[^.]*?\b(?:to|into)\s+`([^`\s]+)`", t, re.I)
+            mt = re.search(r"\b(?:merge|land|integrate)\w*\b[^.]*?\b(?:to|into|onto)\s+`([^`\s]+)`", t, re.I)
             if mt:
                 into = mt.group(1)
                 break
@@ -534,7 +561,8 @@ class Recogniser:
 
 
 def strip_num(title: str) -> str:
-    return re.sub(r"^\W*\d+(?:\.\d+)*[.)]?\s+", "", title).strip()
+    """`4) Orchestrator Loop` -> `Orchestrator Loop`; `E. Constraints` -> `Constraints`."""
+    return re.sub(r"^\W*(?:\d+(?:\.\d+)*[.)]?|[A-Z][.)])\s+", "", title).strip()
 
 
 def _unquote(v: str) -> str:

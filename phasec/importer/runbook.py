@@ -514,7 +514,10 @@ COORDINATION_KINDS = (None, "team", "summary", "protocol", "repo")
 def take_coordination(m: Model, coord: Recogniser, sec: Section) -> bool:
     """Recognise the coordination shapes in a section and its sub-sections (phasec.importer.coordination);
     True when nothing of the section is left for the ordinary classification."""
-    if classify(sec, m) not in COORDINATION_KINDS:
+    kind = classify(sec, m)
+    if kind == "slices" and any(isinstance(b, Table) for b in sec.blocks):
+        return coord.ledger(sec)  # a table of ids under a log/ledger/register heading is a ledger
+    if kind not in COORDINATION_KINDS:
         return False
     for sub in list(sec.subsections):
         if take_coordination(m, coord, sub):
