@@ -436,7 +436,23 @@ def test_voiceterm_coordination_agrees_with_the_hand_written_example():
         assert mine.append_only == theirs.append_only
         assert [e.text for e in mine.entries] == [e.text for e in theirs.entries]
         assert [r.text for r in mine.rules] == [r.text for r in theirs.rules] or theirs.id == "progress"
+    assert [s.run for p in got.procedures for s in p.steps] == [
+        s.run for p in ref.procedures if p.on == "merge" for s in p.steps
+    ]
     ref_gate = {g.title: [s.command for s in g.steps] for g in ref.gates}
     mine_gate = {g.id: [s.command for s in g.steps] for g in got.gates}
     assert ref_gate["Worker Command Contract (Required): all lanes run"] in mine_gate.values()
     assert ref_gate["Integration Audit Before Final Merge Readiness"] in mine_gate.values()
+
+
+def test_one_command_per_lane_becomes_one_step_with_a_placeholder():
+    md = (
+        "# Phase W\n\n## On every merge\n\n```sh\n"
+        "git -C ../wt-x1 pull --rebase origin main\ngit -C ../wt-x2 pull --rebase origin main\n```\n\n"
+        "## After each handoff\n\n```bash\ngt checkout team/x1 && gt restack\ngt checkout team/x2 && gt restack\n```\n"
+    )
+    res, rb = _import(md, "w.md")
+    merge, handoff = rb.procedures
+    assert (merge.on, [s.run for s in merge.steps]) == ("merge", ["git -C <WORKTREE> pull --rebase origin main"])
+    assert (handoff.on, [s.run for s in handoff.steps]) == ("handoff", ["gt checkout <BRANCH> && gt restack"])
+    assert "# as written: git -C ../wt-x2 pull --rebase origin main" in res.text  # the lines as written are kept

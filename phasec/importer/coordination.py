@@ -285,8 +285,13 @@ class Recogniser:
             event = (ev.group(1) or ev.group(2)).lower()
             body: list[Stmt] = []
             if cmds:
-                for ln in cmds:
-                    body.append(Stmt("step", [s(ln)] + ([] if ln.startswith("#") else ["run", s(ln)])))
+                general = same_command_per_lane([ln for ln in cmds if not ln.startswith("#")])
+                if general is not None:
+                    originals = [f"as written: {ln}" for ln in cmds]
+                    body.append(Stmt("step", [s(general), "run", s(general)], comments=originals))
+                else:
+                    for ln in cmds:
+                        body.append(Stmt("step", [s(ln)] + ([] if ln.startswith("#") else ["run", s(ln)])))
             else:
                 for it in items:
                     cs = [c for c in code_spans(it.text) if " " in c and CMD_LINE.match(c)]
@@ -558,6 +563,30 @@ class Recogniser:
         args += ["into", s(into)] if into else []
         if not any(st.kw == "merge" for st in self.m.repo):
             self.m.repo.insert(0, Stmt("merge", args, comments=["merge: from the merge policy lines"]))
+
+
+def same_command_per_lane(lines: list[str]) -> str | None:
+    """Lines that run one command per lane, differing only in the lane's worktree, branch or id:
+    the command with a placeholder (`git -C <WORKTREE> rebase origin/main`); None otherwise."""
+    if len(lines) < 2:
+        return None
+    rows = [ln.split() for ln in lines]
+    if len({len(r) for r in rows}) != 1:
+        return None
+    diff = [k for k in range(len(rows[0])) if len({r[k] for r in rows}) > 1]
+    if not diff or len(diff) * 2 > len(rows[0]):
+        return None
+    values = [{r[k] for k in diff} for r in rows]
+    if any(len(v) != 1 for v in values) or len({next(iter(v)) for v in values}) != len(rows):
+        return None
+    sample = next(iter(values[0]))
+    if sample.startswith(("/", ".", "~")):
+        hole = "<WORKTREE>"
+    elif "/" in sample:
+        hole = "<BRANCH>"
+    else:
+        hole = "<SLICE>"
+    return " ".join(hole if k in diff else tok for k, tok in enumerate(rows[0]))
 
 
 def strip_num(title: str) -> str:
