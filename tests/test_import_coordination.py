@@ -456,3 +456,73 @@ def test_one_command_per_lane_becomes_one_step_with_a_placeholder():
     assert (merge.on, [s.run for s in merge.steps]) == ("merge", ["git -C <WORKTREE> pull --rebase origin main"])
     assert (handoff.on, [s.run for s in handoff.steps]) == ("handoff", ["gt checkout <BRANCH> && gt restack"])
     assert "# as written: git -C ../wt-x2 pull --rebase origin main" in res.text  # the lines as written are kept
+
+
+LANES_TABLE = """\
+# Phase L: Lanes
+
+## Lanes (at most two active agents)
+
+| Agent | Lane | Branch |
+|---|---|---|
+| `L-1` | Parser lane | `lane/l1-parser` |
+| `L-2` | Printer lane | `lane/l2-printer` |
+
+## Lane checks
+
+Every lane runs:
+
+```sh
+make check
+```
+
+Per-lane add-ons:
+
+- `L-1`: `make fuzz-parser`
+- `L-2`: compare the printer output by eye.
+"""
+
+STAGED = """\
+# Phase K Plan
+
+## Team (Max 2 Active)
+
+1. `P1` Builder.
+2. `P2` Reviewer.
+
+## Flow
+
+### Stage 1: Build (K1)
+
+- `P1` builds the adapter.
+
+### Stage 2: Review (K2)
+
+- `P2` reviews the adapter.
+
+## Verification
+
+1. Quick suite on each commit.
+
+## Checks for every agent
+
+```bash
+make test
+```
+"""
+
+
+def test_lane_gates_and_add_ons_are_bound_to_the_slices_the_agents_execute():
+    _, rb = _import(LANES_TABLE, "lanes.md")
+    bound = {s.id: [(b.cadence.id, [i.gate.id for i in b.items]) for b in s.gates] for s in rb.slices}
+    assert bound == {
+        "L-1": [("lane", ["lane_checks", "l-1_addons"])],
+        "L-2": [("lane", ["lane_checks", "l-2_addons"])],
+    }
+    assert [c.id for c in rb.cadences] == ["lane"]
+
+
+def test_lane_gates_use_the_runbooks_quick_cadence_when_there_is_one():
+    _, rb = _import(STAGED, "staged.md")
+    bound = {s.id: [(b.cadence.id, [i.gate.id for i in b.items]) for b in s.gates] for s in rb.slices}
+    assert bound == {"K1": [("quick", ["checks_for_every_agent"])], "K2": [("quick", ["checks_for_every_agent"])]}

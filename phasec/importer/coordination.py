@@ -63,7 +63,8 @@ COORD_CONTEXT = re.compile(
     r"coordinat|communicat|messaging|status updates|reporting contract|handoff protocol|\bchannel", re.I
 )
 ALL_RUN = re.compile(
-    r"\b(?:all|every|each)\s+(?:the\s+)?(?:lanes?|agents?|workers?|slices?|tracks?|streams?)\b"
+    r"\b(?:all|every|each)\s+(?:the\s+)?(?:lanes?|agents?|workers?|slices?|tracks?|streams?)\s+(?:must\s+)?runs?\b"
+    r"|\b(?:for|in|by)\s+(?:all|every|each)\s+(?:the\s+)?(?:lanes?|agents?|workers?|slices?|tracks?|streams?)\b"
     r"|\bcommand contract\b|\brequired (?:checks|commands)\b",
     re.I,
 )
@@ -96,6 +97,8 @@ class Coord:
     procedures: list[Stmt] = field(default_factory=list)
     ledgers: list[Stmt] = field(default_factory=list)
     merge_lines: list[str] = field(default_factory=list)
+    lane_gates: list[str] = field(default_factory=list)  # gates every lane runs
+    addons: dict[str, list[str]] = field(default_factory=dict)  # agent -> its own gates and checks
 
 
 @dataclass
@@ -321,6 +324,8 @@ class Recogniser:
             body = [Stmt("title", [s(title)])] + [Stmt("run", [s(ln)]) for ln in cmds if not ln.startswith("#")]
             body += [Stmt("note", [s(ln.lstrip("# "))]) for ln in cmds if ln.startswith("#")]
             self.m.gates[gid] = Stmt("gate", [gid], body=body, comments=[f"md:{fences[0].line}", *lead_comment(g)])
+            if ALL_RUN.search(both):
+                self.c.lane_gates.append(gid)
             return True
         # the coordination contract
         if items and COORD_CONTEXT.search(ctx if g.lead else heading):
@@ -420,6 +425,7 @@ class Recogniser:
         gid = self._gate_id(f"{aid} addons")
         title = f"{(g.lead.text.rstrip(':') if g.lead else strip_num(heading))}: {aid}"
         comments = [f"md:{it.line}", *(lead_comment(g))]
+        self.c.addons.setdefault(aid, []).append(gid)
         if cmds:
             body = [Stmt("title", [s(title)])] + [Stmt("run", [s(c)]) for c in cmds]
             body.append(Stmt("note", [s(it.text)]))
@@ -537,6 +543,28 @@ class Recogniser:
     # -- after every section -------------------------------------------------------------
 
     def finish(self) -> None:
+        self._bind_lane_gates()
+        self._merge()
+
+    def _bind_lane_gates(self) -> None:
+        """The gates every lane runs, and each agent's add-ons, on the slices the agents execute
+        (`gate CADENCE ...`: the runbook's quick cadence, else a `lane` cadence with no events)."""
+        if not (self.c.lane_gates or self.c.addons):
+            return
+        lanes = [sl for sl in self.m.slices.values() if sl.agents]
+        if not lanes:
+            return
+        cads = list(self.m.cadences)
+        cad = "quick" if "quick" in cads else cads[0] if cads else "lane"
+        if not cads:
+            self.m.cadences[cad] = ("What every lane runs", [], 0)
+        for sl in lanes:
+            own = [g for a in sl.agents for g in self.c.addons.get(a, [])]
+            ids = list(dict.fromkeys(self.c.lane_gates + own))
+            if ids:
+                sl.gates.append((cad, ids))
+
+    def _merge(self) -> None:
         """The repo's `merge` statement, where the policy lines say how lanes merge."""
         lines = self.c.merge_lines
         if not lines:
