@@ -526,3 +526,33 @@ def test_lane_gates_use_the_runbooks_quick_cadence_when_there_is_one():
     _, rb = _import(STAGED, "staged.md")
     bound = {s.id: [(b.cadence.id, [i.gate.id for i in b.items]) for b in s.gates] for s in rb.slices}
     assert bound == {"K1": [("quick", ["checks_for_every_agent"])], "K2": [("quick", ["checks_for_every_agent"])]}
+
+
+def test_single_word_tokens_count_where_the_text_says_they_are_tokens():
+    md = (
+        "# Phase S\n\n## Sign-off handshake\n\nWorker stop token:\n\n- `FINISHED`\n\n"
+        "Reviewer replies with exactly one of:\n\n- `APPROVED`\n- `REJECTED`\n\n"
+        "## Notes\n\n- Keep `MAIN` green.\n"
+    )
+    res, rb = _import(md, "s.md")
+    assert rb.review.stop == ["FINISHED"]
+    assert [(v.verdict, v.token) for v in rb.review.verdicts] == [
+        ("approved", "APPROVED"),
+        ("changes_requested", "REJECTED"),
+    ]
+    assert "Keep `MAIN` green." in res.text  # not a token: no token words around it
+
+
+def test_an_agent_list_under_a_coordination_or_constraints_heading_stays_the_team():
+    for heading in ("Agent coordination", "Team constraints"):
+        md = f"# Phase T\n\n## {heading}\n\n- `T1`: parser lane\n- `T2`: printer lane\n"
+        _, rb = _import(md, "t.md")
+        assert [a.id for a in rb.team.agents] == ["T1", "T2"], heading
+        assert rb.orchestrator is None and rb.invariants == []
+
+
+def test_a_template_that_is_not_for_an_agent_is_not_the_prompt():
+    md = "# Phase U\n\n## Pull request template\n\n```markdown\n## Summary\nWhat changed.\n```\n"
+    res, rb = _import(md, "u.md")
+    assert rb.protocol is None or rb.protocol.prompts == []
+    assert [d.span.line for d in res.diagnostics if d.code == "PC951" and "not mapped" in d.message] == [5]

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 LEDGER_WORDS = re.compile(
     r"append[- ]?only|\blogs?\b|ledger|journal|register\b|registry|sign-?off|audit trail|\brecords?\b|tracker", re.I
 )
+#: in a paragraph (not the heading) only the words that name a log say the table is one
+LEDGER_PARA = re.compile(r"append[- ]?only|ledger|\blogs?\b|journal|\bregister\b", re.I)
 STATE_LEAD = re.compile(
     r"\b(?:status|state)(?:es)?\b.*\b(?:values?|allowed|lifecycle)\b|\bstates?\b\s*:?$|values?:", re.I
 )
@@ -53,8 +55,11 @@ RULE_LEAD = re.compile(r"\brules?\b|\bconstraints?\b|\bconventions?\b|\bmust\b",
 TOKEN_CONTEXT = re.compile(
     r"\bstop\b|\bready\b|\breview|\bapprov|\bverdict|\brespon|\btokens?\b|\bdone\b|\bchanges\b", re.I
 )
+TOKEN_STRICT = re.compile(r"\btokens?\b|\bexact|\bverdicts?\b|\brespon(?:d|ses?)\b|\breply\b|\banswers?\b", re.I)
 TOKEN = re.compile(r"^[A-Z][A-Z0-9 _:\-<>/]*[A-Z0-9>]$")
 PROMPT_CONTEXT = re.compile(r"\bprompts?\b|\btemplate\b|\bkick-?off message\b|\bbriefing\b", re.I)
+#: a template or briefing is the agents' prompt only when it is said to be for an agent
+PROMPT_STRONG = re.compile(r"\bprompts?\b|\b(?:agents?|workers?|assistants?|models?|llm|sub-?agents?)\b", re.I)
 PERIODIC = re.compile(
     r"\bevery\s+(\d+)\s*(min(?:ute)?s?|h(?:ours?|rs?)?|days?)\b|\bevery\s+(minute|hour|day)\b|\b(hourly|daily|nightly)\b",
     re.I,
@@ -182,12 +187,14 @@ def verdict_of(tok: str, text: str) -> str:
     return "stop"
 
 
-def token_spans(text: str) -> list[str]:
-    """Exact upper-case tokens (`READY FOR REVIEW AGENT-1`, `LGTM W2`): words joined by a space or a hyphen."""
+def token_spans(text: str, single: bool = False) -> list[str]:
+    """Exact upper-case tokens (`READY FOR REVIEW AGENT-1`, `LGTM W2`): words joined by a space or a
+    hyphen; `single`: one word too (`APPROVED`), where the context says these are tokens."""
     out = []
     for c in code_spans(text):
         c = c.strip()
-        if TOKEN.match(c) and len(c) >= 4 and re.search(r"[ \-_]", c) and not AGENT_ALONE.match(c):
+        joined = bool(re.search(r"[ \-_]", c)) or (single and len(c) >= 4 and c.isalpha())
+        if TOKEN.match(c) and len(c) >= 4 and joined and not AGENT_ALONE.match(c):
             out.append(c)
     return out
 
@@ -215,7 +222,9 @@ class Recogniser:
             return not sec.subsections
         groups = groups_of(sec)
         has_tokens = any(
-            TOKEN_CONTEXT.search(g.context + " " + sec.title) and self._tokens_in(g) for g in groups if g.blocks
+            TOKEN_CONTEXT.search(g.context + " " + sec.title) and self._tokens_in(g, sec.title)
+            for g in groups
+            if g.blocks
         )
         keep: list[Block] = []
         for g in groups:
@@ -226,11 +235,12 @@ class Recogniser:
         sec.blocks = keep
         return not keep and not sec.subsections
 
-    def _tokens_in(self, g: Group) -> list[tuple[str, Item]]:
+    def _tokens_in(self, g: Group, heading: str = "") -> list[tuple[str, Item]]:
+        single = bool(TOKEN_STRICT.search(g.context + " " + heading))
         out = []
         for b in g.blocks:
             if isinstance(b, Item):
-                toks = token_spans(b.text)
+                toks = token_spans(b.text, single)
                 if len(toks) == 1 and token_item(b.text, toks[0]):
                     out.append((toks[0], b))
         return out
@@ -244,20 +254,21 @@ class Recogniser:
         if not g.blocks:
             return False
         # review tokens
-        toks = self._tokens_in(g)
-        if items and toks and len(toks) * 2 >= len(items) and TOKEN_CONTEXT.search(both):
-            self._review_tokens(g, toks, both)
-            return True
-        if has_tokens and items and RULE_LEAD.search(ctx) and g.lead is not None:
+        if has_tokens and items and g.lead is not None and RULE_LEAD.search(ctx) and not TOKEN_STRICT.search(ctx):
             self._ensure_reviewer(both)
             for it in items:
                 self.c.review.append(self._rule(it, "rule", lead_comment(g) if it is items[0] else []))
+            return True
+        toks = self._tokens_in(g, heading)
+        if items and toks and len(toks) * 4 >= len(items) * 3 and TOKEN_CONTEXT.search(both):
+            self._review_tokens(g, toks, both)
             return True
         # the agent prompt
         if (
             len(fences) == 1
             and len(g.blocks) == 1
             and PROMPT_CONTEXT.search(both)
+            and PROMPT_STRONG.search(both)
             and fence_commands(fences[0]) is None
         ):
             f = fences[0]
@@ -310,13 +321,10 @@ class Recogniser:
             )
             return True
         # per-agent add-ons
-        if items and ADDON_CONTEXT.search(ctx if g.lead else heading):
-            from phasec.importer.runbook import agent_lead
-
-            if all(agent_lead(it.text) for it in items):
-                for it in items:
-                    self._addon(it, g, heading)
-                return True
+        if items and ADDON_CONTEXT.search(ctx if g.lead else heading) and all(agent_lead(it.text) for it in items):
+            for it in items:
+                self._addon(it, g, heading)
+            return True
         # commands every lane runs; an audit / verification block
         if cmds and (ALL_RUN.search(both) or GATE_CONTEXT.search(both)):
             gid = self._gate_id(heading)
@@ -327,6 +335,9 @@ class Recogniser:
             if ALL_RUN.search(both):
                 self.c.lane_gates.append(gid)
             return True
+        # a list of agents (`P1`: ..., Agent 2 - ...) is the team's, whatever its heading says
+        if items and sum(1 for it in items if agent_lead(it.text)) * 2 >= len(items):
+            return False
         # the coordination contract
         if items and COORD_CONTEXT.search(ctx if g.lead else heading):
             for it in items:
@@ -418,8 +429,6 @@ class Recogniser:
                 self.m.unmapped(self.c.review, b.text, b.line, "in the review protocol", b.children)
 
     def _addon(self, it: Item, g: Group, heading: str) -> None:
-        from phasec.importer.runbook import agent_lead
-
         aid = agent_lead(it.text) or "agent"
         cmds = [c for c in code_spans(it.text) if " " in c and CMD_LINE.match(c)]
         gid = self._gate_id(f"{aid} addons")
@@ -439,7 +448,7 @@ class Recogniser:
         tables = [b for b in sec.blocks if isinstance(b, Table)]
         paras = " ".join(b.text for b in sec.blocks if isinstance(b, Para))
         strong = LEDGER_WORDS.search(sec.title)
-        if not (strong or LEDGER_WORDS.search(paras)):
+        if not (strong or LEDGER_PARA.search(paras)):
             return False
         # an agent table is the team; a slice table is the slices unless the heading says it is a log
         if any(t.header and re.match(r"^\W*agents?\W*$", t.header[0], re.I) for t in tables):
@@ -615,6 +624,12 @@ def same_command_per_lane(lines: list[str]) -> str | None:
     else:
         hole = "<SLICE>"
     return " ".join(hole if k in diff else tok for k, tok in enumerate(rows[0]))
+
+
+def agent_lead(text: str) -> str | None:
+    from phasec.importer.runbook import agent_lead as lead
+
+    return lead(text)
 
 
 def strip_num(title: str) -> str:
