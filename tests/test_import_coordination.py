@@ -556,3 +556,63 @@ def test_a_template_that_is_not_for_an_agent_is_not_the_prompt():
     res, rb = _import(md, "u.md")
     assert rb.protocol is None or rb.protocol.prompts == []
     assert [d.span.line for d in res.diagnostics if d.code == "PC951" and "not mapped" in d.message] == [5]
+
+
+# Variant C: shapes written as paragraphs rather than lists, and found by content under neutral headings.
+VARIANT_C = """\
+# Release 7 multi-agent plan
+
+## Agents
+
+| Agent | Responsibility | Branch |
+|---|---|---|
+| `A-1` | API lane | `rel7/a1-api` |
+| `A-2` | UI lane | `rel7/a2-ui` |
+
+## Handoff
+
+When finished, an agent writes `HANDOFF A-1` (or its own id) and stops. The lead answers:
+
+- `ACCEPTED A-1` to merge
+- `REWORK A-1` with notes
+
+## House rules
+
+1. Never push to `main` directly.
+2. Do not delete another lane's files.
+
+## Status board (append-only)
+
+| Time | Agent | Note | State |
+|---|---|---|---|
+
+States: `todo`, `doing`, `done`.
+
+## Merging
+
+Lanes are merged into `release/7` by the lead only after an `ACCEPTED` verdict.
+
+## Wrap-up
+
+Before stopping, post `DONE A-2` in the status board.
+"""
+
+
+def test_shapes_written_as_paragraphs_and_found_by_content():
+    res, rb = _import(VARIANT_C, "c.md")
+    assert rb.phase.id != "A-1"  # an agent's id is not the phase's
+    assert rb.review.stop == ["HANDOFF <AGENT>", "DONE <AGENT>"]
+    assert [(v.verdict, v.token) for v in rb.review.verdicts] == [
+        ("approved", "ACCEPTED <AGENT>"),
+        ("changes_requested", "REWORK <AGENT>"),
+    ]
+    (inv,) = rb.invariants  # a list of prohibitions under a neutral heading
+    assert inv.text == "House rules" and len(inv.items) == 2
+    (led,) = rb.ledgers
+    assert led.states == ["todo", "doing", "done"] and led.append_only
+    assert (rb.repo.merge.after_approval, rb.repo.merge.into) == (True, "release/7")
+    assert [r.text for r in rb.repo.rules] == [
+        "Lanes are merged into `release/7` by the lead only after an `ACCEPTED` verdict."
+    ]
+    assert [d.message for d in res.diagnostics if d.code == "PC951" and "not mapped" in d.message] == []
+    assert '# md:35 "Before stopping, post `DONE A-2` in the status board."' in res.text

@@ -48,12 +48,17 @@ LEDGER_WORDS = re.compile(
 )
 #: in a paragraph (not the heading) only the words that name a log say the table is one
 LEDGER_PARA = re.compile(r"append[- ]?only|ledger|\blogs?\b|journal|\bregister\b", re.I)
+STATE_PARA = re.compile(
+    r"^\W*(?:(?:allowed |valid )?(?:states?|status(?:es)?|status values|values)\b)[^`]{0,40}:", re.I
+)
 STATE_LEAD = re.compile(
     r"\b(?:status|state)(?:es)?\b.*\b(?:values?|allowed|lifecycle)\b|\bstates?\b\s*:?$|values?:", re.I
 )
 RULE_LEAD = re.compile(r"\brules?\b|\bconstraints?\b|\bconventions?\b|\bmust\b", re.I)
 TOKEN_CONTEXT = re.compile(
-    r"\bstop\b|\bready\b|\breview|\bapprov|\bverdict|\brespon|\btokens?\b|\bdone\b|\bchanges\b", re.I
+    r"\bstops?\b|\bready\b|\breview|\bapprov|\bverdict|\brespon|\btokens?\b|\bdone\b|\bchanges\b|\banswers?\b"
+    r"|\brepl(?:y|ies)\b|\bhand-?offs?\b|\bsignals?\b|\bfinish",
+    re.I,
 )
 TOKEN_STRICT = re.compile(r"\btokens?\b|\bexact|\bverdicts?\b|\brespon(?:d|ses?)\b|\breply\b|\banswers?\b", re.I)
 TOKEN = re.compile(r"^[A-Z][A-Z0-9 _:\-<>/]*[A-Z0-9>]$")
@@ -78,11 +83,13 @@ ADDON_CONTEXT = re.compile(
     r"lane[- ]specific|per[- ](?:lane|agent|track)|add-?ons?|extra (?:checks|commands)|in addition", re.I
 )
 GUARD_CONTEXT = re.compile(
-    r"\bguard|constraint|invariant|non-interference|guardrail|red lines?|\bnever\b|must not|do[- ]not[- ]break|safety contract",
+    r"\bguard|constraint|invariant|non-interference|guardrail|\brails?\b|red lines?|\bnever\b|must not|do[- ]not[- ]break"
+    r"|safety contract|\bprohibit|\bforbidden",
     re.I,
 )
 MERGE_CONTEXT = re.compile(r"\bmerg|\bpromot|\blanding\b|\bintegration policy", re.I)
 EVENT = re.compile(r"\bafter (?:each|every) (merge|slice|handoff|stage)|\b(?:on|per) (?:each |every )?(merge)\b", re.I)
+PROHIBITION = re.compile(r"^\W*(?:never|do not|don't|must not|no)\b", re.I)
 HARD_RULE = re.compile(r"^\*{0,2}(?:hard rule|non-negotiable|absolute rule)\*{0,2}\s*:", re.I)
 AGENT_TAIL = re.compile(r"(?<=[\s\-_:])(?:[A-Z][A-Z0-9]*-(?:\d+|<N>)|[A-Z]{1,3}\d+[A-Z]?|[Aa]gent[ -]\d+)$")
 AGENT_ALONE = re.compile(r"^(?:[A-Z][A-Z0-9]*-(?:\d+|<N>)|[A-Z]{1,3}\d+[A-Z]?)$")
@@ -209,6 +216,7 @@ class Recogniser:
     def __init__(self, m: Model, coord: Coord):
         self.m = m
         self.c = coord
+        self.kind: str | None = None  # the ordinary classification of the section being read
 
     # -- the section pass ------------------------------------------------------------------
 
@@ -216,8 +224,9 @@ class Recogniser:
         """Only the ledger shape (for a section another reader would take, such as a table of ids)."""
         return any(isinstance(b, Table) for b in sec.blocks) and self._ledger_section(sec) and not sec.subsections
 
-    def section(self, sec: Section) -> bool:
+    def section(self, sec: Section, kind: str | None = None) -> bool:
         """Recognise coordination groups in `sec`, removing what is consumed; True if nothing is left."""
+        self.kind = kind
         if any(isinstance(b, Table) for b in sec.blocks) and self._ledger_section(sec):
             return not sec.subsections
         groups = groups_of(sec)
@@ -235,9 +244,11 @@ class Recogniser:
         sec.blocks = keep
         return not keep and not sec.subsections
 
-    def _tokens_in(self, g: Group, heading: str = "") -> list[tuple[str, Item]]:
+    def _tokens_in(self, g: Group, heading: str = "") -> list[tuple[str, Item | Para]]:
         single = bool(TOKEN_STRICT.search(g.context + " " + heading))
-        out = []
+        out: list[tuple[str, Item | Para]] = []
+        if g.lead is not None and (lead_toks := token_spans(g.lead.text, single)) and len(lead_toks) == 1:
+            out.append((lead_toks[0], g.lead))  # `When done, post `DONE A-1`. The reviewer answers:`
         for b in g.blocks:
             if isinstance(b, Item):
                 toks = token_spans(b.text, single)
@@ -260,9 +271,22 @@ class Recogniser:
                 self.c.review.append(self._rule(it, "rule", lead_comment(g) if it is items[0] else []))
             return True
         toks = self._tokens_in(g, heading)
-        if items and toks and len(toks) * 4 >= len(items) * 3 and TOKEN_CONTEXT.search(both):
+        in_items = [x for x in toks if isinstance(x[1], Item)]
+        if items and in_items and len(in_items) * 4 >= len(items) * 3 and TOKEN_CONTEXT.search(both):
             self._review_tokens(g, toks, both)
             return True
+        b0 = g.blocks[0]
+        if (
+            g.lead is None
+            and len(g.blocks) == 1
+            and isinstance(b0, Para)
+            and TOKEN_CONTEXT.search(b0.text)
+            and not MERGE_CONTEXT.search(heading)
+        ):
+            para_toks = token_spans(b0.text, bool(TOKEN_STRICT.search(b0.text + " " + heading)))
+            if len(para_toks) == 1:  # `When done, post `DONE A-1` and stop.`
+                self._review_tokens(Group(b0, [], b0.text), [(para_toks[0], b0)], b0.text + " " + heading)
+                return True
         # the agent prompt
         if (
             len(fences) == 1
@@ -352,8 +376,19 @@ class Recogniser:
                 self.m.repo.append(self._rule(it, "rule", [f"md:{it.line} merge policy"]))
                 self.c.merge_lines.append(it.text)
             return True
-        # a guard / constraint contract
-        if items and GUARD_CONTEXT.search(ctx if g.lead else heading):
+        if (
+            g.lead is None
+            and isinstance(b0, Para)
+            and MERGE_CONTEXT.search(heading)
+            and MERGE_CONTEXT.search(b0.text)
+            and self.kind is None
+        ):
+            self.m.repo.append(Stmt("rule", [s(b0.text)], comments=[f"md:{b0.line} merge policy"]))
+            self.c.merge_lines.append(b0.text)
+            return True
+        # a guard / constraint contract: by its words, or (in a section nothing else reads) a list of prohibitions
+        prohibitions = len(items) >= 2 and all(PROHIBITION.match(it.text) for it in items) and self.kind is None
+        if items and (GUARD_CONTEXT.search(ctx if g.lead else heading) or prohibitions):
             title = strip_num(heading) if not g.lead else g.lead.text.rstrip(":")
             iid = self._unique_invariant(ident(title) or "guard")
             inv = Stmt("invariant", [iid, s(title)], comments=[f"md:{items[0].line}", *lead_comment(g)])
@@ -408,7 +443,7 @@ class Recogniser:
             self.c.roles.setdefault("reviewer", "Reviewer")
             self.c.review.insert(0, Stmt("by", ["reviewer"]))
 
-    def _review_tokens(self, g: Group, toks: list[tuple[str, Item]], context: str) -> None:
+    def _review_tokens(self, g: Group, toks: list[tuple[str, Item | Para]], context: str) -> None:
         self._ensure_reviewer(context)
         have = {(st.kw, st.args[-1]) for st in self.c.review}
         first = True
@@ -421,7 +456,8 @@ class Recogniser:
             if key in have:
                 continue
             have.add(key)
-            st.comments = [f"md:{it.line}", *(lead_comment(g) if first else [])]
+            said = [f'md:{it.line} "{it.text}"'] if isinstance(it, Para) else [f"md:{it.line}"]
+            st.comments = [*said, *(lead_comment(g) if first and it is not g.lead else [])]
             first = False
             self.c.review.append(st)
         for b in g.blocks:
@@ -475,6 +511,11 @@ class Recogniser:
                 continue
             target = current.body if current is not None and current.body is not None else pending
             items = [b for b in g.blocks if isinstance(b, Item)]
+            if g.lead is None and len(g.blocks) == 1 and isinstance(b0, Para) and STATE_PARA.match(b0.text):
+                names = code_spans(b0.text)
+                if len(names) >= 2:
+                    target.append(Stmt("states", [s(n) for n in names], comments=[f'md:{b0.line} "{b0.text}"']))
+                    continue
             if g.lead is None and len(g.blocks) == 1 and isinstance(b0, Para):
                 target.append(Stmt("note", [s(b0.text)], comments=[f"md:{b0.line} the ledger's description"]))
                 continue
@@ -578,7 +619,10 @@ class Recogniser:
         lines = self.c.merge_lines
         if not lines:
             return
-        approval = any(re.search(r"only after .*(approv|review|sign-?off|token)", t, re.I) for t in lines)
+        approval = any(
+            re.search(r"only (?:after|once|with) .*(approv|review|sign-?off|token|verdict|accept|lgtm|\bok\b)", t, re.I)
+            for t in lines
+        )
         into = None
         for t in lines:
             mt = re.search(r"\b(?:merge|land|integrate)\w*\b[^.]*?\b(?:to|into|onto)\s+`([^`\s]+)`", t, re.I)

@@ -522,7 +522,7 @@ def take_coordination(m: Model, coord: Recogniser, sec: Section) -> bool:
     for sub in list(sec.subsections):
         if take_coordination(m, coord, sub):
             sec.subsections.remove(sub)
-    return coord.section(sec)
+    return coord.section(sec, kind)
 
 
 def link_submissions(m: Model) -> None:
@@ -556,10 +556,21 @@ def phase_id_of(title: str, root: Section) -> str:
     mt = re.search(r"\bphase[\s\-_]+([A-Z][A-Za-z0-9]{0,3})\b", title, re.I)
     if mt and mt.group(1).lower() not in ("plan", "run"):
         return mt.group(1).upper() if len(mt.group(1)) == 1 else mt.group(1)
-    everything = " ".join(sec.title + " " + section_text(sec) for sec in root.walk())
-    mt = re.search(r"\b([A-Z]{1,4}-\d+)\b", title) or re.search(r"`([A-Z]{1,4}-\d+)`", everything)
+    mt = re.search(r"\b([A-Z]{1,4}-\d+)\b", title)
     if mt:
         return mt.group(1)
+    # an id such as `MP-306` named in the text, but not an agent's (`A-1` leading a table row or an item)
+    agents: set[str] = set()
+    for sec in root.walk():
+        for b in sec.blocks:
+            if isinstance(b, Table):
+                agents.update(strip_md(r[0]) for r, _ in b.rows if r)
+            elif isinstance(b, Item) and (lead := agent_lead(b.text)):
+                agents.add(lead)
+    everything = " ".join(sec.title + " " + section_text(sec) for sec in root.walk())
+    for mt in re.finditer(r"`([A-Z]{1,4}-\d+)`", everything):
+        if mt.group(1) not in agents:
+            return mt.group(1)
     return "P"
 
 
