@@ -616,3 +616,41 @@ def test_shapes_written_as_paragraphs_and_found_by_content():
     ]
     assert [d.message for d in res.diagnostics if d.code == "PC951" and "not mapped" in d.message] == []
     assert '# md:35 "Before stopping, post `DONE A-2` in the status board."' in res.text
+
+
+def test_look_alikes_are_not_taken_for_coordination_shapes():
+    md = """\
+# Phase V
+
+## Notes
+
+Library code never changes state: only `TYPE_CHECKING` imports are lazy.
+
+## `host-composition-guard`
+
+- Purpose: enforce the mount order.
+- Pass/fail: asserted in tests.
+
+## Locked constraints (no re-open)
+
+- Runtime stays on `rawr.kind`.
+- Route families stay as they are.
+
+## Deferred register
+
+| Defer ID | Item |
+|---|---|
+| `DR-1` | packaging |
+
+## Inside `ledger`
+
+| statement | meaning |
+|---|---|
+| `field` | a column |
+"""
+    res, rb = _import(md, "v.md")
+    assert rb.review is None  # an identifier in code is not a token
+    assert rb.invariants == []  # a gate named `…-guard` is not a guard contract
+    assert [x.text for x in rb.phase.locked] == ["Runtime stays on `rawr.kind`.", "Route families stay as they are."]
+    assert rb.ledgers == []  # deferred items, and a reference table under a heading naming `ledger` in code
+    assert "packaging" in res.text and "`field` | a column" in res.text  # still there, read as before

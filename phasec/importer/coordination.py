@@ -83,13 +83,15 @@ ADDON_CONTEXT = re.compile(
     r"lane[- ]specific|per[- ](?:lane|agent|track)|add-?ons?|extra (?:checks|commands)|in addition", re.I
 )
 GUARD_CONTEXT = re.compile(
-    r"\bguard|constraint|invariant|non-interference|guardrail|\brails?\b|red lines?|\bnever\b|must not|do[- ]not[- ]break"
-    r"|safety contract|\bprohibit|\bforbidden",
+    r"(?<![\w-])guard(?:s|rails?)?\b(?!-)|constraints?\b|\binvariants?\b|non-interference|\brails?\b|red lines?"
+    r"|do[- ]not[- ]break|safety contract|\bprohibit|\bforbidden",
     re.I,
 )
 MERGE_CONTEXT = re.compile(r"\bmerg|\bpromot|\blanding\b|\bintegration policy", re.I)
 EVENT = re.compile(r"\bafter (?:each|every) (merge|slice|handoff|stage)|\b(?:on|per) (?:each |every )?(merge)\b", re.I)
 PROHIBITION = re.compile(r"^\W*(?:never|do not|don't|must not|no)\b", re.I)
+#: a lead-in (or a paragraph stating a token) is a sentence, not a page of prose
+LEAD_WORDS = 30
 HARD_RULE = re.compile(r"^\*{0,2}(?:hard rule|non-negotiable|absolute rule)\*{0,2}\s*:", re.I)
 AGENT_TAIL = re.compile(r"(?<=[\s\-_:])(?:[A-Z][A-Z0-9]*-(?:\d+|<N>)|[A-Z]{1,3}\d+[A-Z]?|[Aa]gent[ -]\d+)$")
 AGENT_ALONE = re.compile(r"^(?:[A-Z][A-Z0-9]*-(?:\d+|<N>)|[A-Z]{1,3}\d+[A-Z]?)$")
@@ -130,6 +132,7 @@ def groups_of(sec: Section) -> list[Group]:
         if (
             isinstance(b, Para)
             and b.text.rstrip().endswith(":")
+            and len(b.text.split()) <= LEAD_WORDS
             and i + 1 < len(bl)
             and not isinstance(bl[i + 1], Para)
         ):
@@ -200,7 +203,7 @@ def token_spans(text: str, single: bool = False) -> list[str]:
     out = []
     for c in code_spans(text):
         c = c.strip()
-        joined = bool(re.search(r"[ \-_]", c)) or (single and len(c) >= 4 and c.isalpha())
+        joined = bool(re.search(r"[ \-]", c)) or (single and len(c) >= 4 and c.isalpha())
         if TOKEN.match(c) and len(c) >= 4 and joined and not AGENT_ALONE.match(c):
             out.append(c)
     return out
@@ -281,6 +284,7 @@ class Recogniser:
             and len(g.blocks) == 1
             and isinstance(b0, Para)
             and TOKEN_CONTEXT.search(b0.text)
+            and len(b0.text.split()) <= LEAD_WORDS
             and not MERGE_CONTEXT.search(heading)
         ):
             para_toks = token_spans(b0.text, bool(TOKEN_STRICT.search(b0.text + " " + heading)))
@@ -390,6 +394,12 @@ class Recogniser:
         prohibitions = len(items) >= 2 and all(PROHIBITION.match(it.text) for it in items) and self.kind is None
         if items and (GUARD_CONTEXT.search(ctx if g.lead else heading) or prohibitions):
             title = strip_num(heading) if not g.lead else g.lead.text.rstrip(":")
+            if re.search(r"\blocked\b", title, re.I):  # `Locked constraints`: choices that may not be re-opened
+                for k, it in enumerate(items):
+                    self.m.phase.append(
+                        self._rule(it, "locked", [f"md:{it.line}"] + ([f'"{title}"'] if k == 0 else []))
+                    )
+                return True
             iid = self._unique_invariant(ident(title) or "guard")
             inv = Stmt("invariant", [iid, s(title)], comments=[f"md:{items[0].line}", *lead_comment(g)])
             for it in items:
@@ -483,9 +493,9 @@ class Recogniser:
         """A section holding an append-only table: a ledger (or several)."""
         tables = [b for b in sec.blocks if isinstance(b, Table)]
         paras = " ".join(b.text for b in sec.blocks if isinstance(b, Para))
-        strong = LEDGER_WORDS.search(sec.title)
-        if not (strong or LEDGER_PARA.search(paras)):
-            return False
+        strong = LEDGER_WORDS.search(re.sub(r"`[^`]*`", "", sec.title))  # (a word in code names something else)
+        if not (strong or LEDGER_PARA.search(paras)) or re.search(r"\bdefer", sec.title, re.I):
+            return False  # (a register of deferred items is the deferred list, not a log)
         # an agent table is the team; a slice table is the slices unless the heading says it is a log
         if any(t.header and re.match(r"^\W*agents?\W*$", t.header[0], re.I) for t in tables):
             return False
