@@ -359,6 +359,24 @@ def test_merge_policy_lines_are_repo_rules_and_the_merge_statement(a, b):
     assert rbm is not None and (rbm.after_approval, rbm.rebase_unmerged, rbm.into) == (True, True, "release")
 
 
+def test_lanes_merge_only_after_the_approval_the_policy_names():
+    _, rb = _import(
+        LANES_TABLE + "\n## Merge rules\n\n- Lanes merge into `main` only after the reviewer approves.\n", "lanes2.md"
+    )
+    assert [(s.id, s.approval is not None and s.approval.by is None) for s in rb.slices] == [
+        ("L-1", True),
+        ("L-2", True),
+    ]
+    _, vt = _import(
+        (CORPUS / "other/voiceterm-mp306-worktree-runbook.md").read_text(encoding="utf-8"), "vt-approval.md"
+    )
+    assert {s.id: s.approval.by.id for s in vt.slices if s.approval} == {
+        "AGENT-1": "reviewer",
+        "AGENT-2": "reviewer",
+        "AGENT-3": "reviewer",
+    }
+
+
 # ─── procedures after each event ──────────────────────────────────────────────
 
 

@@ -654,6 +654,12 @@ class Recogniser:
         args += ["into", s(into)] if into else []
         if not any(st.kw == "merge" for st in self.m.repo):
             self.m.repo.insert(0, Stmt("merge", args, comments=["merge: from the merge policy lines"]))
+        if approval:
+            # each lane (a slice with its own branch) merges only after the approval the policy names
+            by = ["by", "reviewer"] if "reviewer" in self.c.roles else []
+            for sl in self.m.slices.values():
+                if sl.branch and not any(st.kw == "approval" for st in sl.body):
+                    sl.body.insert(0, Stmt("approval", by, comments=["approval: from the merge policy lines"]))
 
 
 def same_command_per_lane(lines: list[str]) -> str | None:
