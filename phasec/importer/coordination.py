@@ -34,14 +34,12 @@ kept as a ``note`` there and reported (PC951).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 from phasec.importer.markdown import Block, Fence, Item, Para, Section, Table, code_spans
 from phasec.importer.writer import Stmt, ident, s
-
-if TYPE_CHECKING:
-    from phasec.importer.runbook import Model
 
 LEDGER_WORDS = re.compile(
     r"append[- ]?only|\blogs?\b|ledger|journal|register\b|registry|sign-?off|audit trail|\brecords?\b|tracker", re.I
@@ -216,7 +214,10 @@ def token_item(text: str, tok: str) -> bool:
 
 
 class Recogniser:
-    def __init__(self, m: Model, coord: Coord):
+    def __init__(self, m: Any, coord: Coord, agent_lead: Callable[[str], str | None]):
+        """`m`: the runbook's model (phasec.importer.runbook.Model, which imports this module, so it
+        is not named here); `agent_lead`: the agent id a list item starts with, if any."""
+        self.agent_lead = agent_lead
         self.m = m
         self.c = coord
         self.kind: str | None = None  # the ordinary classification of the section being read
@@ -349,7 +350,7 @@ class Recogniser:
             )
             return True
         # per-agent add-ons
-        if items and ADDON_CONTEXT.search(ctx if g.lead else heading) and all(agent_lead(it.text) for it in items):
+        if items and ADDON_CONTEXT.search(ctx if g.lead else heading) and all(self.agent_lead(it.text) for it in items):
             for it in items:
                 self._addon(it, g, heading)
             return True
@@ -364,7 +365,7 @@ class Recogniser:
                 self.c.lane_gates.append(gid)
             return True
         # a list of agents (`P1`: ..., Agent 2 - ...) is the team's, whatever its heading says
-        if items and sum(1 for it in items if agent_lead(it.text)) * 2 >= len(items):
+        if items and sum(1 for it in items if self.agent_lead(it.text)) * 2 >= len(items):
             return False
         # the coordination contract
         if items and COORD_CONTEXT.search(ctx if g.lead else heading):
@@ -475,7 +476,7 @@ class Recogniser:
                 self.m.unmapped(self.c.review, b.text, b.line, "in the review protocol", b.children)
 
     def _addon(self, it: Item, g: Group, heading: str) -> None:
-        aid = agent_lead(it.text) or "agent"
+        aid = self.agent_lead(it.text) or "agent"
         cmds = [c for c in code_spans(it.text) if " " in c and CMD_LINE.match(c)]
         gid = self._gate_id(f"{aid} addons")
         title = f"{(g.lead.text.rstrip(':') if g.lead else strip_num(heading))}: {aid}"
@@ -684,12 +685,6 @@ def same_command_per_lane(lines: list[str]) -> str | None:
     else:
         hole = "<SLICE>"
     return " ".join(hole if k in diff else tok for k, tok in enumerate(rows[0]))
-
-
-def agent_lead(text: str) -> str | None:
-    from phasec.importer.runbook import agent_lead as lead
-
-    return lead(text)
 
 
 def strip_num(title: str) -> str:

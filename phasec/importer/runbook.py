@@ -474,7 +474,7 @@ def build(root: Section, path: str) -> Model:
     preamble = list(root.blocks) + list(preamble)
     m.phase_id = phase_id_of(m.title, root)
     top = group_stage_sections(top)
-    coord = Recogniser(m, m.coord)
+    coord = Recogniser(m, m.coord, agent_lead)
     top = [sec for sec in top if not take_coordination(m, coord, sec)]
     kinds = [(sec, classify(sec, m)) for sec in top]
     for sec, kind in kinds:
