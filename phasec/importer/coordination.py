@@ -459,18 +459,25 @@ class Recogniser:
         have = {(st.kw, st.args[-1]) for st in self.c.review}
         first = True
         token_items = {id(it) for _, it in toks}
+        written: dict[str, list[str]] = {}  # a generalised token -> the tokens as written, one per agent
         for tok, it in toks:
             gen = generalise_token(tok)
+            if gen != tok:
+                written.setdefault(gen, []).append(tok)
             kind = verdict_of(tok, it.text + " " + context)
             st = Stmt("stop", [s(gen)]) if kind == "stop" else Stmt("verdict", [kind, s(gen)])
             key = (st.kw, st.args[-1])
             if key in have:
                 continue
             have.add(key)
-            said = [f'md:{it.line} "{it.text}"'] if isinstance(it, Para) else [f"md:{it.line}"]
-            st.comments = [*said, *(lead_comment(g) if first and it is not g.lead else [])]
+            st.comments = [f"md:{it.line}", *(lead_comment(g) if first and it is not g.lead else [])]
             first = False
             self.c.review.append(st)
+            if isinstance(it, Para):  # the sentence the token was found in, as written
+                self.c.review.append(Stmt("note", [s(it.text)]))
+        for gen, toks_written in written.items():
+            spans = ", ".join(f"`{x}`" for x in dict.fromkeys(toks_written))
+            self.c.review.append(Stmt("note", [s(f"`{gen}` as written: {spans}")]))
         for b in g.blocks:
             if isinstance(b, Item) and id(b) not in token_items:
                 self.m.unmapped(self.c.review, b.text, b.line, "in the review protocol", b.children)
