@@ -18,6 +18,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from phasec.importer.coordination import Coord, Recogniser
+from phasec.importer.coordination import emit as emit_coordination
 from phasec.importer.markdown import Block, Fence, Item, Para, Section, Table, code_spans
 from phasec.importer.writer import Stmt, ident, is_id, is_name, s
 
@@ -215,6 +217,7 @@ class Model:
         self.deferred: list[Stmt] = []
         self.diags: list[Diag] = []
         self.merge_comments: list[str] = []
+        self.coord = Coord()
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -471,6 +474,8 @@ def build(root: Section, path: str) -> Model:
     preamble = list(root.blocks) + list(preamble)
     m.phase_id = phase_id_of(m.title, root)
     top = group_stage_sections(top)
+    coord = Recogniser(m, m.coord, agent_lead)
+    top = [sec for sec in top if not take_coordination(m, coord, sec)]
     kinds = [(sec, classify(sec, m)) for sec in top]
     for sec, kind in kinds:
         if kind == "team":
@@ -498,7 +503,26 @@ def build(root: Section, path: str) -> Model:
     infer_slice_agents(m)
     check_ownership_claims(m)
     link_submissions(m)
+    coord.finish()
     return m
+
+
+#: The kinds of section the coordination shapes are looked for in (the others have their own readers).
+COORDINATION_KINDS = (None, "team", "summary", "protocol", "repo")
+
+
+def take_coordination(m: Model, coord: Recogniser, sec: Section) -> bool:
+    """Recognise the coordination shapes in a section and its sub-sections (phasec.importer.coordination);
+    True when nothing of the section is left for the ordinary classification."""
+    kind = classify(sec, m)
+    if kind == "slices" and any(isinstance(b, Table) for b in sec.blocks):
+        return coord.ledger(sec)  # a table of ids under a log/ledger/register heading is a ledger
+    if kind not in COORDINATION_KINDS:
+        return False
+    for sub in list(sec.subsections):
+        if take_coordination(m, coord, sub):
+            sec.subsections.remove(sub)
+    return coord.section(sec, kind)
 
 
 def link_submissions(m: Model) -> None:
@@ -532,10 +556,21 @@ def phase_id_of(title: str, root: Section) -> str:
     mt = re.search(r"\bphase[\s\-_]+([A-Z][A-Za-z0-9]{0,3})\b", title, re.I)
     if mt and mt.group(1).lower() not in ("plan", "run"):
         return mt.group(1).upper() if len(mt.group(1)) == 1 else mt.group(1)
-    everything = " ".join(sec.title + " " + section_text(sec) for sec in root.walk())
-    mt = re.search(r"\b([A-Z]{1,4}-\d+)\b", title) or re.search(r"`([A-Z]{1,4}-\d+)`", everything)
+    mt = re.search(r"\b([A-Z]{1,4}-\d+)\b", title)
     if mt:
         return mt.group(1)
+    # an id such as `MP-306` named in the text, but not an agent's (`A-1` leading a table row or an item)
+    agents: set[str] = set()
+    for sec in root.walk():
+        for b in sec.blocks:
+            if isinstance(b, Table):
+                agents.update(strip_md(r[0]) for r, _ in b.rows if r)
+            elif isinstance(b, Item) and (lead := agent_lead(b.text)):
+                agents.add(lead)
+    everything = " ".join(sec.title + " " + section_text(sec) for sec in root.walk())
+    for mt in re.finditer(r"`([A-Z]{1,4}-\d+)`", everything):
+        if mt.group(1) not in agents:
+            return mt.group(1)
     return "P"
 
 
@@ -1646,6 +1681,8 @@ def emit_sections(m: Model) -> list[tuple[str, list[Stmt]]]:
         m.notes.extend(m.team_extra)
     if m.protocol:
         sections.append(("protocol", [Stmt("protocol", body=dedupe_protocol(m.protocol))]))
+    coordination = emit_coordination(m.coord)
+    sections.extend(x for x in coordination if x[0] != "ledgers")
     ground: list[Stmt] = []
     for k, (title, body) in enumerate(m.grounding):
         if k == 0 and any(x.kw == "doc" for x in body):
@@ -1728,6 +1765,7 @@ def emit_sections(m: Model) -> list[tuple[str, list[Stmt]]]:
         sections.append(("exit", [Stmt("exit", body=m.exit)]))
     sections.append(("interfaces, scenarios, assumptions", m.top))
     sections.append(("deferred", m.deferred))
+    sections.extend(x for x in coordination if x[0] == "ledgers")
     sections.append(("not mapped (kept as prose)", m.notes))
     return sections
 
