@@ -788,3 +788,163 @@ def test_path_details_kept_in_messages():
     text = HEAD + 'repo {\n  branch b "codex/a!b c"\n}\n'
     (d,) = [d for d in diags(text) if d.code == "PC801"]
     assert d.help == GIT_REJECTS + "; try `codex/a!b-c`"
+
+
+# -- Rules keep going after an item they skip ---------------------------------------------
+# Each runbook puts a reportable item after one the rule skips (and, where a rule
+# `continue`s after a finding, a second finding after the first): a rule that
+# stopped at the first skip (`continue` -> `break`, benchmarks/mutation_decorated.py)
+# would miss the later ones.
+
+
+def messages(text: str, code: str) -> list[str]:
+    return [m for _, _, m in found(text, code)]
+
+
+def test_pc302_reports_a_later_stage_dependency_after_unstaged_and_same_stage_ones():
+    text = HEAD + (
+        'stage 1 "a" {\n  covers C1 C9\n}\nstage 2 "b" {\n  covers C5\n}\n'
+        'slice C0 "unstaged" {\n  after C5\n}\n'
+        'slice C1 "one" {\n  after C0\n  after C9\n  after C5\n}\n'
+        'slice C9 "nine" {\n  objective "x"\n}\n'
+        'slice C5 "five" {\n  objective "x"\n}\n'
+    )
+    assert found(text, "PC302") == [
+        (16, 9, "slice `C1` (stage 1) depends on `C5`, which is covered by a later stage (2)")
+    ]
+
+
+def test_pc404_reports_a_conditional_producer_after_unconditional_and_either_path_ones():
+    text = HEAD + (
+        'outputs runtime "docs" {\n  artifact A1 "a.md" by C1\n  artifact A2 "b.md" by C4\n'
+        '  artifact A3 "c.md" by C4 either_path\n}\n'
+        'gate scan {\n  run "x"\n}\n'
+        'slice C1 "one" {\n  objective "x"\n}\n'
+        'slice C4 "four" conditional {\n  trigger t1 "t" by scan\n  defer_record C5\n}\n'
+        'slice C5 "five" {\n  after C1\n  after C4 if_triggered\n  requires A1\n  requires A3\n  requires A2\n}\n'
+    )
+    assert messages(text, "PC404") == [
+        "slice `C5` requires artifact `A2`, which conditional slice `C4` produces only when triggered"
+    ]
+
+
+def test_pc405_reports_every_trigger_without_a_working_gate_whatever_comes_before():
+    # A precondition without a gate and a trigger whose gate runs a command are
+    # fine; the two after them are not, and the first is reported before the second.
+    text = HEAD + (
+        'gate scan {\n  run "x"\n}\ncheck review "judge"\n'
+        'slice C4 "c" conditional {\n  trigger t1 "holds" precondition\n  trigger t2 "scanned" by scan\n'
+        '  trigger t3 "no gate"\n  trigger t4 "judged" by review\n  defer_record C7\n}\n'
+        'slice C7 "r" {\n  after C4 if_triggered\n}\n'
+    )
+    assert messages(text, "PC405") == [
+        "trigger `t3` of slice `C4` names no gate: it cannot be evaluated mechanically",
+        "trigger `t4` of slice `C4` is evaluated by `review`, a check that runs no command",
+    ]
+
+
+def test_pc406_reports_if_triggered_after_a_plain_dependency():
+    text = HEAD + (
+        'slice C1 "a" {\n  objective "x"\n}\nslice C3 "c" {\n  objective "x"\n}\n'
+        'slice C2 "b" {\n  after C1\n  after C3 if_triggered\n}\n'
+    )
+    assert [(line, col) for line, col, _ in found(text, "PC406")] == [(12, 9)]
+
+
+def test_pc502_reports_a_later_concurrent_pair_after_a_repeated_one():
+    # A slice is two activity nodes (its start and its end), so C1 and C2 make two
+    # consecutive concurrent pairs that are one finding; C3 and C4 (after both)
+    # are another pair, found after that repeat.
+    text = HEAD + (
+        'team {\n  max_active 4\n  agent A "a"\n}\n'
+        'slice C1 "a" {\n  agent A\n}\nslice C2 "b" {\n  agent A\n}\n'
+        'slice C3 "c" {\n  agent A\n  after C1 C2\n}\nslice C4 "d" {\n  agent A\n  after C1 C2\n}\n'
+    )
+    pairs = [
+        frozenset(m.split(" is bound to ")[1].split(", which")[0].split(" and ")) for m in messages(text, "PC502")
+    ]
+    assert pairs == [frozenset({"slice C1", "slice C2"}), frozenset({"slice C3", "slice C4"})]
+
+
+def test_pc503_reports_every_slice_after_the_release():
+    text = HEAD + (
+        'team {\n  max_active 4\n  agent A "a" release_after C1\n}\n'
+        'slice C1 "a" {\n  agent A\n}\nslice C2 "b" {\n  agent A\n  after C1\n}\n'
+        'slice C3 "c" {\n  agent A\n  after C2\n}\n'
+    )
+    assert messages(text, "PC503") == [
+        "agent `A` works on slice C2 after its release at `C1`",
+        "agent `A` works on slice C3 after its release at `C1`",
+    ]
+
+
+def test_pc504_reports_a_staged_slice_after_an_unstaged_one():
+    text = HEAD + (
+        'team {\n  max_active 6\n  wave w "W" {\n    stages 1\n    agent I1 "i"\n  }\n}\n'
+        'stage 1 "a" {\n  covers C1\n}\nstage 2 "b" {\n  covers C2\n}\n'
+        'slice C0 "free" {\n  agent I1\n}\nslice C1 "one" {\n  agent I1\n}\n'
+        'slice C2 "two" {\n  agent I1\n  after C1\n}\n'
+    )
+    assert messages(text, "PC504") == [
+        "agent `I1` of wave `w` acts in slice `C2` (stage 2), but wave `w` works only in stage 1"
+    ]
+
+
+def test_pc701_reports_a_later_gate_reached_after_a_gate_seen_twice():
+    # suite -> a -> c, suite -> b -> c (c seen again), suite -> late.
+    text = HEAD + (
+        'cadence quick "Q"\n'
+        'gate suite {\n  use a b late\n}\n'
+        'gate a {\n  use c\n}\ngate b {\n  use c\n}\ngate c {\n  run "x"\n}\n'
+        'gate late {\n  run "y"\n  defined_by C9\n}\n'
+        'slice C1 "one" {\n  gate quick suite\n}\n'
+        'slice C9 "nine" {\n  after C1\n}\n'
+    )
+    assert messages(text, "PC701") == [
+        "slice `C1` uses gate `late` (through `suite`), defined by slice `C9`, which does not finish before `C1`"
+    ]
+
+
+def test_pc701_reports_every_later_gate_of_a_suite():
+    text = HEAD + (
+        'cadence quick "Q"\n'
+        'gate suite {\n  use late1 late2\n}\n'
+        'gate late1 {\n  run "y"\n  defined_by C9\n}\n'
+        'gate late2 {\n  run "z"\n  defined_by C8\n}\n'
+        'slice C1 "one" {\n  gate quick suite\n}\n'
+        'slice C9 "nine" {\n  after C1\n}\n'
+        'slice C8 "eight" {\n  after C1\n}\n'
+    )
+    assert messages(text, "PC701") == [
+        "slice `C1` uses gate `late1` (through `suite`), defined by slice `C9`, which does not finish before `C1`",
+        "slice `C1` uses gate `late2` (through `suite`), defined by slice `C8`, which does not finish before `C1`",
+    ]
+
+
+def test_pc704_reports_every_slice_missing_a_cadence_gate():
+    # A slice without a kind and one that binds every cadence are skipped; the
+    # two after them each miss one.
+    text = HEAD + (
+        'cadence quick "Q" for code\ncadence full "F" for code\n'
+        'gate g {\n  run "x"\n}\n'
+        'slice C0 "nokind" {\n  objective "x"\n}\n'
+        'slice C1 "all" {\n  kind code\n  gate quick g\n  gate full g\n}\n'
+        'slice C2 "one" {\n  kind code\n  gate quick g\n}\n'
+        'slice C3 "two" {\n  kind code\n  gate full g\n}\n'
+    )
+    assert messages(text, "PC704") == [
+        "slice `C2` (kind `code`) has no `full` gate, which cadence `full` requires for `code` slices",
+        "slice `C3` (kind `code`) has no `quick` gate, which cadence `quick` requires for `code` slices",
+    ]
+
+
+def test_pc806_reports_an_escaping_name_after_one_that_stays_inside():
+    text = HEAD + (
+        'protocol {\n  artifact ok "AGENT_<N>.md"\n  artifact bad "../AGENT_<N>.md"\n}\n'
+        'outputs runtime "docs" {\n  artifact A1 "a.md" by C1\n  artifact A2 "../b.md" by C1\n}\n'
+        'slice C1 "one" {\n  objective "x"\n}\n'
+    )
+    assert found(text, "PC806") == [
+        (6, 16, "protocol artifact `bad` template `../AGENT_<N>.md` leaves the output folder (through `..`)"),
+        (10, 15, "artifact `A2` name `../b.md` leaves the output folder of `runtime` (through `..`)"),
+    ]
