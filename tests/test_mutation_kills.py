@@ -948,3 +948,76 @@ def test_pc806_reports_an_escaping_name_after_one_that_stays_inside():
         (6, 16, "protocol artifact `bad` template `../AGENT_<N>.md` leaves the output folder (through `..`)"),
         (10, 15, "artifact `A2` name `../b.md` leaves the output folder of `runtime` (through `..`)"),
     ]
+
+
+def test_pc706_a_producer_that_is_both_a_slice_and_a_stage_is_the_slice():
+    # `by 1` with a slice `1` and a stage `1`: the slice produces it (as the
+    # emitters read it, `producer_kind` "slice"), so no stage step must `produce` it.
+    text = HEAD + (
+        'outputs runtime "docs" {\n  artifact A1 "a.md" by 1\n  artifact A2 "b.md" by 2\n}\n'
+        'stage 1 "s" {\n  covers 1\n}\nstage 2 "t" {\n  step "write"\n}\nslice 1 "a" {\n  objective "x"\n}\n'
+    )
+    assert messages(text, "PC706") == [
+        "artifact `A2` (`b.md`) is declared `by` stage 2, but no step `produces` it"
+    ]
+
+
+# -- graph.py: `starts_after G` orders the slice after the one that defines G -------------
+
+STARTS_AFTER = HEAD + 'cadence quick "Q"\ngate late {\n  run "y"\n  defined_by C1\n}\n'
+
+
+def test_a_gate_is_there_for_a_slice_that_starts_after_it():
+    # C2 waits for gate `late` (`starts_after`), so C1, which defines it, finishes first.
+    text = STARTS_AFTER + 'slice C1 "one" {\n  objective "x"\n}\nslice C2 "two" {\n  starts_after late\n  gate quick late\n}\n'
+    assert found(text, "PC701") == []
+
+
+def test_a_cycle_through_a_precondition_is_a_dependency_cycle():
+    text = STARTS_AFTER + 'slice C1 "one" {\n  after C2\n}\nslice C2 "two" {\n  starts_after late\n}\n'
+    assert messages(text, "PC301") == ["dependency cycle: C1 -> C2 -> C1 (each waits for the next)"]
+
+
+# -- PC801: the suggested branch name ------------------------------------------------------
+# Each repair of `suggest`, one per row; the expected names were worked out by
+# hand from git's rules (docs of PC801), not copied from the output.
+
+
+@pytest.mark.parametrize(
+    ("name", "better"),
+    [
+        ("codex/phase-c-c1: storage lock", "codex/phase-c-c1-storage-lock"),  # `:` and space, dashes collapsed
+        ("a~b^c", "a-b-c"),
+        ("a\tb", "a-b"),  # a control character
+        ("a\x7fb", "a-b"),  # DEL
+        ("a..b", "a-b"),
+        ("a//b", "a/b"),
+        ("/a/b/", "a/b"),
+        ("x@{1}", "x-1"),
+        ("x@{y", "x-y"),  # `@{` never closed
+        ("a/@{x}/b", "a/x/b"),
+        ("feat/.hidden", "feat/hidden"),
+        ("a/.lock", "a/lock"),
+        ("feat/x.lock", "feat/x"),
+        ("feat/x.lock.lock", "feat/x"),
+        ("a.lock/b", "a/b"),
+        ("name.", "name"),
+        ("-lead", "lead"),
+        ("a/--b--/c:", "a/b/c"),
+        ("a/-.b.", "a/b"),
+        ("a/ b /c", "a/b/c"),  # a component left empty is dropped
+    ],
+)
+def test_pc801_suggests_the_nearest_name_git_accepts(name, better):
+    from phasec.compiler.rules.pc801_invalid_branch_name import ref_format_problems, suggest
+
+    assert ref_format_problems(name)
+    assert suggest(name) == better
+    assert ref_format_problems(better) == []
+
+
+@pytest.mark.parametrize("name", ["@", "HEAD", "...", "/", "-"])
+def test_pc801_suggests_nothing_when_no_close_name_is_valid(name):
+    from phasec.compiler.rules.pc801_invalid_branch_name import suggest
+
+    assert suggest(name) is None
