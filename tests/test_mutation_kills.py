@@ -1021,3 +1021,31 @@ def test_pc801_suggests_nothing_when_no_close_name_is_valid(name):
     from phasec.compiler.rules.pc801_invalid_branch_name import suggest
 
     assert suggest(name) is None
+
+
+def test_pc507_cycle_passes_a_junction_only_between_two_parallel_units():
+    # A junction node is put only between two parallel units; a stage that opens
+    # with a parallel group goes from its start to each step of it, and the cycle
+    # PC507 prints names no junction.
+    text = (
+        'phase C "T" {}\nteam { max_active 2; agent A "a"; agent B "b" }\n'
+        'stage 1 "First" { covers S1 }\n'
+        'stage 2 "Second" {\n  parallel {\n    step "x" by B for S2\n    step "y" by B for S2\n  }\n}\n'
+        'slice S1 "One" { agent A; after S2 }\nslice S2 "Two" { agent B }\n'
+    )
+    assert messages(text, "PC507") == [
+        "the order of the work has a cycle (slice S2 -> the start of slice S1 -> slice S1 -> the end of stage 1 "
+        "-> the start of stage 2 -> stage 2 step 1 -> slice S2): the agent analyses (PC501, PC502, PC503) cannot run"
+    ]
+    # ...and from a parallel group to the single step after it.
+    text = (
+        'phase C "T" {}\nteam { max_active 2; agent A "a"; agent B "b" }\n'
+        'stage 1 "First" { covers S1 }\n'
+        'stage 2 "Second" {\n  parallel {\n    step "x" by B\n    step "y" by B\n  }\n  step "z" by B for S2\n}\n'
+        'slice S1 "One" { agent A; after S2 }\nslice S2 "Two" { agent B }\n'
+    )
+    assert messages(text, "PC507") == [
+        "the order of the work has a cycle (slice S2 -> the start of slice S1 -> slice S1 -> the end of stage 1 "
+        "-> the start of stage 2 -> stage 2 step 1 -> stage 2 step 3 -> slice S2): the agent analyses "
+        "(PC501, PC502, PC503) cannot run"
+    ]
