@@ -1049,3 +1049,60 @@ def test_pc507_cycle_passes_a_junction_only_between_two_parallel_units():
         "-> the start of stage 2 -> stage 2 step 1 -> stage 2 step 3 -> slice S2): the agent analyses "
         "(PC501, PC502, PC503) cannot run"
     ]
+
+
+# -- Rules over an IR without its syntax tree (`pipeline.check(rb)`, doc None) -------------
+
+
+def test_rules_without_a_syntax_tree_report_the_same_at_the_declarations_without_fixes():
+    # The span helpers (_locate, _values, _fixes) fall back to the declaration's
+    # span, and fixes (text edits over the tree) are left out; the findings are the same.
+    from phasec.compiler.pipeline import check
+
+    text = HEAD + (
+        'owners {\n  owner @a "A" backup @a\n}\n'
+        'outputs runtime "docs" {\n  artifact A1 "../a.md" by C1\n}\n'
+        'slice C1 "one" {\n  owner @a backup @a\n}\n'
+        'slice C4 "four" branching {\n  owner @a\n}\n'
+        'slice C5 "five" {\n  owner @a\n  after C1 if_triggered\n}\n'
+    )
+    res = analyze(text, "t.phc")
+    with_tree = {(d.code, d.message) for d in res.diagnostics}
+    without = check(res.runbook)
+    assert {(d.code, d.message) for d in without} == with_tree
+    assert [d.code for d in res.diagnostics if d.fix is not None] == ["PC606", "PC606", "PC406"]
+    assert [d for d in without if d.fix is not None] == []
+    at = {d.code: (d.span.line, d.span.column) for d in without if d.code in ("PC401", "PC806", "PC406")}
+    # PC401: the slice's statement (with the tree: its word `branching`, 13:17);
+    # PC806: the artifact's statement (8:15 with the tree); PC406: the dependency itself.
+    assert at == {"PC401": (13, 1), "PC806": (8, 3), "PC406": (18, 9)}
+    assert {(d.code, d.span.line, d.span.column) for d in res.diagnostics if d.code in ("PC401", "PC806")} == {
+        ("PC401", 13, 17),
+        ("PC806", 8, 15),
+    }
+
+
+def test_pc401_points_at_the_word_branching_or_conditional():
+    text = HEAD + (
+        'slice C4 "four" branching {\n  objective "x"\n}\n'
+        'slice C6 "six" conditional {\n  defer_record C7\n}\nslice C7 "seven" {\n  after C6 if_triggered\n}\n'
+    )
+    assert [(line, col) for line, col, _ in found(text, "PC401")] == [(4, 17), (7, 16)]
+
+
+def test_pc403_suggests_only_the_either_path_artifacts_of_the_slice_depended_on():
+    text = HEAD + (
+        'outputs runtime "docs" {\n'
+        '  artifact A1 "a.md" by C4 either_path\n  artifact A2 "b.md" by C4\n'
+        '  artifact B1 "c.md" by C6 either_path\n  artifact S1 "d.md" by 1 either_path\n}\n'
+        'gate scan {\n  run "x"\n}\n'
+        'stage 1 "s" {\n  step "write" produces S1\n}\n'
+        'slice C4 "four" conditional {\n  trigger t "t" by scan\n  defer_record C5\n}\n'
+        'slice C6 "six" conditional {\n  trigger u "u" by scan\n  defer_record C5\n}\n'
+        'slice C5 "five" {\n  after C4\n  after C6 if_triggered\n}\n'
+    )
+    (d,) = [d for d in diags(text) if d.code == "PC403"]
+    assert d.help == (
+        "write `after C4 if_triggered` to wait for it only when it runs, or `requires A1` "
+        "(what `C4` produces on either path)"
+    )
