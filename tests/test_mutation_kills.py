@@ -1006,6 +1006,11 @@ def test_a_cycle_through_a_precondition_is_a_dependency_cycle():
         ("a/--b--/c:", "a/b/c"),
         ("a/-.b.", "a/b"),
         ("a/ b /c", "a/b/c"),  # a component left empty is dropped
+        # Only `-`, `.` and `/` are trimmed: letters at the ends (here X) stay.
+        ("X: fix", "X-fix"),
+        ("fix/BOX:", "fix/BOX"),
+        ("fix/BOX.", "fix/BOX"),
+        ("feat/a-.", "feat/a"),  # a dash left at the end once the dot is gone
     ],
 )
 def test_pc801_suggests_the_nearest_name_git_accepts(name, better):
@@ -1016,7 +1021,7 @@ def test_pc801_suggests_the_nearest_name_git_accepts(name, better):
     assert ref_format_problems(better) == []
 
 
-@pytest.mark.parametrize("name", ["@", "HEAD", "...", "/", "-"])
+@pytest.mark.parametrize("name", ["@", "HEAD", "...", "/", "-", "a/b.lock."])  # `a/b.lock` is still invalid
 def test_pc801_suggests_nothing_when_no_close_name_is_valid(name):
     from phasec.compiler.rules.pc801_invalid_branch_name import suggest
 
