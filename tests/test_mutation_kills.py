@@ -1070,6 +1070,8 @@ def test_rules_without_a_syntax_tree_report_the_same_at_the_declarations_without
         'slice C1 "one" {\n  owner @a backup @a\n}\n'
         'slice C4 "four" branching {\n  owner @a\n}\n'
         'slice C5 "five" {\n  owner @a\n  after C1 if_triggered\n}\n'
+        'cadence quick "Q"\nslice C6 "six" {\n  owner @a\n  gate quick c6_static\n}\n'
+        'gate c6_static { script "phase-c:gate:c6-static" }\n'
     )
     res = analyze(text, "t.phc")
     with_tree = {(d.code, d.message) for d in res.diagnostics}
@@ -1077,14 +1079,14 @@ def test_rules_without_a_syntax_tree_report_the_same_at_the_declarations_without
     assert {(d.code, d.message) for d in without} == with_tree
     assert [d.code for d in res.diagnostics if d.fix is not None] == ["PC606", "PC606", "PC406"]
     assert [d for d in without if d.fix is not None] == []
-    at = {d.code: (d.span.line, d.span.column) for d in without if d.code in ("PC401", "PC806", "PC406")}
+    at = {d.code: (d.span.line, d.span.column) for d in without if d.code in ("PC401", "PC806", "PC406", "PC711")}
     # PC401: the slice's statement (with the tree: its word `branching`, 13:17);
-    # PC806: the artifact's statement (8:15 with the tree); PC406: the dependency itself.
-    assert at == {"PC401": (13, 1), "PC806": (8, 3), "PC406": (18, 9)}
-    assert {(d.code, d.span.line, d.span.column) for d in res.diagnostics if d.code in ("PC401", "PC806")} == {
-        ("PC401", 13, 17),
-        ("PC806", 8, 15),
-    }
+    # PC806: the artifact's statement (8:15 with the tree); PC406: the dependency
+    # itself; PC711: the gate's statement (25:25 with the tree: the script's name).
+    assert at == {"PC401": (13, 1), "PC806": (8, 3), "PC406": (18, 9), "PC711": (25, 1)}
+    assert {
+        (d.code, d.span.line, d.span.column) for d in res.diagnostics if d.code in ("PC401", "PC806", "PC711")
+    } == {("PC401", 13, 17), ("PC806", 8, 15), ("PC711", 25, 25)}
 
 
 def test_pc401_points_at_the_word_branching_or_conditional():
@@ -1111,3 +1113,16 @@ def test_pc403_suggests_only_the_either_path_artifacts_of_the_slice_depended_on(
         "write `after C4 if_triggered` to wait for it only when it runs, or `requires A1` "
         "(what `C4` produces on either path)"
     )
+
+
+def test_pc701_an_existing_script_is_there_even_when_a_later_slice_also_adds_it():
+    # Declared `existing` and added by C9: the gate runs from the start, so C1,
+    # which does not wait for C9, may use it.
+    text = HEAD + (
+        'scripts {\n  runner "bun run"\n  manifest "package.json"\n  existing "phase-c:gate:x"\n}\n'
+        'cadence quick "Q"\n'
+        'gate gx { script "phase-c:gate:x" }\n'
+        'slice C1 "one" {\n  gate quick gx\n}\n'
+        'slice C9 "nine" {\n  file "package.json" adds "phase-c:gate:x"\n}\n'
+    )
+    assert found(text, "PC701") == []
