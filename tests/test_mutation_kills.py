@@ -1126,3 +1126,26 @@ def test_pc701_an_existing_script_is_there_even_when_a_later_slice_also_adds_it(
         'slice C9 "nine" {\n  file "package.json" adds "phase-c:gate:x"\n}\n'
     )
     assert found(text, "PC701") == []
+
+
+def test_pc605_a_folder_and_a_file_in_it_overlap_when_no_path_is_shared():
+    # No path is written twice, so only the folder entry makes a pair.
+    text = HEAD + 'slice C1 "a" {\n  file "src" dir\n}\nslice C2 "b" {\n  file "src/a.ts"\n}\n'
+    assert messages(text, "PC605") == [
+        "slices `C1` and `C2` can run concurrently and both touch `src/a.ts` (in folder `src`)"
+    ]
+
+
+def test_pc605_a_ledger_that_is_not_append_only_is_an_overlap():
+    text = HEAD + (
+        'ledger signoff "Signoff" in "dev/SIGNOFF.md" {\n  rule "Fill in at the end."\n}\n'
+        'slice C1 "a" {\n  file "dev/SIGNOFF.md"\n}\nslice C2 "b" {\n  file "dev/SIGNOFF.md"\n}\n'
+    )
+    assert messages(text, "PC605") == [
+        "slices `C1` and `C2` can run concurrently and both touch `dev/SIGNOFF.md`"
+    ]
+
+
+def test_pc702_reports_an_empty_gate_after_one_that_runs():
+    text = HEAD + 'gate ok {\n  run "x"\n}\ngate empty {\n  title "t"\n}\n'
+    assert messages(text, "PC702") == ["gate `empty` runs nothing: it has no `script`, `run` or `use`"]
