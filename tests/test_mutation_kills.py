@@ -1149,3 +1149,13 @@ def test_pc605_a_ledger_that_is_not_append_only_is_an_overlap():
 def test_pc702_reports_an_empty_gate_after_one_that_runs():
     text = HEAD + 'gate ok {\n  run "x"\n}\ngate empty {\n  title "t"\n}\n'
     assert messages(text, "PC702") == ["gate `empty` runs nothing: it has no `script`, `run` or `use`"]
+
+
+def test_pc605_a_folder_overlaps_a_glob_under_it():
+    # `docs` holds every file `docs/*.md` and `docs/api/**` can name.
+    for glob in ("docs/*.md", "docs/api/**"):
+        text = HEAD + f'slice C1 "a" {{\n  file "docs" dir\n}}\nslice C2 "b" {{\n  file "{glob}"\n}}\n'
+        assert len(messages(text, "PC605")) == 1, glob
+    # ...and not one beside it.
+    text = HEAD + 'slice C1 "a" {\n  file "doc" dir\n}\nslice C2 "b" {\n  file "docs/*.md"\n}\n'
+    assert messages(text, "PC605") == []
