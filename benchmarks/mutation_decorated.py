@@ -45,6 +45,7 @@ TESTS = [
     "tests/test_corpus.py",
     "tests/test_ownership_paths.py",
     "tests/test_fix.py",
+    "tests/test_rules_cross.py",
 ]
 DESELECT = [
     "tests/test_agent_cap.py::test_ten_thousand_slices",
@@ -132,7 +133,7 @@ def main() -> int:
     ap.add_argument(
         "--tests",
         help="pytest arguments (one string, split as a shell would) to run instead of the default subset, "
-        "e.g. \"tests/test_mutation_kills.py -k pc302\"",
+        'e.g. "tests/test_mutation_kills.py -k pc302"',
     )
     args = ap.parse_args()
     plan = []

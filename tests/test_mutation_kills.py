@@ -860,9 +860,7 @@ def test_pc502_reports_a_later_concurrent_pair_after_a_repeated_one():
         'slice C1 "a" {\n  agent A\n}\nslice C2 "b" {\n  agent A\n}\n'
         'slice C3 "c" {\n  agent A\n  after C1 C2\n}\nslice C4 "d" {\n  agent A\n  after C1 C2\n}\n'
     )
-    pairs = [
-        frozenset(m.split(" is bound to ")[1].split(", which")[0].split(" and ")) for m in messages(text, "PC502")
-    ]
+    pairs = [frozenset(m.split(" is bound to ")[1].split(", which")[0].split(" and ")) for m in messages(text, "PC502")]
     assert pairs == [frozenset({"slice C1", "slice C2"}), frozenset({"slice C3", "slice C4"})]
 
 
@@ -894,7 +892,7 @@ def test_pc701_reports_a_later_gate_reached_after_a_gate_seen_twice():
     # suite -> a -> c, suite -> b -> c (c seen again), suite -> late.
     text = HEAD + (
         'cadence quick "Q"\n'
-        'gate suite {\n  use a b late\n}\n'
+        "gate suite {\n  use a b late\n}\n"
         'gate a {\n  use c\n}\ngate b {\n  use c\n}\ngate c {\n  run "x"\n}\n'
         'gate late {\n  run "y"\n  defined_by C9\n}\n'
         'slice C1 "one" {\n  gate quick suite\n}\n'
@@ -908,7 +906,7 @@ def test_pc701_reports_a_later_gate_reached_after_a_gate_seen_twice():
 def test_pc701_reports_every_later_gate_of_a_suite():
     text = HEAD + (
         'cadence quick "Q"\n'
-        'gate suite {\n  use late1 late2\n}\n'
+        "gate suite {\n  use late1 late2\n}\n"
         'gate late1 {\n  run "y"\n  defined_by C9\n}\n'
         'gate late2 {\n  run "z"\n  defined_by C8\n}\n'
         'slice C1 "one" {\n  gate quick suite\n}\n'
@@ -957,9 +955,7 @@ def test_pc706_a_producer_that_is_both_a_slice_and_a_stage_is_the_slice():
         'outputs runtime "docs" {\n  artifact A1 "a.md" by 1\n  artifact A2 "b.md" by 2\n}\n'
         'stage 1 "s" {\n  covers 1\n}\nstage 2 "t" {\n  step "write"\n}\nslice 1 "a" {\n  objective "x"\n}\n'
     )
-    assert messages(text, "PC706") == [
-        "artifact `A2` (`b.md`) is declared `by` stage 2, but no step `produces` it"
-    ]
+    assert messages(text, "PC706") == ["artifact `A2` (`b.md`) is declared `by` stage 2, but no step `produces` it"]
 
 
 # -- graph.py: `starts_after G` orders the slice after the one that defines G -------------
@@ -969,7 +965,10 @@ STARTS_AFTER = HEAD + 'cadence quick "Q"\ngate late {\n  run "y"\n  defined_by C
 
 def test_a_gate_is_there_for_a_slice_that_starts_after_it():
     # C2 waits for gate `late` (`starts_after`), so C1, which defines it, finishes first.
-    text = STARTS_AFTER + 'slice C1 "one" {\n  objective "x"\n}\nslice C2 "two" {\n  starts_after late\n  gate quick late\n}\n'
+    text = (
+        STARTS_AFTER
+        + 'slice C1 "one" {\n  objective "x"\n}\nslice C2 "two" {\n  starts_after late\n  gate quick late\n}\n'
+    )
     assert found(text, "PC701") == []
 
 
@@ -1084,9 +1083,11 @@ def test_rules_without_a_syntax_tree_report_the_same_at_the_declarations_without
     # PC806: the artifact's statement (8:15 with the tree); PC406: the dependency
     # itself; PC711: the gate's statement (25:25 with the tree: the script's name).
     assert at == {"PC401": (13, 1), "PC806": (8, 3), "PC406": (18, 9), "PC711": (25, 1)}
-    assert {
-        (d.code, d.span.line, d.span.column) for d in res.diagnostics if d.code in ("PC401", "PC806", "PC711")
-    } == {("PC401", 13, 17), ("PC806", 8, 15), ("PC711", 25, 25)}
+    assert {(d.code, d.span.line, d.span.column) for d in res.diagnostics if d.code in ("PC401", "PC806", "PC711")} == {
+        ("PC401", 13, 17),
+        ("PC806", 8, 15),
+        ("PC711", 25, 25),
+    }
 
 
 def test_pc401_points_at_the_word_branching_or_conditional():
@@ -1141,9 +1142,7 @@ def test_pc605_a_ledger_that_is_not_append_only_is_an_overlap():
         'ledger signoff "Signoff" in "dev/SIGNOFF.md" {\n  rule "Fill in at the end."\n}\n'
         'slice C1 "a" {\n  file "dev/SIGNOFF.md"\n}\nslice C2 "b" {\n  file "dev/SIGNOFF.md"\n}\n'
     )
-    assert messages(text, "PC605") == [
-        "slices `C1` and `C2` can run concurrently and both touch `dev/SIGNOFF.md`"
-    ]
+    assert messages(text, "PC605") == ["slices `C1` and `C2` can run concurrently and both touch `dev/SIGNOFF.md`"]
 
 
 def test_pc702_reports_an_empty_gate_after_one_that_runs():
