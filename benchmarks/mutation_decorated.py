@@ -18,6 +18,8 @@ first failure.  Not run in CI; see docs/testing.md.
 
     python benchmarks/mutation_decorated.py phasec/compiler/rules/pc5*.py
     python benchmarks/mutation_decorated.py --list phasec/compiler/graph.py
+    python benchmarks/mutation_decorated.py phasec/compiler/rules/pc302*.py --only ':59:' \
+        --tests 'tests/test_mutation_kills.py -k pc302'   # re-check a survivor against chosen tests
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import ast
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -42,6 +45,7 @@ TESTS = [
     "tests/test_corpus.py",
     "tests/test_ownership_paths.py",
     "tests/test_fix.py",
+    "tests/test_rules_cross.py",
 ]
 DESELECT = [
     "tests/test_agent_cap.py::test_ten_thousand_slices",
@@ -120,13 +124,26 @@ def main() -> int:
     ap.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     ap.add_argument("--examples", type=int, default=100, help="hypothesis examples of the oracle test")
     ap.add_argument("--timeout", type=int, default=300)
+    ap.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="run only the mutants whose description (as --list prints it) contains this text (repeatable)",
+    )
+    ap.add_argument(
+        "--tests",
+        help="pytest arguments (one string, split as a shell would) to run instead of the default subset, "
+        'e.g. "tests/test_mutation_kills.py -k pc302"',
+    )
     args = ap.parse_args()
     plan = []
     for f in args.files:
         path = Path(f).resolve()
         src = path.read_text(encoding="utf-8")
         for node, repl, desc in sites(src):
-            plan.append((path, node, repl, f"{path.relative_to(ROOT)}:{node.lineno}: {desc}"))
+            full = f"{path.relative_to(ROOT)}:{node.lineno}: {desc}"
+            if not args.only or any(o in full for o in args.only):
+                plan.append((path, node, repl, full))
     if args.list:
         for *_, desc in plan:
             print(desc)
@@ -157,8 +174,8 @@ def main() -> int:
                         "-q",
                         "-p",
                         "no:cacheprovider",
-                        *TESTS,
-                        *[a for d in DESELECT for a in ("--deselect", d)],
+                        *(shlex.split(args.tests) if args.tests else TESTS),
+                        *([] if args.tests else [a for d in DESELECT for a in ("--deselect", d)]),
                     ],
                     cwd=ROOT,
                     env=env,

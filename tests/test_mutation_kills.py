@@ -788,3 +788,373 @@ def test_path_details_kept_in_messages():
     text = HEAD + 'repo {\n  branch b "codex/a!b c"\n}\n'
     (d,) = [d for d in diags(text) if d.code == "PC801"]
     assert d.help == GIT_REJECTS + "; try `codex/a!b-c`"
+
+
+# -- Rules keep going after an item they skip ---------------------------------------------
+# Each runbook puts a reportable item after one the rule skips (and, where a rule
+# `continue`s after a finding, a second finding after the first): a rule that
+# stopped at the first skip (`continue` -> `break`, benchmarks/mutation_decorated.py)
+# would miss the later ones.
+
+
+def messages(text: str, code: str) -> list[str]:
+    return [m for _, _, m in found(text, code)]
+
+
+def test_pc302_reports_a_later_stage_dependency_after_unstaged_and_same_stage_ones():
+    text = HEAD + (
+        'stage 1 "a" {\n  covers C1 C9\n}\nstage 2 "b" {\n  covers C5\n}\n'
+        'slice C0 "unstaged" {\n  after C5\n}\n'
+        'slice C1 "one" {\n  after C0\n  after C9\n  after C5\n}\n'
+        'slice C9 "nine" {\n  objective "x"\n}\n'
+        'slice C5 "five" {\n  objective "x"\n}\n'
+    )
+    assert found(text, "PC302") == [
+        (16, 9, "slice `C1` (stage 1) depends on `C5`, which is covered by a later stage (2)")
+    ]
+
+
+def test_pc404_reports_a_conditional_producer_after_unconditional_and_either_path_ones():
+    text = HEAD + (
+        'outputs runtime "docs" {\n  artifact A1 "a.md" by C1\n  artifact A2 "b.md" by C4\n'
+        '  artifact A3 "c.md" by C4 either_path\n}\n'
+        'gate scan {\n  run "x"\n}\n'
+        'slice C1 "one" {\n  objective "x"\n}\n'
+        'slice C4 "four" conditional {\n  trigger t1 "t" by scan\n  defer_record C5\n}\n'
+        'slice C5 "five" {\n  after C1\n  after C4 if_triggered\n  requires A1\n  requires A3\n  requires A2\n}\n'
+    )
+    assert messages(text, "PC404") == [
+        "slice `C5` requires artifact `A2`, which conditional slice `C4` produces only when triggered"
+    ]
+
+
+def test_pc405_reports_every_trigger_without_a_working_gate_whatever_comes_before():
+    # A precondition without a gate and a trigger whose gate runs a command are
+    # fine; the two after them are not, and the first is reported before the second.
+    text = HEAD + (
+        'gate scan {\n  run "x"\n}\ncheck review "judge"\n'
+        'slice C4 "c" conditional {\n  trigger t1 "holds" precondition\n  trigger t2 "scanned" by scan\n'
+        '  trigger t3 "no gate"\n  trigger t4 "judged" by review\n  defer_record C7\n}\n'
+        'slice C7 "r" {\n  after C4 if_triggered\n}\n'
+    )
+    assert messages(text, "PC405") == [
+        "trigger `t3` of slice `C4` names no gate: it cannot be evaluated mechanically",
+        "trigger `t4` of slice `C4` is evaluated by `review`, a check that runs no command",
+    ]
+
+
+def test_pc406_reports_if_triggered_after_a_plain_dependency():
+    text = HEAD + (
+        'slice C1 "a" {\n  objective "x"\n}\nslice C3 "c" {\n  objective "x"\n}\n'
+        'slice C2 "b" {\n  after C1\n  after C3 if_triggered\n}\n'
+    )
+    assert [(line, col) for line, col, _ in found(text, "PC406")] == [(12, 9)]
+
+
+def test_pc502_reports_a_later_concurrent_pair_after_a_repeated_one():
+    # A slice is two activity nodes (its start and its end), so C1 and C2 make two
+    # consecutive concurrent pairs that are one finding; C3 and C4 (after both)
+    # are another pair, found after that repeat.
+    text = HEAD + (
+        'team {\n  max_active 4\n  agent A "a"\n}\n'
+        'slice C1 "a" {\n  agent A\n}\nslice C2 "b" {\n  agent A\n}\n'
+        'slice C3 "c" {\n  agent A\n  after C1 C2\n}\nslice C4 "d" {\n  agent A\n  after C1 C2\n}\n'
+    )
+    pairs = [frozenset(m.split(" is bound to ")[1].split(", which")[0].split(" and ")) for m in messages(text, "PC502")]
+    assert pairs == [frozenset({"slice C1", "slice C2"}), frozenset({"slice C3", "slice C4"})]
+
+
+def test_pc503_reports_every_slice_after_the_release():
+    text = HEAD + (
+        'team {\n  max_active 4\n  agent A "a" release_after C1\n}\n'
+        'slice C1 "a" {\n  agent A\n}\nslice C2 "b" {\n  agent A\n  after C1\n}\n'
+        'slice C3 "c" {\n  agent A\n  after C2\n}\n'
+    )
+    assert messages(text, "PC503") == [
+        "agent `A` works on slice C2 after its release at `C1`",
+        "agent `A` works on slice C3 after its release at `C1`",
+    ]
+
+
+def test_pc504_reports_a_staged_slice_after_an_unstaged_one():
+    text = HEAD + (
+        'team {\n  max_active 6\n  wave w "W" {\n    stages 1\n    agent I1 "i"\n  }\n}\n'
+        'stage 1 "a" {\n  covers C1\n}\nstage 2 "b" {\n  covers C2\n}\n'
+        'slice C0 "free" {\n  agent I1\n}\nslice C1 "one" {\n  agent I1\n}\n'
+        'slice C2 "two" {\n  agent I1\n  after C1\n}\n'
+    )
+    assert messages(text, "PC504") == [
+        "agent `I1` of wave `w` acts in slice `C2` (stage 2), but wave `w` works only in stage 1"
+    ]
+
+
+def test_pc701_reports_a_later_gate_reached_after_a_gate_seen_twice():
+    # suite -> a -> c, suite -> b -> c (c seen again), suite -> late.
+    text = HEAD + (
+        'cadence quick "Q"\n'
+        "gate suite {\n  use a b late\n}\n"
+        'gate a {\n  use c\n}\ngate b {\n  use c\n}\ngate c {\n  run "x"\n}\n'
+        'gate late {\n  run "y"\n  defined_by C9\n}\n'
+        'slice C1 "one" {\n  gate quick suite\n}\n'
+        'slice C9 "nine" {\n  after C1\n}\n'
+    )
+    assert messages(text, "PC701") == [
+        "slice `C1` uses gate `late` (through `suite`), defined by slice `C9`, which does not finish before `C1`"
+    ]
+
+
+def test_pc701_reports_every_later_gate_of_a_suite():
+    text = HEAD + (
+        'cadence quick "Q"\n'
+        "gate suite {\n  use late1 late2\n}\n"
+        'gate late1 {\n  run "y"\n  defined_by C9\n}\n'
+        'gate late2 {\n  run "z"\n  defined_by C8\n}\n'
+        'slice C1 "one" {\n  gate quick suite\n}\n'
+        'slice C9 "nine" {\n  after C1\n}\n'
+        'slice C8 "eight" {\n  after C1\n}\n'
+    )
+    assert messages(text, "PC701") == [
+        "slice `C1` uses gate `late1` (through `suite`), defined by slice `C9`, which does not finish before `C1`",
+        "slice `C1` uses gate `late2` (through `suite`), defined by slice `C8`, which does not finish before `C1`",
+    ]
+
+
+def test_pc704_reports_every_slice_missing_a_cadence_gate():
+    # A slice without a kind and one that binds every cadence are skipped; the
+    # two after them each miss one.
+    text = HEAD + (
+        'cadence quick "Q" for code\ncadence full "F" for code\n'
+        'gate g {\n  run "x"\n}\n'
+        'slice C0 "nokind" {\n  objective "x"\n}\n'
+        'slice C1 "all" {\n  kind code\n  gate quick g\n  gate full g\n}\n'
+        'slice C2 "one" {\n  kind code\n  gate quick g\n}\n'
+        'slice C3 "two" {\n  kind code\n  gate full g\n}\n'
+    )
+    assert messages(text, "PC704") == [
+        "slice `C2` (kind `code`) has no `full` gate, which cadence `full` requires for `code` slices",
+        "slice `C3` (kind `code`) has no `quick` gate, which cadence `quick` requires for `code` slices",
+    ]
+
+
+def test_pc806_reports_an_escaping_name_after_one_that_stays_inside():
+    text = HEAD + (
+        'protocol {\n  artifact ok "AGENT_<N>.md"\n  artifact bad "../AGENT_<N>.md"\n}\n'
+        'outputs runtime "docs" {\n  artifact A1 "a.md" by C1\n  artifact A2 "../b.md" by C1\n}\n'
+        'slice C1 "one" {\n  objective "x"\n}\n'
+    )
+    assert found(text, "PC806") == [
+        (6, 16, "protocol artifact `bad` template `../AGENT_<N>.md` leaves the output folder (through `..`)"),
+        (10, 15, "artifact `A2` name `../b.md` leaves the output folder of `runtime` (through `..`)"),
+    ]
+
+
+def test_pc706_a_producer_that_is_both_a_slice_and_a_stage_is_the_slice():
+    # `by 1` with a slice `1` and a stage `1`: the slice produces it (as the
+    # emitters read it, `producer_kind` "slice"), so no stage step must `produce` it.
+    text = HEAD + (
+        'outputs runtime "docs" {\n  artifact A1 "a.md" by 1\n  artifact A2 "b.md" by 2\n}\n'
+        'stage 1 "s" {\n  covers 1\n}\nstage 2 "t" {\n  step "write"\n}\nslice 1 "a" {\n  objective "x"\n}\n'
+    )
+    assert messages(text, "PC706") == ["artifact `A2` (`b.md`) is declared `by` stage 2, but no step `produces` it"]
+
+
+# -- graph.py: `starts_after G` orders the slice after the one that defines G -------------
+
+STARTS_AFTER = HEAD + 'cadence quick "Q"\ngate late {\n  run "y"\n  defined_by C1\n}\n'
+
+
+def test_a_gate_is_there_for_a_slice_that_starts_after_it():
+    # C2 waits for gate `late` (`starts_after`), so C1, which defines it, finishes first.
+    text = (
+        STARTS_AFTER
+        + 'slice C1 "one" {\n  objective "x"\n}\nslice C2 "two" {\n  starts_after late\n  gate quick late\n}\n'
+    )
+    assert found(text, "PC701") == []
+
+
+def test_a_cycle_through_a_precondition_is_a_dependency_cycle():
+    text = STARTS_AFTER + 'slice C1 "one" {\n  after C2\n}\nslice C2 "two" {\n  starts_after late\n}\n'
+    assert messages(text, "PC301") == ["dependency cycle: C1 -> C2 -> C1 (each waits for the next)"]
+
+
+# -- PC801: the suggested branch name ------------------------------------------------------
+# Each repair of `suggest`, one per row; the expected names were worked out by
+# hand from git's rules (docs of PC801), not copied from the output.
+
+
+@pytest.mark.parametrize(
+    ("name", "better"),
+    [
+        ("codex/phase-c-c1: storage lock", "codex/phase-c-c1-storage-lock"),  # `:` and space, dashes collapsed
+        ("a~b^c", "a-b-c"),
+        ("a\tb", "a-b"),  # a control character
+        ("a\x7fb", "a-b"),  # DEL
+        ("a..b", "a-b"),
+        ("a//b", "a/b"),
+        ("/a/b/", "a/b"),
+        ("x@{1}", "x-1"),
+        ("x@{y", "x-y"),  # `@{` never closed
+        ("a/@{x}/b", "a/x/b"),
+        ("feat/.hidden", "feat/hidden"),
+        ("a/.lock", "a/lock"),
+        ("feat/x.lock", "feat/x"),
+        ("feat/x.lock.lock", "feat/x"),
+        ("a.lock/b", "a/b"),
+        ("name.", "name"),
+        ("-lead", "lead"),
+        ("a/--b--/c:", "a/b/c"),
+        ("a/-.b.", "a/b"),
+        ("a/ b /c", "a/b/c"),  # a component left empty is dropped
+        # Only `-`, `.` and `/` are trimmed: letters at the ends (here X) stay.
+        ("X: fix", "X-fix"),
+        ("fix/BOX:", "fix/BOX"),
+        ("fix/BOX.", "fix/BOX"),
+        ("feat/a-.", "feat/a"),  # a dash left at the end once the dot is gone
+    ],
+)
+def test_pc801_suggests_the_nearest_name_git_accepts(name, better):
+    from phasec.compiler.rules.pc801_invalid_branch_name import ref_format_problems, suggest
+
+    assert ref_format_problems(name)
+    assert suggest(name) == better
+    assert ref_format_problems(better) == []
+
+
+@pytest.mark.parametrize("name", ["@", "HEAD", "...", "/", "-", "a/b.lock."])  # `a/b.lock` is still invalid
+def test_pc801_suggests_nothing_when_no_close_name_is_valid(name):
+    from phasec.compiler.rules.pc801_invalid_branch_name import suggest
+
+    assert suggest(name) is None
+
+
+def test_pc507_cycle_passes_a_junction_only_between_two_parallel_units():
+    # A junction node is put only between two parallel units; a stage that opens
+    # with a parallel group goes from its start to each step of it, and the cycle
+    # PC507 prints names no junction.
+    text = (
+        'phase C "T" {}\nteam { max_active 2; agent A "a"; agent B "b" }\n'
+        'stage 1 "First" { covers S1 }\n'
+        'stage 2 "Second" {\n  parallel {\n    step "x" by B for S2\n    step "y" by B for S2\n  }\n}\n'
+        'slice S1 "One" { agent A; after S2 }\nslice S2 "Two" { agent B }\n'
+    )
+    assert messages(text, "PC507") == [
+        "the order of the work has a cycle (slice S2 -> the start of slice S1 -> slice S1 -> the end of stage 1 "
+        "-> the start of stage 2 -> stage 2 step 1 -> slice S2): the agent analyses (PC501, PC502, PC503) cannot run"
+    ]
+    # ...and from a parallel group to the single step after it.
+    text = (
+        'phase C "T" {}\nteam { max_active 2; agent A "a"; agent B "b" }\n'
+        'stage 1 "First" { covers S1 }\n'
+        'stage 2 "Second" {\n  parallel {\n    step "x" by B\n    step "y" by B\n  }\n  step "z" by B for S2\n}\n'
+        'slice S1 "One" { agent A; after S2 }\nslice S2 "Two" { agent B }\n'
+    )
+    assert messages(text, "PC507") == [
+        "the order of the work has a cycle (slice S2 -> the start of slice S1 -> slice S1 -> the end of stage 1 "
+        "-> the start of stage 2 -> stage 2 step 1 -> stage 2 step 3 -> slice S2): the agent analyses "
+        "(PC501, PC502, PC503) cannot run"
+    ]
+
+
+# -- Rules over an IR without its syntax tree (`pipeline.check(rb)`, doc None) -------------
+
+
+def test_rules_without_a_syntax_tree_report_the_same_at_the_declarations_without_fixes():
+    # The span helpers (_locate, _values, _fixes) fall back to the declaration's
+    # span, and fixes (text edits over the tree) are left out; the findings are the same.
+    from phasec.compiler.pipeline import check
+
+    text = HEAD + (
+        'owners {\n  owner @a "A" backup @a\n}\n'
+        'outputs runtime "docs" {\n  artifact A1 "../a.md" by C1\n}\n'
+        'slice C1 "one" {\n  owner @a backup @a\n}\n'
+        'slice C4 "four" branching {\n  owner @a\n}\n'
+        'slice C5 "five" {\n  owner @a\n  after C1 if_triggered\n}\n'
+        'cadence quick "Q"\nslice C6 "six" {\n  owner @a\n  gate quick c6_static\n}\n'
+        'gate c6_static { script "phase-c:gate:c6-static" }\n'
+    )
+    res = analyze(text, "t.phc")
+    with_tree = {(d.code, d.message) for d in res.diagnostics}
+    without = check(res.runbook)
+    assert {(d.code, d.message) for d in without} == with_tree
+    assert [d.code for d in res.diagnostics if d.fix is not None] == ["PC606", "PC606", "PC406"]
+    assert [d for d in without if d.fix is not None] == []
+    at = {d.code: (d.span.line, d.span.column) for d in without if d.code in ("PC401", "PC806", "PC406", "PC711")}
+    # PC401: the slice's statement (with the tree: its word `branching`, 13:17);
+    # PC806: the artifact's statement (8:15 with the tree); PC406: the dependency
+    # itself; PC711: the gate's statement (25:25 with the tree: the script's name).
+    assert at == {"PC401": (13, 1), "PC806": (8, 3), "PC406": (18, 9), "PC711": (25, 1)}
+    assert {(d.code, d.span.line, d.span.column) for d in res.diagnostics if d.code in ("PC401", "PC806", "PC711")} == {
+        ("PC401", 13, 17),
+        ("PC806", 8, 15),
+        ("PC711", 25, 25),
+    }
+
+
+def test_pc401_points_at_the_word_branching_or_conditional():
+    text = HEAD + (
+        'slice C4 "four" branching {\n  objective "x"\n}\n'
+        'slice C6 "six" conditional {\n  defer_record C7\n}\nslice C7 "seven" {\n  after C6 if_triggered\n}\n'
+    )
+    assert [(line, col) for line, col, _ in found(text, "PC401")] == [(4, 17), (7, 16)]
+
+
+def test_pc403_suggests_only_the_either_path_artifacts_of_the_slice_depended_on():
+    text = HEAD + (
+        'outputs runtime "docs" {\n'
+        '  artifact A1 "a.md" by C4 either_path\n  artifact A2 "b.md" by C4\n'
+        '  artifact B1 "c.md" by C6 either_path\n  artifact S1 "d.md" by 1 either_path\n}\n'
+        'gate scan {\n  run "x"\n}\n'
+        'stage 1 "s" {\n  step "write" produces S1\n}\n'
+        'slice C4 "four" conditional {\n  trigger t "t" by scan\n  defer_record C5\n}\n'
+        'slice C6 "six" conditional {\n  trigger u "u" by scan\n  defer_record C5\n}\n'
+        'slice C5 "five" {\n  after C4\n  after C6 if_triggered\n}\n'
+    )
+    (d,) = [d for d in diags(text) if d.code == "PC403"]
+    assert d.help == (
+        "write `after C4 if_triggered` to wait for it only when it runs, or `requires A1` "
+        "(what `C4` produces on either path)"
+    )
+
+
+def test_pc701_an_existing_script_is_there_even_when_a_later_slice_also_adds_it():
+    # Declared `existing` and added by C9: the gate runs from the start, so C1,
+    # which does not wait for C9, may use it.
+    text = HEAD + (
+        'scripts {\n  runner "bun run"\n  manifest "package.json"\n  existing "phase-c:gate:x"\n}\n'
+        'cadence quick "Q"\n'
+        'gate gx { script "phase-c:gate:x" }\n'
+        'slice C1 "one" {\n  gate quick gx\n}\n'
+        'slice C9 "nine" {\n  file "package.json" adds "phase-c:gate:x"\n}\n'
+    )
+    assert found(text, "PC701") == []
+
+
+def test_pc605_a_folder_and_a_file_in_it_overlap_when_no_path_is_shared():
+    # No path is written twice, so only the folder entry makes a pair.
+    text = HEAD + 'slice C1 "a" {\n  file "src" dir\n}\nslice C2 "b" {\n  file "src/a.ts"\n}\n'
+    assert messages(text, "PC605") == [
+        "slices `C1` and `C2` can run concurrently and both touch `src/a.ts` (in folder `src`)"
+    ]
+
+
+def test_pc605_a_ledger_that_is_not_append_only_is_an_overlap():
+    text = HEAD + (
+        'ledger signoff "Signoff" in "dev/SIGNOFF.md" {\n  rule "Fill in at the end."\n}\n'
+        'slice C1 "a" {\n  file "dev/SIGNOFF.md"\n}\nslice C2 "b" {\n  file "dev/SIGNOFF.md"\n}\n'
+    )
+    assert messages(text, "PC605") == ["slices `C1` and `C2` can run concurrently and both touch `dev/SIGNOFF.md`"]
+
+
+def test_pc702_reports_an_empty_gate_after_one_that_runs():
+    text = HEAD + 'gate ok {\n  run "x"\n}\ngate empty {\n  title "t"\n}\n'
+    assert messages(text, "PC702") == ["gate `empty` runs nothing: it has no `script`, `run` or `use`"]
+
+
+def test_pc605_a_folder_overlaps_a_glob_under_it():
+    # `docs` holds every file `docs/*.md` and `docs/api/**` can name.
+    for glob in ("docs/*.md", "docs/api/**"):
+        text = HEAD + f'slice C1 "a" {{\n  file "docs" dir\n}}\nslice C2 "b" {{\n  file "{glob}"\n}}\n'
+        assert len(messages(text, "PC605")) == 1, glob
+    # ...and not one beside it.
+    text = HEAD + 'slice C1 "a" {\n  file "doc" dir\n}\nslice C2 "b" {\n  file "docs/*.md"\n}\n'
+    assert messages(text, "PC605") == []

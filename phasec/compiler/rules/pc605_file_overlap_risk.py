@@ -67,8 +67,11 @@ def _may_overlap(a, b) -> bool:
     if ga is not None and gb is not None:
         sa, sb = _suffix(ga), _suffix(gb)
         return not (sa and sb and not (sa.endswith(sb) or sb.endswith(sa)))
-    glob, (plain, is_dir) = (ga, (pb, db)) if ga is not None else (gb, (pa, da))
+    glob, under, (plain, is_dir) = (ga, pa, (pb, db)) if ga is not None else (gb, pb, (pa, da))
     if _glob_re(glob).fullmatch(plain):
+        return True
+    # A folder that holds the glob's literal folder holds everything the glob matches.
+    if is_dir and (under == plain or under.startswith(plain.rstrip("/") + "/")):
         return True
     # A folder may hold files the glob matches: when the glob can reach below it.
     return (is_dir and bool(_glob_re(glob).match(plain + "/"))) or (is_dir and "**" in glob)
