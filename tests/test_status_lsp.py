@@ -27,16 +27,22 @@ def hover_on(snap, text: str, line_contains: str, needle: str) -> str:
     return h.contents.value
 
 
-def test_hover_on_a_slice_shows_the_status_in_the_repository(tmp_path):
+def a2_ready_for_review(tmp_path):
+    """A plain-git phase whose lane A2 has work, its add-on attested and its quick gates passed, with the
+    runbook checked in at the top of the repository (the workspace): (phase, runbook path, text)."""
     phase = p.Phase(tmp_path)
     phase.ok("stack.sh")
     phase.commit(phase.lane_dir("A2"), "a2.txt")
     phase.ok("gates.sh", "A2", "a2_addons", "--attest", "reviewer: ran the unit tests")
     phase.ok("gates.sh", "A2", "quick")
-    # the runbook checked in at the top of the repository (the workspace)
     text = p.RUNBOOK.read_text(encoding="utf-8")
     runbook = phase.root / "runbook.phc"
     runbook.write_text(text, encoding="utf-8")
+    return phase, runbook, text
+
+
+def test_hover_on_a_slice_shows_the_status_in_the_repository(tmp_path):
+    phase, runbook, text = a2_ready_for_review(tmp_path)
     status_hover._cache.clear()
     snap = build_snapshot(runbook.as_uri(), text, 1)
     a2 = hover_on(snap, text, 'slice A2 "', "A2")
@@ -88,14 +94,7 @@ async def test_hover_through_the_running_server_matches_status_json(tmp_path):
     """The same hover as above, asked of the real `python -m phasec lsp` over stdio (not in process)."""
     from pytest_lsp import ClientServerConfig, client_capabilities
 
-    phase = p.Phase(tmp_path)
-    phase.ok("stack.sh")
-    phase.commit(phase.lane_dir("A2"), "a2.txt")
-    phase.ok("gates.sh", "A2", "a2_addons", "--attest", "reviewer: ran the unit tests")
-    phase.ok("gates.sh", "A2", "quick")
-    text = p.RUNBOOK.read_text(encoding="utf-8")
-    runbook = phase.root / "runbook.phc"
-    runbook.write_text(text, encoding="utf-8")
+    phase, runbook, text = a2_ready_for_review(tmp_path)
     env = {**phase.env, "PYTHONPATH": str(ROOT)}
     report = json.loads(
         subprocess.run(
