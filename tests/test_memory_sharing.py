@@ -191,3 +191,35 @@ def test_a_value_compares_and_pickles_by_its_text():
     assert pickle.loads(pickle.dumps(escaped)) == escaped and copy.deepcopy(plain) == plain
     assert repr(plain) == "Value(kind='string', text='\"abc\"', value='abc', span=" + repr(sp) + ", long=False)"
     assert plain.noun() == "string" and Value("name", "x", "x", sp).describe() == "the name `x`"
+
+
+def test_compile_frees_the_syntax_tree_before_the_emitters(monkeypatch, tmp_path):
+    import gc
+    import weakref
+
+    from typer.testing import CliRunner
+
+    import phasec.emitters
+    from phasec.cli.main import app
+
+    docs: list = []
+    seen: list = []
+    real_analyze, real_emit = pipeline.analyze, phasec.emitters.emit_all
+
+    def analyze(*args, **kwargs):
+        res = real_analyze(*args, **kwargs)
+        docs.append(weakref.ref(res.document))
+        return res
+
+    def emit_all(rb, *args, **kwargs):
+        gc.collect()
+        seen.append([d() for d in docs])
+        return real_emit(rb, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "analyze", analyze)
+    monkeypatch.setattr(phasec.emitters, "emit_all", emit_all)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["compile", str(ROOT / "examples" / "phase-c.phc"), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert len(docs) == 1 and seen == [[None]]  # analysed once, its tree gone when the emitters ran
+    assert any(out.iterdir())
