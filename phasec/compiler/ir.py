@@ -24,6 +24,54 @@ ProcedureEvent = Literal["slice", "merge", "handoff", "stage"]
 PATHS: frozenset[str] = frozenset({"triggered", "deferred"})
 
 
+class EmptyList(list):
+    """An empty list that refuses to change: the one value of the IR's empty list fields.
+
+    A 10,000-slice runbook's IR has about 230,000 empty lists (a slice's triggers,
+    a file's ``adds``, a prose item's ``items`` ...), 56 bytes each; after lowering
+    they are all replaced by :data:`EMPTY` (``pipeline.FieldsSets``).  Sharing one
+    list is only correct if nothing appends to it, so every mutating method raises
+    ``TypeError`` instead of changing all the nodes at once (tests/test_memory_sharing.py
+    runs the whole pipeline and the language server over the corpus with it).
+    Code that wants to add to such a field assigns a new list.  A copy, a deep copy
+    or a pickle of it is an ordinary empty list; it compares, serialises and
+    validates as ``[]``.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("an IR node's empty list is shared (ir.EMPTY): assign a new list instead of changing it")
+
+    append = extend = insert = remove = pop = clear = _refuse
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+
+    def sort(self, *args: Any, **kwargs: Any) -> None:  # an empty list is sorted
+        return None
+
+    def reverse(self) -> None:
+        return None
+
+    def copy(self) -> list:
+        return []
+
+    def __copy__(self) -> list:
+        return []
+
+    def __deepcopy__(self, memo: Any) -> list:
+        return []
+
+    def __reduce__(self) -> tuple:
+        return (list, ())
+
+    def __repr__(self) -> str:
+        return "[]"
+
+
+#: The shared empty list (see :class:`EmptyList`).
+EMPTY = EmptyList()
+
+
 class _Plan(NamedTuple):
     """How :meth:`Node.model_construct` fills a class's fields (computed once per class)."""
 

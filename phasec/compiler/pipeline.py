@@ -75,6 +75,9 @@ class FieldsSets:
     later (name resolution writes a slice's stage) adds its name to that shared set,
     so ``model_fields_set`` may name a field that a node left at its default: only an
     ``exclude_unset`` dump would see that.
+
+    The same walk replaces every empty list field by the one shared :data:`phasec.compiler.ir.EMPTY`
+    (56 bytes each, about 230,000 of them on 10,000 slices), which refuses to change.
     """
 
     def __init__(self) -> None:
@@ -84,6 +87,8 @@ class FieldsSets:
     def __call__(self, root, *, top: bool = False) -> None:
         """Share the sets of ``root`` and the nodes under it (``top``: remember it as done)."""
         from pydantic import BaseModel
+
+        from phasec.compiler.ir import EMPTY
 
         shared = self.shared
         setattr_ = object.__setattr__
@@ -101,7 +106,15 @@ class FieldsSets:
             one = shared.setdefault((node.__class__, frozenset(fs)), fs)
             if one is not fs:
                 setattr_(node, "__pydantic_fields_set__", one)
-            stack.extend(node.__dict__.values())
+            d = node.__dict__
+            for name, v in d.items():
+                if v.__class__ is list:
+                    if v:
+                        stack.extend(v)
+                    else:
+                        d[name] = EMPTY  # same key: the dict does not change size while iterated
+                elif isinstance(v, BaseModel):
+                    stack.append(v)
         if top:
             self.done.add(id(root))
 

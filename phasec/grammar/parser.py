@@ -665,7 +665,9 @@ def _build(src: SourceFile, tree, bag: DiagnosticBag) -> list[Statement]:
                 last = inner[-1]
         if len(toks) > 1:
             toks = _inner_quotes(src, toks, bag)
-        values = [_decode(src, t, bag) for t in toks]
+        values: list = [None] * len(toks)  # exactly as long as needed (a comprehension over-allocates: 16 bytes)
+        for i, t in enumerate(toks):
+            values[i] = _decode(src, t, bag)
         keyword_span = _tok_span(src, head)
         span = keyword_span if last.end_pos <= head.end_pos else _range_span(src, head, last)
         return Statement(

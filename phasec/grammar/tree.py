@@ -15,13 +15,55 @@ from phasec.source import SourceFile, Span
 STRING, NAME, NUMBER, HANDLE, ERROR = "string", "name", "number", "handle", "error"
 
 
-@dataclass(slots=True)
 class Value:
-    kind: str
-    text: str  # the source text of the token
-    value: str  # decoded value (strings unescaped and dedented)
-    span: Span
-    long: bool = False  # a triple-quoted string
+    """One value of a statement: ``kind``, ``text`` (the token's source text),
+    ``value`` (decoded: strings unescaped and dedented), ``span`` and ``long``
+    (a triple-quoted string).
+
+    The text of a one-line string without escapes is its value in quotes: it is
+    not stored then but made on access (about 17 MB of a 10,000-slice runbook,
+    docs/performance.md *Memory*).  Compared, printed and pickled as the dataclass it was.
+    """
+
+    __slots__ = ("_text", "kind", "long", "span", "value")
+    __match_args__ = ("kind", "text", "value", "span", "long")
+
+    def __init__(self, kind: str, text: str, value: str, span: Span, long: bool = False) -> None:
+        self.kind = kind
+        self.value = value
+        self.span = span
+        self.long = long
+        # NAME, NUMBER and HANDLE values share one string for both (self._text is value).
+        self._text = None if kind == STRING and not long and text == f'"{value}"' else text
+
+    @property
+    def text(self) -> str:
+        t = self._text
+        return f'"{self.value}"' if t is None else t
+
+    @text.setter
+    def text(self, text: str) -> None:
+        self._text = text
+
+    def _fields(self) -> tuple:
+        return (self.kind, self.text, self.value, self.span, self.long)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
+
+    def __repr__(self) -> str:
+        names = self.__match_args__
+        return f"Value({', '.join(f'{n}={v!r}' for n, v in zip(names, self._fields(), strict=True))})"
+
+    def __getstate__(self) -> tuple:
+        return self._fields()
+
+    def __setstate__(self, state: tuple) -> None:
+        self.__init__(*state)  # type: ignore[misc]
 
     def noun(self) -> str:
         """The value in words, as after "unexpected": "name `bakup`", "string", "`=`"."""
@@ -44,14 +86,75 @@ class Value:
         return self.noun()
 
 
-@dataclass(slots=True)
 class Statement:
-    keyword: str
-    keyword_span: Span
-    values: list[Value]
-    block: list[Statement] | None
-    span: Span
-    block_span: Span | None = None
+    """One statement: its keyword, values, block (``None``: no braces) and spans.
+
+    ``keyword_span`` is not stored when it is where it always is, the keyword's
+    own width from the start of ``span`` on its first line (a Span is 72 bytes,
+    one per statement: 24 MB of a 10,000-slice runbook, docs/performance.md
+    *Memory*); it is made on each access then, equal to the one given.  A
+    statement built with a keyword span elsewhere (none is, but the class does
+    not rely on it) keeps it.  Compared, printed and pickled as the dataclass it was.
+    """
+
+    __slots__ = ("_kw", "block", "block_span", "keyword", "span", "values")
+    __match_args__ = ("keyword", "keyword_span", "values", "block", "span", "block_span")
+
+    def __init__(
+        self,
+        keyword: str,
+        keyword_span: Span,
+        values: list[Value],
+        block: list[Statement] | None,
+        span: Span,
+        block_span: Span | None = None,
+    ) -> None:
+        self.keyword = keyword
+        self.values = values
+        self.block = block
+        self.span = span
+        self.block_span = block_span
+        ks = keyword_span
+        derived = (
+            ks.line == span.line
+            and ks.column == span.column
+            and ks.end_line == span.line
+            and ks.end_column == span.column + len(keyword)
+            and ks.file == span.file
+        )
+        self._kw = None if derived else ks
+
+    @property
+    def keyword_span(self) -> Span:
+        kw = self._kw
+        if kw is not None:
+            return kw
+        sp = self.span
+        return Span(sp.file, sp.line, sp.column, sp.line, sp.column + len(self.keyword))
+
+    @keyword_span.setter
+    def keyword_span(self, ks: Span) -> None:
+        self._kw = ks
+
+    def _fields(self) -> tuple:
+        return (self.keyword, self.keyword_span, self.values, self.block, self.span, self.block_span)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
+
+    def __repr__(self) -> str:
+        names = self.__match_args__
+        return f"Statement({', '.join(f'{n}={v!r}' for n, v in zip(names, self._fields(), strict=True))})"
+
+    def __getstate__(self) -> tuple:
+        return self._fields()
+
+    def __setstate__(self, state: tuple) -> None:
+        self.__init__(*state)  # type: ignore[misc]
 
 
 @dataclass(slots=True)
@@ -78,29 +181,38 @@ class Document:
     def statement_at(self, span: Span) -> Statement | None:
         """The statement whose span starts where ``span`` starts (IR nodes keep their statement's span).
 
-        The index is keyed by line (the spans' own int objects, no key made per statement):
-        the first statement starting on it, or a list of (column, statement) when several do.
+        The first such statement in source order (:meth:`walk`).  The index is two
+        flat arrays, the statements' starts (line and column in one int) in order and
+        the statements, searched by bisection: 16 bytes a statement, where a dict
+        keyed by line took about 32 and more (docs/performance.md, *Memory*).
         """
         index = self.__dict__.get("_by_start")
         if index is None:
-            index = {}
+            from array import array
+
+            keys = array("q")
+            stmts: list[Statement] = []
+            ordered = True
+            prev = -1
             for st in self.walk():
                 sp = st.span
-                got = index.get(sp.line)
-                if got is None:
-                    index[sp.line] = st
-                elif isinstance(got, list):
-                    if all(c != sp.column for c, _ in got):
-                        got.append((sp.column, st))
-                elif got.span.column != sp.column:
-                    index[sp.line] = [(got.span.column, got), (sp.column, st)]
-            self.__dict__["_by_start"] = index
-        got = index.get(span.line)
-        if got is None:
-            return None
-        if isinstance(got, list):
-            return next((st for c, st in got if c == span.column), None)
-        return got if got.span.column == span.column else None
+                k = (sp.line << 32) | sp.column
+                if k < prev:
+                    ordered = False
+                prev = k
+                keys.append(k)
+                stmts.append(st)
+            if not ordered:  # not from the parser: sort, stably (the first in source order first)
+                order = sorted(range(len(stmts)), key=keys.__getitem__)
+                keys = array("q", [keys[i] for i in order])
+                stmts = [stmts[i] for i in order]
+            index = self.__dict__["_by_start"] = (keys, stmts)
+        keys, stmts = index
+        k = (span.line << 32) | span.column
+        from bisect import bisect_left
+
+        i = bisect_left(keys, k)
+        return stmts[i] if i < len(keys) and keys[i] == k else None
 
     def value_at(self, span: Span) -> tuple[Statement, int] | None:
         """The statement one of whose values is exactly at ``span``, and that value's index."""
