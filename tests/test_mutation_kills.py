@@ -1158,3 +1158,57 @@ def test_pc605_a_folder_overlaps_a_glob_under_it():
     # ...and not one beside it.
     text = HEAD + 'slice C1 "a" {\n  file "doc" dir\n}\nslice C2 "b" {\n  file "docs/*.md"\n}\n'
     assert messages(text, "PC605") == []
+
+
+# -- PC701: the message, notes and help of one cause shared by several slices -------------------
+
+
+def _pc701(text: str):
+    return [d for d in diags(text) if d.code == "PC701"]
+
+
+def test_pc701_one_added_in_list_shared_by_two_slices_one_through_a_suite():
+    # C1 uses `g` directly, C2 through the script-less suite `s`; both are
+    # reported once, for the one `added_in` list that adds g's script later.
+    text = HEAD + (
+        'scripts {\n  runner "bun run"\n  added_in C8 C9\n}\n'
+        'cadence quick "Q"\n'
+        'gate g { script "phase-c:gate:g" }\n'
+        "gate s {\n  use g\n}\n"
+        'slice C1 "one" {\n  gate quick g\n}\n'
+        'slice C2 "two" {\n  gate quick s\n}\n'
+        'slice C8 "eight" {\n  after C1 C2\n}\n'
+        'slice C9 "nine" {\n  after C1 C2\n}\n'
+    )
+    (d,) = _pc701(text)
+    assert d.message == (
+        "slices `C1`, `C2` use gate `g`, whose script is added in slices `C8`, `C9`, none of which finishes before them"
+    )
+    assert [r.message for r in d.related] == [
+        "`C2` uses `g` here (through `s`)",
+        "gate `g` is declared here",
+        "`C8` adds the planned scripts (`scripts { added_in ... }`)",
+        "`C9` adds the planned scripts (`scripts { added_in ... }`)",
+    ]
+    assert d.help == (
+        "say which slice adds the script (`defined_by` or `added_by` on the gate), list a slice that finishes "
+        "before each of them in `scripts { added_in ... }`, or make each of them depend on the slice that adds it"
+    )
+
+
+def test_pc701_a_script_new_in_the_phase_with_two_manifest_editors():
+    # No provenance is declared: the phase's own script is taken to be added by
+    # the slices that edit package.json, here two, both after C1.
+    text = HEAD + (
+        'cadence quick "Q"\n'
+        'gate gx { script "phase-c:gate:x" }\n'
+        'slice C1 "one" {\n  gate quick gx\n}\n'
+        'slice C8 "eight" {\n  after C1\n  file "package.json"\n}\n'
+        'slice C9 "nine" {\n  after C1\n  file "package.json"\n}\n'
+    )
+    (d,) = _pc701(text)
+    assert d.message == (
+        "slice `C1` uses gate `gx`, whose script is new in this phase and taken to be added by slices `C8`, `C9` "
+        "(they edit the script manifest `package.json`), none of which finishes before `C1`"
+    )
+
