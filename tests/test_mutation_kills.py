@@ -1212,3 +1212,65 @@ def test_pc701_a_script_new_in_the_phase_with_two_manifest_editors():
         "(they edit the script manifest `package.json`), none of which finishes before `C1`"
     )
 
+
+# -- PC605: globs against plain paths, folders and other globs ----------------------------------
+
+
+def _pc605(*files: str) -> list[str]:
+    """PC605's messages for one unordered slice per `file` line (`C1`, `C2`, ...)."""
+    text = HEAD + "".join(f'slice C{i} "s{i}" {{\n  file {f}\n}}\n' for i, f in enumerate(files, 1))
+    return messages(text, "PC605")
+
+
+def _touch(what: str) -> list[str]:
+    return [f"slices `C1` and `C2` can run concurrently and both touch {what}"]
+
+
+def test_pc605_a_file_named_like_a_globs_folder_is_not_in_it():
+    # `docs` written without `dir` is a file: nothing `docs/*.md` matches lies in it.
+    assert _pc605('"docs"', '"docs/*.md"') == []
+    assert _pc605('"docs/*.md"', '"docs"') == []
+    assert _pc605('"docs" dir', '"docs/*.md"') == _touch("`docs` and `docs/*.md`")
+    assert _pc605('"docs/*.md"', '"docs" dir') == _touch("`docs/*.md` and `docs`")
+
+
+def test_pc605_a_glob_touches_the_files_it_matches_and_no_other():
+    assert _pc605('"docs/*.md"', '"docs/a.txt"') == []
+    assert _pc605('"docs/a.txt"', '"docs/*.md"') == []
+    assert _pc605('"docs/*.md"', '"docs/a.md"') == _touch("`docs/*.md` and `docs/a.md`")
+    assert _pc605('"docs/a.md"', '"docs/*.md"') == _touch("`docs/a.md` and `docs/*.md`")
+
+
+def test_pc605_two_globs_overlap_unless_their_endings_differ():
+    assert _pc605('"src/*.rs"', '"src/*.md"') == []
+    assert _pc605('"src/*.ts"', '"src/*.test.ts"') == _touch("`src/*.ts` and `src/*.test.ts`")
+    assert _pc605('"src/*.test.ts"', '"src/*.ts"') == _touch("`src/*.test.ts` and `src/*.ts`")
+    assert _pc605('"src/*.md"', '"src/*"') == _touch("`src/*.md` and `src/*`")
+    assert _pc605('"src/*"', '"src/*.md"') == _touch("`src/*` and `src/*.md`")
+    assert _pc605('"src/*.md"', '"src/*.md"') == _touch("`src/*.md`")
+
+
+def test_pc605_a_folder_and_a_glob_that_reaches_into_it_or_holds_it():
+    # The glob matches files in the folder, or a folder that holds it.
+    assert _pc605('"packages/*/package.json"', '"packages/core" dir') == _touch(
+        "`packages/*/package.json` and `packages/core`"
+    )
+    assert _pc605('"docs/*"', '"docs/a/b" dir') == _touch("`docs/*` and `docs/a/b`")
+    assert _pc605('"docs" dir', '"docs/sub/*.md"') == _touch("`docs` and `docs/sub/*.md`")
+    assert _pc605('"/srv/data" dir', '"/srv/data/sub/*.md"') == _touch("`/srv/data` and `/srv/data/sub/*.md`")
+    assert _pc605('"LaTeX" dir', '"LaTeX/sub/*.tex"') == _touch("`LaTeX` and `LaTeX/sub/*.tex`")
+    # `src/?` matches one-letter names only: not `src/docs`, so nothing in `src/docs/x`.
+    assert _pc605('"src/?"', '"src/docs/x" dir') == []
+    assert _pc605('"src/*/y/*.md"', '"src/docs/x" dir') == []
+
+
+def test_pc605_a_glob_at_the_top_matches_top_level_files():
+    assert _pc605('"*.md"', '"README.md"') == _touch("`*.md` and `README.md`")
+    assert _pc605('"README.md"', '"*.md"') == _touch("`README.md` and `*.md`")
+    assert _pc605('"*.md"', '"src/README.md"') == []
+
+
+def test_pc605_one_path_as_a_file_and_as_a_folder_is_not_called_a_folder():
+    assert _pc605('"src"', '"src" dir') == _touch("`src`")
+    assert _pc605('"src" dir', '"src"') == _touch("`src`")
+    assert _pc605('"src" dir', '"src" dir') == _touch("`src` (a folder)")
