@@ -1274,3 +1274,14 @@ def test_pc605_one_path_as_a_file_and_as_a_folder_is_not_called_a_folder():
     assert _pc605('"src"', '"src" dir') == _touch("`src`")
     assert _pc605('"src" dir', '"src"') == _touch("`src`")
     assert _pc605('"src" dir', '"src" dir') == _touch("`src` (a folder)")
+
+
+def test_pc605_a_double_star_crosses_any_number_of_folders():
+    # `src/**/x/*.md` matches `src/a/b/c/x/y.md`, inside the folder `src/a/b/c`.
+    assert _pc605('"src/**/x/*.md"', '"src/a/b/c" dir') == _touch("`src/**/x/*.md` and `src/a/b/c`")
+    assert _pc605('"src/**"', '"src/a" dir') == _touch("`src/**` and `src/a`")
+
+
+def test_pc605_the_root_folder_holds_every_absolute_glob():
+    assert _pc605('"/" dir', '"/*.md"') == _touch("`/` and `/*.md`")
+    assert _pc605('"/" dir', '"/srv/*.md"') == _touch("`/` and `/srv/*.md`")
