@@ -80,7 +80,7 @@ def _may_overlap(a, b) -> bool:
 
 def _reaches(glob: str, folder: str) -> bool:
     """Whether the parts of `glob` and `folder` match as far as both go (so one can hold the other)."""
-    for g, p in zip(glob.split("/"), folder.split("/")):
+    for g, p in zip(glob.split("/"), folder.split("/"), strict=False):  # as far as the shorter goes
         if "**" in g:
             return True
         if not _glob_re(g).fullmatch(p):
