@@ -1158,3 +1158,130 @@ def test_pc605_a_folder_overlaps_a_glob_under_it():
     # ...and not one beside it.
     text = HEAD + 'slice C1 "a" {\n  file "doc" dir\n}\nslice C2 "b" {\n  file "docs/*.md"\n}\n'
     assert messages(text, "PC605") == []
+
+
+# -- PC701: the message, notes and help of one cause shared by several slices -------------------
+
+
+def _pc701(text: str):
+    return [d for d in diags(text) if d.code == "PC701"]
+
+
+def test_pc701_one_added_in_list_shared_by_two_slices_one_through_a_suite():
+    # C1 uses `g` directly, C2 through the script-less suite `s`; both are
+    # reported once, for the one `added_in` list that adds g's script later.
+    text = HEAD + (
+        'scripts {\n  runner "bun run"\n  added_in C8 C9\n}\n'
+        'cadence quick "Q"\n'
+        'gate g { script "phase-c:gate:g" }\n'
+        "gate s {\n  use g\n}\n"
+        'slice C1 "one" {\n  gate quick g\n}\n'
+        'slice C2 "two" {\n  gate quick s\n}\n'
+        'slice C8 "eight" {\n  after C1 C2\n}\n'
+        'slice C9 "nine" {\n  after C1 C2\n}\n'
+    )
+    (d,) = _pc701(text)
+    assert d.message == (
+        "slices `C1`, `C2` use gate `g`, whose script is added in slices `C8`, `C9`, none of which finishes before them"
+    )
+    assert [r.message for r in d.related] == [
+        "`C2` uses `g` here (through `s`)",
+        "gate `g` is declared here",
+        "`C8` adds the planned scripts (`scripts { added_in ... }`)",
+        "`C9` adds the planned scripts (`scripts { added_in ... }`)",
+    ]
+    assert d.help == (
+        "say which slice adds the script (`defined_by` or `added_by` on the gate), list a slice that finishes "
+        "before each of them in `scripts { added_in ... }`, or make each of them depend on the slice that adds it"
+    )
+
+
+def test_pc701_a_script_new_in_the_phase_with_two_manifest_editors():
+    # No provenance is declared: the phase's own script is taken to be added by
+    # the slices that edit package.json, here two, both after C1.
+    text = HEAD + (
+        'cadence quick "Q"\n'
+        'gate gx { script "phase-c:gate:x" }\n'
+        'slice C1 "one" {\n  gate quick gx\n}\n'
+        'slice C8 "eight" {\n  after C1\n  file "package.json"\n}\n'
+        'slice C9 "nine" {\n  after C1\n  file "package.json"\n}\n'
+    )
+    (d,) = _pc701(text)
+    assert d.message == (
+        "slice `C1` uses gate `gx`, whose script is new in this phase and taken to be added by slices `C8`, `C9` "
+        "(they edit the script manifest `package.json`), none of which finishes before `C1`"
+    )
+
+
+# -- PC605: globs against plain paths, folders and other globs ----------------------------------
+
+
+def _pc605(*files: str) -> list[str]:
+    """PC605's messages for one unordered slice per `file` line (`C1`, `C2`, ...)."""
+    text = HEAD + "".join(f'slice C{i} "s{i}" {{\n  file {f}\n}}\n' for i, f in enumerate(files, 1))
+    return messages(text, "PC605")
+
+
+def _touch(what: str) -> list[str]:
+    return [f"slices `C1` and `C2` can run concurrently and both touch {what}"]
+
+
+def test_pc605_a_file_named_like_a_globs_folder_is_not_in_it():
+    # `docs` written without `dir` is a file: nothing `docs/*.md` matches lies in it.
+    assert _pc605('"docs"', '"docs/*.md"') == []
+    assert _pc605('"docs/*.md"', '"docs"') == []
+    assert _pc605('"docs" dir', '"docs/*.md"') == _touch("`docs` and `docs/*.md`")
+    assert _pc605('"docs/*.md"', '"docs" dir') == _touch("`docs/*.md` and `docs`")
+
+
+def test_pc605_a_glob_touches_the_files_it_matches_and_no_other():
+    assert _pc605('"docs/*.md"', '"docs/a.txt"') == []
+    assert _pc605('"docs/a.txt"', '"docs/*.md"') == []
+    assert _pc605('"docs/*.md"', '"docs/a.md"') == _touch("`docs/*.md` and `docs/a.md`")
+    assert _pc605('"docs/a.md"', '"docs/*.md"') == _touch("`docs/a.md` and `docs/*.md`")
+
+
+def test_pc605_two_globs_overlap_unless_their_endings_differ():
+    assert _pc605('"src/*.rs"', '"src/*.md"') == []
+    assert _pc605('"src/*.ts"', '"src/*.test.ts"') == _touch("`src/*.ts` and `src/*.test.ts`")
+    assert _pc605('"src/*.test.ts"', '"src/*.ts"') == _touch("`src/*.test.ts` and `src/*.ts`")
+    assert _pc605('"src/*.md"', '"src/*"') == _touch("`src/*.md` and `src/*`")
+    assert _pc605('"src/*"', '"src/*.md"') == _touch("`src/*` and `src/*.md`")
+    assert _pc605('"src/*.md"', '"src/*.md"') == _touch("`src/*.md`")
+
+
+def test_pc605_a_folder_and_a_glob_that_reaches_into_it_or_holds_it():
+    # The glob matches files in the folder, or a folder that holds it.
+    assert _pc605('"packages/*/package.json"', '"packages/core" dir') == _touch(
+        "`packages/*/package.json` and `packages/core`"
+    )
+    assert _pc605('"docs/*"', '"docs/a/b" dir') == _touch("`docs/*` and `docs/a/b`")
+    assert _pc605('"docs" dir', '"docs/sub/*.md"') == _touch("`docs` and `docs/sub/*.md`")
+    assert _pc605('"/srv/data" dir', '"/srv/data/sub/*.md"') == _touch("`/srv/data` and `/srv/data/sub/*.md`")
+    assert _pc605('"LaTeX" dir', '"LaTeX/sub/*.tex"') == _touch("`LaTeX` and `LaTeX/sub/*.tex`")
+    # `src/?` matches one-letter names only: not `src/docs`, so nothing in `src/docs/x`.
+    assert _pc605('"src/?"', '"src/docs/x" dir') == []
+    assert _pc605('"src/*/y/*.md"', '"src/docs/x" dir') == []
+
+
+def test_pc605_a_glob_at_the_top_matches_top_level_files():
+    assert _pc605('"*.md"', '"README.md"') == _touch("`*.md` and `README.md`")
+    assert _pc605('"README.md"', '"*.md"') == _touch("`README.md` and `*.md`")
+    assert _pc605('"*.md"', '"src/README.md"') == []
+
+
+def test_pc605_one_path_as_a_file_and_as_a_folder_is_not_called_a_folder():
+    assert _pc605('"src"', '"src" dir') == _touch("`src`")
+    assert _pc605('"src" dir', '"src"') == _touch("`src`")
+    assert _pc605('"src" dir', '"src" dir') == _touch("`src` (a folder)")
+
+
+def test_pc605_a_double_star_crosses_any_number_of_folders():
+    # `src/**/x/*.md` matches `src/a/b/c/x/y.md`, inside the folder `src/a/b/c`.
+    assert _pc605('"src/**/x/*.md"', '"src/a/b/c" dir') == _touch("`src/**/x/*.md` and `src/a/b/c`")
+    assert _pc605('"src/**"', '"src/a" dir') == _touch("`src/**` and `src/a`")
+
+
+def test_pc605_the_root_folder_holds_every_absolute_glob():
+    assert _pc605('"/" dir', '"/*.md"') == _touch("`/` and `/*.md`")
+    assert _pc605('"/" dir', '"/srv/*.md"') == _touch("`/` and `/srv/*.md`")

@@ -73,8 +73,19 @@ def _may_overlap(a, b) -> bool:
     # A folder that holds the glob's literal folder holds everything the glob matches.
     if is_dir and (under == plain or under.startswith(plain.rstrip("/") + "/")):
         return True
-    # A folder may hold files the glob matches: when the glob can reach below it.
-    return (is_dir and bool(_glob_re(glob).match(plain + "/"))) or (is_dir and "**" in glob)
+    # A folder may hold files the glob matches (`packages/*/package.json` and `packages/core`), or lie
+    # in a folder it matches (`docs/*` and `docs/a/b`): compared part by part, `**` crossing folders.
+    return is_dir and _reaches(glob, plain)
+
+
+def _reaches(glob: str, folder: str) -> bool:
+    """Whether the parts of `glob` and `folder` match as far as both go (so one can hold the other)."""
+    for g, p in zip(glob.split("/"), folder.split("/"), strict=False):  # as far as the shorter goes
+        if "**" in g:
+            return True
+        if not _glob_re(g).fullmatch(p):
+            return False
+    return True
 
 
 #: Pairs reported at most; past it one more diagnostic says the list is cut.
@@ -156,7 +167,10 @@ def check(ctx):
         for e in entries:
             if not e[3]:
                 continue
-            prefix = e[2] + "/" if e[2] != "/" else "/"
+            if e[2] == "/" and e[5] is not None and not e[5].startswith("/"):
+                prefix = ""  # a glob at the top (`*.md`): everything relative lies under it
+            else:
+                prefix = e[2] + "/" if e[2] != "/" else "/"
             if prefix not in under:
                 m = 0
                 k = bisect_left(keys, prefix)
