@@ -15,7 +15,36 @@ from phasec.source import SourceFile, Span
 STRING, NAME, NUMBER, HANDLE, ERROR = "string", "name", "number", "handle", "error"
 
 
-class Value:
+class _ByFields:
+    """Equality, ``repr`` and pickling from ``_fields()`` (in the order of ``__match_args__``),
+    as the dataclasses these ``__slots__`` classes replaced had them."""
+
+    __slots__ = ()
+    __match_args__: tuple[str, ...] = ()
+
+    def _fields(self) -> tuple:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, _ByFields)
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclasses were
+
+    def __repr__(self) -> str:
+        pairs = zip(self.__match_args__, self._fields(), strict=True)
+        return f"{type(self).__name__}({', '.join(f'{n}={v!r}' for n, v in pairs)})"
+
+    def __getstate__(self) -> tuple:
+        return self._fields()
+
+    def __setstate__(self, state: tuple) -> None:
+        self.__init__(*state)  # type: ignore[misc]
+
+
+class Value(_ByFields):
     """One value of a statement: ``kind``, ``text`` (the token's source text),
     ``value`` (decoded: strings unescaped and dedented), ``span`` and ``long``
     (a triple-quoted string).
@@ -48,23 +77,6 @@ class Value:
     def _fields(self) -> tuple:
         return (self.kind, self.text, self.value, self.span, self.long)
 
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._fields() == other._fields()
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
-
-    def __repr__(self) -> str:
-        names = self.__match_args__
-        return f"Value({', '.join(f'{n}={v!r}' for n, v in zip(names, self._fields(), strict=True))})"
-
-    def __getstate__(self) -> tuple:
-        return self._fields()
-
-    def __setstate__(self, state: tuple) -> None:
-        self.__init__(*state)  # type: ignore[misc]
-
     def noun(self) -> str:
         """The value in words, as after "unexpected": "name `bakup`", "string", "`=`"."""
         if self.kind == STRING:
@@ -86,7 +98,7 @@ class Value:
         return self.noun()
 
 
-class Statement:
+class Statement(_ByFields):
     """One statement: its keyword, values, block (``None``: no braces) and spans.
 
     ``keyword_span`` is not stored when it is where it always is, the keyword's
@@ -139,22 +151,6 @@ class Statement:
     def _fields(self) -> tuple:
         return (self.keyword, self.keyword_span, self.values, self.block, self.span, self.block_span)
 
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._fields() == other._fields()
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
-
-    def __repr__(self) -> str:
-        names = self.__match_args__
-        return f"Statement({', '.join(f'{n}={v!r}' for n, v in zip(names, self._fields(), strict=True))})"
-
-    def __getstate__(self) -> tuple:
-        return self._fields()
-
-    def __setstate__(self, state: tuple) -> None:
-        self.__init__(*state)  # type: ignore[misc]
 
 
 @dataclass(slots=True)
