@@ -42,22 +42,32 @@ slice C4 "d" { after C3 }
 
 
 def test_gate_cycles_are_reused_only_for_the_very_same_gates():
-    """``gate_cycles`` reuses the last result when ``rb.gates`` holds the same objects (the server's shared
-    gates); equal but distinct gates, or one gate replaced, are analysed again."""
+    """``gate_cycles`` reuses the previous version's result, carried by the document's memo, when
+    ``rb.gates`` holds the same objects (the server's shared gates); equal but distinct gates, or one
+    gate replaced, are analysed again.  Without a memo nothing is kept anywhere."""
+    from phasec.compiler.facts import StatementMemo
+
     text = """phase C "x" { posture forward_only }
 gate a "a" { use b }
 gate b "b" { use a }
 gate c "c" { run "true" }
 """
     rb = analyze(text, "x.phc", rules=False).runbook
-    first = RunbookGraph(rb).gate_cycles()
+    memo = StatementMemo()
+    first = RunbookGraph(rb, memo).gate_cycles()
     assert [[e.before for e in c] for c in first] == [["a", "b"]]
-    again = RunbookGraph(rb).gate_cycles()
-    assert again == first and again is not first
+    kept = memo.gate_cycles
+    assert kept is not None and kept[0] == tuple(rb.gates)
+    memo = memo.next()  # the next version of the document
+    again = RunbookGraph(rb, memo).gate_cycles()
+    assert again == first and again is not first and memo.gate_cycles is kept  # reused, not recomputed
     # another runbook, equal text: distinct gate objects, computed again (and equal)
     other = analyze(text, "x.phc", rules=False).runbook
-    assert RunbookGraph(other).gate_cycles() == first
+    assert RunbookGraph(other, memo).gate_cycles() == first and memo.gate_cycles is not kept
     # the cycle broken in a new version that keeps gate a and c but not b: no cycle
     fixed = analyze(text.replace("{ use a }", '{ run "true" }'), "x.phc", rules=False).runbook
     fixed.gates[0], fixed.gates[2] = other.gates[0], other.gates[2]
-    assert RunbookGraph(fixed).gate_cycles() == []
+    assert RunbookGraph(fixed, memo.next()).gate_cycles() == []
+    # a single analysis (no memo): computed, nothing kept
+    graph = RunbookGraph(rb)
+    assert graph.gate_cycles() == first and graph.memo is None

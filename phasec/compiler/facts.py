@@ -133,6 +133,9 @@ class StatementMemo:
     def __init__(self, previous: StatementMemo | None = None):
         self._previous = previous._entries if previous is not None else {}
         self._entries: dict[int, tuple[object, dict]] = {}
+        #: (the gates, their composition cycles) of the last version whose gate cycles were
+        #: computed (:meth:`phasec.compiler.graph.RunbookGraph.gate_cycles`), carried forward.
+        self.gate_cycles: tuple | None = previous.gate_cycles if previous is not None else None
 
     def get(self, st, name: str, compute: Callable):
         """``compute(st)``, or the value computed for the very same statement before."""

@@ -16,11 +16,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
 from phasec.compiler import ir
 from phasec.source import Span
+
+if TYPE_CHECKING:
+    from phasec.compiler.facts import StatementMemo
 
 
 @dataclass
@@ -57,15 +61,14 @@ def node_label(rb: ir.Runbook, node: tuple) -> str:
     return f"stage {node[1]}"
 
 
-#: (the gates, their composition cycles) of the last runbook whose gate cycles were computed.
-_LAST_GATE_CYCLES: tuple | None = None
-
-
 class RunbookGraph:
     """Slice dependencies, activity order, gate composition, artifacts."""
 
-    def __init__(self, rb: ir.Runbook):
+    def __init__(self, rb: ir.Runbook, memo: StatementMemo | None = None):
         self.rb = rb
+        #: the language server's memo of the document (None for a single analysis): carries the
+        #: previous version's gate cycles (:meth:`gate_cycles`)
+        self.memo = memo
 
     @cached_property
     def facts(self):
@@ -175,18 +178,20 @@ class RunbookGraph:
 
         The language server shares unchanged gates between the versions of a document
         (phasec/lsp/incremental.py) and nothing writes into a gate after resolution, so when
-        ``rb.gates`` holds the very same objects, in the same order, as the gates of the last
-        runbook analysed, its cycles are these (kept with those gates, so the identity check
-        cannot be fooled by a reused id).
+        ``rb.gates`` holds the very same objects, in the same order, as the gates of the
+        document's previous version (carried by its memo, ``self.memo``; a single analysis has
+        none and computes them), its cycles are those (kept with those gates, so the identity
+        check cannot be fooled by a reused id).  No state outside the document's own memo.
         """
-        global _LAST_GATE_CYCLES
         gates = self.rb.gates
-        last = _LAST_GATE_CYCLES
+        memo = self.memo
+        last = memo.gate_cycles if memo is not None else None
         if last is not None and len(last[0]) == len(gates) and all(a is b for a, b in zip(last[0], gates, strict=True)):
             cycles = last[1]
         else:
             cycles = self.cycles(self.gate_graph)
-            _LAST_GATE_CYCLES = (tuple(gates), cycles)
+            if memo is not None:
+                memo.gate_cycles = (tuple(gates), cycles)
         return [list(c) for c in cycles]
 
     def gate_closure(self, gid: str) -> set[str]:

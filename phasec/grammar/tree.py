@@ -152,7 +152,6 @@ class Statement(_ByFields):
         return (self.keyword, self.keyword_span, self.values, self.block, self.span, self.block_span)
 
 
-
 @dataclass(slots=True)
 class Comment:
     text: str

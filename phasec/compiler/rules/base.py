@@ -59,9 +59,10 @@ class RuleContext:
 
     @cached_property
     def graph(self):
+        from phasec.compiler.facts import statement_memo
         from phasec.compiler.graph import RunbookGraph
 
-        return RunbookGraph(self.rb)
+        return RunbookGraph(self.rb, statement_memo(self.doc))
 
     def diag(
         self,
