@@ -5,12 +5,22 @@
     python benchmarks/mutation.py --rerun-survivors    # after writing tests: the survivors again
     python benchmarks/mutation.py 'phasec.compiler.config*' --children 1
     python benchmarks/mutation.py 'phasec.emitters*' --sample 400 --seed 1   # a random sample
+    python benchmarks/mutation.py 'phasec.compiler.config*' --recheck tests/test_config.py
 
 mutmut is configured in pyproject.toml (`[tool.mutmut]`: phasec/compiler/ and
 phasec/emitters/, a fast test subset).  It copies the code into `mutants/`,
 runs the test subset once to learn which tests reach which function, then runs
 only those tests against each mutant.  Results are kept in `mutants/` between
 runs, so a run can be stopped and resumed.
+
+mutmut picks each mutant's tests by which ones called the mutated function in
+its statistics run, in process: a test that runs ``phasec`` in a subprocess (the
+CLI tests) is never picked, so mutants only such tests kill come out "survived"
+or "no tests".  ``--recheck TESTS`` runs each of those against the given test
+files, in ``mutants/`` with ``MUTANT_UNDER_TEST`` set and ``PYTHONPATH`` on the
+mutated copy (so subprocesses run it too), and keeps the verdicts in
+``mutants/recheck.json``; the report counts a mutant those tests kill as
+"killed" (column ``rechecked``).
 
 The report prints, per module, the mutants and how many were killed, survived,
 timed out or not checked, and the list of survivors (`mutmut show NAME` shows
@@ -34,6 +44,9 @@ DEFAULT = [
     "phasec.compiler.suppress*",
     "phasec.compiler.config*",
 ]
+RECHECK = ROOT / "mutants" / "recheck.json"
+#: the exit code a mutant gets in the report when --recheck's tests killed it
+RECHECKED = -1000
 STATUS = {
     1: "killed",
     3: "killed",
@@ -48,6 +61,7 @@ STATUS = {
     255: "timeout",
     37: "type check",
     None: "not checked",
+    RECHECKED: "rechecked",
 }
 
 
@@ -60,11 +74,19 @@ def module_of(name: str) -> str:
     return ".".join(parts[:-1])
 
 
+def rechecked() -> dict[str, dict]:
+    """name -> {"tests": [...], "exit": code} of the earlier --recheck runs."""
+    return json.loads(RECHECK.read_text(encoding="utf-8")) if RECHECK.exists() else {}
+
+
 def results(patterns: list[str] | None) -> dict[str, dict[str, int | None]]:
     out: dict[str, dict[str, int | None]] = defaultdict(dict)
+    again = rechecked()
     for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
         data = json.loads(meta.read_text(encoding="utf-8"))
         for name, code in data.get("exit_code_by_key", {}).items():
+            if STATUS.get(code) in ("survived", "no tests") and again.get(name, {}).get("exit") not in (None, 0, 5):
+                code = RECHECKED
             out[module_of(name)][name] = code
     if patterns:
         import fnmatch
@@ -104,7 +126,7 @@ def report(patterns: list[str] | None) -> int:
     if not res:
         print("no results: run the mutation test first")
         return 1
-    cols = ["killed", "survived", "timeout", "no tests", "not checked"]
+    cols = ["killed", "rechecked", "survived", "timeout", "no tests", "not checked"]
     print(f"{'module':45} {'mutants':>8} " + " ".join(f"{c:>11}" for c in cols) + f" {'score':>6}")
     total: Counter = Counter()
     survivors = []
@@ -112,15 +134,15 @@ def report(patterns: list[str] | None) -> int:
         c = Counter(STATUS.get(code, "other") for code in res[mod].values())
         total.update(c)
         total["mutants"] += len(res[mod])
-        tested = c["killed"] + c["survived"] + c["timeout"]
-        score = f"{100 * (c['killed'] + c['timeout']) / tested:5.1f}%" if tested else "    -"
+        tested = c["killed"] + c["rechecked"] + c["survived"] + c["timeout"]
+        score = f"{100 * (c['killed'] + c['rechecked'] + c['timeout']) / tested:5.1f}%" if tested else "    -"
         print(f"{mod:45} {len(res[mod]):>8} " + " ".join(f"{c[k]:>11}" for k in cols) + f" {score:>6}")
         survivors += sorted(n for n, code in res[mod].items() if STATUS.get(code) == "survived")
-    tested = total["killed"] + total["survived"] + total["timeout"]
-    score = f"{100 * (total['killed'] + total['timeout']) / tested:5.1f}%" if tested else "    -"
+    tested = total["killed"] + total["rechecked"] + total["survived"] + total["timeout"]
+    score = f"{100 * (total['killed'] + total['rechecked'] + total['timeout']) / tested:5.1f}%" if tested else "    -"
     print(f"{'total':45} {total['mutants']:>8} " + " ".join(f"{total[k]:>11}" for k in cols) + f" {score:>6}")
     if total["not checked"] and tested:
-        lo, hi = wilson(total["killed"] + total["timeout"], tested)
+        lo, hi = wilson(total["killed"] + total["rechecked"] + total["timeout"], tested)
         print(
             f"\n{tested} of {total['mutants']} mutants checked: if they are a uniform sample (--sample), "
             f"the score of all is in [{100 * lo:.1f}%, {100 * hi:.1f}%] (95% Wilson interval; equivalent "
@@ -130,6 +152,32 @@ def report(patterns: list[str] | None) -> int:
     for n in survivors:
         print("  " + n)
     return 0
+
+
+def recheck(patterns: list[str], tests: list[str], timeout: int) -> None:
+    """Run every survivor and "no tests" mutant the patterns match against ``tests`` (see the module doc)."""
+    import fnmatch
+
+    names = sorted(
+        n
+        for mod in results(patterns).values()
+        for n, code in mod.items()
+        if STATUS.get(code) in ("survived", "no tests") and any(fnmatch.fnmatch(n, p) for p in patterns)
+    )
+    done = rechecked()
+    todo = [n for n in names if done.get(n, {}).get("tests") != tests]
+    print(f"recheck: {len(todo)} mutant(s) against {' '.join(tests)}", flush=True)
+    mutants = ROOT / "mutants"
+    for i, name in enumerate(todo, 1):
+        env = dict(os.environ, MUTANT_UNDER_TEST=name, PYTHONPATH=str(mutants))
+        cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *tests]
+        try:
+            code = subprocess.run(cmd, cwd=mutants, env=env, capture_output=True, timeout=timeout).returncode
+        except subprocess.TimeoutExpired:
+            code = 24
+        done[name] = {"tests": tests, "exit": code}
+        RECHECK.write_text(json.dumps(done, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"  [{i}/{len(todo)}] {name}: {'killed' if code not in (0, 5) else 'survived'}", flush=True)
 
 
 def main() -> int:
@@ -147,9 +195,19 @@ def main() -> int:
         "and no earlier run checked; the report then estimates the score with a 95%% interval",
     )
     ap.add_argument("--seed", type=int, default=1, help="seed of --sample (default 1)")
+    ap.add_argument(
+        "--recheck",
+        nargs="+",
+        metavar="TEST",
+        help="run the survivors and 'no tests' mutants the patterns match against these test files "
+        "(subprocess tests included), and count those they kill",
+    )
+    ap.add_argument("--timeout", type=int, default=600, help="seconds per mutant for --recheck (default 600)")
     args = ap.parse_args()
     patterns = args.patterns or DEFAULT
-    if not args.report:
+    if args.recheck:
+        recheck(patterns, args.recheck, args.timeout)
+    elif not args.report:
         env = dict(os.environ, PHASEC_ORACLE_EXAMPLES=str(args.examples))
         mutmut = Path(sys.executable).with_name("mutmut")
         names = patterns
