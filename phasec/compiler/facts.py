@@ -295,6 +295,19 @@ class Facts:
                 stack.extend(ref.id for st in g.steps for ref in st.gates if ref.id in self.gates)
         return seen
 
+    @cached_property
+    def run_gates(self) -> set[str]:
+        """The gates something runs: those a slice binds, a trigger or a ``starts_after`` names,
+        the exit's and the baseline's, and every gate they use (transitively).  A declared gate
+        outside it runs nowhere (PC713; the gates document lists it)."""
+        rb = self.rb
+        roots = [i.gate.id for s in rb.slices for b in s.gates for i in b.items if i.gate is not None]
+        roots += [t.gate.id for s in rb.slices for t in s.triggers if t.gate is not None]
+        roots += [r.id for s in rb.slices for r in s.starts_after]
+        roots += [r.id for r in rb.exit.gates] if rb.exit else []
+        roots += [r.id for r in rb.baseline.gates] if rb.baseline else []
+        return self.gate_closure(roots)
+
     # -- slices ------------------------------------------------------------
     @cached_property
     def slices(self) -> dict[str, ir.Slice]:

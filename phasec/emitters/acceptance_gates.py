@@ -109,12 +109,7 @@ def declared_baseline(rb: ir.Runbook) -> dict | None:
 def unbound_gates(rb: ir.Runbook) -> list[dict]:
     """Declared gates and checks nothing runs: no slice binds them (directly or through `use`), nor
     the exit, the baseline, a trigger or a `starts_after`.  Shown so that none is silently lost."""
-    roots = [i.gate.id for s in rb.slices for b in s.gates for i in b.items if i.gate is not None]
-    roots += [r.id for r in rb.exit.gates] if rb.exit else []
-    roots += [r.id for r in rb.baseline.gates] if rb.baseline else []
-    roots += [t.gate.id for s in rb.slices for t in s.triggers if t.gate is not None]
-    roots += [r.id for s in rb.slices for r in s.starts_after]
-    reached = d.facts(rb).gate_closure(roots)
+    reached = d.facts(rb).run_gates
     return [d.gate_view(rb, g) for g in rb.gates if g.id not in reached and facts(rb).gates.get(g.id) is g]
 
 

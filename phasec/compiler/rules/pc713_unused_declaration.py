@@ -44,7 +44,7 @@ from phasec.compiler.rules._locate import id_span
 from phasec.compiler.rules.base import rule
 
 if TYPE_CHECKING:
-    from phasec.compiler import ir
+    pass
 
 
 def _ticks(ids) -> str:
@@ -60,44 +60,24 @@ def check(ctx):
 
 
 def _gates(ctx, rb):
-    gates: dict[str, ir.Gate] = {}
-    for g in rb.gates:
-        gates.setdefault(g.id, g)
+    facts = ctx.facts
+    gates = facts.gates  # the first declaration of each id
     if not gates:
         return
-    roots: list[str] = []
-    for s in rb.slices:
-        roots += [i.gate.id for b in s.gates for i in b.items if i.gate is not None]
-        roots += [t.gate.id for t in s.triggers if t.gate is not None]
-        roots += [r.id for r in s.starts_after]
-    if rb.exit is not None:
-        roots += [r.id for r in rb.exit.gates]
-    if rb.baseline is not None:
-        roots += [r.id for r in rb.baseline.gates]
     used_by: dict[str, set[str]] = {}
     for g in gates.values():
         for st in g.steps:
             for r in st.gates:
                 used_by.setdefault(r.id, set()).add(g.id)
 
-    def reach(start, seen):
-        stack = list(start)
-        while stack:
-            gid = stack.pop()
-            if gid in seen or gid not in gates:
-                continue
-            seen.add(gid)
-            stack.extend(r.id for st in gates[gid].steps for r in st.gates)
-        return seen
-
-    used = reach(roots, set())
+    used = facts.run_gates
     # The tops of the unused: gates no other gate uses (or only gates on a cycle among the unused).
     unused = [g for g in gates.values() if g.id not in used]
     tops = [g for g in unused if not (used_by.get(g.id, set()) - {g.id})]
     covered: set[str] = set()
     below: dict[str, list[str]] = {}
     for g in tops:
-        inner = reach([r.id for st in g.steps for r in st.gates], set()) - {g.id}
+        inner = facts.gate_closure([r.id for st in g.steps for r in st.gates]) - {g.id}
         # Only the ones nothing else (used, or another top) would account for.
         below[g.id] = [i for i in gates if i in inner and i not in used and i not in covered]
         covered |= inner | {g.id}
