@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from phasec.importer.markdown import Block, Fence, Item, Para, Section, Table, code_spans
-from phasec.importer.writer import Stmt, ident, s
+from phasec.importer.writer import Stmt, free_id, ident, s
 
 LEDGER_WORDS = re.compile(
     r"append[- ]?only|\blogs?\b|ledger|journal|register\b|registry|sign-?off|audit trail|\brecords?\b|tracker", re.I
@@ -339,7 +339,7 @@ class Recogniser:
                 for it in items:
                     cs = [c for c in code_spans(it.text) if " " in c and CMD_LINE.match(c)]
                     body.append(Stmt("step", [s(it.text)] + (["run", s(cs[0])] if len(cs) == 1 else [])))
-            pid = self._unique(ident(re.sub(r"^\W*\d+[.)]?\s*", "", heading)) or "procedure", "procedure")
+            pid = self._procedure_id(ident(re.sub(r"^\W*\d+[.)]?\s*", "", heading)) or "procedure")
             self.c.procedures.append(
                 Stmt(
                     "procedure",
@@ -428,26 +428,14 @@ class Recogniser:
             return f"every {mt.group(1)} {unit}"
         return (f"every {mt.group(3)}" if mt.group(3) else mt.group(4)).lower()
 
-    def _unique(self, pid: str, kind: str) -> str:
-        used = {st.args[0] for st in self.c.procedures}
-        base, k = pid, 2
-        while pid in used:
-            pid, k = f"{base}_{k}", k + 1
-        return pid
+    def _procedure_id(self, pid: str) -> str:
+        return free_id(pid, {st.args[0] for st in self.c.procedures})
 
     def _unique_invariant(self, iid: str) -> str:
-        used = {st.args[0] for st in self.m.invariants if st.args}
-        base, k = iid, 2
-        while iid in used:
-            iid, k = f"{base}_{k}", k + 1
-        return iid
+        return free_id(iid, {st.args[0] for st in self.m.invariants if st.args})
 
     def _gate_id(self, heading: str) -> str:
-        gid = ident(strip_num(heading)) or "gate"
-        base, k = gid, 2
-        while gid in self.m.gates or gid in self.m.checks:
-            gid, k = f"{base}_{k}", k + 1
-        return gid
+        return free_id(ident(strip_num(heading)) or "gate", {*self.m.gates, *self.m.checks})
 
     def _ensure_reviewer(self, text: str) -> None:
         if not any(st.kw == "by" for st in self.c.review) and re.search(r"\breviewer", text, re.I):
@@ -602,11 +590,7 @@ class Recogniser:
 
     def _ledger_id(self, title: str) -> str:
         lid = ident(re.sub(r"\(.*?\)", "", title)) or "ledger"
-        used = {st.args[0] for st in self.c.ledgers}
-        base, k = lid, 2
-        while lid in used:
-            lid, k = f"{base}_{k}", k + 1
-        return lid
+        return free_id(lid, {st.args[0] for st in self.c.ledgers})
 
     # -- after every section -------------------------------------------------------------
 

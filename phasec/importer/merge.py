@@ -16,7 +16,7 @@ import re
 
 from phasec.importer.packet import Loc, Packet, PSlice
 from phasec.importer.runbook import Diag, Model, SliceM, gate_id, short
-from phasec.importer.writer import Stmt, ident, is_name, s
+from phasec.importer.writer import Stmt, free_id, ident, is_name, s
 
 
 def norm_words(text: str) -> list[str]:
@@ -286,10 +286,7 @@ def declare_artifact(m: Model, path: str) -> str:
     if out is None:
         out = (ident("packet_" + folder.split("/")[-1]), folder, [], [])
         m.outputs.append(out)
-    existing = {a for o in m.outputs for a, _, _ in o[2]}
-    base, k = aid, 2
-    while aid in existing:
-        aid, k = f"{base}_{k}", k + 1
+    aid = free_id(aid, {a for o in m.outputs for a, _, _ in o[2]})
     out[2].append((aid, name, 0))
     return aid
 

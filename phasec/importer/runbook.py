@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from phasec.importer.coordination import Coord, Recogniser
 from phasec.importer.coordination import emit as emit_coordination
 from phasec.importer.markdown import Block, Fence, Item, Para, Section, Table, code_spans
-from phasec.importer.writer import Stmt, ident, is_id, is_name, s
+from phasec.importer.writer import Stmt, free_id, ident, is_id, is_name, s
 
 AGENT_ID = re.compile(r"^(?:[A-Z][A-Z0-9]*-\d+|[A-Z]{1,3}\d+[A-Z]?)$")
 AGENT_WORDS = re.compile(r"\b[Aa]gent[ -](\d+)\b")
@@ -1349,9 +1349,7 @@ def do_outputs(m: Model, sec: Section) -> None:
             oid = ident(re.sub(r"\b(pass|root|artifact)\b", "", label, flags=re.I)) or "outputs"
             if oid == "x":
                 oid = "outputs"
-            base, k = oid, 2
-            while oid in used:
-                oid, k = f"{base}_{k}", k + 1
+            oid = free_id(oid, used)
             used.add(oid)
             current = (oid, roots[0], [], [])
             m.outputs.append(current)
@@ -1469,9 +1467,7 @@ def do_interfaces(m: Model, sec: Section) -> None:
         label, rest = label_of(b.text)
         title = label or strip_md(b.text)
         iid = ident(re.sub(r"\b(interface|additions?|changes?)\b", "", title, flags=re.I)) or "interface"
-        base, k = iid, 2
-        while iid in used:
-            iid, k = f"{base}_{k}", k + 1
+        iid = free_id(iid, used)
         used.add(iid)
         st = Stmt("interface", [iid, s(title)], body=[], comments=[f"md:{b.line}"])
         if label and rest:
@@ -1496,9 +1492,7 @@ def do_scenarios(m: Model, sec: Section) -> None:
         label, rest = label_of(b.text)
         title = label if label and rest else strip_md(b.text)
         sid = ident(re.sub(r"\bscenario\b", "", title, flags=re.I)) or "scenario"
-        base, k = sid, 2
-        while sid in used:
-            sid, k = f"{base}_{k}", k + 1
+        sid = free_id(sid, used)
         used.add(sid)
         args = [sid, s(title)] + ([s(rest)] if label and rest else [])
         st = Stmt("scenario", args, comments=[f"md:{b.line}"])
@@ -1697,9 +1691,7 @@ def emit_sections(m: Model) -> list[tuple[str, list[Stmt]]]:
     for oid, root, arts, extra in m.outputs:
         body = []
         for aid, name, line in arts:
-            base, k = aid, 2
-            while aid in seen_art:
-                aid, k = f"{base}_{k}", k + 1
+            aid = free_id(aid, seen_art)
             seen_art.add(aid)
             args = [aid, s(name)]
             if name in made:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z0-9_\-]+)*$")
@@ -22,6 +23,14 @@ def is_name(text: str) -> bool:
 
 def is_id(text: str) -> bool:
     return bool(_NAME.match(text) or _NUMBER.match(text))
+
+
+def free_id(base: str, used: Container[str]) -> str:
+    """``base``, or ``base_2``, ``base_3``... : the first not in ``used``."""
+    name, k = base, 2
+    while name in used:
+        name, k = f"{base}_{k}", k + 1
+    return name
 
 
 def ident(text: str, lower: bool = True, prefix: str = "x") -> str:
