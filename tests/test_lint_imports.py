@@ -118,3 +118,34 @@ def test_the_schema_probe_sees_a_built_schema():
         "ir.Ref(kind='slice', id='C1', span=Span(file='x', line=1, column=1, end_line=1, end_column=2))\n"
     )
     assert built == ["Ref"]
+
+
+def test_the_console_script_tunes_the_collector_before_typer_and_freezes_the_heap_at_exit():
+    """`phasec` (phasec.cli.entry): thresholds raised before typer and the rest are imported (the
+    imports then trigger no collections), and the heap frozen once the command has run (the
+    interpreter's final collections do not rescan it: docs/performance.md, *Start-up*)."""
+    from phasec.cli.entry import GC_THRESHOLDS
+
+    code = (
+        "import atexit, gc, sys\n"
+        "class Spy:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name in ('typer', 'pydantic', 'lark') and name not in seen:\n"
+        "            seen[name] = gc.get_threshold()\n"
+        "seen = {}\n"
+        "sys.meta_path.insert(0, Spy())\n"
+        "atexit.register(lambda: print('SEEN', seen, 'FROZEN', gc.get_freeze_count(), file=sys.stderr))\n"
+        f"sys.argv = ['phasec', 'lint', {str(EXAMPLE)!r}]\n"
+        "import runpy\n"
+        "runpy.run_module('phasec', run_name='__main__')\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    line = next(ln for ln in r.stderr.splitlines() if ln.startswith("SEEN"))
+    assert line.startswith(f"SEEN {(dict.fromkeys(('typer', 'pydantic', 'lark'), GC_THRESHOLDS))!r} FROZEN "), line
+    assert int(line.rsplit(" ", 1)[1]) > 10_000  # the heap of a lint, frozen
+    # the console script is this entry point
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts["phasec"] == "phasec.cli.entry:run"

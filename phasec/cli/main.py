@@ -25,6 +25,11 @@ from phasec.cli.common import (
     report_unreadable,
 )
 
+# The collector's thresholds and their setter live in the console script's own module
+# (phasec/cli/entry.py, loaded before typer); here for the benchmarks and the tests.
+from phasec.cli.entry import GC_THRESHOLDS as GC_THRESHOLDS
+from phasec.cli.entry import tune_gc
+
 app = typer.Typer(
     name="phasec",
     help="Compiler and linter for phase runbooks (.phc).",
@@ -53,22 +58,6 @@ def _version(value: bool) -> None:
 
 #: Set by :func:`run`, the console script: the process is phasec's own.
 _OWN_PROCESS = False
-
-#: The cycle collector's thresholds for the ``phasec`` command (Python's default: 700, 10, 10).
-#: The pipeline allocates many small, mostly acyclic objects that reference counting
-#: frees; at the default the collector spends a large share of a big run rescanning
-#: them (docs/performance.md).  Only the console script sets this, once, before any
-#: command runs (`phasec lsp` included: before the server starts its threads), for a
-#: process that is its own.  The collector stays enabled; library code (the pipeline,
-#: the language server's modules) never touches it.
-GC_THRESHOLDS = (50_000, 20, 20)
-
-
-def tune_gc() -> None:
-    """Raise the collector's thresholds for this process (only from the console script)."""
-    import gc
-
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 @app.callback()
@@ -402,7 +391,10 @@ _register_commands()
 
 
 def run() -> None:
-    """Console-script entry point: never lets a traceback reach the user."""
+    """Run the command line: never lets a traceback reach the user.
+
+    The console script is :func:`phasec.cli.entry.run`, which tunes the collector
+    before this module (typer) is imported and calls this."""
     global _OWN_PROCESS
     _OWN_PROCESS = True
     try:
