@@ -149,3 +149,38 @@ def test_the_console_script_tunes_the_collector_before_typer_and_freezes_the_hea
 
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
     assert scripts["phasec"] == "phasec.cli.entry:run"
+
+
+def _commands_built_by(*args: str) -> tuple[list[str], str]:
+    """The commands whose click command typer builds in a `phasec ARGS` process, and its stdout."""
+    code = (
+        "import atexit, sys, typer.main\n"
+        "built = []\n"
+        "real = typer.main.get_command_from_info\n"
+        "def spy(*args, **kw):\n"
+        "    command = real(*args, **kw)\n"
+        "    built.append(command.name)\n"
+        "    return command\n"
+        "typer.main.get_command_from_info = spy\n"
+        "atexit.register(lambda: print('BUILT', ' '.join(built)))\n" + _cli(*args)
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    line = next((ln for ln in r.stdout.splitlines() if ln.startswith("BUILT")), None)
+    assert line is not None, r.stdout + r.stderr
+    return line.split()[1:], r.stdout
+
+
+ALL_COMMANDS = ["lint", "compile", "rules", "explain", "graph", "schema", "fmt", "lsp", "import", "status"]
+
+
+def test_a_command_builds_only_its_own_typer_command_and_help_lists_them_all():
+    """typer builds every command of a group each run (~10 ms for ten); phasec's group builds the one invoked."""
+    assert _commands_built_by("lint", str(EXAMPLE))[0] == ["lint"]
+    assert _commands_built_by("fmt", "--check", str(EXAMPLE))[0] == ["fmt"]
+    built, out = _commands_built_by("--help")
+    assert built == ALL_COMMANDS
+    listed = [ln.split()[0] for ln in out.split("Commands:", 1)[1].splitlines() if ln.startswith("  ")]
+    assert listed == ALL_COMMANDS  # registration order, as typer lists them
+    # a mistyped command is still matched against every name
+    r = subprocess.run([sys.executable, "-m", "phasec", "lnt", str(EXAMPLE)], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "No such command 'lnt'. Did you mean 'lint'?" in r.stderr
