@@ -124,7 +124,7 @@ def test_the_console_script_tunes_the_collector_before_typer_and_freezes_the_hea
     """`phasec` (phasec.cli.entry): thresholds raised before typer and the rest are imported (the
     imports then trigger no collections), and the heap frozen once the command has run (the
     interpreter's final collections do not rescan it: docs/performance.md, *Start-up*)."""
-    from phasec.cli.entry import GC_THRESHOLDS
+    from phasec.cli.collector import GC_THRESHOLDS
 
     code = (
         "import atexit, gc, sys\n"

@@ -18,6 +18,11 @@ from typer.core import TyperGroup
 from typer.models import CommandInfo
 
 from phasec import LANGUAGE_VERSION, __version__
+
+# The collector's settings (phasec/cli/collector.py: the console script applies them
+# before typer is loaded); here too for the benchmarks and the tests.
+from phasec.cli.collector import GC_THRESHOLDS as GC_THRESHOLDS
+from phasec.cli.collector import tune_gc
 from phasec.cli.common import (
     EXIT_ERRORS,
     EXIT_INTERNAL,
@@ -28,11 +33,6 @@ from phasec.cli.common import (
     _read,
     report_unreadable,
 )
-
-# The collector's thresholds and their setter live in the console script's own module
-# (phasec/cli/entry.py, loaded before typer); here for the benchmarks and the tests.
-from phasec.cli.entry import GC_THRESHOLDS as GC_THRESHOLDS
-from phasec.cli.entry import tune_gc
 
 
 class _Commands(MutableMapping):
