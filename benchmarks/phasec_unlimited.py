@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 
 import phasec.grammar.reading as reading
-from phasec.cli.main import run
+from phasec.cli.entry import run
 
 if __name__ == "__main__":
     reading.MAX_BYTES = 1 << 30

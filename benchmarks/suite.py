@@ -11,7 +11,12 @@ other processes hits them alike), median of ``--repeat`` rounds:
 * ``phasec lint`` of the Phase C example, ``check-jsonschema`` (the work
   breakdown's JSON Schema) and ``yamllint`` (relaxed) on the reference YAML
   (tests/data/corpus/phase-c/PHASE_C_WORKBREAKDOWN.yaml);
-* ``phasec lint`` of 200 copies of the example in one call;
+* ``phasec lint`` of 200 copies of the example in one call (``--files 0``: not);
+* with ``--baseline DIR`` (a copy of another version's ``phasec`` package folder, e.g.
+  ``git archive COMMIT phasec | tar -x -C DIR``): that version's ``phasec lint`` of
+  the example and ``phasec --help``, and this tree's, both as ``python -m phasec``
+  with ``PYTHONPATH`` set and from a neutral folder, in the same alternation; the
+  median of the paired differences (baseline minus this tree, per round) is printed;
 * per generated runbook of realistic density (``generate.realistic``: 1, 1,000,
   10,000 slices): ``phasec lint``, ``phasec compile`` and the bare Lark parse of the
   same file with phasec's grammar and parser options, as a process
@@ -65,10 +70,17 @@ def run_process(argv: list[str]) -> tuple[float, float, float, int]:
     """(wall ms, CPU ms, peak RSS MB, exit code) of one process.
 
     CPU time (user + system) is reported next to wall time: on a shared machine it
-    moves much less with the load than the wall time does.
+    moves much less with the load than the wall time does.  An ``argv`` that starts
+    with ``PYTHONPATH=DIR`` runs with that ``PYTHONPATH``, from a neutral folder (so
+    that the current folder's ``phasec`` does not shadow DIR's).
     """
+    env, cwd = None, None
+    if argv[0].startswith("PYTHONPATH="):
+        env = dict(os.environ, PYTHONPATH=argv[0].split("=", 1)[1])
+        cwd = tempfile.gettempdir()
+        argv = argv[1:]
     t = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = (time.perf_counter() - t) * 1000
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -93,6 +105,7 @@ def alternate(commands: dict[str, list[str]], rounds: int) -> dict[str, dict]:
             "ms": statistics.median(v),
             "cpu_ms": statistics.median(cpus[k]),
             "all_ms": v,
+            "all_cpu_ms": cpus[k],
             "rss_mb": mem[k],
             "exit": codes[k],
         }
@@ -164,7 +177,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5, help="rounds of the small process commands")
     ap.add_argument("--sizes", default="1,1000,10000")
     ap.add_argument("--edits", type=int, default=9, help="edits per runbook in the server")
-    ap.add_argument("--files", type=int, default=200)
+    ap.add_argument("--files", type=int, default=200, help="copies of the example in one call (0: none)")
+    ap.add_argument("--baseline", help="a folder holding another version's phasec package, timed alongside")
     ap.add_argument("--json", help="write the raw figures here")
     ap.add_argument("--no-server", action="store_true")
     ap.add_argument(
@@ -204,8 +218,23 @@ def main() -> None:
             "phasec lint (Phase C)": [*phasec, "lint", "-f", "concise", str(one)],
             "check-jsonschema (YAML)": [tool("check-jsonschema"), "--schemafile", str(SCHEMA), str(YAML)],
             "yamllint (YAML)": [tool("yamllint"), "-d", "relaxed", str(YAML)],
-            f"phasec lint ({args.files} copies)": [*phasec, "lint", "-f", "concise", str(many)],
         }
+        if args.files:
+            small[f"phasec lint ({args.files} copies)"] = [*phasec, "lint", "-f", "concise", str(many)]
+        if args.baseline:
+            for name, tree in (("baseline", str(Path(args.baseline).resolve())), ("this tree", str(ROOT))):
+                small[f"{name}: lint (Phase C)"] = [
+                    f"PYTHONPATH={tree}",
+                    py,
+                    "-m",
+                    "phasec",
+                    "lint",
+                    "-f",
+                    "concise",
+                    str(one),
+                ]
+                small[f"{name}: --help"] = [f"PYTHONPATH={tree}", py, "-m", "phasec", "--help"]
+            compileall.compile_dir(str(Path(args.baseline) / "phasec"), quiet=1)
         if args.server_only:
             sizes = []
         if args.no_small or args.server_only:
@@ -218,6 +247,15 @@ def main() -> None:
                 flush=True,
             )
         p = report["processes"]
+        if args.baseline and small:
+            for what in ("lint (Phase C)", "--help"):
+                before, after = p[f"baseline: {what}"], p[f"this tree: {what}"]
+                diffs = [b - a for b, a in zip(before["all_cpu_ms"], after["all_cpu_ms"], strict=True)]
+                print(
+                    f"  baseline - this tree, {what}: CPU {before['cpu_ms']:.0f} -> {after['cpu_ms']:.0f} ms, "
+                    f"paired difference median {statistics.median(diffs):.0f} ms",
+                    flush=True,
+                )
         lint1 = p["phasec lint (Phase C)"]["ms"] if small else 1
         cpu1 = p["phasec lint (Phase C)"]["cpu_ms"] if small else 1
         report["ratios"] = (
@@ -226,10 +264,14 @@ def main() -> None:
             else {
                 "lint / check-jsonschema": lint1 / p["check-jsonschema (YAML)"]["ms"],
                 "lint / yamllint": lint1 / p["yamllint (YAML)"]["ms"],
-                f"{args.files} copies / one": p[f"phasec lint ({args.files} copies)"]["ms"] / lint1,
+                f"{args.files} copies / one": p[f"phasec lint ({args.files} copies)"]["ms"] / lint1
+                if args.files
+                else None,
                 "lint / check-jsonschema (cpu)": cpu1 / p["check-jsonschema (YAML)"]["cpu_ms"],
                 "lint / yamllint (cpu)": cpu1 / p["yamllint (YAML)"]["cpu_ms"],
-                f"{args.files} copies / one (cpu)": p[f"phasec lint ({args.files} copies)"]["cpu_ms"] / cpu1,
+                f"{args.files} copies / one (cpu)": (
+                    p[f"phasec lint ({args.files} copies)"]["cpu_ms"] / cpu1 if args.files else None
+                ),
             }
         )
         report["sizes"] = {}

@@ -1,3 +1,3 @@
-from phasec.cli.main import run
+from phasec.cli.entry import run
 
 run()

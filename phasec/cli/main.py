@@ -7,13 +7,22 @@ difference), 2 usage error or unreadable file, 3 internal error.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator, MutableMapping
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.main
+from typer.core import TyperGroup
+from typer.models import CommandInfo
 
 from phasec import LANGUAGE_VERSION, __version__
+
+# The collector's settings (phasec/cli/collector.py: the console script applies them
+# before typer is loaded); here too for the benchmarks and the tests.
+from phasec.cli.collector import GC_THRESHOLDS as GC_THRESHOLDS
+from phasec.cli.collector import tune_gc
 from phasec.cli.common import (
     EXIT_ERRORS,
     EXIT_INTERNAL,
@@ -25,7 +34,57 @@ from phasec.cli.common import (
     report_unreadable,
 )
 
+
+class _Commands(MutableMapping):
+    """The group's commands by name, in registration order, each built when first looked up.
+
+    typer turns every registered command into its click command each time the app
+    runs (``typer.main.get_group_from_info``: each signature read, each parameter's
+    annotation resolved), about 10 ms of CPU for phasec's ten commands where a
+    ``phasec lint`` needs one (docs/performance.md, *Start-up*).  Each command is
+    built by typer as before (``typer.main.get_command_from_info``, with the app's
+    settings), only later: invoking a command looks up its own name, while ``--help``
+    and the suggestion for a mistyped name go through all of them.
+    """
+
+    def __init__(self, entries: dict[str, Any]) -> None:
+        self._entries = entries  # name -> CommandInfo (not built yet) or the click command
+
+    def __getitem__(self, name: str) -> Any:
+        entry = self._entries[name]
+        if isinstance(entry, CommandInfo):
+            entry = self._entries[name] = typer.main.get_command_from_info(
+                entry, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
+            )
+        return entry
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._entries[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._entries[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+#: The registered commands, taken out of typer's list once all are registered (:func:`_defer_commands`).
+_DEFERRED: dict[str, CommandInfo] = {}
+
+
+class _Group(TyperGroup):
+    """phasec's command group: typer's, with the commands built on demand (:class:`_Commands`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.commands = _Commands({**_DEFERRED, **self.commands})
+
+
 app = typer.Typer(
+    cls=_Group,
     name="phasec",
     help="Compiler and linter for phase runbooks (.phc).",
     add_completion=False,
@@ -53,22 +112,6 @@ def _version(value: bool) -> None:
 
 #: Set by :func:`run`, the console script: the process is phasec's own.
 _OWN_PROCESS = False
-
-#: The cycle collector's thresholds for the ``phasec`` command (Python's default: 700, 10, 10).
-#: The pipeline allocates many small, mostly acyclic objects that reference counting
-#: frees; at the default the collector spends a large share of a big run rescanning
-#: them (docs/performance.md).  Only the console script sets this, once, before any
-#: command runs (`phasec lsp` included: before the server starts its threads), for a
-#: process that is its own.  The collector stays enabled; library code (the pipeline,
-#: the language server's modules) never touches it.
-GC_THRESHOLDS = (50_000, 20, 20)
-
-
-def tune_gc() -> None:
-    """Raise the collector's thresholds for this process (only from the console script)."""
-    import gc
-
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 @app.callback()
@@ -401,8 +444,22 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _defer_commands() -> None:
+    """Hand the registered commands to :class:`_Group` (built on demand) instead of typer (built all at once)."""
+    for info in app.registered_commands:
+        assert info.callback is not None
+        _DEFERRED[info.name or typer.main.get_command_name(info.callback.__name__)] = info
+    app.registered_commands.clear()
+
+
+_defer_commands()
+
+
 def run() -> None:
-    """Console-script entry point: never lets a traceback reach the user."""
+    """Run the command line: never lets a traceback reach the user.
+
+    The console script is :func:`phasec.cli.entry.run`, which tunes the collector
+    before this module (typer) is imported and calls this."""
     global _OWN_PROCESS
     _OWN_PROCESS = True
     try:
