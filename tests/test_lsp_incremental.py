@@ -157,6 +157,10 @@ edits = st.one_of(
 )
 
 
+def _dump(snap):
+    return snap.runbook.model_dump() if snap.runbook is not None else None
+
+
 def _check_sequence(text: str, sequence) -> None:
     history = [text]
     snap = build_snapshot(URI, text, 0)
@@ -173,6 +177,8 @@ def _check_sequence(text: str, sequence) -> None:
         assert snap.document.statements == fresh.document.statements, where
         assert snap.document.comments == fresh.document.comments, where
         assert snap.diagnostics == fresh.diagnostics, where
+        # the IR too: every top-level statement's lowering reused, resolution redone where it writes
+        assert _dump(snap) == _dump(fresh), where
         assert snap.lsp_diagnostics == fresh.lsp_diagnostics, where
         # the batch pipeline (no statement memo: phasec lint's path) finds the same
         assert snap.diagnostics == analyze(text, URI).diagnostics, where

@@ -572,18 +572,30 @@ def _lower_procedure(b: Bound) -> ir.Procedure:
     )
 
 
-def lower(bound: list[Bound], src: SourceFile, reuse=None) -> ir.Runbook:
+def lower(bound: list[Bound], src: SourceFile, reuse=None, into: ir.Runbook | None = None) -> ir.Runbook:
     """Build the IR from the bound top-level statements.
 
     ``reuse(b, lower_fn)``: gives the node of a top-level slice or gate (by default
     ``lower_fn(b)``); the language server passes one that reuses the nodes of
-    statements it lowered before (phasec/lsp/incremental.py).
+    statements it lowered before (phasec/lsp/incremental.py).  A ``reuse`` whose
+    ``statements`` attribute is true is asked for every other top-level statement
+    too: ``lower_fn(b)`` then gives a runbook holding what ``b`` alone contributes
+    (:func:`add_part` adds it).  ``into``: the runbook to lower into (default: a new one).
     """
     one = reuse or (lambda b, fn: fn(b))
-    rb = ir.Runbook.model_construct(span=src.span(0, len(src.text)), path=src.path, sha256=src.sha256)
+    alone = getattr(reuse, "statements", False)
+    rb = (
+        into
+        if into is not None
+        else ir.Runbook.model_construct(span=src.span(0, len(src.text)), path=src.path, sha256=src.sha256)
+    )
     for b in bound:
         kw = b.keyword
-        if kw == "phase":
+        if alone and kw != "slice" and kw != "gate":
+            add_part(
+                rb, one(b, lambda b: lower([b], src, into=ir.Runbook.model_construct(span=b.span, path="", sha256="")))
+            )
+        elif kw == "phase":
             rb.phase = _lower_phase(b)
         elif kw == "repo":
             rb.repo = _lower_repo(b)
@@ -732,3 +744,25 @@ def lower(bound: list[Bound], src: SourceFile, reuse=None) -> ir.Runbook:
         elif kw == "note":
             rb.notes.append(_prose(b))
     return rb
+
+
+_NOT_PARTS = frozenset({"span", "path", "sha256"})
+
+
+def add_part(rb: ir.Runbook, part: ir.Runbook) -> None:
+    """Add to ``rb`` what one top-level statement lowered alone (``lower([b], src)``) contributes,
+    as lowering it in place would: the fields it assigned replace ``rb``'s (the last statement
+    wins), the nodes it appended are appended; a stage gets its position among ``rb``'s stages
+    (a copy when it differs: ``part`` is not changed).  tests/test_lsp_incremental.py compares."""
+    assigned = part.__pydantic_fields_set__
+    d = rb.__dict__
+    for name, v in part.__dict__.items():
+        if name in _NOT_PARTS:
+            continue
+        if name in assigned:
+            setattr(rb, name, v)
+        elif v.__class__ is list and v:
+            if name == "stages":
+                n = len(d["stages"])
+                v = [s if s.order == n + i else s.model_copy(update={"order": n + i}) for i, s in enumerate(v)]
+            d[name].extend(v)

@@ -70,6 +70,7 @@ class State:
     bindings: dict = field(default_factory=dict, compare=False)  # id(statement) -> (statement, bound, diagnostics)
     lowered: dict = field(default_factory=dict, compare=False)  # id(bound) -> (bound, slice or gate as lowered)
     memo: StatementMemo | None = field(default=None, compare=False)  # what rules derived per top-level statement
+    fields_shared: dict | None = field(default=None, compare=False)  # pipeline.FieldsSets.shared, carried on
 
 
 @dataclass
@@ -298,16 +299,26 @@ def _shallow(m):
 
 
 def _copy(node):
-    """What a version gets of a lowered slice or gate (see the module docstring).
+    """What a version gets of a lowered slice, gate or other top-level statement (see the module docstring).
 
     Name resolution writes into a slice (its ``stage``) and its files (paths made
-    relative to a worktree): those are copied.  It writes nothing into a gate, and
-    nothing writes into the IR after resolution, so a gate is shared between
+    relative to a worktree), and into an ``outputs`` block (its root, likewise):
+    those are copied.  It writes nothing else, and nothing writes into the IR after
+    resolution, so everything else (gates, stages, the team...) is shared between
     versions as it is (the property test checks that the previous version's IR is
-    left unchanged).
+    left unchanged).  ``node`` is a slice, a gate, or, for any other statement, the
+    runbook holding what it alone contributes (``lower([b], src)``).
     """
-    if isinstance(node, ir.Gate):
+    cls = node.__class__
+    if cls is ir.Gate:
         return node
+    if cls is ir.Runbook:
+        outputs = node.__dict__["outputs"]
+        if not outputs:
+            return node
+        new = _shallow(node)
+        new.__dict__["outputs"] = [_shallow(o) for o in outputs]
+        return new
     new = _shallow(node)
     files = new.__dict__.get("files")
     if files is not None:
@@ -315,13 +326,40 @@ def _copy(node):
     return new
 
 
-class LoweringCache:
-    """``reuse`` for :func:`phasec.compiler.lower.lower`: the slices and gates of bound statements lowered before."""
+def _top_nodes(node):
+    """The IR nodes a lowered top-level statement puts into the runbook (a part: its fields' nodes)."""
+    if node.__class__ is not ir.Runbook:
+        yield node
+        return
+    for v in node.__dict__.values():
+        if v.__class__ is list or v.__class__ is ir.EMPTY.__class__:
+            yield from v
+        elif isinstance(v, ir.Node):
+            yield v
 
-    def __init__(self, previous: dict | None = None, stats: Stats | None = None):
+
+class LoweringCache:
+    """``reuse`` for :func:`phasec.compiler.lower.lower`: the lowering of every top-level statement
+    bound before (``statements``: not only slices and gates).
+
+    It also shares the pydantic fields-sets of the nodes (``pipeline.FieldsSets``, a memory
+    measure): the nodes it lowers are walked once, when lowered, and the nodes it hands
+    out are marked done, so the walk of the whole runbook after lowering
+    (``pipeline.lower``) visits only the runbook's own fields, not every node of every
+    version again.
+    """
+
+    statements = True
+
+    def __init__(self, previous: dict | None = None, stats: Stats | None = None, shared: dict | None = None):
+        from phasec.compiler.pipeline import FieldsSets
+
         self.previous = previous or {}
         self.current: dict = {}
         self.stats = stats if stats is not None else Stats()
+        self.fields_sets = FieldsSets()
+        if shared is not None:
+            self.fields_sets.shared = shared
 
     def __call__(self, b, lower_fn):
         hit = self.previous.get(id(b))
@@ -330,9 +368,15 @@ class LoweringCache:
             self.stats.reused_nodes += 1
         else:
             node = lower_fn(b)
+            for n in _top_nodes(node):
+                self.fields_sets(n)
             self.stats.relowered += 1
         self.current[id(b)] = (b, node)
-        return _copy(node)
+        out = _copy(node)
+        done = self.fields_sets.done
+        for n in _top_nodes(out):
+            done.add(id(n))  # held by the runbook being built: the id stays its own
+        return out
 
 
 def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Stats | None = None):
@@ -351,13 +395,23 @@ def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Sta
         binders.append(b)
         return b
 
-    reuse = LoweringCache(prev.lowered if prev is not None and chunks is not None else None, stats)
+    reuse = LoweringCache(
+        prev.lowered if prev is not None and chunks is not None else None,
+        stats,
+        prev.fields_shared if prev is not None else None,
+    )
     result = analyze_document(doc, list(diags), config=config, binder=binder, reuse=reuse)
     keep = chunks is not None
     bindings = binders[0].bindings if binders and keep else {}
     memo.seal()
     return result, State(
-        path=path, text=text, chunks=chunks, bindings=bindings, lowered=reuse.current if keep else {}, memo=memo
+        path=path,
+        text=text,
+        chunks=chunks,
+        bindings=bindings,
+        lowered=reuse.current if keep else {},
+        memo=memo,
+        fields_shared=reuse.fields_sets.shared,
     )
 
 
