@@ -262,30 +262,71 @@ def test_a_syntax_error_falls_back_to_the_full_parse_and_recovers():
     assert result.diagnostics == analyze(text, "x.phc").diagnostics
 
 
-@pytest.mark.parametrize(
-    "old, new",
-    [
-        # a slice no longer covered by its stage: its stage comes from name resolution
-        ("  covers C1 C2 C3 C4\n", "  covers C2 C3 C4\n"),
-        # file paths under the worktree become repo-relative in name resolution
-        ('wt-agent-codex-phase-c-runtime-implementation"\n', 'wt-agent-codex-phase-c-runtime-implementation-2"\n'),
-    ],
-    ids=["stage-cover", "worktree-path"],
-)
-def test_reused_slices_are_resolved_again(old, new):
-    """An edit outside the slices (same line count) keeps them, but what resolution wrote into them is redone."""
+EDITS_IN_PLACE = {
+    # a slice no longer covered by its stage: its stage comes from name resolution
+    "stage-cover": ("  covers C1 C2 C3 C4\n", "  covers C2 C3 C4\n"),
+    # file paths (and an outputs root) under the worktree become repo-relative in name resolution
+    "worktree-path": (
+        'wt-agent-codex-phase-c-runtime-implementation"\n',
+        'wt-agent-codex-phase-c-runtime-implementation-2"\n',
+    ),
+    # one slice's dependencies: the graphs, the slice order
+    "slice-after": ("  after C2\n", "  after C0\n"),
+    # a gate's command
+    "gate-script": (
+        'script "phase-a:gate:metadata-contract" existing',
+        'script "phase-a:gate:metadata-kontract" existing',
+    ),
+    # an agent renamed (references to it become unknown) and the team's cap
+    "agent": ('agent P2 "Interfaces', 'agent P7 "Interfaces'),
+    "max-active": ("  max_active 6\n", "  max_active 2\n"),
+    # a stage inserted before the others (stage positions) and a stage dropped
+    "stage-order": ('stage 0 "Preflight', 'stage 0.1 "Preflight'),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDITS_IN_PLACE))
+def test_reused_statements_are_resolved_again(name):
+    """An edit outside the slices (same line count) keeps them, but what resolution wrote into them is
+    redone, into copies: the previous version's IR is left as it was."""
+    old, new = EDITS_IN_PLACE[name]
     text = EXAMPLES["phase-c.phc"]
     assert text.count(old) == 1
     edited = text.replace(old, new)
-    _, state = incremental.analyze(text, "x.phc", None)
-    for version in (edited, text, edited):
+    prev, state = incremental.analyze(text, "x.phc", None)
+    for n, version in enumerate((edited, text, edited, edited)):
+        before = prev.runbook.model_dump()
         stats = incremental.Stats()
         result, state = incremental.analyze(version, "x.phc", state, stats=stats)
-        assert not stats.full_parse and stats.reused_nodes > 30
+        assert not stats.full_parse and stats.reused_nodes > 30 and stats.relowered == (n < 3)
         full = analyze(version, "x.phc")
         assert result.diagnostics == full.diagnostics
         assert result.runbook.model_dump() == full.runbook.model_dump()
-    assert analyze(edited, "x.phc").diagnostics != analyze(text, "x.phc").diagnostics  # the edit matters
+        assert prev.runbook.model_dump() == before, "the previous version's IR was written to"
+        prev = result
+    assert stats.copied == 0  # the same text again: nothing to redo
+    a, b = analyze(edited, "x.phc"), analyze(text, "x.phc")
+    assert a.runbook.model_dump() != b.runbook.model_dump()  # the edit matters
+    if name in ("stage-cover", "worktree-path", "agent", "max-active"):
+        assert a.diagnostics != b.diagnostics
+
+
+def test_unchanged_statements_are_the_same_nodes():
+    """A one-character edit in one slice: every other top-level node is the previous version's object."""
+    text = EXAMPLES["phase-c.phc"]
+    pos = text.index('slice C3 "') + len('slice C3 "')
+    prev, state = incremental.analyze(text, "x.phc", None)
+    stats = incremental.Stats()
+    result, _ = incremental.analyze(text[:pos] + "x" + text[pos:], "x.phc", state, stats=stats)
+    old, new = prev.runbook, result.runbook
+    assert stats.copied == 0 and stats.relowered == 1
+    assert [s is t for s, t in zip(old.slices, new.slices, strict=True)] == [s.id != "C3" for s in old.slices]
+    assert all(g is h for g, h in zip(old.gates, new.gates, strict=True))
+    assert (
+        old.team is new.team
+        and old.repo is new.repo
+        and all(a is b for a, b in zip(old.stages, new.stages, strict=True))
+    )
 
 
 def _naive_region(a: str, b: str) -> tuple[int, int, int]:
@@ -365,4 +406,3 @@ def test_the_fast_shallow_copy_is_model_copy():
     c = incremental._copy(s)
     c.stage, c.files[0].path = "elsewhere", "moved.txt"
     assert s.stage != "elsewhere" and s.files[0].path != "moved.txt"
-    assert incremental._copy(rb.gates[0]) is rb.gates[0]  # resolution writes nothing into gates

@@ -752,8 +752,9 @@ _NOT_PARTS = frozenset({"span", "path", "sha256"})
 def add_part(rb: ir.Runbook, part: ir.Runbook) -> None:
     """Add to ``rb`` what one top-level statement lowered alone (``lower([b], src)``) contributes,
     as lowering it in place would: the fields it assigned replace ``rb``'s (the last statement
-    wins), the nodes it appended are appended; a stage gets its position among ``rb``'s stages
-    (a copy when it differs: ``part`` is not changed).  tests/test_lsp_incremental.py compares."""
+    wins), the nodes it appended are appended.  A stage gets its position among ``rb``'s stages:
+    when it differs, a copy, kept in ``part`` for the next time (``part`` is a container no
+    runbook holds; the stage it held is not changed).  tests/test_lsp_incremental.py compares."""
     assigned = part.__pydantic_fields_set__
     d = rb.__dict__
     for name, v in part.__dict__.items():
@@ -762,7 +763,7 @@ def add_part(rb: ir.Runbook, part: ir.Runbook) -> None:
         if name in assigned:
             setattr(rb, name, v)
         elif v.__class__ is list and v:
-            if name == "stages":
+            if name == "stages" and any(s.order != len(d["stages"]) + i for i, s in enumerate(v)):
                 n = len(d["stages"])
-                v = [s if s.order == n + i else s.model_copy(update={"order": n + i}) for i, s in enumerate(v)]
+                v = part.__dict__["stages"] = [s.model_copy(update={"order": n + i}) for i, s in enumerate(v)]
             d[name].extend(v)

@@ -61,7 +61,7 @@ def lower(doc: Document, *, binder=None, reuse=None) -> tuple[Runbook, list[Diag
     rb = _lower(bound, doc.source, reuse)
     del bound
     sets(rb)
-    resolve(rb, bag)
+    resolve(rb, bag, getattr(reuse, "across", None))
     return rb, bag.sorted()
 
 

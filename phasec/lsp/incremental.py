@@ -71,6 +71,7 @@ class State:
     lowered: dict = field(default_factory=dict, compare=False)  # id(bound) -> (bound, slice or gate as lowered)
     memo: StatementMemo | None = field(default=None, compare=False)  # what rules derived per top-level statement
     fields_shared: dict | None = field(default=None, compare=False)  # pipeline.FieldsSets.shared, carried on
+    refs: dict = field(default_factory=dict, compare=False)  # id(top-level node) -> (node, its references)
 
 
 @dataclass
@@ -84,6 +85,7 @@ class Stats:
     reused_bindings: int = 0
     relowered: int = 0
     reused_nodes: int = 0
+    copied: int = 0  # nodes copied for name resolution to write into
 
 
 # -- parsing ------------------------------------------------------------------------
@@ -299,26 +301,9 @@ def _shallow(m):
 
 
 def _copy(node):
-    """What a version gets of a lowered slice, gate or other top-level statement (see the module docstring).
-
-    Name resolution writes into a slice (its ``stage``) and its files (paths made
-    relative to a worktree), and into an ``outputs`` block (its root, likewise):
-    those are copied.  It writes nothing else, and nothing writes into the IR after
-    resolution, so everything else (gates, stages, the team...) is shared between
-    versions as it is (the property test checks that the previous version's IR is
-    left unchanged).  ``node`` is a slice, a gate, or, for any other statement, the
-    runbook holding what it alone contributes (``lower([b], src)``).
-    """
-    cls = node.__class__
-    if cls is ir.Gate:
-        return node
-    if cls is ir.Runbook:
-        outputs = node.__dict__["outputs"]
-        if not outputs:
-            return node
-        new = _shallow(node)
-        new.__dict__["outputs"] = [_shallow(o) for o in outputs]
-        return new
+    """A copy of a node that name resolution writes into, for it to write: the node itself shallowly,
+    and a slice's files (resolution writes a slice's ``stage`` and its files' paths, an
+    ``outputs`` block's root)."""
     new = _shallow(node)
     files = new.__dict__.get("files")
     if files is not None:
@@ -339,8 +324,20 @@ def _top_nodes(node):
 
 
 class LoweringCache:
-    """``reuse`` for :func:`phasec.compiler.lower.lower`: the lowering of every top-level statement
-    bound before (``statements``: not only slices and gates).
+    """``reuse`` for :func:`phasec.compiler.lower.lower`, and ``across`` for
+    :func:`phasec.compiler.resolve.resolve`: the lowering of every top-level statement bound
+    before (``statements``: not only slices and gates), as the last version resolved it.
+
+    A statement bound before gets the very node the last version had: the same object,
+    shared between versions.  Name resolution writes into slices and outputs blocks; it
+    writes only where what a node holds differs from what it should (an edit changed a
+    stage's ``covers`` or a worktree), into :meth:`writable`, a copy made in this version,
+    which replaces the node in this version's runbook and in this cache.  A node lowered in
+    this version belongs to it and is written in place.  So no version writes into a node
+    an earlier version holds (tests/test_lsp_incremental.py checks the previous IR is
+    unchanged), and an edit costs no copy of the nodes it did not change.
+
+    :meth:`refs` gives the references under a top-level node, reused for the same node.
 
     It also shares the pydantic fields-sets of the nodes (``pipeline.FieldsSets``, a memory
     measure): the nodes it lowers are walked once, when lowered, and the nodes it hands
@@ -351,15 +348,29 @@ class LoweringCache:
 
     statements = True
 
-    def __init__(self, previous: dict | None = None, stats: Stats | None = None, shared: dict | None = None):
+    def __init__(
+        self,
+        previous: dict | None = None,
+        stats: Stats | None = None,
+        shared: dict | None = None,
+        refs: dict | None = None,
+    ):
         from phasec.compiler.pipeline import FieldsSets
 
         self.previous = previous or {}
-        self.current: dict = {}
+        self.current: dict = {}  # id(bound) -> (bound, node)
         self.stats = stats if stats is not None else Stats()
         self.fields_sets = FieldsSets()
         if shared is not None:
             self.fields_sets.shared = shared
+        self.mine: dict[int, object] = {}  # id -> node made in this version (resolution may write it)
+        self.replaced: dict[int, object] = {}  # id(node handed out) -> its copy that resolution wrote
+        self.refs_previous = refs or {}
+        self.refs_current: dict[int, tuple] = {}  # id(node) -> (node, its references)
+
+    @property
+    def across(self) -> LoweringCache:
+        return self
 
     def __call__(self, b, lower_fn):
         hit = self.previous.get(id(b))
@@ -370,12 +381,49 @@ class LoweringCache:
             node = lower_fn(b)
             for n in _top_nodes(node):
                 self.fields_sets(n)
+                self.mine[id(n)] = n
             self.stats.relowered += 1
         self.current[id(b)] = (b, node)
-        out = _copy(node)
         done = self.fields_sets.done
-        for n in _top_nodes(out):
+        for n in _top_nodes(node):
             done.add(id(n))  # held by the runbook being built: the id stays its own
+        return node
+
+    def writable(self, node):
+        """``node`` if this version made it, else a copy made now (resolution writes into it)."""
+        if id(node) in self.mine:
+            return node
+        new = _copy(node)
+        self.mine[id(new)] = new
+        self.replaced[id(node)] = new
+        self.stats.copied += 1
+        return new
+
+    def refs(self, node) -> tuple:
+        """The references under a top-level node (``resolve.iter_refs``), reused for the very same node."""
+        e = self.refs_previous.get(id(node))
+        if e is None or e[0] is not node:
+            from phasec.compiler.resolve import iter_refs
+
+            e = (node, tuple(iter_refs(node)))
+        self.refs_current[id(node)] = e
+        return e[1]
+
+    def kept(self) -> dict:
+        """What the next version reuses: each bound statement's node as this version resolved it."""
+        if not self.replaced:
+            return self.current
+        r = self.replaced
+        out = {}
+        for k, (b, node) in self.current.items():
+            if node.__class__ is ir.Runbook:  # a part: its outputs blocks may have been copied
+                outputs = node.__dict__["outputs"]
+                if any(id(o) in r for o in outputs):
+                    node = _shallow(node)
+                    node.__dict__["outputs"] = [r.get(id(o), o) for o in outputs]
+                out[k] = (b, node)
+            else:
+                out[k] = (b, r.get(id(node), node))
         return out
 
 
@@ -399,6 +447,7 @@ def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Sta
         prev.lowered if prev is not None and chunks is not None else None,
         stats,
         prev.fields_shared if prev is not None else None,
+        prev.refs if prev is not None else None,
     )
     result = analyze_document(doc, list(diags), config=config, binder=binder, reuse=reuse)
     keep = chunks is not None
@@ -409,7 +458,8 @@ def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Sta
         text=text,
         chunks=chunks,
         bindings=bindings,
-        lowered=reuse.current if keep else {},
+        lowered=reuse.kept() if keep else {},
+        refs=reuse.refs_current,
         memo=memo,
         fields_shared=reuse.fields_sets.shared,
     )
