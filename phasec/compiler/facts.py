@@ -136,6 +136,9 @@ class StatementMemo:
         #: (the gates, their composition cycles) of the last version whose gate cycles were
         #: computed (:meth:`phasec.compiler.graph.RunbookGraph.gate_cycles`), carried forward.
         self.gate_cycles: tuple | None = previous.gate_cycles if previous is not None else None
+        #: (key, what was computed for it) of the activity graph of the last version that built
+        #: one (:attr:`phasec.compiler.graph.RunbookGraph._activity_store`), carried forward.
+        self.activity: tuple | None = previous.activity if previous is not None else None
 
     def get(self, st, name: str, compute: Callable):
         """``compute(st)``, or the value computed for the very same statement before."""

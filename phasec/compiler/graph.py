@@ -232,7 +232,52 @@ class RunbookGraph:
         return {sid: (stages[min(ix)].id, stages[max(ix)].id) for sid, ix in where.items()}
 
     @cached_property
+    def _activity_store(self) -> dict | None:
+        """Where the activity graph, its order and the slice precedence are kept across versions.
+
+        They are a function of the stages (compared by value; the language server shares
+        unchanged ones between versions, so mostly by identity) and of each slice's id, its
+        dependencies' ids and its precondition slices (:meth:`_activity_key`), nothing else:
+        no span, no title.  The document's memo (the language server's, ``self.memo``) keeps the
+        last version's key with a dict of what was computed for it; a version with an equal
+        key reads and fills that dict.  Without a memo (``phasec lint``): None, computed here.
+        tests/test_lsp_incremental.py compares with the batch pipeline over edits that change it.
+        """
+        memo = self.memo
+        if memo is None:
+            return None
+        key = self._activity_key()
+        last = memo.activity
+        store = last[1] if last is not None and last[0] == key else {}
+        memo.activity = (key, store)
+        return store
+
+    def _activity_key(self) -> tuple:
+        rb = self.rb
+        pre = self.facts.precondition_slices
+        return (
+            tuple(rb.stages),
+            tuple(
+                (
+                    s.id,
+                    tuple(d.slice.id for d in s.after),
+                    tuple(before for before, _ in pre(s)) if s.starts_after else (),
+                )
+                for s in rb.slices
+            ),
+        )
+
+    @cached_property
     def activity_graph(self) -> nx.DiGraph:
+        """The activity graph (see the module docstring), reused while :meth:`_activity_key` holds."""
+        store = self._activity_store
+        if store is None:
+            return self._activity_graph()
+        if "graph" not in store:
+            store["graph"] = self._activity_graph()
+        return store["graph"]
+
+    def _activity_graph(self) -> nx.DiGraph:
         rb = self.rb
         g: nx.DiGraph = nx.DiGraph()
         prev_end = None
@@ -287,6 +332,14 @@ class RunbookGraph:
     def activity_order(self) -> list[tuple] | None:
         """A topological order of :attr:`activity_graph` (None when it has a cycle), computed once
         for the agent analysis and the slice precedence."""
+        store = self._activity_store
+        if store is None:
+            return self._activity_order()
+        if "order" not in store:
+            store["order"] = self._activity_order()
+        return store["order"]
+
+    def _activity_order(self) -> list[tuple] | None:
         try:
             return list(nx.topological_sort(self.activity_graph))
         except nx.NetworkXUnfeasible:
@@ -411,8 +464,16 @@ class RunbookGraph:
         Computed on the activity graph, so stage order and dependencies (with
         `if_triggered`) combine transitively.  One topological pass each way,
         carrying bitsets; slices on a dependency cycle count as ordered (PC301
-        reports the cycle).
+        reports the cycle).  Reused as the activity graph is.
         """
+        store = self._activity_store
+        if store is None:
+            return self._slice_precedence()
+        if "precedence" not in store:
+            store["precedence"] = self._slice_precedence()
+        return store["precedence"]
+
+    def _slice_precedence(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
         g = self.activity_graph
         bit: dict[str, int] = {}
         for s in self.rb.slices:
