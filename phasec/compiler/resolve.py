@@ -68,10 +68,13 @@ def _other_declared(rb: ir.Runbook):
     yield "ledger", [(g.id, g.span) for g in rb.ledgers]
     if rb.repo is not None:
         yield "merge wave", [(w.id, w.span) for w in rb.repo.merge_waves]
-    for s in rb.slices:
-        yield f"trigger of slice {s.id}", [(t.id, t.span) for t in s.triggers]
-        yield f"signal of slice {s.id}", [(g.id, g.span) for g in s.signals if g.id]
-        yield f"implementation step of slice {s.id}", [(i.id, i.span) for i in s.implement if i.id]
+    for s in rb.slices:  # ids within one slice: only a slice with two or more can repeat one
+        if len(s.triggers) > 1:
+            yield f"trigger of slice {s.id}", [(t.id, t.span) for t in s.triggers]
+        if len(s.signals) > 1:
+            yield f"signal of slice {s.id}", [(g.id, g.span) for g in s.signals if g.id]
+        if len(s.implement) > 1:
+            yield f"implementation step of slice {s.id}", [(i.id, i.span) for i in s.implement if i.id]
 
 
 def _holds_models(annotation) -> bool:
@@ -166,7 +169,8 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag, across=None) -> None:
     what each node should hold and writes only where it differs, into
     ``across.writable(node)`` (a copy the caller puts in place of ``node``), never into a node
     as handed out; ``across.refs(node)`` gives the references under a top-level node (reused for
-    the same node).  Without it (``phasec lint``) every node is new and written in place.
+    the same node); ``across.settled(roots)`` tells which slices had their paths resolved
+    against the same roots before, as the very same objects (then they hold what they should).  Without it (``phasec lint``) every node is new and written in place.
     """
     declared = list(_declared(rb))
     # Duplicates.
@@ -188,12 +192,12 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag, across=None) -> None:
         for ident, span in items:
             table[kind].setdefault(ident, span)
     # Unknown references.
-    tables_of: dict[str, list[dict]] = {}  # a reference's kind -> the tables it may name
+    known_of: dict[str, set[str]] = {}  # a reference's kind -> the ids it may name
     for ref in iter_refs(rb) if across is None else _refs_across(rb, across):
-        tables = tables_of.get(ref.kind)
-        if tables is None:
-            tables = tables_of[ref.kind] = [table.get(k, {}) for k in ref.kind.split("|")]
-        if any(ref.id in t for t in tables):
+        known = known_of.get(ref.kind)
+        if known is None:
+            known = known_of[ref.kind] = {i for k in ref.kind.split("|") for i in table.get(k, {})}
+        if ref.id in known:
             continue
         kinds = ref.kind.split("|")
         if "owner" in kinds and rb.owners is None:
@@ -272,7 +276,10 @@ def _normalise_paths(rb: ir.Runbook, across=None) -> None:
         return None, path, None
 
     slices = rb.slices
+    settled = across.settled(roots) if across is not None else None
     for i, s in enumerate(slices):
+        if settled is not None and settled[0](s):
+            continue  # resolved for these roots in an earlier version (a node is not changed after)
         for j, f in enumerate(s.files):
             want = rel(f.path if f.written is None else f.written)
             if (f.written, f.path, f.worktree) != want:
@@ -280,6 +287,8 @@ def _normalise_paths(rb: ir.Runbook, across=None) -> None:
                     s = slices[i] = across.writable(s)
                     f = s.files[j]
                 f.written, f.path, f.worktree = want
+        if settled is not None:
+            settled[1](s)
     outputs = rb.outputs
     for i, o in enumerate(outputs):
         want = rel(o.root if o.root_written is None else o.root_written)

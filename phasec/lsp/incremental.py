@@ -72,6 +72,7 @@ class State:
     memo: StatementMemo | None = field(default=None, compare=False)  # what rules derived per top-level statement
     fields_shared: dict | None = field(default=None, compare=False)  # pipeline.FieldsSets.shared, carried on
     refs: dict = field(default_factory=dict, compare=False)  # id(top-level node) -> (node, its references)
+    settled: tuple | None = field(default=None, compare=False)  # LoweringCache.settled: slices resolved for roots
 
 
 @dataclass
@@ -354,6 +355,7 @@ class LoweringCache:
         stats: Stats | None = None,
         shared: dict | None = None,
         refs: dict | None = None,
+        settled: tuple | None = None,
     ):
         from phasec.compiler.pipeline import FieldsSets
 
@@ -366,6 +368,9 @@ class LoweringCache:
         self.mine: dict[int, object] = {}  # id -> node made in this version (resolution may write it)
         self.replaced: dict[int, object] = {}  # id(node handed out) -> its copy that resolution wrote
         self.refs_previous = refs or {}
+        #: (roots, {id(slice): slice}) of the slices whose paths were resolved against those roots
+        self.settled_previous: tuple | None = settled
+        self.settled_current: tuple | None = None
         self.refs_current: dict[int, tuple] = {}  # id(node) -> (node, its references)
 
     @property
@@ -409,6 +414,30 @@ class LoweringCache:
         self.refs_current[id(node)] = e
         return e[1]
 
+    def settled(self, roots: list):
+        """(test, mark) for the slices' file paths resolved against ``roots`` (the worktrees and the
+        repository root): ``test(slice)``, whether that very slice was resolved against equal roots
+        in an earlier version (then it holds what resolution would write: a slice is written only
+        in the version that made it, never after); ``mark(slice)``, it now is.  The slices are kept
+        with the roots (held, so an id is never reused).
+        """
+        key = tuple(roots)
+        last = self.settled_previous
+        done = last[1] if last is not None and last[0] == key else {}
+        now: dict[int, object] = {}
+        self.settled_current = (key, now)
+
+        def test(s) -> bool:
+            if done.get(id(s)) is s:
+                now[id(s)] = s
+                return True
+            return False
+
+        def mark(s) -> None:
+            now[id(s)] = s
+
+        return test, mark
+
     def kept(self) -> dict:
         """What the next version reuses: each bound statement's node as this version resolved it."""
         if not self.replaced:
@@ -448,6 +477,7 @@ def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Sta
         stats,
         prev.fields_shared if prev is not None else None,
         prev.refs if prev is not None else None,
+        prev.settled if prev is not None else None,
     )
     result = analyze_document(doc, list(diags), config=config, binder=binder, reuse=reuse)
     keep = chunks is not None
@@ -460,6 +490,7 @@ def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Sta
         bindings=bindings,
         lowered=reuse.kept() if keep else {},
         refs=reuse.refs_current,
+        settled=reuse.settled_current,
         memo=memo,
         fields_shared=reuse.fields_sets.shared,
     )

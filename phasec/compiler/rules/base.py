@@ -58,6 +58,28 @@ class RuleContext:
         return facts(self.rb)
 
     @cached_property
+    def memo(self):
+        """The language server's memo of the document (:class:`phasec.compiler.facts.StatementMemo`), or None."""
+        from phasec.compiler.facts import statement_memo
+
+        return statement_memo(self.doc)
+
+    def per_node(self, node, compute: Callable):
+        """``compute(node)``, reused across the language server's versions for the very same IR node.
+
+        Only for what the running rule derives from ``node`` alone: its fields (as resolved:
+        a node name resolution changes is a new object, phasec/lsp/incremental.py), the
+        syntax-tree statement it was lowered from (the same object while the node is), the
+        rule's code and severity.  Never the configuration or other nodes.  Keyed by the
+        rule's code; without a memo (``phasec lint``) computed every time.
+        """
+        memo = self.memo
+        if memo is None:
+            return compute(node)
+        assert self.rule is not None
+        return memo.get(node, self.rule.code, compute)
+
+    @cached_property
     def graph(self):
         from phasec.compiler.facts import statement_memo
         from phasec.compiler.graph import RunbookGraph
