@@ -280,6 +280,14 @@ EDITS_IN_PLACE = {
     # an agent renamed (references to it become unknown) and the team's cap
     "agent": ('agent P2 "Interfaces', 'agent P7 "Interfaces'),
     "max-active": ("  max_active 6\n", "  max_active 2\n"),
+    # who does a step: the agents' activities (the agent-cap analysis), with the activity graph unchanged
+    "step-agents": (
+        '"C1: Cross-Instance Storage-Lock Redesign" by I1 for C1',
+        '"C1: Cross-Instance Storage-Lock Redesign" by I1 I2 I3 I4 I5 I6 I4A for C1',
+    ),
+    # a dependency cycle (the slice graph's cycles) and a step's slice (the activity graph)
+    "cycle": ("  after C0\n", "  after C7\n"),
+    "step-slice": ("by I2 for C3\n", "by I2 for C2\n"),
     # a stage inserted before the others (stage positions) and a stage dropped
     "stage-order": ('stage 0 "Preflight', 'stage 0.1 "Preflight'),
 }
@@ -307,7 +315,7 @@ def test_reused_statements_are_resolved_again(name):
     assert stats.copied == 0  # the same text again: nothing to redo
     a, b = analyze(edited, "x.phc"), analyze(text, "x.phc")
     assert a.runbook.model_dump() != b.runbook.model_dump()  # the edit matters
-    if name in ("stage-cover", "worktree-path", "agent", "max-active"):
+    if name in ("stage-cover", "worktree-path", "agent", "max-active", "step-agents", "cycle"):
         assert a.diagnostics != b.diagnostics
 
 
@@ -406,3 +414,34 @@ def test_the_fast_shallow_copy_is_model_copy():
     c = incremental._copy(s)
     c.stage, c.files[0].path = "elsewhere", "moved.txt"
     assert s.stage != "elsewhere" and s.files[0].path != "moved.txt"
+
+
+CAP = """phase C "Cap" {
+  posture forward_only
+}
+team {
+  max_active 1
+  agent A1 "one"
+  agent A2 "two"
+}
+slice C1 "First" {
+  agent A1
+}
+slice C2 "Second" {
+  agent A1
+}
+"""
+
+
+def test_an_edit_that_changes_only_who_works_redoes_the_agent_analysis():
+    """The activity graph is the same (same slices, same dependencies), the agents' work is not:
+    the agent-cap analysis reused from the previous version would miss the second agent."""
+    text = CAP
+    edited = text.replace('slice C2 "Second" {\n  agent A1', 'slice C2 "Second" {\n  agent A2')
+    snap = build_snapshot(URI, text, 0)
+    for version, new in enumerate((edited, text, edited), start=1):
+        snap = build_snapshot(URI, new, version, previous=snap)
+        assert not snap.stats.full_parse
+        assert snap.diagnostics == analyze(new, URI).diagnostics
+    assert "PC501" in {d.code for d in snap.diagnostics}
+    assert "PC501" not in {d.code for d in analyze(text, URI).diagnostics}

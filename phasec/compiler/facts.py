@@ -139,6 +139,8 @@ class StatementMemo:
         #: (key, what was computed for it) of the activity graph of the last version that built
         #: one (:attr:`phasec.compiler.graph.RunbookGraph._activity_store`), carried forward.
         self.activity: tuple | None = previous.activity if previous is not None else None
+        #: (key, {slice: its descendants}) of the slice reachability (``RunbookGraph._reach_store``).
+        self.reach: tuple | None = previous.reach if previous is not None else None
 
     def get(self, st, name: str, compute: Callable):
         """``compute(st)``, or the value computed for the very same statement before."""
