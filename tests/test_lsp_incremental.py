@@ -287,6 +287,12 @@ EDITS_IN_PLACE = {
     ),
     # a dependency cycle (the slice graph's cycles) and a step's slice (the activity graph)
     "cycle": ("  after C0\n", "  after C7\n"),
+    # a gate that changes directory (PC814), a slice binding another gate (the gates something runs: PC713)
+    "gate-cd": (
+        '  run "bun scripts/phase-c/verify-storage-lock-contract.mjs"',
+        '  run "cd /tmp && bun scripts/phase-c/verify-storage-lock-contract.mjs"',
+    ),
+    "slice-binding": ("  gate quick c1_quick\n", "  gate quick pa_metadata_contract\n"),
     "step-slice": ("by I2 for C3\n", "by I2 for C2\n"),
     # a stage inserted before the others (stage positions) and a stage dropped
     "stage-order": ('stage 0 "Preflight', 'stage 0.1 "Preflight'),
@@ -315,7 +321,7 @@ def test_reused_statements_are_resolved_again(name):
     assert stats.copied == 0  # the same text again: nothing to redo
     a, b = analyze(edited, "x.phc"), analyze(text, "x.phc")
     assert a.runbook.model_dump() != b.runbook.model_dump()  # the edit matters
-    if name in ("stage-cover", "worktree-path", "agent", "max-active", "step-agents", "cycle"):
+    if name in ("stage-cover", "worktree-path", "agent", "max-active", "step-agents", "cycle", "gate-cd"):
         assert a.diagnostics != b.diagnostics
 
 
@@ -445,3 +451,33 @@ def test_an_edit_that_changes_only_who_works_redoes_the_agent_analysis():
         assert snap.diagnostics == analyze(new, URI).diagnostics
     assert "PC501" in {d.code for d in snap.diagnostics}
     assert "PC501" not in {d.code for d in analyze(text, URI).diagnostics}
+
+
+GATES = """phase C "Gates" {
+  posture forward_only
+}
+cadence quick "Per commit"
+gate g1 {
+  run "make one"
+}
+gate g2 {
+  run "make two"
+}
+slice C1 "First" {
+  gate quick g1
+}
+"""
+
+
+def test_an_edit_that_changes_only_which_gates_run_redoes_the_unused_gates():
+    """The gates are the same objects, the slice binds another one: PC713's findings about the gates
+    (reused while the gates and the gates run directly are the same) must follow."""
+    edited = GATES.replace("  gate quick g1\n", "  gate quick g2\n")
+    snap = build_snapshot(URI, GATES, 0)
+    found = []
+    for version, new in enumerate((edited, GATES, edited), start=1):
+        snap = build_snapshot(URI, new, version, previous=snap)
+        assert not snap.stats.full_parse
+        assert snap.diagnostics == analyze(new, URI).diagnostics
+        found.append([d.message for d in snap.diagnostics if d.code == "PC713"])
+    assert found[0] == found[2] != found[1] and all(found)

@@ -141,6 +141,8 @@ class StatementMemo:
         self.activity: tuple | None = previous.activity if previous is not None else None
         #: (key, {slice: its descendants}) of the slice reachability (``RunbookGraph._reach_store``).
         self.reach: tuple | None = previous.reach if previous is not None else None
+        #: per (rule code, name): (nodes, values, result) of ``RuleContext.across_versions``, the latest.
+        self.results: dict = dict(previous.results) if previous is not None else {}
 
     def get(self, st, name: str, compute: Callable):
         """``compute(st)``, or the value computed for the very same statement before."""
@@ -301,17 +303,25 @@ class Facts:
         return seen
 
     @cached_property
+    def run_roots(self) -> frozenset[str]:
+        """The gates named where something runs them: a slice's gate bindings, triggers and
+        ``starts_after``, the exit's and the baseline's (the roots of :attr:`run_gates`)."""
+        rb = self.rb
+        roots = {i.gate.id for s in rb.slices for b in s.gates for i in b.items if i.gate is not None}
+        roots.update(t.gate.id for s in rb.slices for t in s.triggers if t.gate is not None)
+        roots.update(r.id for s in rb.slices for r in s.starts_after)
+        if rb.exit:
+            roots.update(r.id for r in rb.exit.gates)
+        if rb.baseline:
+            roots.update(r.id for r in rb.baseline.gates)
+        return frozenset(roots)
+
+    @cached_property
     def run_gates(self) -> set[str]:
         """The gates something runs: those a slice binds, a trigger or a ``starts_after`` names,
-        the exit's and the baseline's, and every gate they use (transitively).  A declared gate
-        outside it runs nowhere (PC713; the gates document lists it)."""
-        rb = self.rb
-        roots = [i.gate.id for s in rb.slices for b in s.gates for i in b.items if i.gate is not None]
-        roots += [t.gate.id for s in rb.slices for t in s.triggers if t.gate is not None]
-        roots += [r.id for s in rb.slices for r in s.starts_after]
-        roots += [r.id for r in rb.exit.gates] if rb.exit else []
-        roots += [r.id for r in rb.baseline.gates] if rb.baseline else []
-        return self.gate_closure(roots)
+        the exit's and the baseline's (:attr:`run_roots`), and every gate they use (transitively).
+        A declared gate outside it runs nowhere (PC713; the gates document lists it)."""
+        return self.gate_closure(sorted(self.run_roots))
 
     # -- slices ------------------------------------------------------------
     @cached_property

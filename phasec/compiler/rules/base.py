@@ -79,6 +79,33 @@ class RuleContext:
         assert self.rule is not None
         return memo.get(node, self.rule.code, compute)
 
+    def across_versions(self, name: str, nodes: tuple, values, compute: Callable):
+        """``compute()``, reused from an earlier version of the document (the language server's memo)
+        when ``nodes`` are the very same IR nodes, in the same order, and ``values`` are equal.
+
+        For what the running rule derives from those nodes alone (their fields, the syntax-tree
+        statements they were lowered from, which are the same objects while the nodes are) and
+        from ``values`` (plain, comparable data: ids, strings, tuples of them).  Nodes are compared
+        by identity, never by value, and kept with the result, so an id cannot be reused.  Without
+        a memo (``phasec lint``) computed every time.
+        """
+        memo = self.memo
+        if memo is None:
+            return compute()
+        assert self.rule is not None
+        key = (self.rule.code, name)
+        last = memo.results.get(key)
+        if (
+            last is not None
+            and len(last[0]) == len(nodes)
+            and last[1] == values
+            and all(a is b for a, b in zip(last[0], nodes, strict=True))
+        ):
+            return last[2]
+        out = compute()
+        memo.results[key] = (nodes, values, out)
+        return out
+
     @cached_property
     def graph(self):
         from phasec.compiler.facts import statement_memo
