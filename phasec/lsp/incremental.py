@@ -51,10 +51,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from phasec.compiler import ir
 from phasec.compiler.bind import Binder
 from phasec.compiler.diagnostics import Diagnostic, DiagnosticBag
 from phasec.compiler.facts import StatementMemo
+from phasec.compiler.lower import Part
 from phasec.grammar.blocks import Chunk
 from phasec.grammar.tree import Comment, Document, Statement, Value
 from phasec.source import SourceFile, Span
@@ -313,15 +313,8 @@ def _copy(node):
 
 
 def _top_nodes(node):
-    """The IR nodes a lowered top-level statement puts into the runbook (a part: its fields' nodes)."""
-    if node.__class__ is not ir.Runbook:
-        yield node
-        return
-    for v in node.__dict__.values():
-        if v.__class__ is list or v.__class__ is ir.EMPTY.__class__:
-            yield from v
-        elif isinstance(v, ir.Node):
-            yield v
+    """The IR nodes a lowered top-level statement puts into the runbook."""
+    return node.nodes() if node.__class__ is Part else (node,)
 
 
 class LoweringCache:
@@ -388,10 +381,13 @@ class LoweringCache:
                 self.fields_sets(n)
                 self.mine[id(n)] = n
             self.stats.relowered += 1
-        self.current[id(b)] = (b, node)
-        done = self.fields_sets.done
-        for n in _top_nodes(node):
-            done.add(id(n))  # held by the runbook being built: the id stays its own
+            hit = (b, node)
+        self.current[id(b)] = hit
+        # held by the runbook being built: the ids stay their own
+        if node.__class__ is Part:
+            self.fields_sets.done.update(id(n) for n in node.nodes())
+        else:
+            self.fields_sets.done.add(id(node))
         return node
 
     def writable(self, node):
@@ -443,13 +439,16 @@ class LoweringCache:
         if not self.replaced:
             return self.current
         r = self.replaced
-        out = {}
+        out: dict = {}
         for k, (b, node) in self.current.items():
-            if node.__class__ is ir.Runbook:  # a part: its outputs blocks may have been copied
-                outputs = node.__dict__["outputs"]
-                if any(id(o) in r for o in outputs):
-                    node = _shallow(node)
-                    node.__dict__["outputs"] = [r.get(id(o), o) for o in outputs]
+            if node.__class__ is Part:  # its outputs blocks may have been copied
+                if any(id(n) in r for n in node.nodes()):
+                    new = Part.__new__(Part)
+                    new.entries = [
+                        (name, [r.get(id(x), x) for x in v] if isinstance(v, list) else r.get(id(v), v), assigned)
+                        for name, v, assigned in node.entries
+                    ]
+                    node = new
                 out[k] = (b, node)
             else:
                 out[k] = (b, r.get(id(node), node))
