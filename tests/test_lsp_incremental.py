@@ -481,3 +481,22 @@ def test_an_edit_that_changes_only_which_gates_run_redoes_the_unused_gates():
         assert snap.diagnostics == analyze(new, URI).diagnostics
         found.append([d.message for d in snap.diagnostics if d.code == "PC713"])
     assert found[0] == found[2] != found[1] and all(found)
+
+
+def test_an_edit_elsewhere_that_orders_a_slice_redoes_its_gate_findings():
+    """PC701's findings are kept per slice while the gates, stages, dependencies and script files
+    are the same: a dependency added to another slice (C2 -> C3 -> C1) must redo them for C1,
+    whose node is reused."""
+    fixture = (ROOT / "tests" / "fixtures" / "rules" / "PC701_defined_by_later_slice.phc").read_text(encoding="utf-8")
+    text = fixture.replace('slice C1 "Storage lock" {\n', 'slice C1 "Storage lock" {\n  after C3\n')
+    text += 'slice C3 "Bridge" {\n  note "nothing yet"\n}\n'
+    edited = text.replace('  note "nothing yet"\n', "  after C2\n")
+    snap = build_snapshot(URI, text, 0)
+    found = []
+    for version, new in enumerate((edited, text, edited), start=1):
+        prev, snap = snap, build_snapshot(URI, new, version, previous=snap)
+        assert not snap.stats.full_parse
+        assert prev.runbook.slice("C1") is snap.runbook.slice("C1")  # reused: the same node
+        assert snap.diagnostics == analyze(new, URI).diagnostics
+        found.append([d.message for d in snap.diagnostics if d.code == "PC701"])
+    assert found[0] == found[2] != found[1]

@@ -146,15 +146,19 @@ class StatementMemo:
 
     def get(self, st, name: str, compute: Callable):
         """``compute(st)``, or the value computed for the very same statement before."""
+        values = self.values_of(st)
+        if name not in values:
+            values[name] = compute(st)
+        return values[name]
+
+    def values_of(self, st) -> dict:
+        """The values kept for the very same ``st`` (a statement or an IR node), to read and fill."""
         e = self._entries.get(id(st))
         if e is None or e[0] is not st:
             p = self._previous.get(id(st))
             e = (st, dict(p[1]) if p is not None and p[0] is st else {})
             self._entries[id(st)] = e
-        values = e[1]
-        if name not in values:
-            values[name] = compute(st)
-        return values[name]
+        return e[1]
 
     def seal(self) -> None:
         """Forget the previous version's entries (once the analysis that reads them is done)."""

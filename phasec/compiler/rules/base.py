@@ -64,20 +64,32 @@ class RuleContext:
 
         return statement_memo(self.doc)
 
-    def per_node(self, node, compute: Callable):
+    def per_node(self, node, compute: Callable, env: object = None, name: str = ""):
         """``compute(node)``, reused across the language server's versions for the very same IR node.
 
         Only for what the running rule derives from ``node`` alone: its fields (as resolved:
         a node name resolution changes is a new object, phasec/lsp/incremental.py), the
         syntax-tree statement it was lowered from (the same object while the node is), the
-        rule's code and severity.  Never the configuration or other nodes.  Keyed by the
-        rule's code; without a memo (``phasec lint``) computed every time.
+        rule's code and severity, and ``env``: a token standing for whatever else it reads,
+        the very same object while that is unchanged (:meth:`across_versions` gives one).
+        Never the configuration.  Keyed by the rule's code and ``name``; without a memo
+        (``phasec lint``) computed every time.
         """
         memo = self.memo
         if memo is None:
             return compute(node)
         assert self.rule is not None
-        return memo.get(node, self.rule.code, compute)
+        key = self.rule.code + name
+        values = memo.values_of(node)
+        hit = values.get(key)
+        if hit is None or hit[0] is not env:
+            hit = values[key] = (env, compute(node))
+        return hit[1]
+
+    def token(self, name: str, nodes: tuple, values) -> object:
+        """An object that stays the very same across versions while ``nodes`` are the same objects
+        and ``values`` are equal (:meth:`across_versions`): an ``env`` for :meth:`per_node`."""
+        return self.across_versions(name, nodes, values, object)
 
     def across_versions(self, name: str, nodes: tuple, values, compute: Callable):
         """``compute()``, reused from an earlier version of the document (the language server's memo)
