@@ -156,7 +156,9 @@ class StatementMemo:
         e = self._entries.get(id(st))
         if e is None or e[0] is not st:
             p = self._previous.get(id(st))
-            e = (st, dict(p[1]) if p is not None and p[0] is st else {})
+            # The previous version's entry itself: its values are functions of ``st`` (and of the
+            # ``env`` token stored with each of ``RuleContext.per_node``), true in any version.
+            e = p if p is not None and p[0] is st else (st, {})
             self._entries[id(st)] = e
         return e[1]
 
