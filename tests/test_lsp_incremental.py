@@ -293,6 +293,8 @@ EDITS_IN_PLACE = {
         '  run "cd /tmp && bun scripts/phase-c/verify-storage-lock-contract.mjs"',
     ),
     "slice-binding": ("  gate quick c1_quick\n", "  gate quick pa_metadata_contract\n"),
+    # an agent protocol file without the agent's id: every agent's is the same file (PC815)
+    "protocol": ('artifact plan "AGENT_<N>_PLAN_VERBATIM.md"', 'artifact plan "AGENT_PLAN_VERBATIM.md"'),
     "step-slice": ("by I2 for C3\n", "by I2 for C2\n"),
     # a stage inserted before the others (stage positions) and a stage dropped
     "stage-order": ('stage 0 "Preflight', 'stage 0.1 "Preflight'),
@@ -321,7 +323,7 @@ def test_reused_statements_are_resolved_again(name):
     assert stats.copied == 0  # the same text again: nothing to redo
     a, b = analyze(edited, "x.phc"), analyze(text, "x.phc")
     assert a.runbook.model_dump() != b.runbook.model_dump()  # the edit matters
-    if name in ("stage-cover", "worktree-path", "agent", "max-active", "step-agents", "cycle", "gate-cd"):
+    if name in ("stage-cover", "worktree-path", "agent", "max-active", "step-agents", "cycle", "gate-cd", "protocol"):
         assert a.diagnostics != b.diagnostics
 
 
