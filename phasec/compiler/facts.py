@@ -114,7 +114,9 @@ def topo_order(items: list, key: Callable, deps: Callable) -> list:
 
 
 class StatementMemo:
-    """Values derived from one top-level statement of the syntax tree alone, reused across versions.
+    """Values derived from one top-level statement of the syntax tree (or one IR node) alone, reused
+    across versions; and what the graph layer and ``RuleContext.across_versions`` keep from the last
+    version (each with what it was computed from).
 
     The language server keeps the top-level statements an edit did not touch as
     the very same objects (phasec/lsp/incremental.py); what a helper derives

@@ -1,4 +1,4 @@
-"""Incremental analysis for the language server: re-parse and re-bind only what an edit touched.
+"""Incremental analysis for the language server: redo only what an edit touched.
 
 The grammar is generic (a file is a list of ``keyword value... { ... }``
 statements), so top-level statements are independent: the statements of a
@@ -20,30 +20,40 @@ On an edit (the new text against the previous version's):
    or removed no line, else copies with every span moved by the line delta;
 3. binding (the schema check of each statement) is reused for every
    top-level statement object that was kept: :class:`CachingBinder`;
-4. so is the lowering of the slices and gates bound before
-   (:class:`LoweringCache`), the bulk of a runbook; the other top-level
-   statements are lowered again;
-5. name resolution, the rules and the suppressions run as in ``phasec lint``
-   (``pipeline.analyze_document``), on the whole runbook.
+4. so is the lowering of every top-level statement bound before
+   (:class:`LoweringCache`): a slice or a gate is its node, any other statement
+   the :class:`phasec.compiler.lower.Part` it contributes;
+5. name resolution runs on the whole runbook, reusing the references found
+   under each unchanged node and the paths of slices already resolved against
+   the same worktrees; the rules and the suppressions run as in ``phasec lint``
+   (``pipeline.analyze_document``), with what they derive per node or from
+   unchanged inputs reused (below).
 
 Whenever the shortcut could differ from a full parse, the whole text is parsed
 as ``phasec lint`` parses it: when the previous version had a syntax error, when
 the fragment has one (an unclosed block or string may swallow what follows),
 or when the fragment does not end at a line end.  The diagnostics are always
 those of a full analysis; ``tests/test_lsp_incremental.py`` checks that over
-random edit sequences.
+random edit sequences and targeted edits (covers, worktrees, dependencies,
+gates, agents, the cap, stage positions, a protocol template).
 
-Name resolution writes into the IR (a slice's stage, file paths made relative
-to a worktree), so a reused slice is never handed out itself: the cache keeps
-each slice as lowering made it, and every version gets a copy (of the slice and
-its files, the parts resolution writes), cheap next to building it again with
-validation.  Resolution writes nothing into a gate, so a reused gate is shared.
-The previous snapshot's IR is thus never touched.
+An unchanged statement keeps its very nodes from version to version.  Name
+resolution writes into slices (a stage, file paths made relative to a worktree)
+and outputs blocks; it computes what each node should hold and writes only
+where that differs, into a copy made in this version (:meth:`LoweringCache.writable`),
+which replaces the node in this version and in the cache.  A node lowered in
+this version is written in place.  No version writes into a node an earlier
+version holds, so the previous snapshot's IR is never touched (the tests check
+it after every edit), and the nodes of what an edit did not change are the
+same objects in both versions: the caches below rely on that identity.
 
-What the rules derive from one top-level statement alone (the path mentions in
-its strings, the index of the statements under it) is kept in a
-:class:`phasec.compiler.facts.StatementMemo` attached to the document; the next
-version's memo reuses the entries of the statements it kept.
+What the rules derive from one top-level statement or IR node alone (the path
+mentions in its strings, the index of the statements under it, a rule's
+findings for one slice) is kept in a :class:`phasec.compiler.facts.StatementMemo`
+attached to the document (``RuleContext.per_node``); results that depend on
+more are reused while the very same nodes and equal plain values go in
+(``RuleContext.across_versions``: the activity graph, the agent-cap analysis,
+the unused gates ...).  The next version's memo starts from this one's.
 """
 
 from __future__ import annotations
