@@ -168,8 +168,9 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag, across=None) -> None:
     earlier version (the same objects, shared with that version's IR), so resolution computes
     what each node should hold and writes only where it differs, into
     ``across.writable(node)`` (a copy the caller puts in place of ``node``), never into a node
-    as handed out; ``across.refs(node)`` gives the references under a top-level node (reused for
-    the same node); ``across.settled(roots)`` tells which slices had their paths resolved
+    as handed out; ``across.unknown_refs(node, declared_ids, unknown)`` gives the references under
+    a top-level node that ``unknown`` rejects (reused for the same node while the declared ids
+    are equal); ``across.settled(roots)`` tells which slices had their paths resolved
     against the same roots before, as the very same objects (then they hold what they should).  Without it (``phasec lint``) every node is new and written in place.
     """
     declared = list(_declared(rb))
@@ -193,12 +194,19 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag, across=None) -> None:
             table[kind].setdefault(ident, span)
     # Unknown references.
     known_of: dict[str, set[str]] = {}  # a reference's kind -> the ids it may name
-    for ref in iter_refs(rb) if across is None else _refs_across(rb, across):
+
+    def unknown(ref: ir.Ref) -> bool:
         known = known_of.get(ref.kind)
         if known is None:
             known = known_of[ref.kind] = {i for k in ref.kind.split("|") for i in table.get(k, {})}
-        if ref.id in known:
-            continue
+        return ref.id not in known
+
+    if across is None:
+        refs: Iterator[ir.Ref] = (ref for ref in iter_refs(rb) if unknown(ref))
+    else:
+        declared_ids = tuple((k, frozenset(t)) for k, t in table.items())
+        refs = (ref for node in _top_level(rb) for ref in across.unknown_refs(node, declared_ids, unknown))
+    for ref in refs:
         kinds = ref.kind.split("|")
         if "owner" in kinds and rb.owners is None:
             continue  # no registry: undeclared owners are a lint rule's business
@@ -235,15 +243,14 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag, across=None) -> None:
             sl.stage = want
 
 
-def _refs_across(rb: ir.Runbook, across) -> Iterator[ir.Ref]:
-    """:func:`iter_refs` of ``rb``, the references of each top-level node from ``across.refs`` (same order)."""
+def _top_level(rb: ir.Runbook) -> Iterator:
+    """The top-level nodes of ``rb`` that can hold references, in the order :func:`iter_refs` walks them."""
     d = rb.__dict__
     for name in reversed(_WALK.get(ir.Runbook) or _walk_runbook()):
         v = d.get(name)
         if v is None:
             continue
-        for node in v if isinstance(v, list) else (v,):
-            yield from across.refs(node)
+        yield from v if isinstance(v, list) else (v,)
 
 
 def _walk_runbook() -> tuple[str, ...]:

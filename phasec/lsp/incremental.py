@@ -81,7 +81,8 @@ class State:
     lowered: dict = field(default_factory=dict, compare=False)  # id(bound) -> (bound, slice or gate as lowered)
     memo: StatementMemo | None = field(default=None, compare=False)  # what rules derived per top-level statement
     fields_shared: dict | None = field(default=None, compare=False)  # pipeline.FieldsSets.shared, carried on
-    refs: dict = field(default_factory=dict, compare=False)  # id(top-level node) -> (node, its references)
+    refs: dict = field(default_factory=dict, compare=False)  # id(top-level node) -> (node, token, unknown refs)
+    declared: tuple | None = field(default=None, compare=False)  # (declared ids, token) of LoweringCache
     settled: tuple | None = field(default=None, compare=False)  # LoweringCache.settled: slices resolved for roots
 
 
@@ -341,7 +342,8 @@ class LoweringCache:
     an earlier version holds (tests/test_lsp_incremental.py checks the previous IR is
     unchanged), and an edit costs no copy of the nodes it did not change.
 
-    :meth:`refs` gives the references under a top-level node, reused for the same node.
+    :meth:`unknown_refs` gives the unknown references under a top-level node, reused for the same
+    node while the declarations are the same.
 
     It also shares the pydantic fields-sets of the nodes (``pipeline.FieldsSets``, a memory
     measure): the nodes it lowers are walked once, when lowered, and the nodes it hands
@@ -359,6 +361,7 @@ class LoweringCache:
         shared: dict | None = None,
         refs: dict | None = None,
         settled: tuple | None = None,
+        declared: tuple | None = None,
     ):
         from phasec.compiler.pipeline import FieldsSets
 
@@ -371,10 +374,12 @@ class LoweringCache:
         self.mine: dict[int, object] = {}  # id -> node made in this version (resolution may write it)
         self.replaced: dict[int, object] = {}  # id(node handed out) -> its copy that resolution wrote
         self.refs_previous = refs or {}
+        #: (declared ids, token) of the declarations the unknown references were found against
+        self.declared: tuple | None = declared
         #: (roots, {id(slice): slice}) of the slices whose paths were resolved against those roots
         self.settled_previous: tuple | None = settled
         self.settled_current: tuple | None = None
-        self.refs_current: dict[int, tuple] = {}  # id(node) -> (node, its references)
+        self.refs_current: dict[int, tuple] = {}  # id(node) -> (node, token, its unknown references)
 
     @property
     def across(self) -> LoweringCache:
@@ -410,15 +415,23 @@ class LoweringCache:
         self.stats.copied += 1
         return new
 
-    def refs(self, node) -> tuple:
-        """The references under a top-level node (``resolve.iter_refs``), reused for the very same node."""
+    def unknown_refs(self, node, declared_ids: tuple, unknown) -> tuple:
+        """The references under a top-level node (``resolve.iter_refs``) that ``unknown`` rejects, in
+        order: reused for the very same node while the declared ids (``declared_ids``, per kind,
+        all ``unknown`` reads) are equal to those it was computed with."""
+        last = self.declared
+        if last is None or last[0] is not declared_ids:
+            # the first node of this version: a token for these declarations, the last one if equal
+            token = last[1] if last is not None and last[0] == declared_ids else object()
+            last = self.declared = (declared_ids, token)
+        token = last[1]
         e = self.refs_previous.get(id(node))
-        if e is None or e[0] is not node:
+        if e is None or e[0] is not node or e[1] is not token:
             from phasec.compiler.resolve import iter_refs
 
-            e = (node, tuple(iter_refs(node)))
+            e = (node, token, tuple(r for r in iter_refs(node) if unknown(r)))
         self.refs_current[id(node)] = e
-        return e[1]
+        return e[2]
 
     def settled(self, roots: list):
         """(test, mark) for the slices' file paths resolved against ``roots`` (the worktrees and the
@@ -487,6 +500,7 @@ def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Sta
         prev.fields_shared if prev is not None else None,
         prev.refs if prev is not None else None,
         prev.settled if prev is not None else None,
+        prev.declared if prev is not None else None,
     )
     result = analyze_document(doc, list(diags), config=config, binder=binder, reuse=reuse)
     keep = chunks is not None
@@ -500,6 +514,7 @@ def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Sta
         lowered=reuse.kept() if keep else {},
         refs=reuse.refs_current,
         settled=reuse.settled_current,
+        declared=reuse.declared,
         memo=memo,
         fields_shared=reuse.fields_sets.shared,
     )
