@@ -163,10 +163,17 @@ def _common_prefix(a: str, b: str, limit: int) -> int:
         i += _BLOCK
     if i >= limit:
         return limit
-    end = min(i + _BLOCK, limit)
-    while i < end and a[i] == b[i]:
-        i += 1
-    return i
+    # The first difference lies in [i, end): halve the range by comparing slices (C speed).
+    lo, hi = i, min(i + _BLOCK, limit)
+    while hi - lo > 16:
+        mid = (lo + hi) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid
+    while lo < hi and a[lo] == b[lo]:
+        lo += 1
+    return lo
 
 
 def _common_suffix(a: str, b: str, limit: int) -> int:
@@ -180,9 +187,17 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
         k += step
     else:
         return limit
-    while k < limit and a[la - k - 1] == b[lb - k - 1]:
-        k += 1
-    return k
+    # The last difference lies in the next min(_BLOCK, limit - k) characters from the end.
+    lo, hi = k, min(k + _BLOCK, limit)
+    while hi - lo > 16:
+        mid = (lo + hi) // 2
+        if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
+            lo = mid
+        else:
+            hi = mid
+    while lo < hi and a[la - lo - 1] == b[lb - lo - 1]:
+        lo += 1
+    return lo
 
 
 def _changed_region(old: str, new: str) -> tuple[int, int, int]:
