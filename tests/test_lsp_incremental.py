@@ -502,3 +502,34 @@ def test_an_edit_elsewhere_that_orders_a_slice_redoes_its_gate_findings():
         assert snap.diagnostics == analyze(new, URI).diagnostics
         found.append([d.message for d in snap.diagnostics if d.code == "PC701"])
     assert found[0] == found[2] != found[1]
+
+
+def test_a_configuration_change_between_versions_gives_the_batch_findings():
+    """The text stays, the configuration changes (a rule's severity, a rule ignored, a kind's requirements):
+    what is reused across versions must not carry the previous configuration's findings."""
+    from phasec.compiler.config import Config
+    from phasec.compiler.diagnostics import Severity
+
+    text = EXAMPLES["phase-c.phc"]
+    pos = text.index('slice C3 "') + len('slice C3 "')
+    strict = {"runtime": ["files", "branch", "gate:quick", "gate:full", "owner", "worktree"]}
+    configs = [
+        Config(),
+        Config(require=strict),
+        Config(require=strict, severity={"PC714": Severity.ERROR}),
+        Config(require=strict, ignore=["PC714"]),
+        Config(),
+    ]
+    _, state = incremental.analyze(text, "x.phc", None, config=configs[0])
+    seen = []
+    for n, config in enumerate(configs[1:], start=1):
+        text = text[:pos] + "x" * n + text[pos:]  # an edit too, so that most statements are reused
+        stats = incremental.Stats()
+        result, state = incremental.analyze(text, "x.phc", state, config=config, stats=stats)
+        assert not stats.full_parse and stats.reused_nodes > 30
+        batch = analyze(text, "x.phc", config=config).diagnostics
+        assert result.diagnostics == batch
+        seen.append({(d.code, d.severity) for d in batch})
+    # the configurations matter: PC714 as a warning, as an error, not at all
+    assert seen[0] == {("PC714", Severity.WARNING)} and seen[1] == {("PC714", Severity.ERROR)}
+    assert seen[2] == seen[3] == set()
