@@ -157,6 +157,10 @@ edits = st.one_of(
 )
 
 
+def _dump(snap):
+    return snap.runbook.model_dump() if snap.runbook is not None else None
+
+
 def _check_sequence(text: str, sequence) -> None:
     history = [text]
     snap = build_snapshot(URI, text, 0)
@@ -173,6 +177,8 @@ def _check_sequence(text: str, sequence) -> None:
         assert snap.document.statements == fresh.document.statements, where
         assert snap.document.comments == fresh.document.comments, where
         assert snap.diagnostics == fresh.diagnostics, where
+        # the IR too: every top-level statement's lowering reused, resolution redone where it writes
+        assert _dump(snap) == _dump(fresh), where
         assert snap.lsp_diagnostics == fresh.lsp_diagnostics, where
         # the batch pipeline (no statement memo: phasec lint's path) finds the same
         assert snap.diagnostics == analyze(text, URI).diagnostics, where
@@ -256,30 +262,87 @@ def test_a_syntax_error_falls_back_to_the_full_parse_and_recovers():
     assert result.diagnostics == analyze(text, "x.phc").diagnostics
 
 
-@pytest.mark.parametrize(
-    "old, new",
-    [
-        # a slice no longer covered by its stage: its stage comes from name resolution
-        ("  covers C1 C2 C3 C4\n", "  covers C2 C3 C4\n"),
-        # file paths under the worktree become repo-relative in name resolution
-        ('wt-agent-codex-phase-c-runtime-implementation"\n', 'wt-agent-codex-phase-c-runtime-implementation-2"\n'),
-    ],
-    ids=["stage-cover", "worktree-path"],
-)
-def test_reused_slices_are_resolved_again(old, new):
-    """An edit outside the slices (same line count) keeps them, but what resolution wrote into them is redone."""
+EDITS_IN_PLACE = {
+    # a slice no longer covered by its stage: its stage comes from name resolution
+    "stage-cover": ("  covers C1 C2 C3 C4\n", "  covers C2 C3 C4\n"),
+    # file paths (and an outputs root) under the worktree become repo-relative in name resolution
+    "worktree-path": (
+        'wt-agent-codex-phase-c-runtime-implementation"\n',
+        'wt-agent-codex-phase-c-runtime-implementation-2"\n',
+    ),
+    # one slice's dependencies: the graphs, the slice order
+    "slice-after": ("  after C2\n", "  after C0\n"),
+    # a gate's command
+    "gate-script": (
+        'script "phase-a:gate:metadata-contract" existing',
+        'script "phase-a:gate:metadata-kontract" existing',
+    ),
+    # an agent renamed (references to it become unknown) and the team's cap
+    "agent": ('agent P2 "Interfaces', 'agent P7 "Interfaces'),
+    "max-active": ("  max_active 6\n", "  max_active 2\n"),
+    # who does a step: the agents' activities (the agent-cap analysis), with the activity graph unchanged
+    "step-agents": (
+        '"C1: Cross-Instance Storage-Lock Redesign" by I1 for C1',
+        '"C1: Cross-Instance Storage-Lock Redesign" by I1 I2 I3 I4 I5 I6 I4A for C1',
+    ),
+    # a dependency cycle (the slice graph's cycles) and a step's slice (the activity graph)
+    "cycle": ("  after C0\n", "  after C7\n"),
+    # a gate that changes directory (PC814), a slice binding another gate (the gates something runs: PC713)
+    "gate-cd": (
+        '  run "bun scripts/phase-c/verify-storage-lock-contract.mjs"',
+        '  run "cd /tmp && bun scripts/phase-c/verify-storage-lock-contract.mjs"',
+    ),
+    "slice-binding": ("  gate quick c1_quick\n", "  gate quick pa_metadata_contract\n"),
+    # an agent protocol file without the agent's id: every agent's is the same file (PC815)
+    "protocol": ('artifact plan "AGENT_<N>_PLAN_VERBATIM.md"', 'artifact plan "AGENT_PLAN_VERBATIM.md"'),
+    "step-slice": ("by I2 for C3\n", "by I2 for C2\n"),
+    # a stage inserted before the others (stage positions) and a stage dropped
+    "stage-order": ('stage 0 "Preflight', 'stage 0.1 "Preflight'),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDITS_IN_PLACE))
+def test_reused_statements_are_resolved_again(name):
+    """An edit outside the slices (same line count) keeps them, but what resolution wrote into them is
+    redone, into copies: the previous version's IR is left as it was."""
+    old, new = EDITS_IN_PLACE[name]
     text = EXAMPLES["phase-c.phc"]
     assert text.count(old) == 1
     edited = text.replace(old, new)
-    _, state = incremental.analyze(text, "x.phc", None)
-    for version in (edited, text, edited):
+    prev, state = incremental.analyze(text, "x.phc", None)
+    for n, version in enumerate((edited, text, edited, edited)):
+        before = prev.runbook.model_dump()
         stats = incremental.Stats()
         result, state = incremental.analyze(version, "x.phc", state, stats=stats)
-        assert not stats.full_parse and stats.reused_nodes > 30
+        assert not stats.full_parse and stats.reused_nodes > 30 and stats.relowered == (n < 3)
         full = analyze(version, "x.phc")
         assert result.diagnostics == full.diagnostics
         assert result.runbook.model_dump() == full.runbook.model_dump()
-    assert analyze(edited, "x.phc").diagnostics != analyze(text, "x.phc").diagnostics  # the edit matters
+        assert prev.runbook.model_dump() == before, "the previous version's IR was written to"
+        prev = result
+    assert stats.copied == 0  # the same text again: nothing to redo
+    a, b = analyze(edited, "x.phc"), analyze(text, "x.phc")
+    assert a.runbook.model_dump() != b.runbook.model_dump()  # the edit matters
+    if name in ("stage-cover", "worktree-path", "agent", "max-active", "step-agents", "cycle", "gate-cd", "protocol"):
+        assert a.diagnostics != b.diagnostics
+
+
+def test_unchanged_statements_are_the_same_nodes():
+    """A one-character edit in one slice: every other top-level node is the previous version's object."""
+    text = EXAMPLES["phase-c.phc"]
+    pos = text.index('slice C3 "') + len('slice C3 "')
+    prev, state = incremental.analyze(text, "x.phc", None)
+    stats = incremental.Stats()
+    result, _ = incremental.analyze(text[:pos] + "x" + text[pos:], "x.phc", state, stats=stats)
+    old, new = prev.runbook, result.runbook
+    assert stats.copied == 0 and stats.relowered == 1
+    assert [s is t for s, t in zip(old.slices, new.slices, strict=True)] == [s.id != "C3" for s in old.slices]
+    assert all(g is h for g, h in zip(old.gates, new.gates, strict=True))
+    assert (
+        old.team is new.team
+        and old.repo is new.repo
+        and all(a is b for a, b in zip(old.stages, new.stages, strict=True))
+    )
 
 
 def _naive_region(a: str, b: str) -> tuple[int, int, int]:
@@ -359,4 +422,114 @@ def test_the_fast_shallow_copy_is_model_copy():
     c = incremental._copy(s)
     c.stage, c.files[0].path = "elsewhere", "moved.txt"
     assert s.stage != "elsewhere" and s.files[0].path != "moved.txt"
-    assert incremental._copy(rb.gates[0]) is rb.gates[0]  # resolution writes nothing into gates
+
+
+CAP = """phase C "Cap" {
+  posture forward_only
+}
+team {
+  max_active 1
+  agent A1 "one"
+  agent A2 "two"
+}
+slice C1 "First" {
+  agent A1
+}
+slice C2 "Second" {
+  agent A1
+}
+"""
+
+
+def test_an_edit_that_changes_only_who_works_redoes_the_agent_analysis():
+    """The activity graph is the same (same slices, same dependencies), the agents' work is not:
+    the agent-cap analysis reused from the previous version would miss the second agent."""
+    text = CAP
+    edited = text.replace('slice C2 "Second" {\n  agent A1', 'slice C2 "Second" {\n  agent A2')
+    snap = build_snapshot(URI, text, 0)
+    for version, new in enumerate((edited, text, edited), start=1):
+        snap = build_snapshot(URI, new, version, previous=snap)
+        assert not snap.stats.full_parse
+        assert snap.diagnostics == analyze(new, URI).diagnostics
+    assert "PC501" in {d.code for d in snap.diagnostics}
+    assert "PC501" not in {d.code for d in analyze(text, URI).diagnostics}
+
+
+GATES = """phase C "Gates" {
+  posture forward_only
+}
+cadence quick "Per commit"
+gate g1 {
+  run "make one"
+}
+gate g2 {
+  run "make two"
+}
+slice C1 "First" {
+  gate quick g1
+}
+"""
+
+
+def test_an_edit_that_changes_only_which_gates_run_redoes_the_unused_gates():
+    """The gates are the same objects, the slice binds another one: PC713's findings about the gates
+    (reused while the gates and the gates run directly are the same) must follow."""
+    edited = GATES.replace("  gate quick g1\n", "  gate quick g2\n")
+    snap = build_snapshot(URI, GATES, 0)
+    found = []
+    for version, new in enumerate((edited, GATES, edited), start=1):
+        snap = build_snapshot(URI, new, version, previous=snap)
+        assert not snap.stats.full_parse
+        assert snap.diagnostics == analyze(new, URI).diagnostics
+        found.append([d.message for d in snap.diagnostics if d.code == "PC713"])
+    assert found[0] == found[2] != found[1] and all(found)
+
+
+def test_an_edit_elsewhere_that_orders_a_slice_redoes_its_gate_findings():
+    """PC701's findings are kept per slice while the gates, stages, dependencies and script files
+    are the same: a dependency added to another slice (C2 -> C3 -> C1) must redo them for C1,
+    whose node is reused."""
+    fixture = (ROOT / "tests" / "fixtures" / "rules" / "PC701_defined_by_later_slice.phc").read_text(encoding="utf-8")
+    text = fixture.replace('slice C1 "Storage lock" {\n', 'slice C1 "Storage lock" {\n  after C3\n')
+    text += 'slice C3 "Bridge" {\n  note "nothing yet"\n}\n'
+    edited = text.replace('  note "nothing yet"\n', "  after C2\n")
+    snap = build_snapshot(URI, text, 0)
+    found = []
+    for version, new in enumerate((edited, text, edited), start=1):
+        prev, snap = snap, build_snapshot(URI, new, version, previous=snap)
+        assert not snap.stats.full_parse
+        assert prev.runbook.slice("C1") is snap.runbook.slice("C1")  # reused: the same node
+        assert snap.diagnostics == analyze(new, URI).diagnostics
+        found.append([d.message for d in snap.diagnostics if d.code == "PC701"])
+    assert found[0] == found[2] != found[1]
+
+
+def test_a_configuration_change_between_versions_gives_the_batch_findings():
+    """The text stays, the configuration changes (a rule's severity, a rule ignored, a kind's requirements):
+    what is reused across versions must not carry the previous configuration's findings."""
+    from phasec.compiler.config import Config
+    from phasec.compiler.diagnostics import Severity
+
+    text = EXAMPLES["phase-c.phc"]
+    pos = text.index('slice C3 "') + len('slice C3 "')
+    strict = {"runtime": ["files", "branch", "gate:quick", "gate:full", "owner", "worktree"]}
+    configs = [
+        Config(),
+        Config(require=strict),
+        Config(require=strict, severity={"PC714": Severity.ERROR}),
+        Config(require=strict, ignore=["PC714"]),
+        Config(),
+    ]
+    _, state = incremental.analyze(text, "x.phc", None, config=configs[0])
+    seen = []
+    for n, config in enumerate(configs[1:], start=1):
+        text = text[:pos] + "x" * n + text[pos:]  # an edit too, so that most statements are reused
+        stats = incremental.Stats()
+        result, state = incremental.analyze(text, "x.phc", state, config=config, stats=stats)
+        assert not stats.full_parse and stats.reused_nodes > 30
+        batch = analyze(text, "x.phc", config=config).diagnostics
+        assert result.diagnostics == batch
+        seen.append({(d.code, d.severity) for d in batch})
+    # the configurations matter: PC714 as a warning, as an error, not at all
+    assert seen[0] == {("PC714", Severity.WARNING)} and seen[1] == {("PC714", Severity.ERROR)}
+    assert seen[2] == seen[3] == set()

@@ -114,7 +114,9 @@ def topo_order(items: list, key: Callable, deps: Callable) -> list:
 
 
 class StatementMemo:
-    """Values derived from one top-level statement of the syntax tree alone, reused across versions.
+    """Values derived from one top-level statement of the syntax tree (or one IR node) alone, reused
+    across versions; and what the graph layer and ``RuleContext.across_versions`` keep from the last
+    version (each with what it was computed from).
 
     The language server keeps the top-level statements an edit did not touch as
     the very same objects (phasec/lsp/incremental.py); what a helper derives
@@ -136,18 +138,31 @@ class StatementMemo:
         #: (the gates, their composition cycles) of the last version whose gate cycles were
         #: computed (:meth:`phasec.compiler.graph.RunbookGraph.gate_cycles`), carried forward.
         self.gate_cycles: tuple | None = previous.gate_cycles if previous is not None else None
+        #: (key, what was computed for it) of the activity graph of the last version that built
+        #: one (:attr:`phasec.compiler.graph.RunbookGraph._activity_store`), carried forward.
+        self.activity: tuple | None = previous.activity if previous is not None else None
+        #: (key, {slice: its descendants}) of the slice reachability (``RunbookGraph._reach_store``).
+        self.reach: tuple | None = previous.reach if previous is not None else None
+        #: per (rule code, name): (nodes, values, result) of ``RuleContext.across_versions``, the latest.
+        self.results: dict = dict(previous.results) if previous is not None else {}
 
     def get(self, st, name: str, compute: Callable):
         """``compute(st)``, or the value computed for the very same statement before."""
-        e = self._entries.get(id(st))
-        if e is None or e[0] is not st:
-            p = self._previous.get(id(st))
-            e = (st, dict(p[1]) if p is not None and p[0] is st else {})
-            self._entries[id(st)] = e
-        values = e[1]
+        values = self.values_of(st)
         if name not in values:
             values[name] = compute(st)
         return values[name]
+
+    def values_of(self, st) -> dict:
+        """The values kept for the very same ``st`` (a statement or an IR node), to read and fill."""
+        e = self._entries.get(id(st))
+        if e is None or e[0] is not st:
+            p = self._previous.get(id(st))
+            # The previous version's entry itself: its values are functions of ``st`` (and of the
+            # ``env`` token stored with each of ``RuleContext.per_node``), true in any version.
+            e = p if p is not None and p[0] is st else (st, {})
+            self._entries[id(st)] = e
+        return e[1]
 
     def seal(self) -> None:
         """Forget the previous version's entries (once the analysis that reads them is done)."""
@@ -296,17 +311,25 @@ class Facts:
         return seen
 
     @cached_property
+    def run_roots(self) -> frozenset[str]:
+        """The gates named where something runs them: a slice's gate bindings, triggers and
+        ``starts_after``, the exit's and the baseline's (the roots of :attr:`run_gates`)."""
+        rb = self.rb
+        roots = {i.gate.id for s in rb.slices for b in s.gates for i in b.items if i.gate is not None}
+        roots.update(t.gate.id for s in rb.slices for t in s.triggers if t.gate is not None)
+        roots.update(r.id for s in rb.slices for r in s.starts_after)
+        if rb.exit:
+            roots.update(r.id for r in rb.exit.gates)
+        if rb.baseline:
+            roots.update(r.id for r in rb.baseline.gates)
+        return frozenset(roots)
+
+    @cached_property
     def run_gates(self) -> set[str]:
         """The gates something runs: those a slice binds, a trigger or a ``starts_after`` names,
-        the exit's and the baseline's, and every gate they use (transitively).  A declared gate
-        outside it runs nowhere (PC713; the gates document lists it)."""
-        rb = self.rb
-        roots = [i.gate.id for s in rb.slices for b in s.gates for i in b.items if i.gate is not None]
-        roots += [t.gate.id for s in rb.slices for t in s.triggers if t.gate is not None]
-        roots += [r.id for s in rb.slices for r in s.starts_after]
-        roots += [r.id for r in rb.exit.gates] if rb.exit else []
-        roots += [r.id for r in rb.baseline.gates] if rb.baseline else []
-        return self.gate_closure(roots)
+        the exit's and the baseline's (:attr:`run_roots`), and every gate they use (transitively).
+        A declared gate outside it runs nowhere (PC713; the gates document lists it)."""
+        return self.gate_closure(sorted(self.run_roots))
 
     # -- slices ------------------------------------------------------------
     @cached_property

@@ -118,7 +118,17 @@ class RunbookGraph:
         return out
 
     def slice_cycles(self) -> list[list[Edge]]:
-        return self.cycles(self.slice_graph)
+        """The dependency cycles.  Whether there is one depends only on the slices' ids and
+        dependencies: with the language server's memo, a runbook whose :attr:`_slices_key` was
+        found acyclic before has none, and the graph is not built for it (a cycle's edges carry
+        spans, so cycles themselves are computed every time)."""
+        store = self._reach_store
+        if store is not None and store.get("acyclic"):
+            return []
+        cycles = self.cycles(self.slice_graph)
+        if store is not None and not cycles:
+            store["acyclic"] = True
+        return cycles
 
     def slice_ancestors(self, sid: str) -> set[str]:
         """The slices ``sid`` waits for, transitively (``nx.ancestors``: never ``sid`` itself)."""
@@ -126,9 +136,20 @@ class RunbookGraph:
         return _reach(g.pred, sid) if sid in g else set()
 
     def slice_descendants(self, sid: str) -> set[str]:
-        """The slices that wait for ``sid``, transitively (``nx.descendants``: never ``sid`` itself)."""
+        """The slices that wait for ``sid``, transitively (``nx.descendants``: never ``sid`` itself).
+
+        Reused across the language server's versions while the slices' ids and dependencies
+        are the same (:attr:`_reach_store`): the caller must not change the set."""
+        store = self._reach_store
+        if store is not None:
+            hit = store.get(("down", sid))
+            if hit is not None:
+                return hit
         g = self.slice_graph
-        return _reach(g.succ, sid) if sid in g else set()
+        out = _reach(g.succ, sid) if sid in g else set()
+        if store is not None:
+            store[("down", sid)] = out
+        return out
 
     def slice_descendants_of(self, sids) -> set[str]:
         """The union of :meth:`slice_descendants` over ``sids``, in one traversal (linear, not per slice)."""
@@ -232,7 +253,67 @@ class RunbookGraph:
         return {sid: (stages[min(ix)].id, stages[max(ix)].id) for sid, ix in where.items()}
 
     @cached_property
+    def _activity_store(self) -> dict | None:
+        """Where the activity graph, its order and the slice precedence are kept across versions.
+
+        They are a function of the stages (compared by value; the language server shares
+        unchanged ones between versions, so mostly by identity) and of each slice's id, its
+        dependencies' ids and its precondition slices (:meth:`_activity_key`), nothing else:
+        no span, no title.  The document's memo (the language server's, ``self.memo``) keeps the
+        last version's key with a dict of what was computed for it; a version with an equal
+        key reads and fills that dict.  Without a memo (``phasec lint``): None, computed here.
+        tests/test_lsp_incremental.py compares with the batch pipeline over edits that change it.
+        """
+        memo = self.memo
+        if memo is None:
+            return None
+        key = self._activity_key()
+        last = memo.activity
+        store = last[1] if last is not None and last[0] == key else {}
+        memo.activity = (key, store)
+        return store
+
+    def _activity_key(self) -> tuple:
+        return (tuple(self.rb.stages), self._slices_key)
+
+    @cached_property
+    def _slices_key(self) -> tuple:
+        """Each slice's id, its dependencies' ids and its precondition slices: what the slice
+        graph's nodes and edges are made of (not the edges' spans)."""
+        pre = self.facts.precondition_slices
+        return tuple(
+            (
+                s.id,
+                tuple(d.slice.id for d in s.after),
+                tuple(before for before, _ in pre(s)) if s.starts_after else (),
+            )
+            for s in self.rb.slices
+        )
+
+    @cached_property
+    def _reach_store(self) -> dict | None:
+        """Where :meth:`slice_descendants` keeps its answers across versions (as ``_activity_store``,
+        keyed by :attr:`_slices_key`: reachability depends on nothing else); None without a memo."""
+        memo = self.memo
+        if memo is None:
+            return None
+        key = self._slices_key
+        last = memo.reach
+        store = last[1] if last is not None and last[0] == key else {}
+        memo.reach = (key, store)
+        return store
+
+    @cached_property
     def activity_graph(self) -> nx.DiGraph:
+        """The activity graph (see the module docstring), reused while :meth:`_activity_key` holds."""
+        store = self._activity_store
+        if store is None:
+            return self._activity_graph()
+        if "graph" not in store:
+            store["graph"] = self._activity_graph()
+        return store["graph"]
+
+    def _activity_graph(self) -> nx.DiGraph:
         rb = self.rb
         g: nx.DiGraph = nx.DiGraph()
         prev_end = None
@@ -287,6 +368,14 @@ class RunbookGraph:
     def activity_order(self) -> list[tuple] | None:
         """A topological order of :attr:`activity_graph` (None when it has a cycle), computed once
         for the agent analysis and the slice precedence."""
+        store = self._activity_store
+        if store is None:
+            return self._activity_order()
+        if "order" not in store:
+            store["order"] = self._activity_order()
+        return store["order"]
+
+    def _activity_order(self) -> list[tuple] | None:
         try:
             return list(nx.topological_sort(self.activity_graph))
         except nx.NetworkXUnfeasible:
@@ -307,10 +396,33 @@ class RunbookGraph:
         return None
 
     def agent_overlap(self) -> AgentOverlap | None:
-        """The largest set of agents that can be active at once (None if the order has a cycle); cached."""
+        """The largest set of agents that can be active at once (None if the order has a cycle); cached.
+
+        A function of the activity graph and order, the agents' activities and their release
+        points: with the language server's memo, reused from an earlier version whose activity
+        graph is the same (``_activity_store``) and whose activities and release points are
+        equal.  The callers must not change the result."""
         if "_overlap" not in self.__dict__:
-            self.__dict__["_overlap"] = self._agent_overlap()
+            store = self._activity_store
+            if store is None:
+                self.__dict__["_overlap"] = self._agent_overlap()
+            else:
+                key = (self.agent_activities(), self._released())
+                last = store.get("overlap")
+                if last is None or last[0] != key:
+                    last = store["overlap"] = (key, self._agent_overlap())
+                self.__dict__["_overlap"] = last[1]
         return self.__dict__["_overlap"]
+
+    def _released(self) -> dict[str, tuple]:
+        """Per agent with activities, its release point (an activity-graph node), if any."""
+        acts = self.agent_activities()
+        released: dict[str, tuple] = {}
+        for agent in self.rb.agents():
+            node = self.release_node(agent)
+            if node is not None and acts.get(agent.id):
+                released[agent.id] = node
+        return released
 
     def _agent_overlap(self) -> AgentOverlap | None:
         """Compute :meth:`agent_overlap`.
@@ -325,11 +437,7 @@ class RunbookGraph:
             return None
         acts = {a: v for a, v in self.agent_activities().items() if v}
         agents = sorted(acts)
-        released: dict[str, tuple] = {}
-        for agent in self.rb.agents():
-            node = self.release_node(agent)
-            if node is not None and agent.id in acts:
-                released[agent.id] = node
+        released = self._released()
         # Slots: one bit per (agent, activity), grouped by agent; plus a release slot.
         slot_of: dict[tuple, list[tuple[str, int]]] = {}
         mask: dict[str, int] = {}
@@ -411,8 +519,16 @@ class RunbookGraph:
         Computed on the activity graph, so stage order and dependencies (with
         `if_triggered`) combine transitively.  One topological pass each way,
         carrying bitsets; slices on a dependency cycle count as ordered (PC301
-        reports the cycle).
+        reports the cycle).  Reused as the activity graph is.
         """
+        store = self._activity_store
+        if store is None:
+            return self._slice_precedence()
+        if "precedence" not in store:
+            store["precedence"] = self._slice_precedence()
+        return store["precedence"]
+
+    def _slice_precedence(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
         g = self.activity_graph
         bit: dict[str, int] = {}
         for s in self.rb.slices:

@@ -572,18 +572,33 @@ def _lower_procedure(b: Bound) -> ir.Procedure:
     )
 
 
-def lower(bound: list[Bound], src: SourceFile, reuse=None) -> ir.Runbook:
+def lower(bound: list[Bound], src: SourceFile, reuse=None, into: ir.Runbook | None = None) -> ir.Runbook:
     """Build the IR from the bound top-level statements.
 
     ``reuse(b, lower_fn)``: gives the node of a top-level slice or gate (by default
     ``lower_fn(b)``); the language server passes one that reuses the nodes of
-    statements it lowered before (phasec/lsp/incremental.py).
+    statements it lowered before (phasec/lsp/incremental.py).  A ``reuse`` whose
+    ``statements`` attribute is true is asked for every other top-level statement
+    too: ``lower_fn(b)`` then gives the :class:`Part` ``b`` alone contributes
+    (:func:`add_part` adds it).  ``into``: the runbook to lower into (default: a new one).
     """
     one = reuse or (lambda b, fn: fn(b))
-    rb = ir.Runbook.model_construct(span=src.span(0, len(src.text)), path=src.path, sha256=src.sha256)
+    alone = getattr(reuse, "statements", False)
+    rb = (
+        into
+        if into is not None
+        else ir.Runbook.model_construct(span=src.span(0, len(src.text)), path=src.path, sha256=src.sha256)
+    )
     for b in bound:
         kw = b.keyword
-        if kw == "phase":
+        if alone and kw != "slice" and kw != "gate":
+            add_part(
+                rb,
+                one(
+                    b, lambda b: Part(lower([b], src, into=ir.Runbook.model_construct(span=b.span, path="", sha256="")))
+                ),
+            )
+        elif kw == "phase":
             rb.phase = _lower_phase(b)
         elif kw == "repo":
             rb.repo = _lower_repo(b)
@@ -732,3 +747,48 @@ def lower(bound: list[Bound], src: SourceFile, reuse=None) -> ir.Runbook:
         elif kw == "note":
             rb.notes.append(_prose(b))
     return rb
+
+
+_NOT_PARTS = frozenset({"span", "path", "sha256"})
+
+
+class Part:
+    """What one top-level statement lowered alone (``lower([b], src, into=...)``) contributes to a
+    runbook: ``entries``, (field, value, assigned) for each field it set (``assigned``: the
+    statement sets the field, the last one wins) or appended to (a non-empty list)."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self, rb: ir.Runbook):
+        assigned = rb.__pydantic_fields_set__
+        self.entries = [
+            (name, v, name in assigned)
+            for name, v in rb.__dict__.items()
+            if name not in _NOT_PARTS and (name in assigned or (v.__class__ is list and v))
+        ]
+
+    def nodes(self):
+        """The IR nodes the part puts into a runbook."""
+        for _, v, _ in self.entries:
+            if isinstance(v, list):
+                yield from v
+            elif isinstance(v, ir.Node):
+                yield v
+
+
+def add_part(rb: ir.Runbook, part: Part) -> None:
+    """Add to ``rb`` what one top-level statement contributes, as lowering it in place would: the
+    fields it assigned replace ``rb``'s (the last statement wins), the nodes it appended are
+    appended.  A stage gets its position among ``rb``'s stages: when it differs, a copy, kept in
+    ``part`` for the next time (``part`` is a container no runbook holds; the stage it held is
+    not changed).  tests/test_lsp_incremental.py compares with lowering in place."""
+    d = rb.__dict__
+    for k, (name, v, assigned) in enumerate(part.entries):
+        if assigned:
+            setattr(rb, name, v)
+            continue
+        if name == "stages" and any(s.order != len(d["stages"]) + i for i, s in enumerate(v)):
+            n = len(d["stages"])
+            v = [s.model_copy(update={"order": n + i}) for i, s in enumerate(v)]
+            part.entries[k] = (name, v, False)
+        d[name].extend(v)

@@ -53,14 +53,15 @@ def lower(doc: Document, *, binder=None, reuse=None) -> tuple[Runbook, list[Diag
     from phasec.compiler.resolve import resolve
 
     bag = DiagnosticBag()
-    sets = FieldsSets()
+    # The server's ``reuse`` shares the sets of the nodes it lowers itself, and skips the ones it reuses.
+    sets = getattr(reuse, "fields_sets", None) or FieldsSets()
     if binder is None and reuse is None:
         binder, reuse = _lowering_binder(sets)
     bound = (binder or Binder)(bag).bind_block(doc.statements, "file", doc.source.span(0, 0))
     rb = _lower(bound, doc.source, reuse)
     del bound
     sets(rb)
-    resolve(rb, bag)
+    resolve(rb, bag, getattr(reuse, "across", None))
     return rb, bag.sorted()
 
 

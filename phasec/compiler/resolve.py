@@ -68,10 +68,13 @@ def _other_declared(rb: ir.Runbook):
     yield "ledger", [(g.id, g.span) for g in rb.ledgers]
     if rb.repo is not None:
         yield "merge wave", [(w.id, w.span) for w in rb.repo.merge_waves]
-    for s in rb.slices:
-        yield f"trigger of slice {s.id}", [(t.id, t.span) for t in s.triggers]
-        yield f"signal of slice {s.id}", [(g.id, g.span) for g in s.signals if g.id]
-        yield f"implementation step of slice {s.id}", [(i.id, i.span) for i in s.implement if i.id]
+    for s in rb.slices:  # ids within one slice: only a slice with two or more can repeat one
+        if len(s.triggers) > 1:
+            yield f"trigger of slice {s.id}", [(t.id, t.span) for t in s.triggers]
+        if len(s.signals) > 1:
+            yield f"signal of slice {s.id}", [(g.id, g.span) for g in s.signals if g.id]
+        if len(s.implement) > 1:
+            yield f"implementation step of slice {s.id}", [(i.id, i.span) for i in s.implement if i.id]
 
 
 def _holds_models(annotation) -> bool:
@@ -156,7 +159,20 @@ def iter_refs(node: BaseModel) -> Iterator[ir.Ref]:
                 push(v)
 
 
-def resolve(rb: ir.Runbook, bag: DiagnosticBag) -> None:
+def resolve(rb: ir.Runbook, bag: DiagnosticBag, across=None) -> None:
+    """Report duplicate declarations (PC201) and unknown references (PC202); write what resolution
+    derives into the IR: each slice's ``stage``, file and output paths made relative to a worktree.
+
+    ``across``: the language server's reuse across versions (phasec/lsp/incremental.py), or None.
+    It hands out the nodes of statements an edit did not touch as they were resolved in an
+    earlier version (the same objects, shared with that version's IR), so resolution computes
+    what each node should hold and writes only where it differs, into
+    ``across.writable(node)`` (a copy the caller puts in place of ``node``), never into a node
+    as handed out; ``across.unknown_refs(node, declared_ids, unknown)`` gives the references under
+    a top-level node that ``unknown`` rejects (reused for the same node while the declared ids
+    are equal); ``across.settled(roots)`` tells which slices had their paths resolved
+    against the same roots before, as the very same objects (then they hold what they should).  Without it (``phasec lint``) every node is new and written in place.
+    """
     declared = list(_declared(rb))
     # Duplicates.
     for kind, items in declared + list(_other_declared(rb)):
@@ -177,13 +193,20 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag) -> None:
         for ident, span in items:
             table[kind].setdefault(ident, span)
     # Unknown references.
-    tables_of: dict[str, list[dict]] = {}  # a reference's kind -> the tables it may name
-    for ref in iter_refs(rb):
-        tables = tables_of.get(ref.kind)
-        if tables is None:
-            tables = tables_of[ref.kind] = [table.get(k, {}) for k in ref.kind.split("|")]
-        if any(ref.id in t for t in tables):
-            continue
+    known_of: dict[str, set[str]] = {}  # a reference's kind -> the ids it may name
+
+    def unknown(ref: ir.Ref) -> bool:
+        known = known_of.get(ref.kind)
+        if known is None:
+            known = known_of[ref.kind] = {i for k in ref.kind.split("|") for i in table.get(k, {})}
+        return ref.id not in known
+
+    if across is None:
+        refs: Iterator[ir.Ref] = (ref for ref in iter_refs(rb) if unknown(ref))
+    else:
+        declared_ids = tuple((k, frozenset(t)) for k, t in table.items())
+        refs = (ref for node in _top_level(rb) for ref in across.unknown_refs(node, declared_ids, unknown))
+    for ref in refs:
         kinds = ref.kind.split("|")
         if "owner" in kinds and rb.owners is None:
             continue  # no registry: undeclared owners are a lint rule's business
@@ -200,42 +223,83 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag) -> None:
         written = ref.span.line == ref.span.end_line and ref.span.end_column - ref.span.column == len(ref.id)
         if len(close) == 1 and written:  # unsafe: the author must confirm which declaration was meant
             diag.fix = replace_fix(ref.span, ref.id, close[0], safe=False)
-    _normalise_paths(rb)
-    # Stage membership of slices.
+    _normalise_paths(rb, across)
+    # Stage membership of slices: the first stage that covers a slice's id, for the first slice of that id.
     first_slice: dict[str, ir.Slice] = {}
     for sl in rb.slices:
         first_slice.setdefault(sl.id, sl)  # what rb.slice returns, without rebuilding its index on every miss
+    stage_of: dict[int, str] = {}
     for st in rb.stages:
         for ref in st.covers:
             covered = first_slice.get(ref.id)
-            if covered is not None and covered.stage is None:
-                covered.stage = st.id
+            if covered is not None:
+                stage_of.setdefault(id(covered), st.id)
+    slices = rb.slices
+    for i, sl in enumerate(slices):
+        want = stage_of.get(id(sl))
+        if sl.stage != want:
+            if across is not None:
+                sl = slices[i] = across.writable(sl)
+            sl.stage = want
 
 
-def _normalise_paths(rb: ir.Runbook) -> None:
-    """Paths written under a declared worktree, or under the declared repository root, become repo-relative."""
-    if rb.repo is None:
-        return
-    roots = sorted(
-        [(b.worktree.rstrip("/") + "/", b.id) for b in rb.repo.branches if b.worktree]
-        + ([(rb.repo.root.rstrip("/") + "/", "")] if rb.repo.root else []),
-        key=lambda t: -len(t[0]),
+def _top_level(rb: ir.Runbook) -> Iterator:
+    """The top-level nodes of ``rb`` that can hold references, in the order :func:`iter_refs` walks them."""
+    d = rb.__dict__
+    for name in reversed(_WALK.get(ir.Runbook) or _walk_runbook()):
+        v = d.get(name)
+        if v is None:
+            continue
+        yield from v if isinstance(v, list) else (v,)
+
+
+def _walk_runbook() -> tuple[str, ...]:
+    names = _WALK[ir.Runbook] = tuple(reversed(_node_fields(ir.Runbook)))
+    return names
+
+
+def _normalise_paths(rb: ir.Runbook, across=None) -> None:
+    """Paths written under a declared worktree, or under the declared repository root, become repo-relative.
+
+    Each path is computed from the path as written (``written`` once normalised), so that a node
+    resolved in an earlier version (``across``) ends as a new one would."""
+    roots = (
+        sorted(
+            [(b.worktree.rstrip("/") + "/", b.id) for b in rb.repo.branches if b.worktree]
+            + ([(rb.repo.root.rstrip("/") + "/", "")] if rb.repo.root else []),
+            key=lambda t: -len(t[0]),
+        )
+        if rb.repo is not None
+        else []
     )
-    if not roots:
-        return
+    if not roots and across is None:
+        return  # nothing was normalised before: every node is new
 
-    def rel(path: str) -> tuple[str, str] | None:
+    def rel(path: str) -> tuple[str | None, str, str | None]:
+        """(written, path, worktree) of a path as written."""
         for prefix, bid in roots:
             if path.startswith(prefix):
-                return path[len(prefix) :], bid
-        return None
+                return path, path[len(prefix) :], bid or None
+        return None, path, None
 
-    for s in rb.slices:
-        for f in s.files:
-            r = rel(f.path)
-            if r:
-                f.written, f.path, f.worktree = f.path, r[0], r[1] or None
-    for o in rb.outputs:
-        r = rel(o.root)
-        if r:
-            o.root_written, o.root, o.worktree = o.root, r[0], r[1] or None
+    slices = rb.slices
+    settled = across.settled(roots) if across is not None else None
+    for i, s in enumerate(slices):
+        if settled is not None and settled[0](s):
+            continue  # resolved for these roots in an earlier version (a node is not changed after)
+        for j, f in enumerate(s.files):
+            want = rel(f.path if f.written is None else f.written)
+            if (f.written, f.path, f.worktree) != want:
+                if across is not None:
+                    s = slices[i] = across.writable(s)
+                    f = s.files[j]
+                f.written, f.path, f.worktree = want
+        if settled is not None:
+            settled[1](s)
+    outputs = rb.outputs
+    for i, o in enumerate(outputs):
+        want = rel(o.root if o.root_written is None else o.root_written)
+        if (o.root_written, o.root, o.worktree) != want:
+            if across is not None:
+                o = outputs[i] = across.writable(o)
+            o.root_written, o.root, o.worktree = want

@@ -1,4 +1,4 @@
-"""Incremental analysis for the language server: re-parse and re-bind only what an edit touched.
+"""Incremental analysis for the language server: redo only what an edit touched.
 
 The grammar is generic (a file is a list of ``keyword value... { ... }``
 statements), so top-level statements are independent: the statements of a
@@ -20,30 +20,40 @@ On an edit (the new text against the previous version's):
    or removed no line, else copies with every span moved by the line delta;
 3. binding (the schema check of each statement) is reused for every
    top-level statement object that was kept: :class:`CachingBinder`;
-4. so is the lowering of the slices and gates bound before
-   (:class:`LoweringCache`), the bulk of a runbook; the other top-level
-   statements are lowered again;
-5. name resolution, the rules and the suppressions run as in ``phasec lint``
-   (``pipeline.analyze_document``), on the whole runbook.
+4. so is the lowering of every top-level statement bound before
+   (:class:`LoweringCache`): a slice or a gate is its node, any other statement
+   the :class:`phasec.compiler.lower.Part` it contributes;
+5. name resolution runs on the whole runbook, reusing the references found
+   under each unchanged node and the paths of slices already resolved against
+   the same worktrees; the rules and the suppressions run as in ``phasec lint``
+   (``pipeline.analyze_document``), with what they derive per node or from
+   unchanged inputs reused (below).
 
 Whenever the shortcut could differ from a full parse, the whole text is parsed
 as ``phasec lint`` parses it: when the previous version had a syntax error, when
 the fragment has one (an unclosed block or string may swallow what follows),
 or when the fragment does not end at a line end.  The diagnostics are always
 those of a full analysis; ``tests/test_lsp_incremental.py`` checks that over
-random edit sequences.
+random edit sequences and targeted edits (covers, worktrees, dependencies,
+gates, agents, the cap, stage positions, a protocol template).
 
-Name resolution writes into the IR (a slice's stage, file paths made relative
-to a worktree), so a reused slice is never handed out itself: the cache keeps
-each slice as lowering made it, and every version gets a copy (of the slice and
-its files, the parts resolution writes), cheap next to building it again with
-validation.  Resolution writes nothing into a gate, so a reused gate is shared.
-The previous snapshot's IR is thus never touched.
+An unchanged statement keeps its very nodes from version to version.  Name
+resolution writes into slices (a stage, file paths made relative to a worktree)
+and outputs blocks; it computes what each node should hold and writes only
+where that differs, into a copy made in this version (:meth:`LoweringCache.writable`),
+which replaces the node in this version and in the cache.  A node lowered in
+this version is written in place.  No version writes into a node an earlier
+version holds, so the previous snapshot's IR is never touched (the tests check
+it after every edit), and the nodes of what an edit did not change are the
+same objects in both versions: the caches below rely on that identity.
 
-What the rules derive from one top-level statement alone (the path mentions in
-its strings, the index of the statements under it) is kept in a
-:class:`phasec.compiler.facts.StatementMemo` attached to the document; the next
-version's memo reuses the entries of the statements it kept.
+What the rules derive from one top-level statement or IR node alone (the path
+mentions in its strings, the index of the statements under it, a rule's
+findings for one slice) is kept in a :class:`phasec.compiler.facts.StatementMemo`
+attached to the document (``RuleContext.per_node``); results that depend on
+more are reused while the very same nodes and equal plain values go in
+(``RuleContext.across_versions``: the activity graph, the agent-cap analysis,
+the unused gates ...).  The next version's memo starts from this one's.
 """
 
 from __future__ import annotations
@@ -51,10 +61,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from phasec.compiler import ir
 from phasec.compiler.bind import Binder
 from phasec.compiler.diagnostics import Diagnostic, DiagnosticBag
 from phasec.compiler.facts import StatementMemo
+from phasec.compiler.lower import Part
 from phasec.grammar.blocks import Chunk
 from phasec.grammar.tree import Comment, Document, Statement, Value
 from phasec.source import SourceFile, Span
@@ -70,6 +80,10 @@ class State:
     bindings: dict = field(default_factory=dict, compare=False)  # id(statement) -> (statement, bound, diagnostics)
     lowered: dict = field(default_factory=dict, compare=False)  # id(bound) -> (bound, slice or gate as lowered)
     memo: StatementMemo | None = field(default=None, compare=False)  # what rules derived per top-level statement
+    fields_shared: dict | None = field(default=None, compare=False)  # pipeline.FieldsSets.shared, carried on
+    refs: dict = field(default_factory=dict, compare=False)  # id(top-level node) -> (node, token, unknown refs)
+    declared: tuple | None = field(default=None, compare=False)  # (declared ids, token) of LoweringCache
+    settled: tuple | None = field(default=None, compare=False)  # LoweringCache.settled: slices resolved for roots
 
 
 @dataclass
@@ -83,6 +97,7 @@ class Stats:
     reused_bindings: int = 0
     relowered: int = 0
     reused_nodes: int = 0
+    copied: int = 0  # nodes copied for name resolution to write into
 
 
 # -- parsing ------------------------------------------------------------------------
@@ -148,10 +163,17 @@ def _common_prefix(a: str, b: str, limit: int) -> int:
         i += _BLOCK
     if i >= limit:
         return limit
-    end = min(i + _BLOCK, limit)
-    while i < end and a[i] == b[i]:
-        i += 1
-    return i
+    # The first difference lies in [i, end): halve the range by comparing slices (C speed).
+    lo, hi = i, min(i + _BLOCK, limit)
+    while hi - lo > 16:
+        mid = (lo + hi) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid
+    while lo < hi and a[lo] == b[lo]:
+        lo += 1
+    return lo
 
 
 def _common_suffix(a: str, b: str, limit: int) -> int:
@@ -165,9 +187,17 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
         k += step
     else:
         return limit
-    while k < limit and a[la - k - 1] == b[lb - k - 1]:
-        k += 1
-    return k
+    # The last difference lies in the next min(_BLOCK, limit - k) characters from the end.
+    lo, hi = k, min(k + _BLOCK, limit)
+    while hi - lo > 16:
+        mid = (lo + hi) // 2
+        if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
+            lo = mid
+        else:
+            hi = mid
+    while lo < hi and a[la - lo - 1] == b[lb - lo - 1]:
+        lo += 1
+    return lo
 
 
 def _changed_region(old: str, new: str) -> tuple[int, int, int]:
@@ -298,16 +328,9 @@ def _shallow(m):
 
 
 def _copy(node):
-    """What a version gets of a lowered slice or gate (see the module docstring).
-
-    Name resolution writes into a slice (its ``stage``) and its files (paths made
-    relative to a worktree): those are copied.  It writes nothing into a gate, and
-    nothing writes into the IR after resolution, so a gate is shared between
-    versions as it is (the property test checks that the previous version's IR is
-    left unchanged).
-    """
-    if isinstance(node, ir.Gate):
-        return node
+    """A copy of a node that name resolution writes into, for it to write: the node itself shallowly,
+    and a slice's files (resolution writes a slice's ``stage`` and its files' paths, an
+    ``outputs`` block's root)."""
     new = _shallow(node)
     files = new.__dict__.get("files")
     if files is not None:
@@ -315,13 +338,67 @@ def _copy(node):
     return new
 
 
-class LoweringCache:
-    """``reuse`` for :func:`phasec.compiler.lower.lower`: the slices and gates of bound statements lowered before."""
+def _top_nodes(node):
+    """The IR nodes a lowered top-level statement puts into the runbook."""
+    return node.nodes() if node.__class__ is Part else (node,)
 
-    def __init__(self, previous: dict | None = None, stats: Stats | None = None):
+
+class LoweringCache:
+    """``reuse`` for :func:`phasec.compiler.lower.lower`, and ``across`` for
+    :func:`phasec.compiler.resolve.resolve`: the lowering of every top-level statement bound
+    before (``statements``: not only slices and gates), as the last version resolved it.
+
+    A statement bound before gets the very node the last version had: the same object,
+    shared between versions.  Name resolution writes into slices and outputs blocks; it
+    writes only where what a node holds differs from what it should (an edit changed a
+    stage's ``covers`` or a worktree), into :meth:`writable`, a copy made in this version,
+    which replaces the node in this version's runbook and in this cache.  A node lowered in
+    this version belongs to it and is written in place.  So no version writes into a node
+    an earlier version holds (tests/test_lsp_incremental.py checks the previous IR is
+    unchanged), and an edit costs no copy of the nodes it did not change.
+
+    :meth:`unknown_refs` gives the unknown references under a top-level node, reused for the same
+    node while the declarations are the same.
+
+    It also shares the pydantic fields-sets of the nodes (``pipeline.FieldsSets``, a memory
+    measure): the nodes it lowers are walked once, when lowered, and the nodes it hands
+    out are marked done, so the walk of the whole runbook after lowering
+    (``pipeline.lower``) visits only the runbook's own fields, not every node of every
+    version again.
+    """
+
+    statements = True
+
+    def __init__(
+        self,
+        previous: dict | None = None,
+        stats: Stats | None = None,
+        shared: dict | None = None,
+        refs: dict | None = None,
+        settled: tuple | None = None,
+        declared: tuple | None = None,
+    ):
+        from phasec.compiler.pipeline import FieldsSets
+
         self.previous = previous or {}
-        self.current: dict = {}
+        self.current: dict = {}  # id(bound) -> (bound, node)
         self.stats = stats if stats is not None else Stats()
+        self.fields_sets = FieldsSets()
+        if shared is not None:
+            self.fields_sets.shared = shared
+        self.mine: dict[int, object] = {}  # id -> node made in this version (resolution may write it)
+        self.replaced: dict[int, object] = {}  # id(node handed out) -> its copy that resolution wrote
+        self.refs_previous = refs or {}
+        #: (declared ids, token) of the declarations the unknown references were found against
+        self.declared: tuple | None = declared
+        #: (roots, {id(slice): slice}) of the slices whose paths were resolved against those roots
+        self.settled_previous: tuple | None = settled
+        self.settled_current: tuple | None = None
+        self.refs_current: dict[int, tuple] = {}  # id(node) -> (node, token, its unknown references)
+
+    @property
+    def across(self) -> LoweringCache:
+        return self
 
     def __call__(self, b, lower_fn):
         hit = self.previous.get(id(b))
@@ -330,9 +407,90 @@ class LoweringCache:
             self.stats.reused_nodes += 1
         else:
             node = lower_fn(b)
+            for n in _top_nodes(node):
+                self.fields_sets(n)
+                self.mine[id(n)] = n
             self.stats.relowered += 1
-        self.current[id(b)] = (b, node)
-        return _copy(node)
+            hit = (b, node)
+        self.current[id(b)] = hit
+        # held by the runbook being built: the ids stay their own
+        if node.__class__ is Part:
+            self.fields_sets.done.update(id(n) for n in node.nodes())
+        else:
+            self.fields_sets.done.add(id(node))
+        return node
+
+    def writable(self, node):
+        """``node`` if this version made it, else a copy made now (resolution writes into it)."""
+        if id(node) in self.mine:
+            return node
+        new = _copy(node)
+        self.mine[id(new)] = new
+        self.replaced[id(node)] = new
+        self.stats.copied += 1
+        return new
+
+    def unknown_refs(self, node, declared_ids: tuple, unknown) -> tuple:
+        """The references under a top-level node (``resolve.iter_refs``) that ``unknown`` rejects, in
+        order: reused for the very same node while the declared ids (``declared_ids``, per kind,
+        all ``unknown`` reads) are equal to those it was computed with."""
+        last = self.declared
+        if last is None or last[0] is not declared_ids:
+            # the first node of this version: a token for these declarations, the last one if equal
+            token = last[1] if last is not None and last[0] == declared_ids else object()
+            last = self.declared = (declared_ids, token)
+        token = last[1]
+        e = self.refs_previous.get(id(node))
+        if e is None or e[0] is not node or e[1] is not token:
+            from phasec.compiler.resolve import iter_refs
+
+            e = (node, token, tuple(r for r in iter_refs(node) if unknown(r)))
+        self.refs_current[id(node)] = e
+        return e[2]
+
+    def settled(self, roots: list):
+        """(test, mark) for the slices' file paths resolved against ``roots`` (the worktrees and the
+        repository root): ``test(slice)``, whether that very slice was resolved against equal roots
+        in an earlier version (then it holds what resolution would write: a slice is written only
+        in the version that made it, never after); ``mark(slice)``, it now is.  The slices are kept
+        with the roots (held, so an id is never reused).
+        """
+        key = tuple(roots)
+        last = self.settled_previous
+        done = last[1] if last is not None and last[0] == key else {}
+        now: dict[int, object] = {}
+        self.settled_current = (key, now)
+
+        def test(s) -> bool:
+            if done.get(id(s)) is s:
+                now[id(s)] = s
+                return True
+            return False
+
+        def mark(s) -> None:
+            now[id(s)] = s
+
+        return test, mark
+
+    def kept(self) -> dict:
+        """What the next version reuses: each bound statement's node as this version resolved it."""
+        if not self.replaced:
+            return self.current
+        r = self.replaced
+        out: dict = {}
+        for k, (b, node) in self.current.items():
+            if node.__class__ is Part:  # its outputs blocks may have been copied
+                if any(id(n) in r for n in node.nodes()):
+                    new = Part.__new__(Part)
+                    new.entries = [
+                        (name, [r.get(id(x), x) for x in v] if isinstance(v, list) else r.get(id(v), v), assigned)
+                        for name, v, assigned in node.entries
+                    ]
+                    node = new
+                out[k] = (b, node)
+            else:
+                out[k] = (b, r.get(id(node), node))
+        return out
 
 
 def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Stats | None = None):
@@ -351,13 +509,29 @@ def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Sta
         binders.append(b)
         return b
 
-    reuse = LoweringCache(prev.lowered if prev is not None and chunks is not None else None, stats)
+    reuse = LoweringCache(
+        prev.lowered if prev is not None and chunks is not None else None,
+        stats,
+        prev.fields_shared if prev is not None else None,
+        prev.refs if prev is not None else None,
+        prev.settled if prev is not None else None,
+        prev.declared if prev is not None else None,
+    )
     result = analyze_document(doc, list(diags), config=config, binder=binder, reuse=reuse)
     keep = chunks is not None
     bindings = binders[0].bindings if binders and keep else {}
     memo.seal()
     return result, State(
-        path=path, text=text, chunks=chunks, bindings=bindings, lowered=reuse.current if keep else {}, memo=memo
+        path=path,
+        text=text,
+        chunks=chunks,
+        bindings=bindings,
+        lowered=reuse.kept() if keep else {},
+        refs=reuse.refs_current,
+        settled=reuse.settled_current,
+        declared=reuse.declared,
+        memo=memo,
+        fields_shared=reuse.fields_sets.shared,
     )
 
 

@@ -58,6 +58,67 @@ class RuleContext:
         return facts(self.rb)
 
     @cached_property
+    def memo(self):
+        """The language server's memo of the document (:class:`phasec.compiler.facts.StatementMemo`), or None."""
+        from phasec.compiler.facts import statement_memo
+
+        return statement_memo(self.doc)
+
+    def per_node(self, node, compute: Callable, env: object = None, name: str = ""):
+        """``compute(node)``, reused across the language server's versions for the very same IR node.
+
+        Only for what the running rule derives from ``node`` alone: its fields (as resolved:
+        a node name resolution changes is a new object, phasec/lsp/incremental.py), the
+        syntax-tree statement it was lowered from (the same object while the node is), the
+        rule's code and severity, and ``env``: a token standing for whatever else it reads,
+        the very same object while that is unchanged (:meth:`across_versions` gives one).
+        Never the configuration.  Keyed by the rule's code and ``name``; without a memo
+        (``phasec lint``) computed every time.
+        """
+        memo = self.memo
+        if memo is None:
+            return compute(node)
+        assert self.rule is not None
+        key = self.rule.code + name
+        values = memo.values_of(node)
+        hit = values.get(key)
+        if hit is None or hit[0] is not env:
+            hit = values[key] = (env, compute(node))
+        return hit[1]
+
+    def token(self, name: str, nodes: tuple, values) -> object:
+        """An object that stays the very same across versions while ``nodes`` are the same objects
+        and ``values`` are equal (:meth:`across_versions`): an ``env`` for :meth:`per_node`."""
+        return self.across_versions(name, nodes, values, object)
+
+    def across_versions(self, name: str, nodes: tuple, values, compute: Callable):
+        """``compute()``, reused from an earlier version of the document (the language server's memo)
+        when ``nodes`` are the very same IR nodes, in the same order, and ``values`` are equal.
+
+        For what the running rule derives from those nodes alone (their fields, the syntax-tree
+        statements they were lowered from, which are the same objects while the nodes are) and
+        from ``values`` (plain, comparable data: ids, strings, tuples of them).  Nodes are compared
+        by identity, never by value, and kept with the result, so an id cannot be reused.  Without
+        a memo (``phasec lint``) computed every time.
+        """
+        memo = self.memo
+        if memo is None:
+            return compute()
+        assert self.rule is not None
+        key = (self.rule.code, name)
+        last = memo.results.get(key)
+        if (
+            last is not None
+            and len(last[0]) == len(nodes)
+            and last[1] == values
+            and all(a is b for a, b in zip(last[0], nodes, strict=True))
+        ):
+            return last[2]
+        out = compute()
+        memo.results[key] = (nodes, values, out)
+        return out
+
+    @cached_property
     def graph(self):
         from phasec.compiler.facts import statement_memo
         from phasec.compiler.graph import RunbookGraph

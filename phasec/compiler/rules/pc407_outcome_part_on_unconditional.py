@@ -44,67 +44,69 @@ _HELP = "declare `{s}` `branching` (it always runs and its outcome branches) or 
 @rule("PC407", "outcome-part-on-unconditional", "error")
 def check(ctx):
     for s in ctx.rb.slices:
-        if s.outcome_conditional:
-            continue
-        found = []  # (span, message)
-        for f in s.files:
-            if f.when:
-                found.append(
-                    (
-                        word_span(ctx, f.span, "when") or f.span,
-                        f"file `{f.path}` of slice `{s.id}` is marked `when {f.when}`, but `{s.id}` is neither "
-                        f"conditional nor branching: it has no {f.when} path",
-                    )
-                )
-        for b in s.gates:
-            if b.when:
-                found.append(
-                    (
-                        word_span(ctx, b.span, "when") or b.span,
-                        f"gate binding `{b.cadence.id}` of slice `{s.id}` is marked `when {b.when}`, but `{s.id}` "
-                        f"is neither conditional nor branching: it has no {b.when} path",
-                    )
-                )
-        for ref in s.requires:
-            when = s.requires_when.get(ref.id)
-            if when:
-                found.append(
-                    (
-                        ref.span,
-                        f"requirement `{ref.id}` of slice `{s.id}` is marked `when {when}`, but `{s.id}` is "
-                        f"neither conditional nor branching: it has no {when} path",
-                    )
-                )
-        for t in s.triggers:
+        if not s.outcome_conditional:
+            yield from ctx.per_node(s, lambda s: list(_of_slice(ctx, s)))  # a function of the slice alone
+
+
+def _of_slice(ctx, s):
+    found = []  # (span, message)
+    for f in s.files:
+        if f.when:
             found.append(
                 (
-                    id_span(ctx, t.span),
-                    f"trigger `{t.id}` in slice `{s.id}`, which is neither conditional nor branching: "
-                    "nothing evaluates it",
+                    word_span(ctx, f.span, "when") or f.span,
+                    f"file `{f.path}` of slice `{s.id}` is marked `when {f.when}`, but `{s.id}` is neither "
+                    f"conditional nor branching: it has no {f.when} path",
                 )
             )
-        for kw, items in (("triggered", s.triggered), ("not_triggered", s.not_triggered)):
-            for p in items:
-                found.append(
-                    (
-                        p.span,
-                        f"`{kw}` step in slice `{s.id}`, which is neither conditional nor branching: "
-                        "it has no such path, and the outputs drop it",
-                    )
+    for b in s.gates:
+        if b.when:
+            found.append(
+                (
+                    word_span(ctx, b.span, "when") or b.span,
+                    f"gate binding `{b.cadence.id}` of slice `{s.id}` is marked `when {b.when}`, but `{s.id}` "
+                    f"is neither conditional nor branching: it has no {b.when} path",
                 )
-        st = statement_at(ctx, s.span)
-        for kid in (st.block or []) if st is not None else []:
-            if kid.keyword == "trigger_logic":
-                found.append(
-                    (
-                        kid.keyword_span,
-                        f"`trigger_logic` in slice `{s.id}`, which is neither conditional nor branching: "
-                        "it has no triggers to combine",
-                    )
+            )
+    for ref in s.requires:
+        when = s.requires_when.get(ref.id)
+        if when:
+            found.append(
+                (
+                    ref.span,
+                    f"requirement `{ref.id}` of slice `{s.id}` is marked `when {when}`, but `{s.id}` is "
+                    f"neither conditional nor branching: it has no {when} path",
                 )
-        if not found:
-            continue
-        decl = [(id_span(ctx, s.span), f"`{s.id}` is declared here, without `conditional` or `branching`")]
-        found.sort(key=lambda x: (x[0].line, x[0].column))
-        for span, message in found:
-            yield ctx.diag(span, message, related=decl, help=_HELP.format(s=s.id))
+            )
+    for t in s.triggers:
+        found.append(
+            (
+                id_span(ctx, t.span),
+                f"trigger `{t.id}` in slice `{s.id}`, which is neither conditional nor branching: nothing evaluates it",
+            )
+        )
+    for kw, items in (("triggered", s.triggered), ("not_triggered", s.not_triggered)):
+        for p in items:
+            found.append(
+                (
+                    p.span,
+                    f"`{kw}` step in slice `{s.id}`, which is neither conditional nor branching: "
+                    "it has no such path, and the outputs drop it",
+                )
+            )
+    st = statement_at(ctx, s.span)
+    for kid in (st.block or []) if st is not None else []:
+        if kid.keyword == "trigger_logic":
+            found.append(
+                (
+                    kid.keyword_span,
+                    f"`trigger_logic` in slice `{s.id}`, which is neither conditional nor branching: "
+                    "it has no triggers to combine",
+                )
+            )
+    if not found:
+        return
+    decl = [(id_span(ctx, s.span), f"`{s.id}` is declared here, without `conditional` or `branching`")]
+    found.sort(key=lambda x: (x[0].line, x[0].column))
+    for span, message in found:
+        yield ctx.diag(span, message, related=decl, help=_HELP.format(s=s.id))

@@ -113,6 +113,11 @@ def defining_slices(rb, gate, prov: Provenance | None = None) -> Defining | None
     return None
 
 
+def _files(s) -> tuple:
+    """What the provenance of scripts reads of a slice: its id, its files' paths, kinds, scripts and spans."""
+    return (s.id, tuple((f.path, f.dir, tuple(f.adds), f.span) for f in s.files))
+
+
 @rule("PC701", "gate-defined-later")
 def check(ctx):
     rb = ctx.rb
@@ -139,9 +144,9 @@ def check(ctx):
             after_it[d] = graph.slice_descendants(d)
         return u in after_it[d]
 
-    # cause -> [(slice, ref, gate, path, ids, notes, how)], in the order found
-    groups: dict[tuple, list] = {}
-    for s in rb.slices:
+    def found_in(s) -> list:
+        """[(cause, (slice, ref, gate, path, ids, notes, how))] for one slice, in the order found."""
+        found: list = []
         # The gate references the slice itself makes, in source order.
         direct = [item.gate for b in s.gates for item in b.items if item.gate is not None]
         direct += [t.gate for t in s.triggers if t.gate is not None]
@@ -168,11 +173,26 @@ def check(ctx):
                             reported.add(gid)
                             # One cause: the added_in list, the manifest edits, or this gate's own provenance.
                             key = (how, tuple(ids)) if how in ("added_in", "manifest") else (how, tuple(ids), gate.id)
-                            groups.setdefault(key, []).append((s, ref, gate, path, ids, notes, how))
+                            found.append((key, (s, ref, gate, path, ids, notes, how)))
                         continue  # do not descend into a gate that is not there yet
                 uses = [(r, gate) for step in gate.steps for r in step.gates]
                 for r, owner in reversed(uses):
                     stack.append((r.id, path + [(owner.id, r)]))
+        return found
+
+    # What a slice finds depends on the slice, on the gates, the scripts, the phase's id, the stages,
+    # the slices' ids and dependencies, and on the files that add scripts or edit the manifest (with
+    # their spans): per slice, reused while all of that is the same (phasec/lsp/incremental.py).
+    env = ctx.token(
+        "env",
+        (*rb.gates, *rb.stages, rb.scripts, rb.phase),
+        (graph._slices_key, tuple(ctx.per_node(s, _files, name=":files") for s in rb.slices)),
+    )
+    # cause -> [(slice, ref, gate, path, ids, notes, how)], in the order found
+    groups: dict[tuple, list] = {}
+    for s in rb.slices:
+        for key, member in ctx.per_node(s, found_in, env):
+            groups.setdefault(key, []).append(member)
     for members in groups.values():
         yield _diag(ctx, members)
 

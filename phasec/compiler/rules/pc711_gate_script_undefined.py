@@ -44,22 +44,34 @@ from phasec.compiler.rules._values import child_value_span
 from phasec.compiler.rules.base import rule
 
 
+def _candidates(rb) -> list:
+    """The gates that run a script with no origin, no ``added_by`` and no contract, in order."""
+    return [
+        g
+        for g in rb.gates
+        if g.kind == "gate"
+        and g.script
+        and g.script_origin != "existing"
+        and g.script_added_by is None
+        and not has_contract(g)
+    ]
+
+
 @rule("PC711", "gate-script-undefined")
 def check(ctx):
     rb = ctx.rb
-    if not any(g.kind == "gate" and g.script for g in rb.gates):
+    # What the gates alone rule out (reused while they are the same): the rest needs the runbook.
+    candidates = ctx.across_versions("candidates", tuple(rb.gates), None, lambda: _candidates(rb))
+    if not candidates:
         return
     prov = Provenance(rb)
-    v2 = prov.declared
     added_in = rb.scripts is not None and bool(rb.scripts.added_in)
-    for g in rb.gates:
-        if g.kind != "gate" or not g.script:
-            continue
-        if is_existing(rb, g) or g.script_added_by is not None or added_in or has_contract(g):
+    for g in candidates:
+        if is_existing(rb, g) or added_in:
             continue
         if prov.adding_files(g.script):
             continue
-        if not v2 and not own_phase_script(rb, g.script):
+        if not prov.declared and not own_phase_script(rb, g.script):
             continue
         yield ctx.diag(
             child_value_span(ctx, g.span, "script", g.script),

@@ -75,24 +75,62 @@ def placeholder(text: str | None, allowed: frozenset[str] | set[str] = frozenset
 @rule("PC712", "placeholder-value")
 def check(ctx):
     rb = ctx.rb
-    seen: set[tuple] = set()
 
     def report(where, what: str, value: str, allowed=frozenset()):
-        """``where``: a span, or a function giving one (looked up only for a finding)."""
+        """(key, finding) or None; ``where``: a span, or a function giving one (looked up only for a finding)."""
         ph = placeholder(value, allowed)
         if ph is None:
             return None
         span = where() if callable(where) else where
-        key = (span.line, span.column, value)
-        if key in seen:
-            return None
-        seen.add(key)
         head, _, of = what.partition(" of ")
-        return ctx.diag(
+        return (span.line, span.column, value), ctx.diag(
             span,
             f"{head} `{value}`{' of ' + of if of else ''} is a placeholder (`{ph}`)",
             help="write the real value (a script would use it as written), or leave the statement out until it is known",
         )
+
+    def of_slice(s) -> list:
+        found: list = []
+        if s.branch:
+            found.append(report(s.branch_span or s.span, f"branch name of slice `{s.id}`", s.branch))
+        if s.worktree:
+            found.append(
+                report(partial(child_value_span, ctx, s.span, "worktree"), f"worktree of slice `{s.id}`", s.worktree)
+            )
+        for ref, what in ((s.owner, "owner"), (s.backup, "backup")):
+            if ref is not None:
+                found.append(report(ref.span, f"{what} of slice `{s.id}`", ref.id))
+        for f in s.files:
+            written = f.written or f.path
+            found.append(report(partial(value_span, ctx, f.span, text=written), f"file of slice `{s.id}`", written))
+        for b in s.gates:
+            for item in b.items:
+                if item.command:
+                    found.append(report(item.span, f"gate command of slice `{s.id}`", item.command))
+        return [f for f in found if f is not None]
+
+    def of_gate(g) -> list:
+        found: list = []
+        if g.kind != "gate":
+            return found
+        if g.script:
+            found.append(
+                report(partial(child_value_span, ctx, g.span, "script", g.script), f"script of gate `{g.id}`", g.script)
+            )
+        if g.script_runs:
+            found.append(
+                report(
+                    partial(child_value_span, ctx, g.span, "script", g.script_runs),
+                    f"`runs` of gate `{g.id}`",
+                    g.script_runs,
+                )
+            )
+        for st in g.steps:
+            if st.kind == "run" and st.command:
+                found.append(
+                    report(partial(value_span, ctx, st.span, text=st.command), f"command of gate `{g.id}`", st.command)
+                )
+        return [f for f in found if f is not None]
 
     found = []
     repo = rb.repo
@@ -151,43 +189,11 @@ def check(ctx):
             )
     for ow in rb.owners or []:
         found.append(report(partial(value_span, ctx, ow.span, text=ow.handle), "owner handle", ow.handle))
+    # Per slice and per gate, what they alone give (reused across the server's versions).
     for s in rb.slices:
-        if s.branch:
-            found.append(report(s.branch_span or s.span, f"branch name of slice `{s.id}`", s.branch))
-        if s.worktree:
-            found.append(
-                report(partial(child_value_span, ctx, s.span, "worktree"), f"worktree of slice `{s.id}`", s.worktree)
-            )
-        for ref, what in ((s.owner, "owner"), (s.backup, "backup")):
-            if ref is not None:
-                found.append(report(ref.span, f"{what} of slice `{s.id}`", ref.id))
-        for f in s.files:
-            written = f.written or f.path
-            found.append(report(partial(value_span, ctx, f.span, text=written), f"file of slice `{s.id}`", written))
-        for b in s.gates:
-            for item in b.items:
-                if item.command:
-                    found.append(report(item.span, f"gate command of slice `{s.id}`", item.command))
+        found.extend(ctx.per_node(s, of_slice))
     for g in rb.gates:
-        if g.kind != "gate":
-            continue
-        if g.script:
-            found.append(
-                report(partial(child_value_span, ctx, g.span, "script", g.script), f"script of gate `{g.id}`", g.script)
-            )
-        if g.script_runs:
-            found.append(
-                report(
-                    partial(child_value_span, ctx, g.span, "script", g.script_runs),
-                    f"`runs` of gate `{g.id}`",
-                    g.script_runs,
-                )
-            )
-        for st in g.steps:
-            if st.kind == "run" and st.command:
-                found.append(
-                    report(partial(value_span, ctx, st.span, text=st.command), f"command of gate `{g.id}`", st.command)
-                )
+        found.extend(ctx.per_node(g, of_gate))
     for p in rb.procedures:
         for st in p.steps:
             if st.run:
@@ -202,6 +208,8 @@ def check(ctx):
     if rb.orchestrator is not None:
         for c in rb.orchestrator.checks:
             found.append(report(partial(value_span, ctx, c.span, text=c.command), "orchestrator check", c.command))
-    for d in found:
-        if d is not None:
-            yield d
+    seen: set[tuple] = set()
+    for f in found:
+        if f is not None and f[0] not in seen:  # the same value at the same place once
+            seen.add(f[0])
+            yield f[1]

@@ -54,7 +54,8 @@ def _ticks(ids) -> str:
 @rule("PC713", "unused-declaration", "warning")
 def check(ctx):
     rb = ctx.rb
-    yield from _gates(ctx, rb)
+    # A function of the gates and of the gates something runs directly (reused while both are the same).
+    yield from ctx.across_versions("gates", tuple(rb.gates), ctx.facts.run_roots, lambda: list(_gates(ctx, rb)))
     yield from _cadences(ctx, rb)
     yield from _inputs(ctx, rb)
 

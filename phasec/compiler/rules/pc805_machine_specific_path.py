@@ -100,19 +100,44 @@ def _checkout_of(path: str, checkouts):
     return None
 
 
-def _in_strings(ctx):
-    """Machine-specific paths inside commands and prose (see the docstring)."""
+def _machine_mentions(doc) -> list:
+    """(mention, why) of the path mentions in strings that are machine-specific (not only absolute),
+    outside the skipped statements; per top-level statement, a function of it alone (reused with the
+    language server's statement memo)."""
+    from phasec.compiler.facts import statement_memo
     from phasec.compiler.rules._mentions import mentions
 
-    rb = ctx.rb
-    checkouts = _checkouts(rb)
-    seen = set()
-    for m in mentions(ctx.doc):
+    if doc is None:
+        return []
+    memo = statement_memo(doc)
+    if memo is None:
+        return _machine(mentions(doc))
+    from phasec.compiler.rules._mentions import _statement_mentions
+
+    out: list = []
+    for st in doc.statements:
+        out.extend(memo.get(st, "pc805", lambda st: _machine(memo.get(st, "path_mentions", _statement_mentions))))
+    return out
+
+
+def _machine(found) -> list:
+    out = []
+    for m in found:
         if m.keyword in _SKIP_KEYWORDS or _SKIP_BLOCKS.intersection(m.parents):
             continue
         why = machine_path(m.path)
         if why is None or why == "an absolute path":
             continue  # `/rpc`, `/api/...`: routes, not files of one machine
+        out.append((m, why))
+    return out
+
+
+def _in_strings(ctx):
+    """Machine-specific paths inside commands and prose (see the docstring)."""
+    rb = ctx.rb
+    checkouts = _checkouts(rb)
+    seen = set()
+    for m, why in _machine_mentions(ctx.doc):
         at = _checkout_of(m.path, checkouts)
         if at is not None and not m.command:
             continue  # prose under a declared checkout: phasec reads it repo-relative
@@ -160,14 +185,21 @@ def check(ctx):
                 f"outputs root `{o.root}` of `{o.id}` is machine-specific ({why}); write it repo-relative",
                 help=fix,
             )
+
+    def of_slice(s) -> list:
+        return [
+            ctx.diag(
+                value_span(ctx, f.span, text=f.path),
+                f"file `{f.path}` of slice `{s.id}` is machine-specific ({why}); write it repo-relative",
+                help=fix,
+            )
+            for f in s.files
+            if f.written is None and (why := machine_path(f.path))
+        ]
+
+    env = ctx.token("fix", (), fix)  # per slice, reused while the slice and the help text are the same
     for s in rb.slices:
-        for f in s.files:
-            if f.written is None and (why := machine_path(f.path)):
-                yield ctx.diag(
-                    value_span(ctx, f.span, text=f.path),
-                    f"file `{f.path}` of slice `{s.id}` is machine-specific ({why}); write it repo-relative",
-                    help=fix,
-                )
+        yield from ctx.per_node(s, of_slice, env)
     for m, msg, what in _in_strings(ctx):
         yield ctx.diag(
             m.span,

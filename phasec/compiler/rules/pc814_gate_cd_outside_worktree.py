@@ -46,18 +46,21 @@ def _leaves(rb, d: str, own: set[str]) -> bool:
     return d == ".." or d.startswith("../")
 
 
+def _gates_cd(rb) -> bool:
+    return any(_CD.search(step.command) for g in rb.gates for step in g.steps if step.kind == "run" and step.command)
+
+
+def _slice_cd(s) -> bool:
+    return any(_CD.search(item.command) for b in s.gates for item in b.items if item.gate is None and item.command)
+
+
 @rule("PC814", "gate-cd-outside-worktree", "warning")
 def check(ctx):
     rb = ctx.rb
-    # Most runbooks change directory nowhere: then there is nothing to report (one regex scan each).
-    if not any(
-        _CD.search(step.command) for g in rb.gates for step in g.steps if step.kind == "run" and step.command
-    ) and not any(
-        _CD.search(item.command)
-        for s in rb.slices
-        for b in s.gates
-        for item in b.items
-        if item.gate is None and item.command
+    # Most runbooks change directory nowhere: then there is nothing to report (one regex scan each;
+    # the gates' scan reused while they are the same, each slice's while it is).
+    if not ctx.across_versions("cd", tuple(rb.gates), None, lambda: _gates_cd(rb)) and not any(
+        ctx.per_node(s, _slice_cd) for s in rb.slices
     ):
         return
     users: dict[str, dict[str, None]] = {}  # gate -> the slices binding it (an ordered set)

@@ -35,6 +35,16 @@ from phasec.compiler.rules.base import rule
 
 @rule("PC815", "agent-files-collide", "error")
 def check(ctx):
+    # A function of the protocol, the team, the stages, the outputs blocks and the first slice in
+    # dependency order (the planning root): reused while those are the same (the language server).
+    rb = ctx.rb
+    if ctx.memo is None:
+        return list(_check(ctx))
+    nodes = (rb.protocol, rb.team, *rb.stages, *rb.outputs)
+    return ctx.across_versions("all", nodes, ctx.graph._slices_key, lambda: list(_check(ctx)))
+
+
+def _check(ctx):
     from phasec.compiler.agent_files import agent_files
 
     # One finding per path (one cause): the first agent whose file it is, and every other.
