@@ -49,6 +49,9 @@ def main() -> None:
         action="store_true",
         help="as before issue 12's memory work: the whole file's Lark tree, the whole bound tree, then the IR",
     )
+    ap.add_argument(
+        "--full-tree", action="store_true", help="keep the whole syntax tree for the rules (as before round 3)"
+    )
     ap.add_argument("--compile", action="store_true", help="also run the compile checks and the emitters")
     ap.add_argument("--trace", action="store_true", help="tracemalloc: traced heap and top sites per stage")
     args = ap.parse_args()
@@ -99,8 +102,8 @@ def main() -> None:
         gc.collect()
         doc, _ = parse(text, path, top_level=top_level_only())
     else:
-        doc, _ = pipeline.parse(text, path)
-    stage("parsed: statements")
+        doc, _ = pipeline.parse(text, path, compact=not args.full_tree)
+    stage("parsed: statements" if args.whole or args.full_tree else "parsed: compact statements")
     if args.trace:
         top(5)
     if args.whole:
@@ -120,13 +123,23 @@ def main() -> None:
     else:
         rb, _ = pipeline.lower(doc)  # bind, lower (slices and gates one at a time), resolve
     stage("resolved")
+    if not args.whole and not args.full_tree:
+        from phasec.grammar.compact import compact
+
+        doc = compact(doc)  # as pipeline.analyze does before the rules (a no-op when parsed compact)
+        stage("syntax tree compacted")
     if args.trace:
         top(8)
     found = run_rules(rb, doc)
     stage(f"rules ({len(found)} findings)")
+    if args.trace:
+        top(15)
     if args.compile:
         from phasec.emitters import emit_all
 
+        del doc
+        gc.collect()  # as `phasec compile` does before emitting: the rules' graphs are cyclic garbage
+        stage("collected (compile)")
         out = emit_all(rb)
         stage(f"emitted ({len(out)} outputs)")
     if args.trace:
