@@ -2,14 +2,16 @@
 
     python benchmarks/memory.py FILE                # stages of `phasec lint` (and compile with --compile)
     python benchmarks/memory.py FILE --whole        # the whole-file parse (Lark's tree of the whole file)
+    python benchmarks/memory.py FILE --full-tree    # the parser's full syntax tree kept (before round 3)
     python benchmarks/memory.py FILE --trace        # also tracemalloc: the top allocation sites (slow)
     python benchmarks/memory.py --generate 10000 --compile
 
 After each stage it prints the resident set (VmRSS), its peak so far (VmHWM)
 and, with ``--trace``, the traced Python heap; the stages are those of
-``pipeline.analyze``: parse (phasec's statements, Lark's tree one block at a
-time), bind + lower + resolve (``pipeline.lower``), the rules (with the graphs)
-and, with ``--compile``, the emitters.  ``--whole`` runs the stages one after
+``pipeline.analyze``: parse (into the compact syntax tree, Lark's tree one
+block at a time; ``--full-tree``: phasec's full tree, as before round 3),
+bind + lower + resolve (``pipeline.lower``), the rules (with the graphs) and,
+with ``--compile``, a collection of the rules' garbage and the emitters.  ``--whole`` runs the stages one after
 the other as the pipeline did before (the whole file's Lark tree, then the whole
 bound tree, then the IR) to show what each holds.
 The collector is tuned as the ``phasec`` command tunes it.  Run it niced, one
@@ -123,11 +125,6 @@ def main() -> None:
     else:
         rb, _ = pipeline.lower(doc)  # bind, lower (slices and gates one at a time), resolve
     stage("resolved")
-    if not args.whole and not args.full_tree:
-        from phasec.grammar.compact import compact
-
-        doc = compact(doc)  # as pipeline.analyze does before the rules (a no-op when parsed compact)
-        stage("syntax tree compacted")
     if args.trace:
         top(8)
     found = run_rules(rb, doc)

@@ -129,11 +129,11 @@ def test_rebuilt_statements_are_as_the_parser_builds_them():
 def test_strings_decode_as_the_parser_decodes_them():
     text = (
         'phase X "esc \\"q\\" \\\\ \\n \\t end" {\n'
-        "  summary \"\"\"\n"
+        '  summary """\n'
         "    first line \\\n"
-        "    joined \\\"quoted\\\"\n"
+        '    joined \\"quoted\\"\n'
         "      indented\n"
-        "    \"\"\"\n"
+        '    """\n'
         "}\n"
     )
     full, diags = pipeline.parse(text, "s.phc")
@@ -149,7 +149,9 @@ def test_a_statement_that_does_not_fit_keeps_the_tree():
     text = 'phase X "t" {\n  summary "s"\n}\n'
     doc, _ = pipeline.parse(text, "f.phc")
     odd = doc.statements[0]
-    doc.statements[0] = Statement(odd.keyword, Span("f.phc", 9, 1, 9, 4), odd.values, odd.block, odd.span, odd.block_span)
+    doc.statements[0] = Statement(
+        odd.keyword, Span("f.phc", 9, 1, 9, 4), odd.values, odd.block, odd.span, odd.block_span
+    )
     assert compact(doc) is doc
     other = pipeline.parse(text, "f.phc")[0]
     other.statements[0].values[0].span = Span("elsewhere.phc", 1, 7, 1, 8)

@@ -261,9 +261,7 @@ def analyze_document(
     )
 
 
-def _analyze(
-    parsed: list, *, rules: bool, config, compiling: bool, binder=None, reuse=None, compact: bool
-) -> Result:
+def _analyze(parsed: list, *, rules: bool, config, compiling: bool, binder=None, reuse=None, compact: bool) -> Result:
     """:func:`analyze_document` of ``parsed`` ([document, parser diagnostics], emptied here).
 
     ``compact``: once lowered, a document the parser built without a diagnostic is kept

@@ -10,7 +10,7 @@ markdown needs), conditional-slice assumptions and safe output paths.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from phasec.compiler import ir
@@ -54,7 +54,7 @@ def _normalise(text: str) -> str:
     return _BLANK_RUNS.sub("\n\n", _TRAILING_BLANKS.sub("\n", text))
 
 
-def normalised(pieces, chunk: int = CHUNK_CHARS) -> str:
+def normalised(pieces: Iterable[str], chunk: int = CHUNK_CHARS) -> str:
     """``"".join(pieces)`` with blanks before line ends dropped, runs of blank lines made one and
     one line end at the end: the text :func:`render` returns.
 

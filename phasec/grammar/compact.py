@@ -37,8 +37,8 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from sys import intern
 from collections.abc import Iterator, Sequence
+from sys import intern
 
 from phasec.grammar.tree import HANDLE, NAME, NUMBER, STRING, Comment, Document, Statement, Value
 from phasec.source import SourceFile, Span
@@ -77,7 +77,7 @@ class _Statements(Sequence):
     def __len__(self) -> int:
         return len(self._doc.tops)
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i):
         tops = self._doc.tops
         if isinstance(i, slice):
             return [self._doc.rebuild(p) for p in tops[i]]
@@ -168,7 +168,7 @@ class CompactDocument(Document):
             self._starts = array("q", [starts[i] for i in order])
             self._where = array("i", [where[i] for i in order])
 
-    @property  # type: ignore[override]
+    @property
     def statements(self) -> _Statements:  # type: ignore[override]
         return _Statements(self)
 
@@ -216,11 +216,12 @@ class CompactDocument(Document):
                 values[i] = Value(NAME, raw, raw, vspan)
             else:
                 values[i] = Value(NUMBER, raw, raw, vspan)
-        block = None
+        block: list[Statement] | None = None
         if nblock:
-            block = [None] * (nblock - 1)
+            kids: list = [None] * (nblock - 1)  # exactly as long as needed
             for i in range(nblock - 1):
-                block[i], pos = self._build(pos, ints)
+                kids[i], pos = self._build(pos, ints)
+            block = kids
         st = Statement.__new__(Statement)
         st.keyword = kw
         st._kw = None  # the keyword span is the derived one (only such statements are compacted)

@@ -685,7 +685,7 @@ def _build(src: SourceFile, tree, bag: DiagnosticBag) -> list[Statement]:
         # `stmt` calls itself through its closure cell: a cycle (function, cell) that would keep
         # `src` (a piece's text and line numbers) alive until the cycle collector runs, which the
         # `phasec` command runs rarely (docs/performance.md, *Memory*).  Emptying the cell breaks it.
-        del stmt
+        stmt = None  # type: ignore[assignment]
 
 
 def _comments(src: SourceFile, toks) -> list[Comment]:
