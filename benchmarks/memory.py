@@ -2,14 +2,16 @@
 
     python benchmarks/memory.py FILE                # stages of `phasec lint` (and compile with --compile)
     python benchmarks/memory.py FILE --whole        # the whole-file parse (Lark's tree of the whole file)
+    python benchmarks/memory.py FILE --full-tree    # the parser's full syntax tree kept (before round 3)
     python benchmarks/memory.py FILE --trace        # also tracemalloc: the top allocation sites (slow)
     python benchmarks/memory.py --generate 10000 --compile
 
 After each stage it prints the resident set (VmRSS), its peak so far (VmHWM)
 and, with ``--trace``, the traced Python heap; the stages are those of
-``pipeline.analyze``: parse (phasec's statements, Lark's tree one block at a
-time), bind + lower + resolve (``pipeline.lower``), the rules (with the graphs)
-and, with ``--compile``, the emitters.  ``--whole`` runs the stages one after
+``pipeline.analyze``: parse (into the compact syntax tree, Lark's tree one
+block at a time; ``--full-tree``: phasec's full tree, as before round 3),
+bind + lower + resolve (``pipeline.lower``), the rules (with the graphs) and,
+with ``--compile``, a collection of the rules' garbage and the emitters.  ``--whole`` runs the stages one after
 the other as the pipeline did before (the whole file's Lark tree, then the whole
 bound tree, then the IR) to show what each holds.
 The collector is tuned as the ``phasec`` command tunes it.  Run it niced, one
@@ -48,6 +50,9 @@ def main() -> None:
         "--whole",
         action="store_true",
         help="as before issue 12's memory work: the whole file's Lark tree, the whole bound tree, then the IR",
+    )
+    ap.add_argument(
+        "--full-tree", action="store_true", help="keep the whole syntax tree for the rules (as before round 3)"
     )
     ap.add_argument("--compile", action="store_true", help="also run the compile checks and the emitters")
     ap.add_argument("--trace", action="store_true", help="tracemalloc: traced heap and top sites per stage")
@@ -99,8 +104,8 @@ def main() -> None:
         gc.collect()
         doc, _ = parse(text, path, top_level=top_level_only())
     else:
-        doc, _ = pipeline.parse(text, path)
-    stage("parsed: statements")
+        doc, _ = pipeline.parse(text, path, compact=not args.full_tree)
+    stage("parsed: statements" if args.whole or args.full_tree else "parsed: compact statements")
     if args.trace:
         top(5)
     if args.whole:
@@ -124,9 +129,14 @@ def main() -> None:
         top(8)
     found = run_rules(rb, doc)
     stage(f"rules ({len(found)} findings)")
+    if args.trace:
+        top(15)
     if args.compile:
         from phasec.emitters import emit_all
 
+        del doc
+        gc.collect()  # as `phasec compile` does before emitting: the rules' graphs are cyclic garbage
+        stage("collected (compile)")
         out = emit_all(rb)
         stage(f"emitted ({len(out)} outputs)")
     if args.trace:

@@ -32,13 +32,19 @@ def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
         raise
 
 
+_WRITE_CHARS = 1 << 20
+
+
 def stage(target: Path, text: str, mode: int | None, prefix: str) -> Path:
     """Write ``text`` in full (flushed to disk) to a new temporary file named ``prefix…`` next to
     ``target``, with permission bits ``mode`` when given; return it.  Nothing is left on failure."""
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+            # A million characters at a time: a whole 10,000-slice execution packet encoded at
+            # once is an 11 MB transient copy (docs/performance.md, *Memory*).
+            for i in range(0, len(text), _WRITE_CHARS):
+                fh.write(text[i : i + _WRITE_CHARS])
             fh.flush()
             os.fsync(fh.fileno())
         if mode is not None:

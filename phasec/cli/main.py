@@ -338,6 +338,12 @@ def _compile_one(
     # The emitters read the IR only: the syntax tree (about 215 MB of a 10,000-slice
     # runbook) is freed for them to reuse (docs/performance.md, *Memory*).
     res.document = None
+    # The rules' graphs (networkx: each graph and its views refer to each other) are cyclic
+    # garbage by now, which the raised thresholds leave for a rare full collection: collect
+    # them once, so that the emitters reuse their memory (docs/performance.md, *Memory*).
+    import gc
+
+    gc.collect()
     if Emit.ir in emits:
         sys.stdout.write(res.runbook.model_dump_json(indent=2) + "\n")
         raise typer.Exit(EXIT_OK)

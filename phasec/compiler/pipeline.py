@@ -23,16 +23,20 @@ class Result:
         return any(d.severity is Severity.ERROR for d in self.diagnostics)
 
 
-def parse(text: str, path: str = "<input>") -> tuple[Document, list[Diagnostic]]:
+def parse(text: str, path: str = "<input>", *, compact: bool = False) -> tuple[Document, list[Diagnostic]]:
     """Text -> syntax tree, with every syntax error found.
 
     Parsed one top-level block at a time (phasec/grammar/blocks.py), so that Lark's
     syntax tree of one block at most is alive; a file with a syntax error is parsed
-    as a whole, by the recovering parser.
+    as a whole, by the recovering parser.  ``compact``: a file without one comes as a
+    :class:`phasec.grammar.compact.CompactDocument` (the same statements, rebuilt on
+    demand from a flat array; the full tree of a few blocks at most is ever alive).
     """
     from phasec.compiler.schema import top_level_only
-    from phasec.grammar.blocks import parse_blocks
+    from phasec.grammar.blocks import parse_blocks, parse_compact
 
+    if compact:
+        return parse_compact(text, path, top_level=top_level_only())
     doc, diags, _ = parse_blocks(text, path, top_level=top_level_only())
     return doc, diags
 
@@ -132,6 +136,7 @@ def _lowering_binder(sets: FieldsSets):
     """
     from phasec.compiler.bind import Binder, Bound
     from phasec.compiler.lower import _lower_gate, _lower_slice
+    from phasec.grammar.tree import Statement
 
     early = {"slice": _lower_slice, "gate": _lower_gate}
     nodes: dict[int, tuple] = {}
@@ -150,7 +155,19 @@ def _lowering_binder(sets: FieldsSets):
             fn = early.get(st.keyword)
             if b is None or fn is None:
                 return b
-            bare = Bound(b.stmt, b.spec)
+            # The bare Bound holds a statement without values or block (lower() reads a slice's
+            # or gate's keyword only, then takes the node from `reuse`), so that the statement
+            # itself may go: from a compact document it was rebuilt for binding alone.
+            stub = Statement.__new__(Statement)
+            stub.keyword, stub._kw, stub.values, stub.block, stub.span, stub.block_span = (
+                st.keyword,
+                None,
+                [],
+                None,
+                st.span,
+                None,
+            )
+            bare = Bound(stub, b.spec)
             node = fn(b)
             sets(node, top=True)  # the node's own sets are freed now, for the next node to reuse
             nodes[id(bare)] = (bare, node)
@@ -221,8 +238,8 @@ def analyze(text: str, path: str = "<input>", *, rules: bool = True, config=None
     threads (the language server) and other programs.  The ``phasec`` command,
     whose process is its own, tunes the collector in its entry point instead.
     """
-    doc, diags = parse(text, path)
-    return analyze_document(doc, diags, rules=rules, config=config, compiling=compiling)
+    parsed = list(parse(text, path, compact=True))  # [document, diagnostics]: handed over, not kept here
+    return _analyze(parsed, rules=rules, config=config, compiling=compiling, compact=True)
 
 
 def analyze_document(
@@ -238,10 +255,31 @@ def analyze_document(
     """:func:`analyze` from a syntax tree already parsed (``diags``: the parser's diagnostics).
 
     The language server parses incrementally and calls this; ``binder`` and ``reuse`` as in :func:`lower`.
+    The document is kept as it is (the server reads its statements between versions).
     """
+    return _analyze(
+        [doc, diags], rules=rules, config=config, compiling=compiling, binder=binder, reuse=reuse, compact=False
+    )
+
+
+def _analyze(parsed: list, *, rules: bool, config, compiling: bool, binder=None, reuse=None, compact: bool) -> Result:
+    """:func:`analyze_document` of ``parsed`` ([document, parser diagnostics], emptied here).
+
+    ``compact``: once lowered, a document the parser built without a diagnostic is kept
+    in compact form for the rules (:mod:`phasec.grammar.compact`: the same lookups,
+    statements rebuilt on demand) and the full tree is freed, when no one else holds
+    it (``parsed`` is emptied for that; docs/performance.md, *Memory*).
+    """
+    doc, diags = parsed
+    parsed.clear()
     rb, more = lower(doc, binder=binder, reuse=reuse)
+    clean = not diags
     diags = diags + more
     if (rules or compiling) and not any(d.severity is Severity.ERROR for d in diags):
+        if compact and clean:
+            from phasec.grammar.compact import compact as _compact
+
+            doc = _compact(doc)
         from phasec.compiler.suppress import apply_suppressions
 
         if compiling:

@@ -9,6 +9,7 @@ happens in one place (``phasec.emitters.write``).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib
 import json
@@ -73,6 +74,11 @@ def emit_all(rb: Runbook, options: EmitOptions | None = None) -> dict[str, str]:
             if path in outputs:
                 raise RuntimeError(f"two emitters produce {path}")
             outputs[path] = text
+        # What an emitter built for its templates is partly cyclic garbage (a 10,000-slice
+        # execution packet's: about 50 MB), which the `phasec` command's raised collector
+        # thresholds would keep past the next emitters: collect the young generations, which
+        # hold it (a few ms; docs/performance.md, *Memory*).
+        gc.collect(1)
     manifest = {
         "generator": f"phasec {__version__}",
         "source": {"path": rb.path, "sha256": rb.sha256},

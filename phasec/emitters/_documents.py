@@ -10,7 +10,7 @@ markdown needs), conditional-slice assumptions and safe output paths.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from phasec.compiler import ir
@@ -41,10 +41,73 @@ def render(options: EmitOptions, template: str | list[str], **ctx: object) -> st
     """
     env = doc_environment(options.templates)
     tpl = env.select_template(template) if isinstance(template, list) else env.get_template(template)
-    text = tpl.render(**ctx)
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip("\n") + "\n"
+    return normalised(tpl.generate(**ctx))
+
+
+#: :func:`normalised` normalises the text a piece at a time, pieces of about this many characters.
+CHUNK_CHARS = 1 << 16
+_TRAILING_BLANKS = re.compile(r"[ \t]+\n")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def _normalise(text: str) -> str:
+    return _BLANK_RUNS.sub("\n\n", _TRAILING_BLANKS.sub("\n", text))
+
+
+def normalised(pieces: Iterable[str], chunk: int = CHUNK_CHARS) -> str:
+    """``"".join(pieces)`` with blanks before line ends dropped, runs of blank lines made one and
+    one line end at the end: the text :func:`render` returns.
+
+    The same as normalising the joined text (``tests/test_emit_documents.py`` checks it),
+    but a piece of about ``chunk`` characters at a time, cut after a line end that a
+    character other than a blank or a line end follows (no match of either pattern can
+    cross such a cut): jinja's list of every piece of a document, and two or three
+    copies of the whole text, are never alive together (a 10,000-slice execution packet
+    is 11 million characters; docs/performance.md, *Memory*).
+    """
+    parts: list[str] = []
+    buf: list[str] = []
+    size = 0
+    retry = chunk
+    for piece in pieces:
+        buf.append(piece)
+        size += len(piece)
+        if size < retry:
+            continue
+        text = "".join(buf)
+        cut = _safe_cut(text)
+        if cut:
+            parts.append(_normalise(text[:cut]))
+            text = text[cut:]
+        buf = [text]
+        size = len(text)
+        retry = max(chunk, 2 * size)  # no cut in a long run: wait for twice as much before looking again
+    parts.append(_normalise("".join(buf)))
+    del buf
+    # .strip("\n") of the joined text: leading line ends of the first parts, trailing of the last
+    i = 0
+    while i < len(parts):
+        parts[i] = parts[i].lstrip("\n")
+        if parts[i]:
+            break
+        i += 1
+    j = len(parts) - 1
+    while j >= 0:
+        parts[j] = parts[j].rstrip("\n")
+        if parts[j]:
+            break
+        j -= 1
+    parts.append("\n")
+    return "".join(parts)
+
+
+def _safe_cut(text: str) -> int:
+    """The offset after the last line end of ``text`` that a character other than a blank or line end
+    follows (0: none)."""
+    i = text.rfind("\n", 0, len(text) - 1)
+    while i >= 0 and text[i + 1] in " \t\n":
+        i = text.rfind("\n", 0, i)
+    return i + 1
 
 
 # ─── names ───────────────────────────────────────────────────────────────────

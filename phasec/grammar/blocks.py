@@ -98,14 +98,16 @@ class _Piece(SourceFile):
 
 
 def parse_chunks(
-    text: str, path: str, top_level: frozenset[str], *, line0: int = 0, offset: int = 0
+    text: str, path: str, top_level: frozenset[str], *, line0: int = 0, offset: int = 0, each=None
 ) -> list[Chunk] | None:
     """The chunks of ``text``, parsed a few at a time (:data:`GROUP_CHARS`); None when one does
     not parse cleanly.
 
     ``text`` starts at a line start of its file, after ``line0`` lines and ``offset``
     characters (the language server re-parses a fragment of a document): spans and chunk
-    offsets are those of the file.
+    offsets are those of the file.  ``each``: called with the chunks of each group as soon
+    as they are parsed, instead of collecting them (the list returned is then empty), so
+    that the caller may keep what it needs of them and let the rest go (:func:`parse_compact`).
     """
     from phasec.grammar.limits import too_deep
     from phasec.grammar.parser import _fast
@@ -129,7 +131,11 @@ def parse_chunks(
         group = _divide(text, starts[k:m], ends[k:m], line, offset, got)
         if group is None:
             return None
-        chunks.extend(group)
+        if each is None:
+            chunks.extend(group)
+        else:
+            each(group)
+        del got, group
         line += piece.count("\n")
         k = m
     return chunks
@@ -178,3 +184,37 @@ def parse_blocks(
     comments = [x for c in chunks for x in c.comments]
     comments.sort(key=lambda c: (c.span.line, c.span.column))
     return Document(SourceFile(path, text), statements, comments), [], chunks
+
+
+def parse_compact(
+    text: str, path: str = "<input>", *, top_level: frozenset[str] = frozenset()
+) -> tuple[Document, list[Diagnostic]]:
+    """What :func:`parse_blocks` gives (document, syntax diagnostics), the document in compact form.
+
+    Each group of blocks is put into a :class:`phasec.grammar.compact.CompactDocument` as
+    soon as it is parsed, so that the full syntax tree of a few blocks at most is ever
+    alive (docs/performance.md, *Memory*); its statements are rebuilt from it on demand,
+    equal to the parser's.  A text that does not parse cleanly is parsed as
+    :func:`parse_blocks` parses it, into an ordinary document.
+    """
+    from phasec.grammar.compact import CompactDocument, Unfit
+    from phasec.grammar.parser import parse
+
+    doc = CompactDocument(SourceFile(path, text))
+    comments: list[Comment] = []
+
+    def each(group: list[Chunk]) -> None:
+        for c in group:
+            doc.extend(c.statements)
+            comments.extend(c.comments)
+
+    try:
+        chunks = parse_chunks(text, path, top_level, each=each)
+    except Unfit:  # a statement the compact form cannot hold (none the parser builds): as parse_blocks
+        return parse_blocks(text, path, top_level=top_level)[:2]
+    if chunks is None:
+        return parse(text, path, top_level=top_level)
+    comments.sort(key=lambda c: (c.span.line, c.span.column))
+    doc.comments = comments
+    doc.finish()
+    return doc, []

@@ -679,7 +679,13 @@ def _build(src: SourceFile, tree, bag: DiagnosticBag) -> list[Statement]:
             block_span=block_span,
         )
 
-    return [stmt(c) for c in tree.children if not isinstance(c, Token)]
+    try:
+        return [stmt(c) for c in tree.children if not isinstance(c, Token)]
+    finally:
+        # `stmt` calls itself through its closure cell: a cycle (function, cell) that would keep
+        # `src` (a piece's text and line numbers) alive until the cycle collector runs, which the
+        # `phasec` command runs rarely (docs/performance.md, *Memory*).  Emptying the cell breaks it.
+        stmt = None  # type: ignore[assignment]
 
 
 def _comments(src: SourceFile, toks) -> list[Comment]:
