@@ -31,6 +31,7 @@ lint path.  The IR is not changed after resolution; the cache relies on that.
 from __future__ import annotations
 
 import heapq
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -182,8 +183,19 @@ class Facts:
     """The derived facts of one runbook; every property is computed once."""
 
     def __init__(self, rb: ir.Runbook):
-        self.rb = rb
+        # A weak reference: the runbook holds its facts (``rb._facts``), and a strong
+        # reference back would make every runbook a reference cycle that only the cyclic
+        # collector frees (linting 200 files kept each IR alive until a collection).
+        self._rb = weakref.ref(rb)
         self._expansions: dict[tuple[str, Callable], list[GateStep]] = {}
+
+    @property
+    def rb(self) -> ir.Runbook:
+        """The runbook these facts are of (it must still be alive: facts are read through it)."""
+        rb = self._rb()
+        if rb is None:
+            raise ReferenceError("the runbook of these facts no longer exists")
+        return rb
 
     # -- scripts and gates -------------------------------------------------
     @cached_property
