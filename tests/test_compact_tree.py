@@ -84,7 +84,7 @@ def test_the_ir_and_every_diagnostic_and_fix_are_the_full_trees(path):
     text = _read(path)
     full, diags = pipeline.parse(text, str(path))
     before = pipeline.analyze_document(full, diags, compiling=True)
-    after = pipeline.analyze(text, str(path), compiling=True)
+    after = pipeline.analyze(text, str(path), compiling=True, compact=True)
     assert after.diagnostics == before.diagnostics
     assert (after.runbook is None) == (before.runbook is None)
     if before.runbook is not None:
@@ -100,7 +100,7 @@ def test_some_findings_carry_fixes_built_from_the_compact_tree():
     full tree: at least some of the compared findings carry one."""
     fixed = 0
     for path in FILES:
-        res = pipeline.analyze(_read(path), str(path))
+        res = pipeline.analyze(_read(path), str(path), compact=True)
         if isinstance(res.document, CompactDocument):
             fixed += sum(1 for d in res.diagnostics if d.fix is not None)
     assert fixed > 10
@@ -288,3 +288,13 @@ def test_compile_collects_the_rules_cyclic_garbage_before_the_emitters(monkeypat
             gc.enable()
     assert r.exit_code == 0, r.output
     assert len(found) == 1 and found[0] < 50, found
+
+
+def test_only_a_very_large_runbook_is_kept_compact_by_default(monkeypatch):
+    """The compact tree saves memory on a very large runbook and costs CPU on every other: by default
+    ``analyze`` keeps it only from ``COMPACT_FROM`` characters on."""
+    text = _read(Path("examples/phase-c.phc"))
+    assert len(text) < pipeline.COMPACT_FROM
+    assert not isinstance(pipeline.analyze(text, "phase-c.phc").document, CompactDocument)
+    monkeypatch.setattr(pipeline, "COMPACT_FROM", len(text))
+    assert isinstance(pipeline.analyze(text, "phase-c.phc").document, CompactDocument)

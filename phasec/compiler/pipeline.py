@@ -228,18 +228,39 @@ def compile_checks(
     return out
 
 
-def analyze(text: str, path: str = "<input>", *, rules: bool = True, config=None, compiling: bool = False) -> Result:
+#: From this many characters on, :func:`analyze` keeps the syntax tree compact for the
+#: rules (:mod:`phasec.grammar.compact`).  The compact form is what keeps a very large
+#: runbook within the memory budget, and it costs CPU (statements are rebuilt when rules
+#: look them up: about 20% of the analysis of the Phase C example, 912 lines, 45 KB), so
+#: a runbook of ordinary size keeps its tree as parsed (docs/performance.md, *Memory*).
+#: The corpus's runbooks and the examples are 5-50 KB; the benchmarks' 1,000- and 10,000-slice runbooks
+#: (1.5 and 15 MB) are both above the limit, so their growth compares like with like.
+COMPACT_FROM = 1_000_000
+
+
+def analyze(
+    text: str,
+    path: str = "<input>",
+    *,
+    rules: bool = True,
+    config=None,
+    compiling: bool = False,
+    compact: bool | None = None,
+) -> Result:
     """The whole front end: parse, lower, resolve and (optionally) lint.
 
     ``compiling``: also run the checks compile needs (:data:`COMPILE_REQUIRED`) as errors,
-    whatever ``config`` and the suppressions say.
+    whatever ``config`` and the suppressions say.  ``compact``: keep the syntax tree
+    compact once lowered; by default, for a text of :data:`COMPACT_FROM` characters or more.
 
     Leaves the garbage collector alone: this is library code, called from other
     threads (the language server) and other programs.  The ``phasec`` command,
     whose process is its own, tunes the collector in its entry point instead.
     """
-    parsed = list(parse(text, path, compact=True))  # [document, diagnostics]: handed over, not kept here
-    return _analyze(parsed, rules=rules, config=config, compiling=compiling, compact=True)
+    if compact is None:
+        compact = len(text) >= COMPACT_FROM
+    parsed = list(parse(text, path, compact=compact))  # [document, diagnostics]: handed over, not kept here
+    return _analyze(parsed, rules=rules, config=config, compiling=compiling, compact=compact)
 
 
 def analyze_document(
