@@ -78,7 +78,14 @@ def mutation_env() -> dict[str, str]:
     for stale in hits.glob("*.hits"):
         stale.unlink()
     path = os.pathsep.join([str(ROOT / "mutants"), str(HITS_SITE), *filter(None, [os.environ.get("PYTHONPATH")])])
-    return dict(os.environ, PYTHONPATH=path, PHASEC_MUTMUT_HITS=str(hits))
+    env = dict(os.environ, PYTHONPATH=path, PHASEC_MUTMUT_HITS=str(hits))
+    # A mutated module holds every mutant of its functions (lower.py: 10 MB): compiled anew by
+    # each subprocess it costs ~10 s, so subprocesses may write their bytecode, and what
+    # earlier runs generated is compiled once here.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if (ROOT / "mutants" / "phasec").is_dir():
+        subprocess.run([sys.executable, "-m", "compileall", "-q", "phasec"], cwd=ROOT / "mutants", env=env, check=False)
+    return env
 
 
 def module_of(name: str) -> str:

@@ -1,0 +1,106 @@
+"""Tests written against the survivors of the full mutation run of 12-01.
+
+`python benchmarks/mutation.py PATTERNS` with the subprocess hits counted
+(docs/testing.md, "Mutation testing"); docs/testing.md ("The full run of
+12-01") lists which mutant each test kills.  They assert what a user sees.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from phasec.compiler.config import ConfigError, load_config
+
+# ─── config: where an unknown code is reported (`config._locate`) ───────────
+
+
+def _unknown(tmp_path, content: str) -> list[tuple[int, int, int, str]]:
+    (tmp_path / "pyproject.toml").write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path / "x.phc")
+    return [(d.span.line, d.span.column, d.span.end_column, d.message) for d in exc.value.diagnostics]
+
+
+def test_an_unknown_code_under_a_quoted_setting_name_is_found(tmp_path):
+    # the setting's name is not found as a word; the code is searched from the top
+    assert _unknown(tmp_path, '[tool.phasec]\n"ignore" = ["PC6O5"]\n') == [
+        (2, 14, 19, "unknown code `PC6O5` in `ignore`")
+    ]
+
+
+def test_the_same_unknown_code_in_two_settings_is_reported_at_each(tmp_path):
+    assert _unknown(tmp_path, '[tool.phasec]\nselect = ["PC6O5"]\nignore = ["PC6O5"]\n') == [
+        (2, 12, 17, "unknown code `PC6O5` in `select`"),
+        (3, 12, 17, "unknown code `PC6O5` in `ignore`"),
+    ]
+
+
+def test_an_unknown_code_written_in_lower_case_is_found(tmp_path):
+    assert _unknown(tmp_path, '[tool.phasec]\nignore = ["pc6o5"]\n') == [
+        (2, 12, 17, "unknown code `PC6O5` in `ignore`")
+    ]
+
+
+def test_an_unknown_code_not_written_as_such_is_reported_at_the_start_of_the_file(tmp_path):
+    # a TOML escape: the code is nowhere in the text
+    assert _unknown(tmp_path, '[tool.phasec]\nignore = ["PC6\\u004F5"]\n') == [
+        (1, 1, 1, "unknown code `PC6O5` in `ignore`")
+    ]
+
+
+# ─── emitters/env: YAML scalars ─────────────────────────────────────────────
+
+
+def test_a_value_that_looks_like_a_document_marker_is_quoted_only_when_yaml_would_misread_it():
+    import yaml
+
+    from phasec.emitters.env import yaml_scalar
+
+    # `...` alone ends a YAML document (a parse error as a value); `...x` is a plain string
+    assert yaml_scalar("...") == "'...'"
+    assert yaml_scalar("... x") == "'... x'"
+    assert yaml_scalar("...x") == "...x"
+    for text in ("...", "... x", "...x"):
+        assert yaml.safe_load(f"k: {yaml_scalar(text)}\n") == {"k": text}
+
+
+def test_double_quoted_scalars_use_yamls_short_escapes():
+    import yaml
+
+    from phasec.emitters.env import yaml_scalar
+
+    text = 'a\nb\x85c\u2028d\\"e\x00'
+    # a newline as \n, a character below U+0100 as \xNN, above as \uNNNN; `\` and `"` escaped
+    assert yaml_scalar(text) == '"a\\nb\\x85c\\u2028d\\\\\\"e\\x00"'
+    assert yaml.safe_load(f"k: {yaml_scalar(text)}\n") == {"k": text}
+
+
+# ─── emitters/slicegraph: the DOT text ──────────────────────────────────────
+
+
+def test_dot_graph_of_a_stage_an_unstaged_slice_and_an_if_triggered_edge():
+    from phasec.compiler.pipeline import analyze
+    from phasec.emitters.slicegraph import render
+
+    text = (
+        'phase G "Graph title" {\n  posture forward_only\n}\n'
+        'stage 1 "First" {\n  covers S1\n}\n'
+        'slice S1 "one" conditional {\n}\nslice S2 "two" {\n  after S1 if_triggered\n}\n'
+    )
+    res = analyze(text, "g.phc", rules=False)
+    assert not res.has_errors
+    # DOT keywords and attribute names are case-sensitive; Graphviz's font is "Helvetica"
+    assert render(res.runbook, "dot") == (
+        'digraph "phase G" {\n'
+        '  label="Graph title";\n'
+        "  labelloc=t;\n"
+        "  rankdir=TB;\n"
+        '  node [shape=box, fontname="Helvetica"];\n'
+        '  subgraph "cluster_0_1" {\n'
+        '    label="Stage 1: First";\n'
+        '    "S1" [label="S1\\none", style=dashed, tooltip="conditional slice"];\n'
+        "  }\n"
+        '  "S2" [label="S2\\ntwo"];\n'
+        '  "S1" -> "S2" [style=dashed, label="if triggered"];\n'
+        "}\n"
+    )
