@@ -78,19 +78,25 @@ def test_double_quoted_scalars_use_yamls_short_escapes():
 # ─── emitters/slicegraph: the DOT text ──────────────────────────────────────
 
 
-def test_dot_graph_of_a_stage_an_unstaged_slice_and_an_if_triggered_edge():
+GRAPH = (
+    'phase G "Graph title" {\n  posture forward_only\n}\n'
+    'stage 1 "First" {\n  covers S1\n}\n'
+    'slice S1 "one" conditional {\n}\nslice S2 "two" {\n  after S1 if_triggered\n}\n'
+)
+
+
+def _graph(fmt: str) -> str:
     from phasec.compiler.pipeline import analyze
     from phasec.emitters.slicegraph import render
 
-    text = (
-        'phase G "Graph title" {\n  posture forward_only\n}\n'
-        'stage 1 "First" {\n  covers S1\n}\n'
-        'slice S1 "one" conditional {\n}\nslice S2 "two" {\n  after S1 if_triggered\n}\n'
-    )
-    res = analyze(text, "g.phc", rules=False)
+    res = analyze(GRAPH, "g.phc", rules=False)
     assert not res.has_errors
+    return render(res.runbook, fmt)
+
+
+def test_dot_graph_of_a_stage_an_unstaged_slice_and_an_if_triggered_edge():
     # DOT keywords and attribute names are case-sensitive; Graphviz's font is "Helvetica"
-    assert render(res.runbook, "dot") == (
+    assert _graph("dot") == (
         'digraph "phase G" {\n'
         '  label="Graph title";\n'
         "  labelloc=t;\n"
@@ -104,3 +110,47 @@ def test_dot_graph_of_a_stage_an_unstaged_slice_and_an_if_triggered_edge():
         '  "S1" -> "S2" [style=dashed, label="if triggered"];\n'
         "}\n"
     )
+
+
+def test_json_graph_names_the_source_and_each_slices_stage():
+    import json
+
+    text = _graph("json")
+    assert text.startswith('{\n  "phase": "G",\n  "source": "g.phc",\n')  # indented, one key a line
+    assert json.loads(text) == {
+        "phase": "G",
+        "source": "g.phc",
+        "stages": [{"id": "1", "title": "First", "slices": ["S1"]}],
+        "nodes": [
+            {"id": "S1", "title": "one", "conditional": True, "branching": False, "stage": "1"},
+            {"id": "S2", "title": "two", "conditional": False, "branching": False, "stage": None},
+        ],
+        # the dependency as written: `after S1` on line 10, S1 at column 9
+        "edges": [{"from": "S1", "to": "S2", "if_triggered": True, "in_cycle": False, "line": 10, "column": 9}],
+        "cycles": [],
+    }
+
+
+CYCLE = (
+    'phase G "G" {\n  posture forward_only\n}\n'
+    'slice s1 "one" conditional {\n  after S2\n}\nslice S2 "twö" {\n  after s1 if_triggered\n}\n'
+)
+
+
+def test_a_cycle_edge_keeps_its_if_triggered_style_and_ids_keep_their_case():
+    import json
+
+    from phasec.compiler.pipeline import analyze
+    from phasec.emitters.slicegraph import render
+
+    res = analyze(CYCLE, "g.phc", rules=False)
+    assert not res.has_errors
+    dot = render(res.runbook, "dot").splitlines()
+    assert '  "S2" -> "s1" [color=red, fontcolor=red, penwidth=2];' in dot
+    assert '  "s1" -> "S2" [style=dashed, label="if triggered", color=red, fontcolor=red, penwidth=2];' in dot
+    mermaid = render(res.runbook, "mermaid").splitlines()
+    assert '  s_s1["s1: one (conditional)"]:::conditional' in mermaid
+    assert "  s_s1 -. if triggered .-> s_S2" in mermaid
+    text = render(res.runbook, "json")
+    assert '"title": "twö"' in text  # UTF-8, not \u escapes
+    assert [n["title"] for n in json.loads(text)["nodes"]] == ["one", "twö"]
