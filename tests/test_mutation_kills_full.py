@@ -154,3 +154,18 @@ def test_a_cycle_edge_keeps_its_if_triggered_style_and_ids_keep_their_case():
     text = render(res.runbook, "json")
     assert '"title": "twö"' in text  # UTF-8, not \u escapes
     assert [n["title"] for n in json.loads(text)["nodes"]] == ["one", "twö"]
+
+
+def test_mermaid_ids_of_names_that_differ_only_in_punctuation_are_numbered_in_turn():
+    from phasec.compiler.pipeline import analyze
+    from phasec.emitters.slicegraph import render
+
+    text = (
+        'phase G "G" {\n  posture forward_only\n}\n'
+        'slice A-1 "x" {\n}\nslice A.1 "y" {\n}\nslice A_1 "z" {\n}\nslice A_1_2 "w" {\n}\n'
+    )
+    res = analyze(text, "g.phc", rules=False)
+    assert not res.has_errors
+    nodes = [line.split("[")[0].strip() for line in render(res.runbook, "mermaid").splitlines() if '["' in line]
+    # `A_1_2` is taken by the second `A_1`, so the slice named so gets the next free id
+    assert nodes == ["s_A_1", "s_A_1_2", "s_A_1_3", "s_A_1_2_2"]
