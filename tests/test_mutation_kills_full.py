@@ -169,3 +169,18 @@ def test_mermaid_ids_of_names_that_differ_only_in_punctuation_are_numbered_in_tu
     nodes = [line.split("[")[0].strip() for line in render(res.runbook, "mermaid").splitlines() if '["' in line]
     # `A_1_2` is taken by the second `A_1`, so the slice named so gets the next free id
     assert nodes == ["s_A_1", "s_A_1_2", "s_A_1_3", "s_A_1_2_2"]
+
+
+def test_mermaid_graph_of_a_stage_an_unstaged_slice_and_an_if_triggered_edge():
+    assert _graph("mermaid") == (
+        "---\n"
+        'title: "Phase G: slice dependencies"\n'
+        "---\n"
+        "flowchart TD\n"
+        '  subgraph stage_1["Stage 1: First"]\n'
+        '    s_S1["S1: one (conditional)"]:::conditional\n'
+        "  end\n"  # Mermaid's keywords are lower-case
+        '  s_S2["S2: two"]\n'
+        "  s_S1 -. if triggered .-> s_S2\n"
+        "  classDef conditional stroke-dasharray: 5 5\n"
+    )
