@@ -184,3 +184,12 @@ def test_mermaid_graph_of_a_stage_an_unstaged_slice_and_an_if_triggered_edge():
         "  s_S1 -. if triggered .-> s_S2\n"
         "  classDef conditional stroke-dasharray: 5 5\n"
     )
+
+
+def test_an_unknown_graph_format_is_refused_with_the_known_ones():
+    from phasec.compiler.pipeline import analyze
+    from phasec.emitters.slicegraph import render
+
+    res = analyze(GRAPH, "g.phc", rules=False)
+    with pytest.raises(ValueError, match=r"^unknown graph format 'svg'; expected one of mermaid, dot, json$"):
+        render(res.runbook, "svg")
