@@ -193,3 +193,16 @@ def test_an_unknown_graph_format_is_refused_with_the_known_ones():
     res = analyze(GRAPH, "g.phc", rules=False)
     with pytest.raises(ValueError, match=r"^unknown graph format 'svg'; expected one of mermaid, dot, json$"):
         render(res.runbook, "svg")
+
+
+# ─── emitters/write: `compile --check` ──────────────────────────────────────
+
+
+def test_check_shows_a_generated_file_edited_into_invalid_utf8_as_a_difference(tmp_path):
+    # found while probing `write.check_outputs`: this was an internal error (UnicodeDecodeError)
+    from phasec.emitters.write import check_outputs
+
+    (tmp_path / "a.md").write_bytes(b"same\n\xff\xfe edited\n")
+    (tmp_path / "b.md").write_text("same\n", encoding="utf-8")
+    diff = check_outputs(tmp_path, {"a.md": "same\n", "b.md": "same\n"})
+    assert diff.splitlines() == ["--- a/a.md", "+++ b/a.md", "@@ -1,2 +1 @@", " same", "-\ufffd\ufffd edited"]
