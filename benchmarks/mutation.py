@@ -14,11 +14,15 @@ only those tests against each mutant.  Results are kept in `mutants/` between
 runs, so a run can be stopped and resumed.
 
 mutmut picks each mutant's tests by which ones called the mutated function in
-its statistics run, in process: a test that runs ``phasec`` in a subprocess (the
-CLI tests) is never picked, so mutants only such tests kill come out "survived"
-or "no tests".  ``--recheck TESTS`` runs each of those against the given test
-files, in ``mutants/`` with ``MUTANT_UNDER_TEST`` set and ``PYTHONPATH`` on the
-mutated copy (so subprocesses run it too), and keeps the verdicts in
+its statistics run, recorded in process.  So that the tests that run ``phasec``
+in a subprocess (the CLI tests) are picked too, mutmut runs here with
+``PYTHONPATH`` = ``mutants/`` (subprocesses import the mutated copy, and run the
+mutant under test) then ``benchmarks/mutmut_hits/`` (its ``sitecustomize``
+writes, during the statistics run, the functions a subprocess ran to the
+folder named by ``PHASEC_MUTMUT_HITS``), and the ``pytest_runtest_teardown``
+hook of ``tests/conftest.py`` adds them to the test's record.  ``--recheck
+TESTS`` runs each survivor and "no tests" mutant against the given test files
+(in ``mutants/``, with ``MUTANT_UNDER_TEST`` set), and keeps the verdicts in
 ``mutants/recheck.json``; the report counts a mutant those tests kill as
 "killed" (column ``rechecked``).
 
@@ -45,6 +49,8 @@ DEFAULT = [
     "phasec.compiler.config*",
 ]
 RECHECK = ROOT / "mutants" / "recheck.json"
+#: the folder whose sitecustomize.py reports subprocess hits during the statistics run
+HITS_SITE = ROOT / "benchmarks" / "mutmut_hits"
 #: the exit code a mutant gets in the report when --recheck's tests killed it
 RECHECKED = -1000
 STATUS = {
@@ -63,6 +69,23 @@ STATUS = {
     None: "not checked",
     RECHECKED: "rechecked",
 }
+
+
+def mutation_env() -> dict[str, str]:
+    """The environment of a mutmut run: subprocesses import ``mutants/`` and report their hits."""
+    hits = ROOT / "mutants" / "subprocess-hits"
+    hits.mkdir(parents=True, exist_ok=True)
+    for stale in hits.glob("*.hits"):
+        stale.unlink()
+    path = os.pathsep.join([str(ROOT / "mutants"), str(HITS_SITE), *filter(None, [os.environ.get("PYTHONPATH")])])
+    env = dict(os.environ, PYTHONPATH=path, PHASEC_MUTMUT_HITS=str(hits))
+    # A mutated module holds every mutant of its functions (lower.py: 10 MB): compiled anew by
+    # each subprocess it costs ~10 s, so subprocesses may write their bytecode, and what
+    # earlier runs generated is compiled once here.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if (ROOT / "mutants" / "phasec").is_dir():
+        subprocess.run([sys.executable, "-m", "compileall", "-q", "phasec"], cwd=ROOT / "mutants", env=env, check=False)
+    return env
 
 
 def module_of(name: str) -> str:
@@ -208,7 +231,7 @@ def main() -> int:
     if args.recheck:
         recheck(patterns, args.recheck, args.timeout)
     elif not args.report:
-        env = dict(os.environ, PHASEC_ORACLE_EXAMPLES=str(args.examples))
+        env = dict(mutation_env(), PHASEC_ORACLE_EXAMPLES=str(args.examples))
         mutmut = Path(sys.executable).with_name("mutmut")
         names = patterns
         if args.rerun_survivors:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,28 @@ def golden(request):
 
 # Under CI=true a skip for a missing tool is a failure (see tooling.py).
 from tooling import pytest_runtest_makereport  # noqa: E402,F401 - a pytest hook
+
+
+# Mutation testing only (docs/testing.md, "Mutation testing"): inert unless
+# benchmarks/mutation.py named a hits folder.  The functions that `phasec`
+# subprocesses ran during mutmut's statistics run (written there by
+# benchmarks/mutmut_hits/sitecustomize.py) are added to mutmut's record before
+# its collector attributes the record to the test (tryfirst).
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):
+    folder = os.environ.get("PHASEC_MUTMUT_HITS")
+    if folder and os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        merge_subprocess_hits(Path(folder))
+
+
+def merge_subprocess_hits(folder: Path) -> set[str]:
+    """Move the names in the hits files of ``folder`` into mutmut's record; return them."""
+    names: set[str] = set()
+    for f in sorted(folder.glob("*.hits")):
+        names.update(line for line in f.read_text(encoding="utf-8").splitlines() if line)
+        f.unlink()
+    if names:
+        from mutmut.state import state
+
+        state()._stats.update(names)
+    return names

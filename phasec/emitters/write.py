@@ -207,7 +207,7 @@ def check_outputs(out_dir: Path, outputs: dict[str, str]) -> str:
         path = _target(out_dir, rel)
         current: str | None
         try:
-            current = path.read_text(encoding="utf-8")
+            current = path.read_text(encoding="utf-8", errors="replace")  # a hand edit may not be UTF-8
         except (FileNotFoundError, IsADirectoryError):
             current = None
         if current == text:
