@@ -246,17 +246,3 @@ def stale_outputs(out_dir: Path, outputs: dict[str, str]) -> list[str]:
         if hashlib.sha256(data).hexdigest() == sha:
             stale.append(rel)
     return sorted(stale)
-
-
-def remove_stale(out_dir: Path, stale: list[str]) -> list[Path]:
-    """Delete the stale generated files (and folders they leave empty)."""
-    removed = []
-    for rel in stale:
-        path = _target(out_dir, rel)
-        path.unlink(missing_ok=True)
-        removed.append(path)
-        parent = path.parent
-        while parent != out_dir and parent.is_dir() and not any(parent.iterdir()):
-            parent.rmdir()
-            parent = parent.parent
-    return removed
