@@ -232,16 +232,6 @@ class CompactDocument(Document):
         return st, pos
 
     # -- the lookups of Document -------------------------------------------------
-    def walk(self):
-        """Every statement, depth first, in source order (each top-level one rebuilt as it is reached)."""
-        for top in self.statements:
-            stack = [top]
-            while stack:
-                st = stack.pop()
-                yield st
-                if st.block:
-                    stack.extend(reversed(st.block))
-
     def statement_at(self, span: Span) -> Statement | None:
         """As :meth:`Document.statement_at`: the first statement in source order starting where ``span`` starts."""
         keys = self._starts

@@ -165,13 +165,15 @@ class Document:
     comments: list[Comment] = field(default_factory=list)
 
     def walk(self):
-        """Every statement, depth first, in source order."""
-        stack = list(reversed(self.statements))
-        while stack:
-            st = stack.pop()
-            yield st
-            if st.block:
-                stack.extend(reversed(st.block))
+        """Every statement, depth first, in source order (one top-level statement at a time: a
+        :class:`phasec.grammar.compact.CompactDocument` rebuilds each as it is reached)."""
+        for top in self.statements:
+            stack = [top]
+            while stack:
+                st = stack.pop()
+                yield st
+                if st.block:
+                    stack.extend(reversed(st.block))
 
     def statement_at(self, span: Span) -> Statement | None:
         """The statement whose span starts where ``span`` starts (IR nodes keep their statement's span).
