@@ -14,9 +14,10 @@ Edges of the activity graph mean "must finish before ... starts".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
@@ -264,14 +265,7 @@ class RunbookGraph:
         key reads and fills that dict.  Without a memo (``phasec lint``): None, computed here.
         tests/test_lsp_incremental.py compares with the batch pipeline over edits that change it.
         """
-        memo = self.memo
-        if memo is None:
-            return None
-        key = self._activity_key()
-        last = memo.activity
-        store = last[1] if last is not None and last[0] == key else {}
-        memo.activity = (key, store)
-        return store
+        return _memo_store(self.memo, "activity", self._activity_key)
 
     def _activity_key(self) -> tuple:
         return (tuple(self.rb.stages), self._slices_key)
@@ -294,24 +288,12 @@ class RunbookGraph:
     def _reach_store(self) -> dict | None:
         """Where :meth:`slice_descendants` keeps its answers across versions (as ``_activity_store``,
         keyed by :attr:`_slices_key`: reachability depends on nothing else); None without a memo."""
-        memo = self.memo
-        if memo is None:
-            return None
-        key = self._slices_key
-        last = memo.reach
-        store = last[1] if last is not None and last[0] == key else {}
-        memo.reach = (key, store)
-        return store
+        return _memo_store(self.memo, "reach", lambda: self._slices_key)
 
     @cached_property
     def activity_graph(self) -> nx.DiGraph:
         """The activity graph (see the module docstring), reused while :meth:`_activity_key` holds."""
-        store = self._activity_store
-        if store is None:
-            return self._activity_graph()
-        if "graph" not in store:
-            store["graph"] = self._activity_graph()
-        return store["graph"]
+        return _kept(self._activity_store, "graph", self._activity_graph)
 
     def _activity_graph(self) -> nx.DiGraph:
         rb = self.rb
@@ -368,12 +350,7 @@ class RunbookGraph:
     def activity_order(self) -> list[tuple] | None:
         """A topological order of :attr:`activity_graph` (None when it has a cycle), computed once
         for the agent analysis and the slice precedence."""
-        store = self._activity_store
-        if store is None:
-            return self._activity_order()
-        if "order" not in store:
-            store["order"] = self._activity_order()
-        return store["order"]
+        return _kept(self._activity_store, "order", self._activity_order)
 
     def _activity_order(self) -> list[tuple] | None:
         try:
@@ -521,12 +498,7 @@ class RunbookGraph:
         carrying bitsets; slices on a dependency cycle count as ordered (PC301
         reports the cycle).  Reused as the activity graph is.
         """
-        store = self._activity_store
-        if store is None:
-            return self._slice_precedence()
-        if "precedence" not in store:
-            store["precedence"] = self._slice_precedence()
-        return store["precedence"]
+        return _kept(self._activity_store, "precedence", self._slice_precedence)
 
     def _slice_precedence(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
         g = self.activity_graph
@@ -631,3 +603,24 @@ def _max_antichain(nodes: list[str], precedes: dict[str, set[str]]) -> tuple[int
     cover = bipartite.to_vertex_cover(b, matching, top_nodes=left)
     chosen = sorted(n for n in nodes if ("L", n) not in cover and ("R", n) not in cover)
     return len(chosen), chosen
+
+
+def _memo_store(memo, attr: str, key: Callable[[], object]) -> dict | None:
+    """The dict kept in ``memo.<attr>`` for ``key()``: the last version's when its key was equal,
+    else a new one, which replaces it.  None without a memo (``phasec lint``)."""
+    if memo is None:
+        return None
+    k = key()
+    last = getattr(memo, attr)
+    store = last[1] if last is not None and last[0] == k else {}
+    setattr(memo, attr, (k, store))
+    return store
+
+
+def _kept(store: dict | None, name: str, compute: Callable[[], Any]) -> Any:
+    """``store[name]``, computed once into it; ``compute()`` every time without a store."""
+    if store is None:
+        return compute()
+    if name not in store:
+        store[name] = compute()
+    return store[name]
