@@ -50,34 +50,26 @@ def check(ctx):
 
 def _of_slice(ctx, s):
     found = []  # (span, message)
+
+    def marked(span, what: str, when: str) -> None:
+        found.append(
+            (
+                span,
+                f"{what} of slice `{s.id}` is marked `when {when}`, but `{s.id}` is neither conditional nor "
+                f"branching: it has no {when} path",
+            )
+        )
+
     for f in s.files:
         if f.when:
-            found.append(
-                (
-                    word_span(ctx, f.span, "when") or f.span,
-                    f"file `{f.path}` of slice `{s.id}` is marked `when {f.when}`, but `{s.id}` is neither "
-                    f"conditional nor branching: it has no {f.when} path",
-                )
-            )
+            marked(word_span(ctx, f.span, "when") or f.span, f"file `{f.path}`", f.when)
     for b in s.gates:
         if b.when:
-            found.append(
-                (
-                    word_span(ctx, b.span, "when") or b.span,
-                    f"gate binding `{b.cadence.id}` of slice `{s.id}` is marked `when {b.when}`, but `{s.id}` "
-                    f"is neither conditional nor branching: it has no {b.when} path",
-                )
-            )
+            marked(word_span(ctx, b.span, "when") or b.span, f"gate binding `{b.cadence.id}`", b.when)
     for ref in s.requires:
         when = s.requires_when.get(ref.id)
         if when:
-            found.append(
-                (
-                    ref.span,
-                    f"requirement `{ref.id}` of slice `{s.id}` is marked `when {when}`, but `{s.id}` is "
-                    f"neither conditional nor branching: it has no {when} path",
-                )
-            )
+            marked(ref.span, f"requirement `{ref.id}`", when)
     for t in s.triggers:
         found.append(
             (
