@@ -26,10 +26,13 @@ In process (best of 3, CPU time of this process, the collector tuned as the
 ``phasec`` command tunes it): the bare Lark parse, ``pipeline.analyze`` (lint) and
 ``analyze(compiling=True)`` + ``emit_all`` (compile) of the same texts.
 
-The language server (``bench_lsp.Bench``: the real server over stdio, debounce 0):
-edit sent -> diagnostics received for one-character edits in a slice title, on the
-Phase C example and the 1,000-slice runbook, next to the bare Lark parse of the
-same text in this process.
+The language server (the real server over stdio, debounce 0): edit sent ->
+diagnostics received for one-character edits in a slice title, on the Phase C
+example and the 1,000-slice runbook, next to the bare Lark parse of the same text
+in this process; measured twice, by pygls' client (``bench_lsp.Bench``, whose own
+decoding of each message into lsprotocol objects is in its figure) and by a
+minimal client (``lsp_raw``: framed JSON read as bytes), which also times a
+one-line runbook: the transport floor.
 
 Timings live here, never as assertions in tests; the figures go into
 docs/performance.md.
@@ -169,7 +172,15 @@ def server(inputs: list[tuple[str, str]], edits: int) -> list[dict]:
             await bench.stop()
         return out
 
-    return asyncio.run(go())
+    out = asyncio.run(go())
+    import lsp_raw
+
+    floor = [("one-line runbook (floor)", lsp_raw.FLOOR_TEXT)]
+    raw = {r["input"]: r for r in lsp_raw.measure(floor + inputs, edits)}
+    for r in out:
+        r["raw"] = raw[r["input"]]
+    out.append({"input": floor[0][0], "raw": raw[floor[0][0]]})
+    return out
 
 
 def main() -> None:
@@ -319,11 +330,26 @@ def main() -> None:
             report["server"] = server(inputs, args.edits)
             print(f"server, median of {args.edits} edits (debounce 0):", flush=True)
             for r in report["server"]:
+                if "round_trip" not in r:
+                    continue
                 print(
                     f"  {r['input']:<26} edit->diagnostics {r['round_trip']:.1f} ms (in server {r['change_to_publish']:.1f}, "
                     f"analyze {r['analyze']:.1f}, its CPU {r['analyze_cpu']:.1f}); bare parse wall {r['bare_wall_ms']:.1f} ms "
                     f"-> {r['round_trip'] / r['bare_wall_ms']:.2f}x; CPU {r['bare_ms']:.1f} ms -> "
                     f"analyze CPU {r['analyze_cpu'] / r['bare_ms']:.2f}x",
+                    flush=True,
+                )
+            print("server, minimal client (lsp_raw), same edits:", flush=True)
+            for r in report["server"]:
+                raw = r["raw"]
+                ratio = (
+                    f"; bare parse wall {r['bare_wall_ms']:.1f} ms -> {raw['round_trip'] / r['bare_wall_ms']:.2f}x"
+                    if "bare_wall_ms" in r
+                    else ""
+                )
+                print(
+                    f"  {r['input']:<26} edit->diagnostics {raw['round_trip']:.1f} ms (in server {raw['change_to_publish']:.1f}, "
+                    f"analysis CPU {raw['analyze_cpu']:.1f}){ratio}",
                     flush=True,
                 )
     report["load_after"] = os.getloadavg()
