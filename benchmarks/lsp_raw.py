@@ -151,6 +151,7 @@ class RawClient:
         line = next(i for i, ln in enumerate(lines) if ln.startswith("slice "))
         col = lines[line].index('"') + 1
         rows = []
+        t: dict = {}
         for n in range(edits):
             time.sleep(0.3)
             version = n + 2
@@ -174,6 +175,7 @@ class RawClient:
             "change_to_publish": cp,
             "analyze_cpu": cpu,
             "all_round_trips": [r[0] for r in rows],
+            "last_timings": t,
         }
 
 

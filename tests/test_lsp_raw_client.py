@@ -34,6 +34,8 @@ def test_each_edit_is_timed_from_sending_to_the_diagnostics_of_its_version(tmp_p
     finally:
         client.stop()
     assert len(r["all_round_trips"]) == 3
+    # The server applied each edit to its copy of the text by splicing it (phasec/lsp/document.py).
+    assert r["last_timings"]["spliced_edits"] == 3
     # The server's own figure (didChange received -> publish sent) lies inside the client's.
     assert 0 < r["change_to_publish"] <= r["round_trip"]
     assert 0 < r["analyze_cpu"] <= r["change_to_publish"] + 1.0

@@ -39,6 +39,7 @@ from pygls.lsp.server import LanguageServer
 from phasec import __version__
 from phasec.lsp import actions, completion, hover, navigation, symbols
 from phasec.lsp.analysis import Snapshot, build_snapshot, path_of
+from phasec.lsp.document import PhasecDocument
 
 log = logging.getLogger("phasec.lsp")
 
@@ -191,6 +192,8 @@ class PhasecServer(LanguageServer):
             "handoff_ms": round((published - snap.started_at) * 1000 - snap.total_ms, 3),
             "publish_ms": round((now - published) * 1000, 3),
             "diagnostics": len(snap.lsp_diagnostics),
+            # edits applied to the server's copy by splicing (phasec/lsp/document.py), so far
+            "spliced_edits": getattr(self.workspace.get_text_document(uri), "fast_changes", None),
         }
         self.window_log_message(
             types.LogMessageParams(type=types.MessageType.Log, message="phasec-timings " + json.dumps(data))
@@ -234,6 +237,7 @@ def create_server() -> PhasecServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: PhasecServer, params: types.DidOpenTextDocumentParams) -> None:
+        _keep_as_phasec_document(ls, params.text_document.uri)
         ls.open(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -340,6 +344,19 @@ def create_server() -> PhasecServer:
         return _formatted(ls, formatting.format_range(text, path_of(uri) or uri, ls.encoding, params.range))
 
     return server
+
+
+def _keep_as_phasec_document(ls: PhasecServer, uri: str) -> None:
+    """Swap pygls' copy of a document just opened for a :class:`PhasecDocument`, which applies each
+    edit in time proportional to the edit (pygls rewrites every line of the text)."""
+    docs = ls.workspace.text_documents
+    doc = ls.workspace.get_text_document(uri)
+    if isinstance(doc, PhasecDocument):
+        return
+    for key, held in docs.items():
+        if held is doc:
+            docs[key] = PhasecDocument.like(doc)
+            return
 
 
 def _formatted(ls: PhasecServer, res) -> list[types.TextEdit] | None:
