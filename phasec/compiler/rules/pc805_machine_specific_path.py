@@ -162,7 +162,8 @@ def _in_strings(ctx):
         yield m, msg, what
 
 
-@rule("PC805", "machine-specific-path", "warning")
+# reads_prose: reads every string of the document, prose included
+@rule("PC805", "machine-specific-path", "warning", reads_prose=True)
 def check(ctx):
     rb = ctx.rb
     worktrees = [b.worktree for b in rb.repo.branches if b.worktree] if rb.repo is not None else []
