@@ -54,6 +54,14 @@ attached to the document (``RuleContext.per_node``); results that depend on
 more are reused while the very same nodes and equal plain values go in
 (``RuleContext.across_versions``: the activity graph, the agent-cap analysis,
 the unused gates ...).  The next version's memo starts from this one's.
+
+Whole rules are not run when the edit changed nothing they read
+(:class:`RuleReuse`): when no line and no top-level statement was added or
+removed and every IR field that changed is prose (``phasec.compiler.ir.PROSE``:
+titles, descriptions, notes ...), a rule declared ``reads_prose=False`` keeps its
+findings of the previous version, unless one of them touches a changed line.
+Typing in a title or a note, the usual edit, then runs only the few rules that
+read prose (PC609, PC715, PC717, PC805, PC813).
 """
 
 from __future__ import annotations
