@@ -664,3 +664,37 @@ def test_a_finding_on_the_edited_line_is_found_again(monkeypatch):
     monkeypatch.setattr(incremental, "_touches", lambda d, lo, hi: False)
     result, _ = incremental.analyze(edited, "x.phc", state)
     assert result.diagnostics != full
+
+
+def test_per_statement_values_follow_the_very_same_statements():
+    """``StatementMemo.per_statement`` (PC805's and PC813's path mentions): a statement at the same
+    position as in the last list, or anywhere in it once statements were added or removed, gives the
+    value computed for that very object; a new object is computed, even in an old one's place."""
+    from phasec.compiler.facts import StatementMemo
+
+    class St:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+    calls: list[str] = []
+
+    def compute(st: St) -> list[str]:
+        calls.append(st.name)
+        return [st.name]
+
+    a, b, c, d, e = (St(x) for x in "abcde")
+    memo = StatementMemo()
+    first = memo.per_statement([a, b, c], "k", compute)
+    assert first == [["a"], ["b"], ["c"]] and calls == ["a", "b", "c"]
+    memo.seal()
+    calls.clear()
+    memo = memo.next()
+    second = memo.per_statement([a, d, c], "k", compute)  # an edit in place: d replaces b
+    assert second == [["a"], ["d"], ["c"]] and calls == ["d"]
+    assert second[0] is first[0] and second[2] is first[2]
+    memo.seal()
+    calls.clear()
+    memo = memo.next()
+    third = memo.per_statement([c, e, d, a], "k", compute)  # a statement added, the others moved
+    assert third == [["c"], ["e"], ["d"], ["a"]] and calls == ["e"]
+    assert third[0] is first[2] and third[2] is second[1]

@@ -99,6 +99,7 @@ class State:
     runbook: object = field(default=None, compare=False)
     findings: dict | None = field(default=None, compare=False)
     config: object = field(default=None, compare=False)
+    statements: list | None = field(default=None, compare=False)  # the document's top-level statements
 
 
 @dataclass
@@ -630,7 +631,9 @@ class RuleReuse:
         p, e_old, e_new = _changed_region(old, new)
         if new.count("\n", p, e_new) != old.count("\n", p, e_old):
             return "lines added or removed", None
-        old_st = [st for c in prev.chunks or () for st in c.statements]
+        old_st = (
+            prev.statements if prev.statements is not None else [st for c in prev.chunks or () for st in c.statements]
+        )
         new_st = self.doc.statements
         if len(old_st) != len(new_st):
             return "a top-level statement added or removed", None
@@ -694,6 +697,7 @@ def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Sta
         runbook=result.runbook if ran and keep else None,
         findings=rule_reuse.found if ran and keep else None,
         config=config,
+        statements=doc.statements if ran and keep else None,
     )
 
 

@@ -115,8 +115,10 @@ def _machine_mentions(doc) -> list:
     from phasec.compiler.rules._mentions import _statement_mentions
 
     out: list = []
-    for st in doc.statements:
-        out.extend(memo.get(st, "pc805", lambda st: _machine(memo.get(st, "path_mentions", _statement_mentions))))
+    for found in memo.per_statement(
+        doc.statements, "pc805", lambda st: _machine(memo.get(st, "path_mentions", _statement_mentions))
+    ):
+        out.extend(found)
     return out
 
 
