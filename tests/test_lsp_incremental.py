@@ -698,3 +698,20 @@ def test_per_statement_values_follow_the_very_same_statements():
     third = memo.per_statement([c, e, d, a], "k", compute)  # a statement added, the others moved
     assert third == [["c"], ["e"], ["d"], ["a"]] and calls == ["e"]
     assert third[0] is first[2] and third[2] is second[1]
+
+
+def test_the_random_prose_edits_take_the_shortcut_and_equal_the_full_analysis():
+    """The edit functions the random sequences draw from, applied one by one to the runbook with findings:
+    the rewrites of strings and the typing on a finding's line give the full analysis' diagnostics, and
+    most of them do keep rules (so the random test exercises the kept findings, not only the rerun)."""
+    text = WITH_FINDINGS["phase-c-as-written.phc"]
+    base = build_snapshot(URI, text, 0)
+    kept = 0
+    edits_ = [retitle(i / 10, how) for i in range(10) for how in ("same", "shorter", "longer")]
+    edits_ += [at_finding(k, "x") for k in range(0, 27, 4)]
+    for n, edit in enumerate(edits_, start=1):
+        new = edit(text)
+        snap = build_snapshot(URI, new, n, previous=base)
+        assert snap.diagnostics == analyze(new, URI).diagnostics, edit.__name__
+        kept += snap.stats.rules_reused > 0
+    assert kept >= len(edits_) // 2
