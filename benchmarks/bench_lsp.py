@@ -221,16 +221,24 @@ def in_process(args) -> None:
 
         setattr(mod, name, wrapper)
 
-    def run_rules(rb, doc=None, config=None):  # rules.run_rules, each rule timed
+    def run_rules(rb, doc=None, config=None, reuse=None):  # rules.run_rules, each rule timed
         out = []
         ctx = RuleContext(rb, doc)
         ctx.config = config
+        c = time.thread_time()
+        keep = reuse.keep(rb) if reuse is not None else {}  # the edit classified: findings kept
+        per_rule["(classify)"] = (time.thread_time() - c) * 1000
         for r in rules.all_rules():
             if config is not None and not config.enabled(r.code):
                 continue
-            ctx.rule = r
             c = time.thread_time()
-            out.extend(config.regrade(d) if config is not None else d for d in r.check(ctx))
+            found = keep.get(r.code)
+            if found is None:
+                ctx.rule = r
+                found = [config.regrade(d) for d in r.check(ctx)] if config is not None else list(r.check(ctx))
+            if reuse is not None:
+                reuse.found[r.code] = found
+            out.extend(found)
             per_rule[r.code] = per_rule.get(r.code, 0.0) + (time.thread_time() - c) * 1000
         return out
 

@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {
     name: (ROOT / "examples" / name).read_text(encoding="utf-8") for name in ("phase-c.phc", "voiceterm-mp306.phc")
 }
+#: The random edit sequences also run on a runbook with findings (27, of 13 rules): edits on their lines.
+WITH_FINDINGS = {"phase-c-as-written.phc": (ROOT / "tests" / "corpus" / "phase-c-as-written.phc").read_text("utf-8")}
 URI = "untitled:incremental.phc"
 
 # -- edits -------------------------------------------------------------------------------
@@ -93,6 +95,48 @@ def in_string(frac: float, s: str):
     return apply
 
 
+def retitle(frac: float, how: str):
+    """Rewrite the content of the next one-line string (a title, a description, a note): with text of
+    the same length, shorter or longer (the file stays well formed; the columns after it move)."""
+
+    def apply(text: str) -> str:
+        pos = _at(text, frac)
+        q = text.find('"', pos)
+        end = text.find('"', q + 1) if q != -1 else -1
+        if end == -1 or text[q : q + 3] == '"""' or "\n" in text[q:end] or "\\" in text[q:end]:
+            return text
+        body = text[q + 1 : end]
+        new = {"same": body[::-1] if body[::-1] != body else "z" * len(body), "shorter": body[: len(body) // 2]}.get(
+            how, body + " and more words"
+        )
+        return text[: q + 1] + new + text[end:]
+
+    apply.__name__ = f"retitle({frac:.3f}, {how!r})"
+    return apply
+
+
+def at_finding(k: int, s: str):
+    """Type ``s`` on the line of the ``k``-th finding of a full analysis (in its first string, else at its
+    end): a rule whose findings are kept across versions must run again when they may have moved."""
+
+    def apply(text: str) -> str:
+        found = analyze(text, URI).diagnostics
+        if not found:
+            return text
+        line = found[k % len(found)].span.line
+        start = 0
+        for _ in range(line - 1):
+            start = text.find("\n", start) + 1
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end
+        q = text.find('"', start, end)
+        at = q + 1 if q != -1 and text[q : q + 3] != '"""' else end
+        return text[:at] + s + text[at:]
+
+    apply.__name__ = f"at_finding({k}, {s!r})"
+    return apply
+
+
 def blank_line(frac: float):
     def apply(text: str) -> str:
         start, _ = _line_bounds(text, frac)
@@ -148,7 +192,9 @@ snippets = st.sampled_from(
 edits = st.one_of(
     st.builds(insert, fracs, snippets),
     st.builds(delete, fracs, st.integers(1, 12)),
-    st.builds(in_string, fracs, st.sampled_from(["x", "word ", "ü", "{", "#"])),
+    st.builds(in_string, fracs, st.sampled_from(["x", "word ", "ü", "{", "#", '"', '" C1 "', '" after C1 "'])),
+    st.builds(retitle, fracs, st.sampled_from(["same", "shorter", "longer"])),
+    st.builds(at_finding, st.integers(0, 40), st.sampled_from(["x", "word ", '"', "é"])),
     st.builds(blank_line, fracs),
     st.builds(join_line, fracs),
     st.builds(drop_block, fracs),
@@ -184,11 +230,11 @@ def _check_sequence(text: str, sequence) -> None:
         assert snap.diagnostics == analyze(text, URI).diagnostics, where
 
 
-@pytest.mark.parametrize("name", sorted(EXAMPLES))
+@pytest.mark.parametrize("name", sorted(EXAMPLES) + sorted(WITH_FINDINGS))
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sequence=st.lists(edits, min_size=1, max_size=6))
 def test_incremental_snapshots_equal_full_analysis(name, sequence):
-    _check_sequence(EXAMPLES[name], sequence)
+    _check_sequence({**EXAMPLES, **WITH_FINDINGS}[name], sequence)
 
 
 SMALL = """phase C "Small" {
@@ -313,8 +359,11 @@ def test_reused_statements_are_resolved_again(name):
     for n, version in enumerate((edited, text, edited, edited)):
         before = prev.runbook.model_dump()
         stats = incremental.Stats()
+        ran_before = state.findings is not None  # the rules ran (no front-end error)
         result, state = incremental.analyze(version, "x.phc", state, stats=stats)
         assert not stats.full_parse and stats.reused_nodes > 30 and stats.relowered == (n < 3)
+        # not prose: every rule runs again (the same text again: every rule reading no prose is kept)
+        assert (stats.rules_reused == 0) == (n < 3 or not ran_before or state.findings is None), stats.no_reuse
         full = analyze(version, "x.phc")
         assert result.diagnostics == full.diagnostics
         assert result.runbook.model_dump() == full.runbook.model_dump()
@@ -527,9 +576,142 @@ def test_a_configuration_change_between_versions_gives_the_batch_findings():
         stats = incremental.Stats()
         result, state = incremental.analyze(text, "x.phc", state, config=config, stats=stats)
         assert not stats.full_parse and stats.reused_nodes > 30
+        assert stats.rules_reused == 0 and stats.no_reuse == "the configuration changed"
         batch = analyze(text, "x.phc", config=config).diagnostics
         assert result.diagnostics == batch
         seen.append({(d.code, d.severity) for d in batch})
     # the configurations matter: PC714 as a warning, as an error, not at all
     assert seen[0] == {("PC714", Severity.WARNING)} and seen[1] == {("PC714", Severity.ERROR)}
     assert seen[2] == seen[3] == set()
+
+
+# -- rules kept across versions when an edit changed only prose (incremental.RuleReuse) --------
+
+
+def _title_edit(text: str, sid: str, typed: str) -> str:
+    pos = text.index(f'slice {sid} "') + len(f'slice {sid} "')
+    return text[:pos] + typed + text[pos:]
+
+
+def test_a_prose_edit_keeps_the_findings_of_the_rules_that_read_no_prose():
+    """Typing in a slice title of a runbook with findings: every rule declared ``reads_prose=False`` whose
+    findings are elsewhere keeps its previous findings (the very objects); the prose rules run; the
+    diagnostics are the full analysis'.  A structural edit, an added line or an added statement keeps none."""
+    from phasec.compiler.rules import all_rules
+
+    text = WITH_FINDINGS["phase-c-as-written.phc"]
+    prose_rules = {r.code for r in all_rules() if r.reads_prose}
+    assert prose_rules == {"PC609", "PC715", "PC717", "PC805", "PC813"}
+    _, state = incremental.analyze(text, "x.phc", None)
+    for n, typed in enumerate(("x", "a longer title", "é")):
+        text = _title_edit(text, "C3", typed)
+        stats = incremental.Stats()
+        result, new_state = incremental.analyze(text, "x.phc", state, stats=stats)
+        assert result.diagnostics == analyze(text, "x.phc").diagnostics
+        assert stats.no_reuse == "" and not stats.full_parse
+        assert stats.rules_reused >= len(all_rules()) - len(prose_rules) - 3, n
+        assert stats.rules_run == len(all_rules()) - stats.rules_reused
+        kept = [c for c in new_state.findings if new_state.findings[c] is state.findings[c]]
+        assert len(kept) == stats.rules_reused and not prose_rules & set(kept)
+        assert sum(len(new_state.findings[c]) for c in kept) >= 15  # findings kept, not only empty lists
+        state = new_state
+    line_added = text.replace('slice C3 "', '\nslice C3 "', 1)
+    statement_added = text.replace('slice C3 "', 'note "x"; slice C3 "', 1)
+    for edited, why in (
+        (line_added, "lines added or removed"),
+        (statement_added, "a top-level statement added or removed"),
+        (text.replace("  after C2\n", "  after C1\n", 1), "not only prose changed"),
+    ):
+        assert edited != text
+        stats = incremental.Stats()
+        result, _ = incremental.analyze(edited, "x.phc", state, stats=stats)
+        assert result.diagnostics == analyze(edited, "x.phc").diagnostics
+        assert stats.rules_reused == 0 and stats.no_reuse == why
+
+
+ON_THE_LINE = """phase C "Small" {
+  posture forward_only
+}
+team {
+  max_active 2
+  agent A1 "one"
+}
+slice C1 "First" {
+  agent A1
+}
+slice C2 "Second" conditional {
+  agent A1
+  after C1
+}
+"""
+
+
+def test_a_finding_on_the_edited_line_is_found_again(monkeypatch):
+    """PC401 reports the `conditional` word after the title: typing in the title moves it.  The rule reads
+    no prose, but its finding touches the changed line, so it runs again; kept, its column would be stale
+    (checked: with the touch test disabled the diagnostics differ from the full analysis')."""
+    text = ON_THE_LINE
+    edited = text.replace('"Second"', '"Second slice"')
+    assert {d.code for d in analyze(text, "x.phc").diagnostics} >= {"PC401"}
+    full = analyze(edited, "x.phc").diagnostics
+    _, state = incremental.analyze(text, "x.phc", None)
+    stats = incremental.Stats()
+    result, _ = incremental.analyze(edited, "x.phc", state, stats=stats)
+    assert result.diagnostics == full
+    assert stats.rules_reused > 0 and stats.no_reuse == ""
+    pc401 = [d for d in full if d.code == "PC401"]
+    assert pc401 and pc401[0].span.line == 11
+    monkeypatch.setattr(incremental, "_touches", lambda d, lo, hi: False)
+    result, _ = incremental.analyze(edited, "x.phc", state)
+    assert result.diagnostics != full
+
+
+def test_per_statement_values_follow_the_very_same_statements():
+    """``StatementMemo.per_statement`` (PC805's and PC813's path mentions): a statement at the same
+    position as in the last list, or anywhere in it once statements were added or removed, gives the
+    value computed for that very object; a new object is computed, even in an old one's place."""
+    from phasec.compiler.facts import StatementMemo
+
+    class St:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+    calls: list[str] = []
+
+    def compute(st: St) -> list[str]:
+        calls.append(st.name)
+        return [st.name]
+
+    a, b, c, d, e = (St(x) for x in "abcde")
+    memo = StatementMemo()
+    first = memo.per_statement([a, b, c], "k", compute)
+    assert first == [["a"], ["b"], ["c"]] and calls == ["a", "b", "c"]
+    memo.seal()
+    calls.clear()
+    memo = memo.next()
+    second = memo.per_statement([a, d, c], "k", compute)  # an edit in place: d replaces b
+    assert second == [["a"], ["d"], ["c"]] and calls == ["d"]
+    assert second[0] is first[0] and second[2] is first[2]
+    memo.seal()
+    calls.clear()
+    memo = memo.next()
+    third = memo.per_statement([c, e, d, a], "k", compute)  # a statement added, the others moved
+    assert third == [["c"], ["e"], ["d"], ["a"]] and calls == ["e"]
+    assert third[0] is first[2] and third[2] is second[1]
+
+
+def test_the_random_prose_edits_take_the_shortcut_and_equal_the_full_analysis():
+    """The edit functions the random sequences draw from, applied one by one to the runbook with findings:
+    the rewrites of strings and the typing on a finding's line give the full analysis' diagnostics, and
+    most of them do keep rules (so the random test exercises the kept findings, not only the rerun)."""
+    text = WITH_FINDINGS["phase-c-as-written.phc"]
+    base = build_snapshot(URI, text, 0)
+    kept = 0
+    edits_ = [retitle(i / 10, how) for i in range(10) for how in ("same", "shorter", "longer")]
+    edits_ += [at_finding(k, "x") for k in range(0, 27, 4)]
+    for n, edit in enumerate(edits_, start=1):
+        new = edit(text)
+        snap = build_snapshot(URI, new, n, previous=base)
+        assert snap.diagnostics == analyze(new, URI).diagnostics, edit.__name__
+        kept += snap.stats.rules_reused > 0
+    assert kept >= len(edits_) // 2

@@ -146,6 +146,8 @@ class StatementMemo:
         self.reach: tuple | None = previous.reach if previous is not None else None
         #: per (rule code, name): (nodes, values, result) of ``RuleContext.across_versions``, the latest.
         self.results: dict = dict(previous.results) if previous is not None else {}
+        #: per name: (the top-level statements, their values) of :meth:`per_statement`, the latest.
+        self.lists: dict = dict(previous.lists) if previous is not None else {}
 
     def get(self, st, name: str, compute: Callable):
         """``compute(st)``, or the value computed for the very same statement before."""
@@ -164,6 +166,24 @@ class StatementMemo:
             e = p if p is not None and p[0] is st else (st, {})
             self._entries[id(st)] = e
         return e[1]
+
+    def per_statement(self, statements: list, name: str, compute: Callable) -> list:
+        """``[self.get(st, name, compute) for st in statements]``, cheaper: a statement that is the very
+        object at the same position in the list of the last call is given the value computed for it
+        then, with one identity check (an edit in place keeps every other top-level statement where it
+        was); the others go through :meth:`get`, the previous list's values found by identity too."""
+        last = self.lists.get(name)
+        if last is not None and len(last[0]) == len(statements):
+            old, values = last
+            out = [v if a is b else self.get(b, name, compute) for a, b, v in zip(old, statements, values, strict=True)]
+        else:
+            kept = {id(a): (a, v) for a, v in zip(*last, strict=True)} if last is not None else {}
+            out = []
+            for st in statements:
+                e = kept.get(id(st))
+                out.append(e[1] if e is not None and e[0] is st else self.get(st, name, compute))
+        self.lists[name] = (list(statements), out)
+        return out
 
     def seal(self) -> None:
         """Forget the previous version's entries (once the analysis that reads them is done)."""

@@ -696,3 +696,52 @@ class Runbook(Node):
 
     def agents(self) -> list[Agent]:
         return list(self.team.agents) if self.team else []
+
+
+#: The *prose* fields: (class, field) of the IR whose value is free text that only prose rules read.
+#: A rule declared ``reads_prose=False`` (``phasec.compiler.rules.base.rule``) reads none of them, and
+#: no text of the syntax tree beyond the IR; so when an edit changed only these fields (their content:
+#: a value turned empty or no longer empty counts as a structural change), the language server keeps
+#: such a rule's findings of the previous version (phasec/lsp/incremental.py, ``RuleReuse``).
+#: Chosen per field by what the rules read: a field a structural rule reads (a slice's ``kind``,
+#: a protocol artifact's ``template``, a branch's ``choose``) is not prose, even if it is text; nor is
+#: an agent's ``responsibility``, which names the agent's protocol files when a template asks for
+#: ``<OBJECTIVE>`` (phasec/compiler/agent_files.py; PC815 compares those names).
+#: tests/test_rule_prose.py rewrites every prose value of the examples, the corpus runbooks and the
+#: rule fixtures and checks that no ``reads_prose=False`` rule finds anything different.
+PROSE: frozenset[tuple[type, str]] = frozenset(
+    {
+        (Prose, "text"),
+        (Implement, "text"),
+        (Phase, "title"),
+        (Wave, "title"),
+        (ProtocolArtifact, "note"),
+        (Section, "title"),
+        (Section, "note"),
+        (Doc, "note"),
+        (DocList, "title"),
+        (Artifact, "note"),
+        (Owner, "title"),
+        (Step, "text"),
+        (ParallelGroup, "title"),
+        (Stage, "title"),
+        (FileRef, "note"),
+        (Acceptance, "text"),
+        (Signal, "text"),
+        (Signal, "response"),
+        (Trigger, "text"),
+        (Slice, "title"),
+        (Gate, "title"),
+        (Cadence, "title"),
+        (Titled, "title"),
+        (Titled, "text"),
+        (Role, "title"),
+        (ProcedureStep, "text"),
+        (Procedure, "title"),
+        (RegistryField, "text"),
+        (Ledger, "title"),
+        (Equivalent, "text"),
+        # a digest of the whole text: every edit changes it, no rule reads it (the emitters do)
+        (Runbook, "sha256"),
+    }
+)

@@ -180,11 +180,12 @@ def _lowering_binder(sets: FieldsSets):
     return LoweringBinder, reuse
 
 
-def check(rb: Runbook, doc: Document | None = None, config=None) -> list[Diagnostic]:
-    """Run the lint rules over the IR (see phasec.compiler.rules)."""
+def check(rb: Runbook, doc: Document | None = None, config=None, reuse=None) -> list[Diagnostic]:
+    """Run the lint rules over the IR (see phasec.compiler.rules); ``reuse``: the language server's
+    findings kept across versions (``run_rules``)."""
     from phasec.compiler.rules import run_rules
 
-    return run_rules(rb, doc, config)
+    return run_rules(rb, doc, config, reuse) if reuse is not None else run_rules(rb, doc, config)
 
 
 #: The checks the emitters rely on.  ``analyze(..., compiling=True)`` runs them whatever the
@@ -272,18 +273,29 @@ def analyze_document(
     compiling: bool = False,
     binder=None,
     reuse=None,
+    rule_reuse=None,
 ) -> Result:
     """:func:`analyze` from a syntax tree already parsed (``diags``: the parser's diagnostics).
 
-    The language server parses incrementally and calls this; ``binder`` and ``reuse`` as in :func:`lower`.
+    The language server parses incrementally and calls this; ``binder`` and ``reuse`` as in :func:`lower`,
+    ``rule_reuse`` as in :func:`check` (lint only, not when compiling).
     The document is kept as it is (the server reads its statements between versions).
     """
     return _analyze(
-        [doc, diags], rules=rules, config=config, compiling=compiling, binder=binder, reuse=reuse, compact=False
+        [doc, diags],
+        rules=rules,
+        config=config,
+        compiling=compiling,
+        binder=binder,
+        reuse=reuse,
+        rule_reuse=rule_reuse,
+        compact=False,
     )
 
 
-def _analyze(parsed: list, *, rules: bool, config, compiling: bool, binder=None, reuse=None, compact: bool) -> Result:
+def _analyze(
+    parsed: list, *, rules: bool, config, compiling: bool, binder=None, reuse=None, rule_reuse=None, compact: bool
+) -> Result:
     """:func:`analyze_document` of ``parsed`` ([document, parser diagnostics], emptied here).
 
     ``compact``: once lowered, a document the parser built without a diagnostic is kept
@@ -315,6 +327,6 @@ def _analyze(parsed: list, *, rules: bool, config, compiling: bool, binder=None,
                 diags = diags + apply_suppressions(doc, lint, config)
             diags = compile_checks(rb, doc, diags, raw)
         elif rules:
-            diags = diags + apply_suppressions(doc, check(rb, doc, config), config)
+            diags = diags + apply_suppressions(doc, check(rb, doc, config, rule_reuse), config)
     diags.sort(key=Diagnostic.sort_key)
     return Result(doc, rb, diags)

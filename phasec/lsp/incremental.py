@@ -54,12 +54,22 @@ attached to the document (``RuleContext.per_node``); results that depend on
 more are reused while the very same nodes and equal plain values go in
 (``RuleContext.across_versions``: the activity graph, the agent-cap analysis,
 the unused gates ...).  The next version's memo starts from this one's.
+
+Whole rules are not run when the edit changed nothing they read
+(:class:`RuleReuse`): when no line and no top-level statement was added or
+removed and every IR field that changed is prose (``phasec.compiler.ir.PROSE``:
+titles, descriptions, notes ...), a rule declared ``reads_prose=False`` keeps its
+findings of the previous version, unless one of them touches a changed line.
+Typing in a title or a note, the usual edit, then runs only the few rules that
+read prose (PC609, PC715, PC717, PC805, PC813).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+
+from pydantic import BaseModel
 
 from phasec.compiler.bind import Binder
 from phasec.compiler.diagnostics import Diagnostic, DiagnosticBag
@@ -84,6 +94,12 @@ class State:
     refs: dict = field(default_factory=dict, compare=False)  # id(top-level node) -> (node, token, unknown refs)
     declared: tuple | None = field(default=None, compare=False)  # (declared ids, token) of LoweringCache
     settled: tuple | None = field(default=None, compare=False)  # LoweringCache.settled: slices resolved for roots
+    #: this version's IR and each rule's findings (rule code -> list), when the rules ran; and the
+    #: configuration they ran with: what the next version's :class:`RuleReuse` compares and keeps
+    runbook: object = field(default=None, compare=False)
+    findings: dict | None = field(default=None, compare=False)
+    config: object = field(default=None, compare=False)
+    statements: list | None = field(default=None, compare=False)  # the document's top-level statements
 
 
 @dataclass
@@ -98,6 +114,10 @@ class Stats:
     relowered: int = 0
     reused_nodes: int = 0
     copied: int = 0  # nodes copied for name resolution to write into
+    rules_reused: int = 0  # rules whose previous findings were kept (RuleReuse)
+    rules_run: int = 0
+    #: why no rule was kept ("" when the edit changed only prose; see RuleReuse.keep)
+    no_reuse: str = ""
 
 
 # -- parsing ------------------------------------------------------------------------
@@ -493,6 +513,145 @@ class LoweringCache:
         return out
 
 
+# -- rules: findings kept when an edit changed only prose --------------------------------
+
+
+def ir_changes(a, b, out: set) -> None:
+    """Add to ``out`` the fields in which IR node ``b`` differs from ``a`` (of the same class), as
+    ``(class, field)``: the very same objects are skipped, other nodes compared field by field,
+    lists element by element; positions (``Span`` values) are ignored.  A list whose length
+    changed, a value of another class (``None`` against a node) or a list element of another class
+    counts as its field changed; a string that became empty or non-empty as
+    ``(class, field, "presence")``, never prose (rules test whether a title or a note is given)."""
+    cls = a.__class__
+    db = b.__dict__
+    for name, va in a.__dict__.items():
+        vb = db[name]
+        if va is vb:
+            continue
+        ca = va.__class__
+        if ca is not vb.__class__:
+            if not (isinstance(va, list) and isinstance(vb, list)):  # ir.EMPTY against a list
+                out.add((cls, name))
+                continue
+        elif ca is Span:
+            continue
+        elif ca is str:
+            if va != vb:
+                out.add((cls, name) if bool(va) == bool(vb) else (cls, name, "presence"))
+            continue
+        if isinstance(va, list):
+            if len(va) != len(vb):
+                out.add((cls, name))
+                continue
+            for x, y in zip(va, vb, strict=True):
+                if x is y:
+                    continue
+                if x.__class__ is y.__class__ and isinstance(x, BaseModel):
+                    ir_changes(x, y, out)
+                elif (x.__class__ is not Span or y.__class__ is not Span) and x != y:
+                    out.add((cls, name))
+        elif isinstance(va, BaseModel):
+            ir_changes(va, vb, out)
+        elif va != vb:
+            out.add((cls, name))
+
+
+def _touches(d: Diagnostic, lo: int, hi: int) -> bool:
+    """Whether a finding's span, a related span or a fix's edit touches lines ``lo``..``hi``."""
+    if d.span.line <= hi and d.span.end_line >= lo:
+        return True
+    if any(r.span.line <= hi and r.span.end_line >= lo for r in d.related):
+        return True
+    return d.fix is not None and any(e.span.line <= hi and e.span.end_line >= lo for e in d.fix.edits)
+
+
+class RuleReuse:
+    """``reuse`` for :func:`phasec.compiler.rules.run_rules`: the findings of the previous version kept,
+    rule by rule, when the edit changed nothing the rule reads.
+
+    :meth:`keep` classifies the edit, once the new version's IR is built.  Rules are kept only when
+    the new version was parsed incrementally from the previous one, which ran its rules, with an
+    equal configuration, and the edit added or removed no line and no top-level statement: then
+    every statement the edit did not touch is the very same object with the very same spans, and
+    every span of the IR is where it was except on the changed lines.  The previous IR and the new
+    one are compared (:func:`ir_changes`: identical objects skipped, the others field by field,
+    positions ignored); when every field that changed is prose (:data:`phasec.compiler.ir.PROSE`),
+    a rule declared ``reads_prose=False`` would find what it found, positions aside, so its previous
+    findings (the same objects) are kept, unless one of them touches a changed line (its span, a
+    related span, a fix's edit: a column there may have moved), in which case it runs.  The changed
+    lines are those of the changed text and of every top-level statement re-parsed, in the old
+    version and the new (the same lines: no line was added).  Any other edit, or prose-reading
+    rules: the rule runs, with its per-node caches (``RuleContext.per_node``).
+    """
+
+    def __init__(self, prev: State | None, text: str, doc: Document, config, stats: Stats, incremental: bool):
+        self.prev = prev
+        self.text = text
+        self.doc = doc
+        self.config = config
+        self.stats = stats
+        self.incremental = incremental
+        #: rule code -> its findings in this version (kept or found): run_rules fills it
+        self.found: dict = {}
+        self.ran = False  # the rules ran (no front-end error), so ``found`` holds every enabled rule's
+
+    def keep(self, rb) -> dict:
+        """Rule code -> the previous version's findings, for every rule whose findings stand."""
+        self.ran = True
+        why, lines = self._classify(rb)
+        self.stats.no_reuse = why
+        if lines is None:
+            return {}
+        from phasec.compiler.rules import all_rules
+
+        lo, hi = lines
+        assert self.prev is not None and self.prev.findings is not None  # _classify checked
+        last = self.prev.findings
+        out = {}
+        for r in all_rules():
+            if r.reads_prose:
+                continue
+            found = last.get(r.code)
+            if found is not None and not any(_touches(d, lo, hi) for d in found):
+                out[r.code] = found
+        self.stats.rules_reused = len(out)
+        return out
+
+    def _classify(self, rb) -> tuple[str, tuple[int, int] | None]:
+        """(why no rule is kept, or ""; the changed lines, first and last, when rules may be kept)."""
+        prev = self.prev
+        if prev is None or prev.findings is None or prev.runbook is None:
+            return "no findings of a previous version", None
+        if not self.incremental:
+            return "a full parse", None
+        if prev.config != self.config:
+            return "the configuration changed", None
+        old, new = prev.text, self.text
+        p, e_old, e_new = _changed_region(old, new)
+        if new.count("\n", p, e_new) != old.count("\n", p, e_old):
+            return "lines added or removed", None
+        old_st = (
+            prev.statements if prev.statements is not None else [st for c in prev.chunks or () for st in c.statements]
+        )
+        new_st = self.doc.statements
+        if len(old_st) != len(new_st):
+            return "a top-level statement added or removed", None
+        lo = new.count("\n", 0, p) + 1
+        hi = lo + new.count("\n", p, e_new)
+        for a, b in zip(old_st, new_st, strict=True):
+            if a is not b:
+                lo = min(lo, a.span.line, b.span.line)
+                hi = max(hi, a.span.end_line, b.span.end_line)
+        changes: set = set()
+        ir_changes(prev.runbook, rb, changes)
+        from phasec.compiler.ir import PROSE
+
+        if not changes <= PROSE:
+            return "not only prose changed", None
+        return "", (lo, hi)
+
+
 def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Stats | None = None):
     """(pipeline Result, State for the next version): what ``pipeline.analyze(text, path, config=config)`` gives."""
     from phasec.compiler.pipeline import analyze_document
@@ -517,7 +676,10 @@ def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Sta
         prev.settled if prev is not None else None,
         prev.declared if prev is not None else None,
     )
-    result = analyze_document(doc, list(diags), config=config, binder=binder, reuse=reuse)
+    rule_reuse = RuleReuse(prev, text, doc, config, stats, not stats.full_parse)
+    result = analyze_document(doc, list(diags), config=config, binder=binder, reuse=reuse, rule_reuse=rule_reuse)
+    ran = rule_reuse.ran
+    stats.rules_run = len(rule_reuse.found) - stats.rules_reused
     keep = chunks is not None
     bindings = binders[0].bindings if binders and keep else {}
     memo.seal()
@@ -532,6 +694,10 @@ def analyze(text: str, path: str, prev: State | None, *, config=None, stats: Sta
         declared=reuse.declared,
         memo=memo,
         fields_shared=reuse.fields_sets.shared,
+        runbook=result.runbook if ran and keep else None,
+        findings=rule_reuse.found if ran and keep else None,
+        config=config,
+        statements=doc.statements if ran and keep else None,
     )
 
 
@@ -540,8 +706,10 @@ __all__ = [
     "Chunk",
     "Diagnostic",
     "LoweringCache",
+    "RuleReuse",
     "State",
     "Stats",
     "analyze",
+    "ir_changes",
     "parse_incremental",
 ]

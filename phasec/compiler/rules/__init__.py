@@ -151,17 +151,27 @@ def get_rule(code: str) -> Rule | None:
     return None
 
 
-def run_rules(rb, doc=None, config=None) -> list:
+def run_rules(rb, doc=None, config=None, reuse=None) -> list:
     """Run every enabled rule; apply the configuration's severities (no configuration: every rule, as
     it grades itself).  The configuration is duck-typed (``enabled``, ``regrade``) so that this package
-    and ``phasec.compiler.config``, which validates codes against the rules, do not import each other."""
-    out = []
+    and ``phasec.compiler.config``, which validates codes against the rules, do not import each other.
+
+    ``reuse``: the language server's :class:`phasec.lsp.incremental.RuleReuse`.  ``reuse.keep(rb)``
+    gives the findings of the previous version that stand for this one (rule code -> findings: rules
+    that read nothing the edit changed), which are taken instead of running those rules; every rule's
+    findings (kept or found) go into ``reuse.found`` for the next version."""
+    out: list = []
     ctx = RuleContext(rb, doc)  # one context: the graphs are built once, for the rules that ask
     ctx.config = config
+    keep = reuse.keep(rb) if reuse is not None else {}
     for r in all_rules():
         if config is not None and not config.enabled(r.code):
             continue
-        ctx.rule = r
-        for d in r.check(ctx):
-            out.append(config.regrade(d) if config is not None else d)
+        found = keep.get(r.code)
+        if found is None:
+            ctx.rule = r
+            found = [config.regrade(d) for d in r.check(ctx)] if config is not None else list(r.check(ctx))
+        if reuse is not None:
+            reuse.found[r.code] = found
+        out.extend(found)
     return out

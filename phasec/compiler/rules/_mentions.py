@@ -99,8 +99,12 @@ def mentions(doc) -> list[Mention]:
 
     memo = statement_memo(doc)
     out: list[Mention] = []
-    for st in doc.statements:
-        out.extend(memo.get(st, "path_mentions", _statement_mentions) if memo is not None else _statement_mentions(st))
+    if memo is not None:
+        for found in memo.per_statement(doc.statements, "path_mentions", _statement_mentions):
+            out.extend(found)
+    else:
+        for st in doc.statements:
+            out.extend(_statement_mentions(st))
     doc.__dict__["_path_mentions"] = out
     return out
 

@@ -33,6 +33,12 @@ class Rule:
     summary: str
     doc: str
     check: Callable[[RuleContext], Iterable[Diagnostic]]
+    #: Whether the rule's findings may depend on prose: the IR fields of :data:`phasec.compiler.ir.PROSE`,
+    #: or any text of the syntax tree beyond the IR (comments, strings read from ``ctx.doc``).  True (the
+    #: default) is always safe.  False lets the language server keep the rule's findings of the previous
+    #: version when an edit changed only prose (phasec/lsp/incremental.py, :class:`RuleReuse`);
+    #: tests/test_rule_prose.py checks every False on real runbooks with their prose rewritten.
+    reads_prose: bool = True
 
     @property
     def family(self) -> str:
@@ -146,8 +152,14 @@ class RuleContext:
         )
 
 
-def rule(code: str, name: str, severity: str = "error"):
-    """Decorator for a rule's check function; documentation is the module docstring."""
+def rule(code: str, name: str, severity: str = "error", *, reads_prose: bool = True):
+    """Decorator for a rule's check function; documentation is the module docstring.
+
+    ``reads_prose=False`` declares that the rule's findings depend on no prose field
+    (:data:`phasec.compiler.ir.PROSE`) and no text of the syntax tree beyond what the
+    IR holds (:attr:`Rule.reads_prose`): the positions of values aside, the rule reads
+    only the IR's structural fields and the configuration.
+    """
 
     def wrap(fn: Callable[[RuleContext], Iterable[Diagnostic]]) -> Rule:
         import sys
@@ -155,6 +167,6 @@ def rule(code: str, name: str, severity: str = "error"):
         module = sys.modules[fn.__module__]
         doc = (module.__doc__ or "").strip()
         summary = doc.splitlines()[0] if doc else name
-        return Rule(code, name, Severity(severity), summary, doc, fn)
+        return Rule(code, name, Severity(severity), summary, doc, fn, reads_prose)
 
     return wrap

@@ -31,7 +31,7 @@ from __future__ import annotations
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC301", "dependency-cycle")
+@rule("PC301", "dependency-cycle", reads_prose=False)
 def check(ctx):
     for edges in ctx.graph.slice_cycles():
         # Edges run dep -> dependent; say it in reading order: X is after Y.

@@ -46,7 +46,7 @@ def _cover_span(rb, stage_id: str, slice_id: str):
     return None
 
 
-@rule("PC302", "dependency-on-later-stage")
+@rule("PC302", "dependency-on-later-stage", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     if not rb.stages:

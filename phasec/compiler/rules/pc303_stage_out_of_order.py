@@ -47,7 +47,7 @@ def stage_number(sid: str) -> tuple[tuple[int, str], ...] | None:
     return tuple(out)
 
 
-@rule("PC303", "stage-out-of-order")
+@rule("PC303", "stage-out-of-order", reads_prose=False)
 def check(ctx):
     top = None  # the earlier stage with the largest number: (key, stage)
     for st in ctx.rb.stages:

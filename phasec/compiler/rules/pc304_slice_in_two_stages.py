@@ -27,7 +27,7 @@ from phasec.compiler import ir
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC304", "slice-in-two-stages")
+@rule("PC304", "slice-in-two-stages", reads_prose=False)
 def check(ctx):
     first: dict[str, tuple[str, ir.Ref]] = {}  # slice id -> (stage id, covers ref)
     for st in ctx.rb.stages:

@@ -30,7 +30,7 @@ from phasec.compiler.rules._locate import id_span
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC305", "slice-without-stage", "warning")
+@rule("PC305", "slice-without-stage", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     if not rb.stages:

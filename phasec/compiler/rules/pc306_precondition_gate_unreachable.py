@@ -72,7 +72,7 @@ def _bound_elsewhere(ctx, gid: str, s_id: str) -> bool:
     return False
 
 
-@rule("PC306", "precondition-gate-unreachable", "error")
+@rule("PC306", "precondition-gate-unreachable", "error", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     for s in rb.slices:

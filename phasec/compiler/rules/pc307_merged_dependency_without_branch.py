@@ -24,7 +24,7 @@ from phasec.compiler.rules._locate import id_span
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC307", "merged-dependency-without-branch", "error")
+@rule("PC307", "merged-dependency-without-branch", "error", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     for s in rb.slices:

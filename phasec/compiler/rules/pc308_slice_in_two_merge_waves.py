@@ -26,7 +26,7 @@ from phasec.compiler import ir
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC308", "slice-in-two-merge-waves", "error")
+@rule("PC308", "slice-in-two-merge-waves", "error", reads_prose=False)
 def check(ctx):
     repo = ctx.rb.repo
     if repo is None:

@@ -26,7 +26,7 @@ from phasec.compiler import ir
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC309", "merge-wave-order-contradicts", "error")
+@rule("PC309", "merge-wave-order-contradicts", "error", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     if rb.repo is None or not rb.repo.merge_waves:

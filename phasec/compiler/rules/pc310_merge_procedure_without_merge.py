@@ -28,7 +28,7 @@ from phasec.compiler.rules._locate import id_span, word_span
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC310", "merge-procedure-without-merge", "warning")
+@rule("PC310", "merge-procedure-without-merge", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     if rb.repo is not None and rb.repo.merge is not None:

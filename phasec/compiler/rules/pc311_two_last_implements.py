@@ -27,7 +27,7 @@ from phasec.compiler.rules._locate import word_span
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC311", "two-last-implements", "error")
+@rule("PC311", "two-last-implements", "error", reads_prose=False)
 def check(ctx):
     for s in ctx.rb.slices:
         last = [i for i in s.implement if i.last]

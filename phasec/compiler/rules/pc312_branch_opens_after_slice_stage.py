@@ -36,7 +36,7 @@ from phasec.compiler.rules._locate import id_span
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC312", "branch-opens-after-slice-stage", "error")
+@rule("PC312", "branch-opens-after-slice-stage", "error", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     repo = rb.repo

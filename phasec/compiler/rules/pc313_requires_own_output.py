@@ -49,7 +49,7 @@ def _step_products(ctx) -> dict[str, set[str]]:
     return out
 
 
-@rule("PC313", "requires-own-output")
+@rule("PC313", "requires-own-output", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     if not any(s.requires for s in rb.slices):

@@ -43,7 +43,7 @@ from phasec.compiler.rules.base import rule
 _WORD = re.compile(r"[^\s'\"`;&|<>()]+")
 
 
-@rule("PC314", "rebase-merged-lanes", "warning")
+@rule("PC314", "rebase-merged-lanes", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     procs = [p for p in rb.procedures if p.on == "merge"]

@@ -35,7 +35,7 @@ def conditional_span(ctx, s):
     return word_span(ctx, s.span, word) or id_span(ctx, s.span)
 
 
-@rule("PC401", "conditional-without-trigger")
+@rule("PC401", "conditional-without-trigger", reads_prose=False)
 def check(ctx):
     for s in ctx.rb.slices:
         if s.outcome_conditional and not s.triggers:

@@ -30,7 +30,7 @@ from phasec.compiler.rules.base import rule
 from phasec.compiler.rules.pc401_conditional_without_trigger import conditional_span
 
 
-@rule("PC402", "conditional-without-defer-record")
+@rule("PC402", "conditional-without-defer-record", reads_prose=False)
 def check(ctx):
     for s in ctx.rb.slices:
         if s.outcome_conditional and not s.defer_records:

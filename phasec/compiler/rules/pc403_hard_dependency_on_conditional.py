@@ -45,7 +45,7 @@ def either_path_artifacts(rb, sid: str) -> list[str]:
     return sorted(a.id for a in rb.artifacts() if a.producer is not None and a.producer.id == sid and a.either_path)
 
 
-@rule("PC403", "hard-dependency-on-conditional")
+@rule("PC403", "hard-dependency-on-conditional", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     for s in rb.slices:

@@ -51,7 +51,7 @@ def _requirements(rb):
         yield "the phase exit", "the phase cannot exit", ref
 
 
-@rule("PC404", "artifact-from-conditional-path")
+@rule("PC404", "artifact-from-conditional-path", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     arts: dict[str, ir.Artifact] = {}

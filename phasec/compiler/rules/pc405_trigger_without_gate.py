@@ -47,7 +47,7 @@ def runs_something(ctx, gid: str) -> bool:
     return False
 
 
-@rule("PC405", "trigger-without-gate", "warning")
+@rule("PC405", "trigger-without-gate", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     for s in rb.slices:

@@ -36,7 +36,7 @@ from phasec.compiler.rules._locate import id_span
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC406", "if-triggered-on-unconditional", "warning")
+@rule("PC406", "if-triggered-on-unconditional", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     for s in rb.slices:

@@ -41,7 +41,7 @@ from phasec.compiler.rules.base import rule
 _HELP = "declare `{s}` `branching` (it always runs and its outcome branches) or `conditional`, or remove it"
 
 
-@rule("PC407", "outcome-part-on-unconditional", "error")
+@rule("PC407", "outcome-part-on-unconditional", "error", reads_prose=False)
 def check(ctx):
     for s in ctx.rb.slices:
         if not s.outcome_conditional:

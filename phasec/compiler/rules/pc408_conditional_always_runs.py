@@ -73,7 +73,7 @@ def _fix(ctx, s, cond_span) -> Fix | None:
     return Fix(description=desc, edits=edits, safe=safe)
 
 
-@rule("PC408", "conditional-always-runs", "warning")
+@rule("PC408", "conditional-always-runs", "warning", reads_prose=False)
 def check(ctx):
     for s in ctx.rb.slices:
         if not s.conditional or s.branching:

@@ -28,7 +28,7 @@ from phasec.compiler.rules._values import statement_at
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC409", "trigger-logic-all-single", "warning")
+@rule("PC409", "trigger-logic-all-single", "warning", reads_prose=False)
 def check(ctx):
     for s in ctx.rb.slices:
         if s.trigger_logic != "all" or len(s.triggers) > 1:

@@ -58,7 +58,7 @@ def _command_paths(command: str) -> set[str]:
     return out
 
 
-@rule("PC410", "trigger-scan-defined-by-slice")
+@rule("PC410", "trigger-scan-defined-by-slice", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     deciding = [s for s in rb.slices if s.conditional and not s.branching and any(t.gate for t in s.triggers)]

@@ -83,7 +83,7 @@ def activity_span(rb, node):
     return None
 
 
-@rule("PC501", "agent-cap-exceeded")
+@rule("PC501", "agent-cap-exceeded", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     team = rb.team

@@ -25,7 +25,7 @@ from phasec.compiler.rules.base import rule
 from phasec.compiler.rules.pc501_agent_cap_exceeded import activity_span
 
 
-@rule("PC502", "agent-concurrent-activities")
+@rule("PC502", "agent-concurrent-activities", reads_prose=False)
 def check(ctx):
     result = ctx.graph.agent_overlap()
     if result is None:

@@ -24,7 +24,7 @@ from phasec.compiler.rules.base import rule
 from phasec.compiler.rules.pc501_agent_cap_exceeded import activity_span
 
 
-@rule("PC503", "agent-after-release")
+@rule("PC503", "agent-after-release", reads_prose=False)
 def check(ctx):
     result = ctx.graph.agent_overlap()
     if result is None:

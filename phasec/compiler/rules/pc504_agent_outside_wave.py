@@ -42,7 +42,7 @@ def _stages(ids) -> str:
     return ("stage " if len(ids) == 1 else "stages ") + ", ".join(ids)
 
 
-@rule("PC504", "agent-outside-wave")
+@rule("PC504", "agent-outside-wave", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     if rb.team is None:

@@ -35,7 +35,7 @@ from __future__ import annotations
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC505", "agents-held-to-phase-end", "error")
+@rule("PC505", "agents-held-to-phase-end", "error", reads_prose=False)
 def check(ctx):
     team = ctx.rb.team
     if team is None or team.max_active is None or team.release != "at_phase_end":

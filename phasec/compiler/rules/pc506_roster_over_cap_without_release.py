@@ -35,7 +35,7 @@ from __future__ import annotations
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC506", "roster-over-cap-without-release", "warning")
+@rule("PC506", "roster-over-cap-without-release", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     team = rb.team

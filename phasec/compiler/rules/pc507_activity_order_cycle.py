@@ -62,7 +62,7 @@ def _stage_span(rb, node):
     return None
 
 
-@rule("PC507", "activity-order-cycle", "warning")
+@rule("PC507", "activity-order-cycle", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     if not any(ctx.graph.agent_activities().values()):

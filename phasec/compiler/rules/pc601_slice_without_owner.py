@@ -30,7 +30,7 @@ from phasec.compiler.rules._values import value_span
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC601", "slice-without-owner", "error")
+@rule("PC601", "slice-without-owner", "error", reads_prose=False)
 def check(ctx):
     slices = ctx.rb.slices
     unowned = [s for s in slices if s.owner is None]

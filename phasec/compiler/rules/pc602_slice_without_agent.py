@@ -31,7 +31,7 @@ from phasec.compiler.rules._values import value_span
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC602", "slice-without-agent", "warning")
+@rule("PC602", "slice-without-agent", "warning", reads_prose=False)
 def check(ctx):
     staffed = ctx.facts.staffed_slices  # the same "carries out" as the order of work (PC501)
     slices = ctx.rb.slices

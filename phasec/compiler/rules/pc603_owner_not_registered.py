@@ -34,7 +34,7 @@ from __future__ import annotations
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC603", "owner-not-registered", "warning")
+@rule("PC603", "owner-not-registered", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     if rb.owners is not None:

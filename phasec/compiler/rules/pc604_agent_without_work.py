@@ -33,7 +33,7 @@ from phasec.compiler.rules._values import value_span
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC604", "agent-without-work", "warning")
+@rule("PC604", "agent-without-work", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     working = ctx.facts.working_agents  # the activities the agent-cap analysis (PC501) counts

@@ -99,7 +99,7 @@ def _bits(mask: int):
         mask ^= low
 
 
-@rule("PC605", "file-overlap-risk", "warning")
+@rule("PC605", "file-overlap-risk", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     order: dict[str, int] = {}

@@ -32,7 +32,7 @@ from phasec.compiler.rules._fixes import remove_clause_fix
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC606", "backup-is-owner", "warning")
+@rule("PC606", "backup-is-owner", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     for o in rb.owners or []:

@@ -47,7 +47,7 @@ def _refs(node, out: set[str]) -> None:
             _refs(x, out)
 
 
-@rule("PC607", "unused-role", "warning")
+@rule("PC607", "unused-role", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     if not rb.roles:

@@ -27,7 +27,7 @@ from phasec.compiler.rules._values import value_span
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC608", "merge-approval-undefined", "error")
+@rule("PC608", "merge-approval-undefined", "error", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     merge = rb.repo.merge if rb.repo is not None else None

@@ -71,7 +71,8 @@ def _writer_note(s, path: str, actors: set[str]):
     return s.span, f"`{s.id}` writes it: its agent `{who}` appends entries to the ledger"
 
 
-@rule("PC609", "shared-ledger-appends", "warning")
+# reads_prose: reads the ledger's entries and rules (prose)
+@rule("PC609", "shared-ledger-appends", "warning", reads_prose=True)
 def check(ctx):
     rb = ctx.rb
     for ledger in rb.ledgers:

@@ -118,7 +118,7 @@ def _files(s) -> tuple:
     return (s.id, tuple((f.path, f.dir, tuple(f.adds), f.span) for f in s.files))
 
 
-@rule("PC701", "gate-defined-later")
+@rule("PC701", "gate-defined-later", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     graph = ctx.graph

@@ -29,7 +29,7 @@ from __future__ import annotations
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC702", "gate-runs-nothing")
+@rule("PC702", "gate-runs-nothing", reads_prose=False)
 def check(ctx):
     for gate in ctx.rb.gates:
         if not ctx.facts.runs_nothing(gate):

@@ -30,7 +30,7 @@ from __future__ import annotations
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC703", "gate-composition-cycle")
+@rule("PC703", "gate-composition-cycle", reads_prose=False)
 def check(ctx):
     for edges in ctx.graph.gate_cycles():
         # Edges run composite -> used gate: reading order already.

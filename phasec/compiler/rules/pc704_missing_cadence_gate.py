@@ -34,7 +34,7 @@ from __future__ import annotations
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC704", "missing-cadence-gate")
+@rule("PC704", "missing-cadence-gate", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     required = [c for c in rb.cadences if c.for_kinds]

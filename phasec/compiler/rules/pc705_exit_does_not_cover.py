@@ -35,7 +35,7 @@ from __future__ import annotations
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC705", "exit-does-not-cover")
+@rule("PC705", "exit-does-not-cover", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     ex = rb.exit

@@ -40,7 +40,7 @@ from __future__ import annotations
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC706", "artifact-not-produced")
+@rule("PC706", "artifact-not-produced", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     slice_ids = {s.id for s in rb.slices}

@@ -24,7 +24,7 @@ from __future__ import annotations
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC707", "script-without-runner", "warning")
+@rule("PC707", "script-without-runner", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     if rb.scripts is not None and rb.scripts.runner.strip():

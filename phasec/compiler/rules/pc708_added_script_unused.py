@@ -27,7 +27,7 @@ from phasec.compiler.rules._values import value_span
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC708", "added-script-unused", "warning")
+@rule("PC708", "added-script-unused", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     used = {g.script for g in rb.gates if g.script}

@@ -29,7 +29,7 @@ from phasec.compiler.rules._values import child_value_span, statement_at
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC709", "script-existing-and-planned", "error")
+@rule("PC709", "script-existing-and-planned", "error", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     listed = set(rb.scripts.existing) if rb.scripts is not None else set()

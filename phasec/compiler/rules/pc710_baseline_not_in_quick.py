@@ -36,7 +36,7 @@ def _ticks(ids) -> str:
     return ", ".join(f"`{i}`" for i in ids)
 
 
-@rule("PC710", "baseline-not-in-quick", "warning")
+@rule("PC710", "baseline-not-in-quick", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     cadence = ctx.facts.per_commit_cadence

@@ -57,7 +57,7 @@ def _candidates(rb) -> list:
     ]
 
 
-@rule("PC711", "gate-script-undefined")
+@rule("PC711", "gate-script-undefined", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     # What the gates alone rule out (reused while they are the same): the rest needs the runbook.

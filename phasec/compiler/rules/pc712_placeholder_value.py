@@ -72,7 +72,7 @@ def placeholder(text: str | None, allowed: frozenset[str] | set[str] = frozenset
     return None
 
 
-@rule("PC712", "placeholder-value")
+@rule("PC712", "placeholder-value", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
 

@@ -51,7 +51,7 @@ def _ticks(ids) -> str:
     return ", ".join(f"`{i}`" for i in ids)
 
 
-@rule("PC713", "unused-declaration", "warning")
+@rule("PC713", "unused-declaration", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     # A function of the gates and of the gates something runs directly (reused while both are the same).

@@ -66,7 +66,7 @@ def _and(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-@rule("PC714", "slice-kind-requirements", "warning")
+@rule("PC714", "slice-kind-requirements", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     require = effective(getattr(ctx.config, "require", None))

@@ -29,7 +29,8 @@ from __future__ import annotations
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC715", "skills-never-listed", "warning")
+# reads_prose: reads the protocol's introspection text and section titles
+@rule("PC715", "skills-never-listed", "warning", reads_prose=True)
 def check(ctx):
     rb = ctx.rb
     pr = rb.protocol

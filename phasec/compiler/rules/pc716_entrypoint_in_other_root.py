@@ -39,7 +39,7 @@ from phasec.compiler.rules._values import child_value_span
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC716", "entrypoint-in-other-root", "warning")
+@rule("PC716", "entrypoint-in-other-root", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     ph = rb.phase

@@ -52,7 +52,8 @@ def _status_col(ledger) -> int | None:
     return None
 
 
-@rule("PC717", "contradicting-status", "warning")
+# reads_prose: reads ledger entries' text as table cells
+@rule("PC717", "contradicting-status", "warning", reads_prose=True)
 def check(ctx):
     rb = ctx.rb
     ph = rb.phase

@@ -113,7 +113,7 @@ def branch_names(rb):
     return out
 
 
-@rule("PC801", "invalid-branch-name", "error")
+@rule("PC801", "invalid-branch-name", "error", reads_prose=False)
 def check(ctx):
     for name, span, _, _ in branch_names(ctx.rb):
         problems = ref_format_problems(name)

@@ -37,7 +37,7 @@ from phasec.compiler.rules.pc801_invalid_branch_name import branch_names
 _PHASE = re.compile(r"(?<![A-Za-z0-9])phase-([A-Za-z0-9]+(?:\.[0-9]+)*)", re.IGNORECASE)
 
 
-@rule("PC802", "branch-phase-mismatch", "error")
+@rule("PC802", "branch-phase-mismatch", "error", reads_prose=False)
 def check(ctx):
     phase = ctx.rb.phase
     if phase is None or not phase.id:

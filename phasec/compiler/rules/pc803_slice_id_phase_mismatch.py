@@ -52,7 +52,7 @@ def _check_declared_prefix(ctx, phase):
             )
 
 
-@rule("PC803", "slice-id-phase-mismatch", "error")
+@rule("PC803", "slice-id-phase-mismatch", "error", reads_prose=False)
 def check(ctx):
     phase = ctx.rb.phase
     if phase is None or not phase.id:

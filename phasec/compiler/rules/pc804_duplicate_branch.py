@@ -32,7 +32,7 @@ from phasec.compiler.rules.base import rule
 from phasec.compiler.rules.pc801_invalid_branch_name import branch_names
 
 
-@rule("PC804", "duplicate-branch", "error")
+@rule("PC804", "duplicate-branch", "error", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     base = rb.repo.slice_base.id if rb.repo is not None and rb.repo.slice_base is not None else None

@@ -115,8 +115,10 @@ def _machine_mentions(doc) -> list:
     from phasec.compiler.rules._mentions import _statement_mentions
 
     out: list = []
-    for st in doc.statements:
-        out.extend(memo.get(st, "pc805", lambda st: _machine(memo.get(st, "path_mentions", _statement_mentions))))
+    for found in memo.per_statement(
+        doc.statements, "pc805", lambda st: _machine(memo.get(st, "path_mentions", _statement_mentions))
+    ):
+        out.extend(found)
     return out
 
 
@@ -162,7 +164,8 @@ def _in_strings(ctx):
         yield m, msg, what
 
 
-@rule("PC805", "machine-specific-path", "warning")
+# reads_prose: reads every string of the document, prose included
+@rule("PC805", "machine-specific-path", "warning", reads_prose=True)
 def check(ctx):
     rb = ctx.rb
     worktrees = [b.worktree for b in rb.repo.branches if b.worktree] if rb.repo is not None else []

@@ -59,7 +59,7 @@ def inside(name: str) -> str:
     return "/".join(parts) or name
 
 
-@rule("PC806", "output-escapes-folder", "error")
+@rule("PC806", "output-escapes-folder", "error", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     for o in rb.outputs:

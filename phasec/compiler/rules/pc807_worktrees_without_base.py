@@ -24,7 +24,7 @@ from phasec.compiler.rules._values import child_value_span
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC807", "worktrees-without-base", "error")
+@rule("PC807", "worktrees-without-base", "error", reads_prose=False)
 def check(ctx):
     repo = ctx.rb.repo
     if repo is None or repo.worktrees != "per_slice" or repo.base:

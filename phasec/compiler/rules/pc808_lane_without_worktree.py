@@ -32,7 +32,7 @@ from phasec.compiler.rules._values import child_value_span
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC808", "lane-without-worktree", "warning")
+@rule("PC808", "lane-without-worktree", "warning", reads_prose=False)
 def check(ctx):
     repo = ctx.rb.repo
     if repo is None or repo.worktrees != "per_slice" or repo.worktree_template:

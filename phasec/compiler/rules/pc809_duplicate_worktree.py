@@ -40,7 +40,7 @@ def _worktree_span(ctx, s):
     return s.branch_span
 
 
-@rule("PC809", "duplicate-worktree", "error")
+@rule("PC809", "duplicate-worktree", "error", reads_prose=False)
 def check(ctx):
     first: dict[str, ir.Slice] = {}
     for s in ctx.rb.slices:

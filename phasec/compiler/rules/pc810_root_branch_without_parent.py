@@ -42,7 +42,7 @@ from phasec.compiler.rules._locate import id_span
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC810", "root-branch-without-parent")
+@rule("PC810", "root-branch-without-parent", reads_prose=False)
 def check(ctx):
     repo = ctx.rb.repo
     if repo is None or repo.base:

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from phasec.compiler import ir
 
 
-@rule("PC811", "preflight-before-branch-exists", "warning")
+@rule("PC811", "preflight-before-branch-exists", "warning", reads_prose=False)
 def check(ctx):
     repo = ctx.rb.repo
     if repo is None or not repo.clean:

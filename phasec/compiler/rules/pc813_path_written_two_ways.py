@@ -90,7 +90,8 @@ def _repo_path(p: str) -> str | None:
     return p if _FILE.search(p.lower()) else None
 
 
-@rule("PC813", "path-written-two-ways", "warning")
+# reads_prose: reads the paths mentioned in prose
+@rule("PC813", "path-written-two-ways", "warning", reads_prose=True)
 def check(ctx):
     rb = ctx.rb
     from phasec.compiler.rules._mentions import mentions

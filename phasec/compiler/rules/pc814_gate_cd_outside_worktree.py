@@ -54,7 +54,7 @@ def _slice_cd(s) -> bool:
     return any(_CD.search(item.command) for b in s.gates for item in b.items if item.gate is None and item.command)
 
 
-@rule("PC814", "gate-cd-outside-worktree", "warning")
+@rule("PC814", "gate-cd-outside-worktree", "warning", reads_prose=False)
 def check(ctx):
     rb = ctx.rb
     # Most runbooks change directory nowhere: then there is nothing to report (one regex scan each;

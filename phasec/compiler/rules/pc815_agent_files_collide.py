@@ -33,7 +33,7 @@ from phasec.compiler.rules._values import value_span
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC815", "agent-files-collide", "error")
+@rule("PC815", "agent-files-collide", "error", reads_prose=False)
 def check(ctx):
     # A function of the protocol, the team, the stages, the outputs blocks and the first slice in
     # dependency order (the planning root): reused while those are the same (the language server).

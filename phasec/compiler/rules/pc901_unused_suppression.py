@@ -27,6 +27,6 @@ from __future__ import annotations
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC901", "unused-suppression", "warning")
+@rule("PC901", "unused-suppression", "warning", reads_prose=False)
 def check(ctx):
     return ()  # reported by phasec.compiler.suppress, after every other rule

@@ -22,6 +22,6 @@ from __future__ import annotations
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC902", "suppression-without-reason")
+@rule("PC902", "suppression-without-reason", reads_prose=False)
 def check(ctx):
     return ()  # reported by phasec.compiler.suppress

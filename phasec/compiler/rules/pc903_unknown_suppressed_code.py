@@ -23,6 +23,6 @@ from __future__ import annotations
 from phasec.compiler.rules.base import rule
 
 
-@rule("PC903", "unknown-suppressed-code")
+@rule("PC903", "unknown-suppressed-code", reads_prose=False)
 def check(ctx):
     return ()  # reported by phasec.compiler.suppress
