@@ -141,7 +141,22 @@ def undo(k: int):
     return ("undo", k)
 
 
+def across(frac: float, n: int):
+    """Delete from inside one top-level block into the next (two blocks become one, or a syntax error)."""
+
+    def apply(text: str) -> str:
+        b = _top_level_block(text, frac)
+        if b is None:
+            return text
+        mid = (b[0] + b[1]) // 2
+        return text[:mid] + text[b[1] + n :]
+
+    apply.__name__ = f"across({frac:.3f}, {n})"
+    return apply
+
+
 fracs = st.floats(min_value=0, max_value=1, allow_nan=False)
+ends = st.sampled_from([0.0, 1.0])  # the very start and end of the file
 snippets = st.sampled_from(
     ["x", " ", "A1", '"', "{", "}", "\n", "# note\n", "C9", "@own", ";", '"""', "\t", "é", "\r\n"]
 )
@@ -154,6 +169,9 @@ edits = st.one_of(
     st.builds(drop_block, fracs),
     st.builds(copy_block, fracs, fracs),
     st.builds(undo, st.integers(1, 4)),
+    st.builds(insert, ends, snippets),
+    st.builds(delete, ends, st.integers(1, 12)),
+    st.builds(across, fracs, st.integers(0, 40)),
 )
 
 
@@ -180,6 +198,20 @@ def _check_sequence(text: str, sequence) -> None:
         # the IR too: every top-level statement's lowering reused, resolution redone where it writes
         assert _dump(snap) == _dump(fresh), where
         assert snap.lsp_diagnostics == fresh.lsp_diagnostics, where
+        # positions: the mapper made from the previous one, the source's line table (derived from the
+        # previous version's when that was built, else scanned) and line count, as made from scratch
+        assert snap.mapper.lines == fresh.mapper.lines, where
+        src, full = snap.document.source, fresh.document.source
+        assert src.line_count == full.line_count and src.end_span() == full.end_span(), where
+        assert list(src._line_starts) == list(full._line_starts), where
+        # the chunks spliced from the previous version's: offsets, and where each starts in the lists
+        mine, theirs = snap.incremental.chunks, fresh.incremental.chunks
+        assert (mine is None) == (theirs is None), where
+        if mine is not None:
+            assert list(mine.starts) == list(theirs.starts) and mine.end == theirs.end == len(text), where
+            assert list(mine.first_statement) == list(theirs.first_statement), where
+            assert list(mine.first_comment) == list(theirs.first_comment), where
+            assert mine.statements == theirs.statements and mine.comments == theirs.comments, where
         # the batch pipeline (no statement memo: phasec lint's path) finds the same
         assert snap.diagnostics == analyze(text, URI).diagnostics, where
 
@@ -216,6 +248,13 @@ def test_incremental_snapshots_equal_full_analysis_small(sequence):
     _check_sequence(SMALL, sequence)
 
 
+@settings(max_examples=30, deadline=None)
+@given(sequence=st.lists(edits, min_size=1, max_size=8))
+def test_incremental_snapshots_equal_full_analysis_crlf(sequence):
+    """The same with Windows line ends (``\r`` ends a line's content for phasec and LSP alike)."""
+    _check_sequence(SMALL.replace("\n", "\r\n") + "# phasec: ignore[PC713] -- a suppression comment\r\n", sequence)
+
+
 # -- the shortcut is taken ---------------------------------------------------------------
 
 
@@ -235,6 +274,28 @@ def test_an_edit_inside_a_block_reparses_and_rebinds_that_block_only():
     assert stats.reparsed_chunks == 1 and stats.rebound == 1 and stats.relowered == 1
     assert stats.kept_chunks > 50 and stats.reused_bindings == stats.kept_chunks
     assert stats.reused_nodes > 30  # the other slices and the gates
+
+
+def test_an_edit_on_one_line_keeps_every_other_chunk_and_statement_object():
+    """No line added or removed: the chunks after the edit are the very same objects (their offsets
+    are in ``Chunks.starts``), and the document's lists are spliced, not rebuilt from the chunks."""
+    text = EXAMPLES["phase-c.phc"]
+    _, s1 = incremental.analyze(text, "x.phc", None)
+    pos = text.index('slice C3 "') + len('slice C3 "')
+    new = text[:pos] + "xyz" + text[pos:]
+    result, s2 = incremental.analyze(new, "x.phc", s1)
+    old_items, new_items = s1.chunks.items, s2.chunks.items
+    assert len(old_items) == len(new_items)
+    assert sum(a is not b for a, b in zip(old_items, new_items, strict=True)) == 1
+    k = next(i for i, (a, b) in enumerate(zip(old_items, new_items, strict=True)) if a is not b)
+    assert list(s2.chunks.starts[k + 1 :]) == [x + 3 for x in s1.chunks.starts[k + 1 :]]
+    assert new_items[k + 1].start == s1.chunks.starts[k + 1] != s2.chunks.starts[k + 1]  # as parsed
+    changed = [a is not b for a, b in zip(s1.chunks.statements, s2.chunks.statements, strict=True)]
+    assert sum(changed) == 1
+    assert result.document.statements == s2.chunks.statements
+    assert result.document.statements is not s2.chunks.statements  # the document's own list
+    fresh, _ = incremental.analyze(new, "x.phc", None)
+    assert result.diagnostics == fresh.diagnostics
 
 
 def test_an_added_line_shifts_the_blocks_after_it():
