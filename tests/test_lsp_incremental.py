@@ -313,6 +313,26 @@ def test_an_edit_on_one_line_keeps_every_other_chunk_and_statement_object():
     assert result.diagnostics == fresh.diagnostics
 
 
+def test_name_resolution_reuses_the_kinds_and_slices_an_edit_did_not_change():
+    """A slice's title edited: the declarations of every other kind (their first declarations and
+    duplicates) and every other slice's own duplicate ids are reused; a copied slice declares an id
+    twice, and the duplicate is found again (the slices' kind is redone)."""
+    from phasec.compiler.resolve import _declared_nodes
+
+    text = EXAMPLES["phase-c.phc"]
+    pos = text.index('slice C3 "') + len('slice C3 "')
+    stats = _stats(text, text[:pos] + "x" + text[pos:])
+    rb = analyze(text, "x.phc").runbook
+    kinds = len(list(_declared_nodes(rb)))
+    assert stats.reused_kinds == kinds - 1  # all but the slices
+    assert stats.reused_per_node == len(rb.slices) - 1
+    start = text.index("slice C3 ")
+    end = text.index("\n}\n", start) + 3
+    doubled = text[:end] + text[start:end] + text[end:]
+    stats = _stats(text, doubled)  # the diagnostics compared with a full analysis there
+    assert any(d.code == "PC201" for d in analyze(doubled, "x.phc").diagnostics)
+
+
 def test_an_added_line_shifts_the_blocks_after_it():
     text = EXAMPLES["phase-c.phc"]
     pos = text.index('slice C3 "')

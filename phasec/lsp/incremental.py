@@ -60,6 +60,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
+from operator import is_
 from dataclasses import dataclass, field
 
 from phasec.compiler.bind import Binder
@@ -82,7 +83,7 @@ class State:
     lowered: dict = field(default_factory=dict, compare=False)  # id(bound) -> (bound, slice or gate as lowered)
     memo: StatementMemo | None = field(default=None, compare=False)  # what rules derived per top-level statement
     fields_shared: dict | None = field(default=None, compare=False)  # pipeline.FieldsSets.shared, carried on
-    refs: dict = field(default_factory=dict, compare=False)  # id(top-level node) -> (node, token, unknown refs)
+    refs: ResolveMemo | None = field(default=None, compare=False)  # what name resolution found, per node and kind
     declared: tuple | None = field(default=None, compare=False)  # (declared ids, token) of LoweringCache
     settled: tuple | None = field(default=None, compare=False)  # LoweringCache.settled: slices resolved for roots
 
@@ -99,6 +100,8 @@ class Stats:
     relowered: int = 0
     reused_nodes: int = 0
     copied: int = 0  # nodes copied for name resolution to write into
+    reused_kinds: int = 0  # kinds of declaration whose first declarations and duplicates were reused
+    reused_per_node: int = 0  # what resolution derives from one node alone (a slice's own duplicates), reused
     #: the text that differs from the previous version's, (start, old end, new end); None: no previous version
     region: tuple[int, int, int] | None = None
 
@@ -432,6 +435,20 @@ def _top_nodes(node):
     return node.nodes() if node.__class__ is Part else (node,)
 
 
+class ResolveMemo:
+    """What name resolution found in one version, for the next (``State.refs``): per top-level node,
+    its unknown references (``refs``: id -> (node, token, refs)) and what it alone gives (``nodes``:
+    id -> (node, value), a slice's duplicate ids within it); per kind of declaration, its first
+    declarations and duplicates with the nodes they came from (``kinds``: kind -> (nodes, value))."""
+
+    __slots__ = ("kinds", "nodes", "refs")
+
+    def __init__(self) -> None:
+        self.refs: dict[int, tuple] = {}
+        self.nodes: dict[int, tuple] = {}
+        self.kinds: dict[str, tuple] = {}
+
+
 class LoweringCache:
     """``reuse`` for :func:`phasec.compiler.lower.lower`, and ``across`` for
     :func:`phasec.compiler.resolve.resolve`: the lowering of every top-level statement bound
@@ -477,13 +494,18 @@ class LoweringCache:
             self.fields_sets.shared = shared
         self.mine: dict[int, object] = {}  # id -> node made in this version (resolution may write it)
         self.replaced: dict[int, object] = {}  # id(node handed out) -> its copy that resolution wrote
-        self.refs_previous = refs or {}
+        last = refs if isinstance(refs, ResolveMemo) else ResolveMemo()
+        self.refs_previous = last.refs
+        self.kinds_previous = last.kinds
+        self.nodes_previous = last.nodes
+        #: what resolution found in this version, for the next (``State.refs``)
+        self.resolved = ResolveMemo()
         #: (declared ids, token) of the declarations the unknown references were found against
         self.declared: tuple | None = declared
         #: (roots, {id(slice): slice}) of the slices whose paths were resolved against those roots
         self.settled_previous: tuple | None = settled
         self.settled_current: tuple | None = None
-        self.refs_current: dict[int, tuple] = {}  # id(node) -> (node, token, its unknown references)
+        self.refs_current = self.resolved  # what the next version gets (State.refs)
 
     @property
     def across(self) -> LoweringCache:
@@ -519,23 +541,70 @@ class LoweringCache:
         self.stats.copied += 1
         return new
 
-    def unknown_refs(self, node, declared_ids: tuple, unknown) -> tuple:
-        """The references under a top-level node (``resolve.iter_refs``) that ``unknown`` rejects, in
-        order: reused for the very same node while the declared ids (``declared_ids``, per kind,
-        all ``unknown`` reads) are equal to those it was computed with."""
+    def _token(self, declared_ids: tuple) -> object:
+        """A token for these declarations: the last one's while the declared ids are equal."""
         last = self.declared
         if last is None or last[0] is not declared_ids:
             # the first node of this version: a token for these declarations, the last one if equal
             token = last[1] if last is not None and last[0] == declared_ids else object()
             last = self.declared = (declared_ids, token)
-        token = last[1]
+        return last[1]
+
+    def unknown_refs(self, node, declared_ids: tuple, unknown) -> tuple:
+        """The references under a top-level node (``resolve.iter_refs``) that ``unknown`` rejects, in
+        order: reused for the very same node while the declared ids (``declared_ids``, per kind,
+        all ``unknown`` reads) are equal to those it was computed with."""
+        return self._unknown(node, self._token(declared_ids), unknown)[2]
+
+    def unknown_refs_all(self, nodes: list, declared_ids: tuple, unknown) -> list:
+        """:meth:`unknown_refs` of each of ``nodes`` (the top-level nodes), in order, in one list."""
+        token = self._token(declared_ids)
+        get = self.refs_previous.get
+        current = self.resolved.refs
+        out: list = []
+        for node in nodes:
+            e = get(id(node))
+            if e is None or e[0] is not node or e[1] is not token:
+                e = self._unknown(node, token, unknown)
+            else:
+                current[id(node)] = e
+            if e[2]:
+                out.extend(e[2])
+        return out
+
+    def _unknown(self, node, token, unknown) -> tuple:
+        """(node, token, its unknown references), reused or found now, kept for the next version."""
         e = self.refs_previous.get(id(node))
         if e is None or e[0] is not node or e[1] is not token:
             from phasec.compiler.resolve import iter_refs
 
             e = (node, token, tuple(r for r in iter_refs(node) if unknown(r)))
-        self.refs_current[id(node)] = e
-        return e[2]
+        self.resolved.refs[id(node)] = e
+        return e
+
+    def per_kind(self, kind: str, nodes: list, compute):
+        """``compute()`` for the declarations of one kind, reused while ``nodes`` (the declaring
+        nodes, in order) are the very same objects as in the last version (identity, not equality)."""
+        last = self.kinds_previous.get(kind)
+        if last is not None and len(last[0]) == len(nodes) and all(map(is_, last[0], nodes)):
+            got = last[1]
+            self.stats.reused_kinds += 1
+        else:
+            got = compute()
+        self.resolved.kinds[kind] = (list(nodes), got)  # a copy: resolution replaces slices in rb.slices
+        return got
+
+    def per_node(self, node, compute):
+        """``compute(node)`` (a pure function of the node), reused for the very same node."""
+        e = self.nodes_previous.get(id(node))
+        if e is not None and e[0] is node:
+            got = e[1]
+            self.stats.reused_per_node += 1
+        else:
+            got = compute(node)
+            e = (node, got)
+        self.resolved.nodes[id(node)] = e
+        return got
 
     def settled(self, roots: list):
         """(test, mark) for the slices' file paths resolved against ``roots`` (the worktrees and the
