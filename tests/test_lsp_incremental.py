@@ -333,6 +333,45 @@ def test_name_resolution_reuses_the_kinds_and_slices_an_edit_did_not_change():
     assert any(d.code == "PC201" for d in analyze(doubled, "x.phc").diagnostics)
 
 
+def test_binding_and_lowering_take_the_statements_kept_in_one_loop(monkeypatch):
+    """At top level, a statement bound before is taken from the cache inside the binder's loop (no
+    ``bind_stmt`` call) and lowered in the cache's own loop (``lower_all``: no call per statement);
+    only the edited statement is bound and lowered, and the IR is what a full analysis gives."""
+    text = EXAMPLES["phase-c.phc"]
+    _, state = incremental.analyze(text, "x.phc", None)
+    calls = {"bind_stmt": 0, "call": 0}
+    bind_stmt, call = incremental.CachingBinder.bind_stmt, incremental.LoweringCache.__call__
+
+    def counted_bind(self, st, spec):
+        calls["bind_stmt"] += not self.depth
+        return bind_stmt(self, st, spec)
+
+    def counted_call(self, b, fn):
+        calls["call"] += 1
+        return call(self, b, fn)
+
+    monkeypatch.setattr(incremental.CachingBinder, "bind_stmt", counted_bind)
+    monkeypatch.setattr(incremental.LoweringCache, "__call__", counted_call)
+    pos = text.index('slice C3 "') + len('slice C3 "')
+    new = text[:pos] + "x" + text[pos:]
+    stats = incremental.Stats()
+    result, _ = incremental.analyze(new, "x.phc", state, stats=stats)
+    assert calls == {"bind_stmt": 1, "call": 0}
+    assert stats.rebound == stats.relowered == 1 and stats.reused_bindings == stats.kept_chunks
+    assert stats.reused_nodes == len(result.document.statements) - 1
+    full = analyze(new, "x.phc")
+    assert result.diagnostics == full.diagnostics
+    assert result.runbook.model_dump() == full.runbook.model_dump()
+    # a kept statement's binding diagnostics (an unknown keyword inside it) come with it
+    at = text.index("slice C2 ")
+    bad = text[:at] + text[at:].replace("\n", "\n  bogus_keyword 1\n", 1)
+    _, state = incremental.analyze(bad, "x.phc", None)
+    edited = bad.replace('slice C3 "', 'slice C3 "y', 1)
+    result, _ = incremental.analyze(edited, "x.phc", state)
+    assert any(d.code == "PC101" for d in result.diagnostics)
+    assert result.diagnostics == analyze(edited, "x.phc").diagnostics
+
+
 def test_an_added_line_shifts_the_blocks_after_it():
     text = EXAMPLES["phase-c.phc"]
     pos = text.index('slice C3 "')

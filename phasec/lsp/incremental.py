@@ -380,6 +380,43 @@ class CachingBinder(Binder):
         self.depth = 0
         self.stats = stats if stats is not None else Stats()
 
+    def bind_block(self, statements, context, owner_span):
+        """:meth:`Binder.bind_block`; at top level, a statement bound before is taken from the
+        cache in the loop itself (no call per statement).  The same results and diagnostics, in
+        the same order (tests/test_lsp_incremental.py compares with a full analysis)."""
+        if self.depth or context != "file" or not self.previous:
+            return super().bind_block(statements, context, owner_span)
+        from phasec.compiler.schema import CONTEXTS
+
+        specs = CONTEXTS[context].statements
+        get = self.previous.get
+        bindings = self.bindings
+        items = self.bag.items
+        out: list = []
+        seen: dict = {}
+        reused = 0
+        for st in statements:
+            kw = st.keyword
+            spec = specs.get(kw)
+            if spec is not None and (spec.many or kw not in seen):
+                hit = get(id(st))
+                if hit is not None and hit[0] is st:
+                    # what Binder.bind_block does with a known statement that is not a repeat
+                    if kw not in seen:
+                        seen[kw] = st
+                    reused += 1
+                    if hit[2]:
+                        items.extend(hit[2])
+                    bindings[id(st)] = hit
+                    if hit[1] is not None:
+                        out.append(hit[1])
+                    continue
+            # anything else, as Binder.bind_block does it (one statement at a time)
+            out.extend(self._bind_one(st, spec, context, seen))
+        self.stats.reused_bindings += reused
+        self._required(context, seen, owner_span)
+        return out
+
     def bind_stmt(self, st, spec):
         if self.depth:
             return super().bind_stmt(st, spec)
@@ -529,6 +566,48 @@ class LoweringCache:
             self.fields_sets.done.update(id(n) for n in node.nodes())
         else:
             self.fields_sets.done.add(id(node))
+        return node
+
+    def lower_all(self, bound: list, rb, lower_slice, lower_gate, lower_part) -> None:
+        """What :func:`phasec.compiler.lower.lower` does with every top-level statement through
+        :meth:`__call__` (a slice or a gate appended to the runbook's, any other statement's
+        ``Part`` added by ``lower.add_part``), in one loop: the same nodes, in the same order."""
+        from phasec.compiler.lower import add_part
+
+        get = self.previous.get
+        current = self.current
+        done = self.fields_sets.done
+        mark = done.add
+        slices, gates = rb.slices, rb.gates
+        reused = 0
+        for b in bound:
+            kw = b.stmt.keyword
+            hit = get(id(b))
+            if hit is not None and hit[0] is b:
+                reused += 1
+                current[id(b)] = hit
+                node = hit[1]
+            else:
+                node = self._lower(b, lower_slice if kw == "slice" else lower_gate if kw == "gate" else lower_part)
+            if kw == "slice":
+                slices.append(node)
+                mark(id(node))
+            elif kw == "gate":
+                gates.append(node)
+                mark(id(node))
+            else:
+                done.update(id(n) for n in node.nodes())
+                add_part(rb, node)
+        self.stats.reused_nodes += reused
+
+    def _lower(self, b, lower_fn):
+        """The node (or Part) of a statement not lowered before: lowered now, its fields-sets shared."""
+        node = lower_fn(b)
+        for n in _top_nodes(node):
+            self.fields_sets(n)
+            self.mine[id(n)] = n
+        self.stats.relowered += 1
+        self.current[id(b)] = (b, node)
         return node
 
     def writable(self, node):
