@@ -79,8 +79,8 @@ class State:
     path: str
     text: str
     chunks: Chunks | None  # None: this version had a syntax error (next time: parse it all)
-    bindings: dict = field(default_factory=dict, compare=False)  # id(statement) -> (statement, bound, diagnostics)
-    lowered: dict = field(default_factory=dict, compare=False)  # id(bound) -> (bound, slice or gate as lowered)
+    bindings: dict = field(default_factory=dict, compare=False)  # id(statement) -> (statement, bound, diagnostics, keyword)
+    lowered: dict = field(default_factory=dict, compare=False)  # id(bound) -> (bound, node or Part, keyword)
     memo: StatementMemo | None = field(default=None, compare=False)  # what rules derived per top-level statement
     fields_shared: dict | None = field(default=None, compare=False)  # pipeline.FieldsSets.shared, carried on
     refs: ResolveMemo | None = field(default=None, compare=False)  # what name resolution found, per node and kind
@@ -396,11 +396,11 @@ class CachingBinder(Binder):
         seen: dict = {}
         reused = 0
         for st in statements:
-            kw = st.keyword
-            spec = specs.get(kw)
-            if spec is not None and (spec.many or kw not in seen):
-                hit = get(id(st))
-                if hit is not None and hit[0] is st:
+            hit = get(id(st))
+            if hit is not None and hit[0] is st:
+                kw = hit[3]  # kept with it: the statement itself is not read again
+                spec = specs[kw]  # it was bound here: its keyword is known at top level
+                if spec.many or kw not in seen:
                     # what Binder.bind_block does with a known statement that is not a repeat
                     if kw not in seen:
                         seen[kw] = st
@@ -411,6 +411,8 @@ class CachingBinder(Binder):
                     if hit[1] is not None:
                         out.append(hit[1])
                     continue
+            else:
+                spec = specs.get(st.keyword)
             # anything else, as Binder.bind_block does it (one statement at a time)
             out.extend(self._bind_one(st, spec, context, seen))
         self.stats.reused_bindings += reused
@@ -422,7 +424,7 @@ class CachingBinder(Binder):
             return super().bind_stmt(st, spec)
         hit = self.previous.get(id(st))
         if hit is not None and hit[0] is st:
-            _, bound, diags = hit
+            _, bound, diags, _ = hit
             self.stats.reused_bindings += 1
         else:
             saved, self.bag = self.bag, DiagnosticBag()
@@ -435,7 +437,7 @@ class CachingBinder(Binder):
             diags = tuple(inner.items)
             self.stats.rebound += 1
         self.bag.extend(list(diags))
-        self.bindings[id(st)] = (st, bound, diags)
+        self.bindings[id(st)] = (st, bound, diags, st.keyword)
         return bound
 
 
@@ -524,7 +526,7 @@ class LoweringCache:
         from phasec.compiler.pipeline import FieldsSets
 
         self.previous = previous or {}
-        self.current: dict = {}  # id(bound) -> (bound, node)
+        self.current: dict = {}  # id(bound) -> (bound, node or Part, its keyword)
         self.stats = stats if stats is not None else Stats()
         self.fields_sets = FieldsSets()
         if shared is not None:
@@ -559,7 +561,7 @@ class LoweringCache:
                 self.fields_sets(n)
                 self.mine[id(n)] = n
             self.stats.relowered += 1
-            hit = (b, node)
+            hit = (b, node, b.stmt.keyword)
         self.current[id(b)] = hit
         # held by the runbook being built: the ids stay their own
         if node.__class__ is Part:
@@ -581,14 +583,15 @@ class LoweringCache:
         slices, gates = rb.slices, rb.gates
         reused = 0
         for b in bound:
-            kw = b.stmt.keyword
             hit = get(id(b))
             if hit is not None and hit[0] is b:
                 reused += 1
                 current[id(b)] = hit
                 node = hit[1]
+                kw = hit[2]  # kept with it: the bound statement itself is not read again
             else:
-                node = self._lower(b, lower_slice if kw == "slice" else lower_gate if kw == "gate" else lower_part)
+                kw = b.stmt.keyword
+                node = self._lower(b, kw, lower_slice if kw == "slice" else lower_gate if kw == "gate" else lower_part)
             if kw == "slice":
                 slices.append(node)
                 mark(id(node))
@@ -600,14 +603,14 @@ class LoweringCache:
                 add_part(rb, node)
         self.stats.reused_nodes += reused
 
-    def _lower(self, b, lower_fn):
+    def _lower(self, b, kw: str, lower_fn):
         """The node (or Part) of a statement not lowered before: lowered now, its fields-sets shared."""
         node = lower_fn(b)
         for n in _top_nodes(node):
             self.fields_sets(n)
             self.mine[id(n)] = n
         self.stats.relowered += 1
-        self.current[id(b)] = (b, node)
+        self.current[id(b)] = (b, node, kw)
         return node
 
     def writable(self, node):
@@ -715,7 +718,7 @@ class LoweringCache:
             return self.current
         r = self.replaced
         out: dict = {}
-        for k, (b, node) in self.current.items():
+        for k, (b, node, kw) in self.current.items():
             if node.__class__ is Part:  # its outputs blocks may have been copied
                 if any(id(n) in r for n in node.nodes()):
                     new = Part.__new__(Part)
@@ -724,9 +727,9 @@ class LoweringCache:
                         for name, v, assigned in node.entries
                     ]
                     node = new
-                out[k] = (b, node)
+                out[k] = (b, node, kw)
             else:
-                out[k] = (b, r.get(id(node), node))
+                out[k] = (b, r.get(id(node), node), kw)
         return out
 
 
