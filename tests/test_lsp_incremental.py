@@ -218,6 +218,9 @@ def _check_sequence(text: str, sequence) -> None:
         # positions: the mapper made from the previous one, the source's line table (derived from the
         # previous version's when that was built, else scanned) and line count, as made from scratch
         assert snap.mapper.lines == fresh.mapper.lines, where
+        if snap.stats.region_lines is not None:  # the parse's line counts, as counted in the text
+            start, old_end, _ = snap.stats.region
+            assert snap.stats.region_lines == (prev.text.count("\n", 0, start), prev.text.count("\n", start, old_end))
         src, full = snap.document.source, fresh.document.source
         assert src.line_count == full.line_count and src.end_span() == full.end_span(), where
         assert list(src._line_starts) == list(full._line_starts), where

@@ -67,6 +67,9 @@ def test_an_edited_mapper_equals_a_fresh_one(old, a, b, insert, encoding):
     got = PositionMapper.edited(prev, new, start, old_end, new_end)
     fresh = PositionMapper(new, encoding)
     assert got.lines == fresh.lines and got.encoding == fresh.encoding
+    # with the line counts the parse knows (the lines before ``start``, the line ends it replaced)
+    hint = (old.count("\n", 0, start), old.count("\n", start, old_end))
+    assert PositionMapper.edited(prev, new, start, old_end, new_end, lines=hint).lines == fresh.lines
     assert prev.lines == PositionMapper(old, encoding).lines  # the previous one is not changed
 
 

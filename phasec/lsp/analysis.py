@@ -125,7 +125,8 @@ def build_snapshot(
     c2 = time.thread_time()
     region = stats.region
     if region is not None and previous is not None and previous.mapper.encoding == _encoding(encoding):
-        mapper = PositionMapper.edited(previous.mapper, text, *region)  # the lines the edit touched split again
+        # the lines the edit touched split again
+        mapper = PositionMapper.edited(previous.mapper, text, *region, lines=stats.region_lines)
     else:
         mapper = PositionMapper(text, encoding)
     lsp_diagnostics = tuple(to_lsp_diagnostics(result.diagnostics, uri, mapper, version, config_error))

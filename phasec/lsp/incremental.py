@@ -104,6 +104,8 @@ class Stats:
     reused_per_node: int = 0  # what resolution derives from one node alone (a slice's own duplicates), reused
     #: the text that differs from the previous version's, (start, old end, new end); None: no previous version
     region: tuple[int, int, int] | None = None
+    #: (lines before the region's start, line ends in it in the previous version), when the parse knew them
+    region_lines: tuple[int, int] | None = None
 
 
 # -- parsing ------------------------------------------------------------------------
@@ -313,7 +315,10 @@ def _try_incremental(text: str, path: str, prev: State, stats: Stats):
         # its lines are off by the lines before it: parsed alone, its spans moved down.
         from phasec.grammar.blocks import parse_chunks
 
-        before = old.count("\n", 0, start)
+        first = chunks.items[i].statements[:1] if i else ()
+        # the lines before the chunk: a chunk after the first starts on its first statement's line
+        before = first[0].span.line - 1 if first else old.count("\n", 0, start)
+        stats.region_lines = (before + old.count("\n", start, p), old.count("\n", p, e_old))
         got = parse_chunks(fragment, path, _top_level(), line0=before, offset=start)
         if got is None:
             return None
