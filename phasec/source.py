@@ -265,7 +265,8 @@ def _derived_starts(text: str, previous: SourceFile, start: int, old_end: int, n
     a newline in the common suffix (an old start after ``old_end``, moved by the change in
     length); the starts in between follow the newlines of the new text in ``[start, new_end)``.
     """
-    old = previous._line_starts
+    old = previous._starts
+    assert old is not None  # SourceFile.edited keeps a basis only when its table was made
     k1 = bisect_right(old, start)
     k2 = bisect_right(old, old_end)
     starts = old[:k1]

@@ -375,6 +375,59 @@ def test_binding_and_lowering_take_the_statements_kept_in_one_loop(monkeypatch):
     assert result.diagnostics == analyze(edited, "x.phc").diagnostics
 
 
+def test_the_top_level_binding_is_spliced_around_an_edited_slice():
+    """An edit inside a slice: the binding of the statements before and after it (their bound
+    entries and diagnostics, a `team` given twice after it, an unknown keyword, the missing
+    `phase`) is spliced from the previous version's; the diagnostics are a full analysis'.
+    An edit that touches a statement that may appear once, or a required one, binds every
+    statement again (what the checks across statements find may change)."""
+    body = "".join(f'slice S{k} "Slice {k}" {{\n  kind code\n}}\n' for k in range(8))
+    text = "team {\n  max_active 2\n}\nfrobnicate 1\n" + body + "team {\n  max_active 3\n}\n"
+    _, state = incremental.analyze(text, "x.phc", None)
+    at = text.index('"Slice 4') + 1
+    for version in range(3):
+        new = text[:at] + "x" + text[at:]
+        stats = incremental.Stats()
+        result, state = incremental.analyze(new, "x.phc", state, stats=stats)
+        n = len(result.document.statements)
+        assert stats.spliced_bindings == n - 1 and stats.rebound == 1, version
+        codes = {d.code for d in result.diagnostics}
+        assert {"PC106", "PC101", "PC109"} <= codes
+        full = analyze(new, "x.phc")
+        assert result.diagnostics == full.diagnostics
+        assert result.runbook.model_dump() == full.runbook.model_dump()
+        text = new
+    # the second `team` (given twice) edited: no splice, the same diagnostics as a full analysis
+    new = text.replace("max_active 3", "max_active 4")
+    stats = incremental.Stats()
+    result, state = incremental.analyze(new, "x.phc", state, stats=stats)
+    assert stats.spliced_bindings == 0 and not stats.full_parse
+    assert result.diagnostics == analyze(new, "x.phc").diagnostics
+    # and after it, splicing again from that version's record
+    new2 = new.replace('"xxxSlice 4', '"xxxxSlice 4')
+    stats = incremental.Stats()
+    result, _ = incremental.analyze(new2, "x.phc", state, stats=stats)
+    assert stats.spliced_bindings > 0
+    assert result.diagnostics == analyze(new2, "x.phc").diagnostics
+    # a binding diagnostic appears in one slice, then slices after and before it are edited
+    # (the counts of the spliced record moved), then the first `team` becomes a slice (the
+    # statement given twice is no longer a repeat: nothing may be spliced over that)
+    steps = [
+        lambda t: t.replace('"Slice 5" {\n  kind', '"Slice 5" {\n  kimd', 1),
+        lambda t: t.replace('slice S3 "', 'slice @S3 "', 1),  # a slice that does not bind
+        lambda t: t.replace('"Slice 6', '"Slice 6y', 1),
+        lambda t: t.replace('"Slice 2', '"Slice 2y', 1),
+        lambda t: t.replace('"Slice 7', '"Slice 7y', 1),
+        lambda t: t.replace("team {\n  max_active 2\n}\n", 'slice T "t" {\n  kind code\n}\n', 1),
+        lambda t: t.replace('"Slice 6y', '"Slice 6', 1),
+    ]
+    text = new2
+    for step in steps:
+        text = step(text)
+        result, state = incremental.analyze(text, "x.phc", state)
+        assert result.diagnostics == analyze(text, "x.phc").diagnostics
+
+
 def test_an_added_line_shifts_the_blocks_after_it():
     text = EXAMPLES["phase-c.phc"]
     pos = text.index('slice C3 "')

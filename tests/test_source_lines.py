@@ -53,7 +53,7 @@ def test_an_edited_source_equals_a_fresh_one(old, a, b, insert, built):
     # the table itself (derived when the previous one was built, else scanned)
     assert list(src._line_starts) == list(fresh._line_starts) == _starts(new)
     assert src._basis is None  # the previous version is let go once the table is made
-    for line in range(0, fresh.line_count + 2):
+    for line in range(fresh.line_count + 2):
         assert src.line_text(line) == fresh.line_text(line)
     for off in range(len(new) + 1):
         assert src.position(off) == fresh.position(off)

@@ -224,7 +224,9 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag, across=None) -> None:
             first: dict[str, Span] = {}
             found = _duplicates(kind, [item(n) for n in nodes], first)
         else:
-            first, found = across.per_kind(kind, nodes, lambda kind=kind, nodes=nodes, item=item: _of_kind(kind, nodes, item))
+            first, found = across.per_kind(
+                kind, nodes, lambda kind=kind, nodes=nodes, item=item: _of_kind(kind, nodes, item)
+            )
         table[kind] = first
         dups.extend(found)
     for kind in KIND_WORDS:
@@ -232,10 +234,7 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag, across=None) -> None:
     for kind, items in _other_declared(rb):
         dups.extend(_duplicates(kind, items, {}))
     for sl in rb.slices:
-        if across is None:
-            within = _slice_duplicates(sl)
-        else:
-            within = across.per_node(sl, _slice_duplicates)
+        within = _slice_duplicates(sl) if across is None else across.per_node(sl, _slice_duplicates)
         if within:
             dups.extend(within)
     for kind, ident, span, first_span in dups:

@@ -60,8 +60,8 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
-from operator import is_
 from dataclasses import dataclass, field
+from operator import is_
 
 from phasec.compiler.bind import Binder
 from phasec.compiler.diagnostics import Diagnostic, DiagnosticBag
@@ -79,7 +79,9 @@ class State:
     path: str
     text: str
     chunks: Chunks | None  # None: this version had a syntax error (next time: parse it all)
-    bindings: dict = field(default_factory=dict, compare=False)  # id(statement) -> (statement, bound, diagnostics, keyword)
+    bindings: dict = field(
+        default_factory=dict, compare=False
+    )  # id(statement) -> (statement, bound, diagnostics, keyword)
     lowered: dict = field(default_factory=dict, compare=False)  # id(bound) -> (bound, node or Part, keyword)
     memo: StatementMemo | None = field(default=None, compare=False)  # what rules derived per top-level statement
     fields_shared: dict | None = field(default=None, compare=False)  # pipeline.FieldsSets.shared, carried on
@@ -104,6 +106,9 @@ class Stats:
     reused_per_node: int = 0  # what resolution derives from one node alone (a slice's own duplicates), reused
     #: the text that differs from the previous version's, (start, old end, new end); None: no previous version
     region: tuple[int, int, int] | None = None
+    #: (first, last): how many top-level statements before and after the edit the parse kept as they were
+    kept_statements: tuple[int, int] | None = None
+    spliced_bindings: int = 0  # top-level statements whose binding was spliced from the previous version's
     #: (lines before the region's start, line ends in it in the previous version), when the parse knew them
     region_lines: tuple[int, int] | None = None
 
@@ -289,11 +294,12 @@ def _moved(a: array, d: int) -> array | map:
 
 def _try_incremental(text: str, path: str, prev: State, stats: Stats):
     old = prev.text
-    chunks: Chunks = prev.chunks
-    if not chunks.items:
+    chunks = prev.chunks
+    if chunks is None or not chunks.items:
         return None
     starts = chunks.starts
     n = len(chunks.items)
+    assert stats.region is not None  # parse_incremental found it
     p, e_old, e_new = stats.region
     if old == text:
         i, j = 0, -1  # nothing to re-parse
@@ -362,10 +368,39 @@ def _try_incremental(text: str, path: str, prev: State, stats: Stats):
     stats.full_parse = False
     stats.reparsed_chunks = max(j - i + 1, 0)
     stats.kept_chunks = n - stats.reparsed_chunks
+    # the statements before and after the edit that are the previous version's very objects
+    stats.kept_statements = (fs[i], len(chunks.statements) - fs[k] if dline == 0 else 0)
     return document, [], new_chunks
 
 
 # -- binding ------------------------------------------------------------------------
+
+
+#: The key of the top-level record (:class:`_TopLevel`) in ``State.bindings`` (ids are ints).
+_TOP = "top-level"
+
+
+class _TopLevel:
+    """What binding the top-level statements of one version gave, per statement, for the next
+    version to splice (:meth:`CachingBinder._splice`): the statements; ``bcount[k]`` and
+    ``dcount[k]``, the bound entries (``out``) and diagnostics (``diags``, in the order emitted)
+    of the statements before ``k``; ``ok[k]``, whether statement ``k``'s keyword is known at top
+    level, may repeat and is not required (nothing across statements depends on it); ``has[k]``,
+    whether it has a binding in the cache; ``required``, the PC109 diagnostics; ``seen``, the
+    first statement of each keyword."""
+
+    __slots__ = ("bcount", "dcount", "diags", "has", "ok", "out", "required", "seen", "statements")
+
+    def __init__(self) -> None:
+        self.statements: list = []
+        self.out: list = []
+        self.diags: list = []
+        self.required: list = []
+        self.seen: dict = {}
+        self.bcount = array("q", [0])
+        self.dcount = array("q", [0])
+        self.ok = bytearray()
+        self.has = bytearray()
 
 
 class CachingBinder(Binder):
@@ -387,19 +422,45 @@ class CachingBinder(Binder):
 
     def bind_block(self, statements, context, owner_span):
         """:meth:`Binder.bind_block`; at top level, a statement bound before is taken from the
-        cache in the loop itself (no call per statement).  The same results and diagnostics, in
-        the same order (tests/test_lsp_incremental.py compares with a full analysis)."""
-        if self.depth or context != "file" or not self.previous:
+        cache in the loop itself (no call per statement), and when the statements an edit
+        replaced (before and after) are all of keywords that may repeat and are not required,
+        what the statements before and after them gave is spliced from the previous version's
+        (:class:`_TopLevel`) instead.  The same results and diagnostics, in the same order
+        (tests/test_lsp_incremental.py compares with a full analysis)."""
+        if self.depth or context != "file":
             return super().bind_block(statements, context, owner_span)
         from phasec.compiler.schema import CONTEXTS
 
         specs = CONTEXTS[context].statements
+        top = self.previous.get(_TOP)
+        kept = self.stats.kept_statements
+        if top is not None and kept is not None:
+            got = self._splice(statements, specs, top, kept)
+            if got is not None:
+                return got
+        items = self.bag.items
+        base = len(items)
+        rec = _TopLevel()
+        out = self._bind_run(statements, specs, {}, rec, base)
+        rec.statements = list(statements)
+        rec.out = list(out)
+        rec.diags = items[base:]
+        r0 = len(items)
+        self._required(context, rec.seen, owner_span)
+        rec.required = items[r0:]
+        self.bindings[_TOP] = rec
+        return out
+
+    def _bind_run(self, statements, specs, seen: dict, rec: _TopLevel, base: int) -> list:
+        """Bind ``statements`` in order as :meth:`Binder.bind_block` does, statements bound before
+        taken from the cache; ``rec`` gets, per statement, the bound entries and diagnostics so far,
+        whether it has a binding and whether a splice may pass over it."""
         get = self.previous.get
         bindings = self.bindings
         items = self.bag.items
         out: list = []
-        seen: dict = {}
         reused = 0
+        bc, dc, ok, has = rec.bcount, rec.dcount, rec.ok, rec.has
         for st in statements:
             hit = get(id(st))
             if hit is not None and hit[0] is st:
@@ -415,13 +476,79 @@ class CachingBinder(Binder):
                     bindings[id(st)] = hit
                     if hit[1] is not None:
                         out.append(hit[1])
+                    bc.append(len(out))
+                    dc.append(len(items) - base)
+                    ok.append(spec.many and not spec.required)
+                    has.append(1)
                     continue
             else:
                 spec = specs.get(st.keyword)
             # anything else, as Binder.bind_block does it (one statement at a time)
-            out.extend(self._bind_one(st, spec, context, seen))
+            out.extend(self._bind_one(st, spec, "file", seen))
+            bc.append(len(out))
+            dc.append(len(items) - base)
+            ok.append(spec is not None and spec.many and not spec.required)
+            has.append(id(st) in bindings)
         self.stats.reused_bindings += reused
-        self._required(context, seen, owner_span)
+        rec.seen = seen
+        return out
+
+    def _splice(self, statements, specs, top: _TopLevel, kept: tuple[int, int]) -> list | None:
+        """The binding of ``statements`` from the previous version's (``top``) when the parse kept
+        the first ``a`` and the last ``b`` statements (``kept``, checked here by identity) and every
+        statement in between, before and after the edit, may repeat and is not required: then
+        nothing across statements (given twice, required and missing) can differ for the kept
+        ones, and their bound entries and diagnostics are the previous version's, in order.
+        None when that does not hold."""
+        a, b = kept
+        n, m = len(statements), len(top.statements)
+        if a + b > n or a + b > m or 0 in top.ok[a : m - b]:
+            return None
+        old = top.statements
+        if not (all(map(is_, statements[:a], old[:a])) and all(map(is_, statements[n - b :], old[m - b :]))):
+            return None
+        mid = statements[a : n - b]
+        for st in mid:
+            spec = specs.get(st.keyword)
+            if spec is None or not spec.many or spec.required:
+                return None
+        bc, dc = top.bcount, top.dcount
+        items = self.bag.items
+        base = len(items)
+        items.extend(top.diags[: dc[a]])
+        out = top.out[: bc[a]]
+        # the statements before and after: their bindings as they were (the replaced ones dropped)
+        bindings = self.bindings = dict(self.previous)
+        for st in old[a : m - b]:
+            bindings.pop(id(st), None)
+        rec = _TopLevel()
+        mid_base = len(items)
+        mid_out = self._bind_run(mid, specs, {}, rec, mid_base)
+        out.extend(mid_out)
+        mid_diags = items[mid_base:]
+        items.extend(top.diags[dc[m - b] :])
+        out.extend(top.out[bc[m - b] :])
+        items.extend(top.required)
+        self.stats.reused_bindings += top.has[:a].count(1) + top.has[m - b :].count(1)
+        self.stats.spliced_bindings = a + b
+        # the record for the next version, spliced the same way
+        new = _TopLevel()
+        new.statements = list(statements)
+        new.out = list(out)
+        new.diags = top.diags[: dc[a]] + mid_diags + top.diags[dc[m - b] :]
+        new.required = top.required
+        new.seen = top.seen
+        new.ok = top.ok[:a] + rec.ok + top.ok[m - b :]
+        new.has = top.has[:a] + rec.has + top.has[m - b :]
+        nb, nd = bc[a], dc[a]
+        new.bcount = bc[: a + 1]
+        new.bcount.extend(nb + x for x in rec.bcount[1:])
+        new.dcount = dc[: a + 1]
+        new.dcount.extend(nd + x for x in rec.dcount[1:])
+        new.bcount.extend(_moved(bc[m - b + 1 :], nb + rec.bcount[-1] - bc[m - b]))
+        new.dcount.extend(_moved(dc[m - b + 1 :], nd + rec.dcount[-1] - dc[m - b]))
+        bindings[_TOP] = new
+        del base
         return out
 
     def bind_stmt(self, st, spec):
@@ -524,7 +651,7 @@ class LoweringCache:
         previous: dict | None = None,
         stats: Stats | None = None,
         shared: dict | None = None,
-        refs: dict | None = None,
+        refs: ResolveMemo | None = None,
         settled: tuple | None = None,
         declared: tuple | None = None,
     ):
