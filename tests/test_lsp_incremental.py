@@ -391,6 +391,8 @@ def test_the_top_level_binding_is_spliced_around_an_edited_slice():
         result, state = incremental.analyze(new, "x.phc", state, stats=stats)
         n = len(result.document.statements)
         assert stats.spliced_bindings == n - 1 and stats.rebound == 1, version
+        # the lowering too: the first `team` and the other slices (the second `team` is not bound)
+        assert stats.spliced_nodes == n - 3 and stats.relowered == 1, version
         codes = {d.code for d in result.diagnostics}
         assert {"PC106", "PC101", "PC109"} <= codes
         full = analyze(new, "x.phc")
@@ -425,7 +427,24 @@ def test_the_top_level_binding_is_spliced_around_an_edited_slice():
     for step in steps:
         text = step(text)
         result, state = incremental.analyze(text, "x.phc", state)
-        assert result.diagnostics == analyze(text, "x.phc").diagnostics
+        full = analyze(text, "x.phc")
+        assert result.diagnostics == full.diagnostics
+        assert result.runbook.model_dump() == full.runbook.model_dump()
+
+
+def test_a_check_among_the_gates_keeps_the_lowering_from_splicing():
+    """A `check` adds to the runbook's gates between gate statements: the gates are not spliced
+    (lowered in one loop instead), and come in the order a full analysis gives."""
+    gates = "".join(f'gate g{k} {{\n  run "echo {k}"\n}}\ncheck c{k} "Check {k}"\n' for k in range(4))
+    text = gates + "".join(f'slice S{k} "Slice {k}" {{\n  kind code\n}}\n' for k in range(4))
+    _, state = incremental.analyze(text, "x.phc", None)
+    new = text.replace('"Slice 2', '"Slice 2x')
+    stats = incremental.Stats()
+    result, _ = incremental.analyze(new, "x.phc", state, stats=stats)
+    assert stats.spliced_bindings > 0 and stats.spliced_nodes == 0
+    full = analyze(new, "x.phc")
+    assert result.runbook.model_dump() == full.runbook.model_dump()
+    assert [g.id for g in result.runbook.gates] == ["g0", "c0", "g1", "c1", "g2", "c2", "g3", "c3"]
 
 
 def test_an_added_line_shifts_the_blocks_after_it():

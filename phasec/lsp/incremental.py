@@ -109,6 +109,9 @@ class Stats:
     #: (first, last): how many top-level statements before and after the edit the parse kept as they were
     kept_statements: tuple[int, int] | None = None
     spliced_bindings: int = 0  # top-level statements whose binding was spliced from the previous version's
+    #: (first, last): the bound top-level statements before and after the edit the binding kept
+    kept_bound: tuple[int, int] | None = None
+    spliced_nodes: int = 0  # bound top-level statements whose lowering was spliced from the previous version's
     #: (lines before the region's start, line ends in it in the previous version), when the parse knew them
     region_lines: tuple[int, int] | None = None
 
@@ -531,6 +534,7 @@ class CachingBinder(Binder):
         items.extend(top.required)
         self.stats.reused_bindings += top.has[:a].count(1) + top.has[m - b :].count(1)
         self.stats.spliced_bindings = a + b
+        self.stats.kept_bound = (bc[a], len(top.out) - bc[m - b])  # for the lowering's splice
         # the record for the next version, spliced the same way
         new = _TopLevel()
         new.statements = list(statements)
@@ -612,12 +616,36 @@ class ResolveMemo:
     id -> (node, value), a slice's duplicate ids within it); per kind of declaration, its first
     declarations and duplicates with the nodes they came from (``kinds``: kind -> (nodes, value))."""
 
-    __slots__ = ("kinds", "nodes", "refs")
+    __slots__ = ("kinds", "lowered_top", "nodes", "refs")
 
     def __init__(self) -> None:
         self.refs: dict[int, tuple] = {}
         self.nodes: dict[int, tuple] = {}
         self.kinds: dict[str, tuple] = {}
+        #: the lowering's record of the top-level statements (:class:`_LowerTop`), carried with these
+        self.lowered_top: _LowerTop | None = None
+
+
+class _LowerTop:
+    """How the bound top-level statements of one version were lowered, for the next version to
+    splice (:meth:`LoweringCache._splice`): the bound statements; ``kinds[j]``, 0 for a slice, 1
+    for a gate, 2 for any other statement (its ``Part``); ``scount[j]`` and ``gcount[j]``, the
+    runbook's slices and gates before ``j``; ``slices`` and ``gates``, the runbook's lists
+    themselves (name resolution replaces slices in that very list, so they are as resolved);
+    ``parts``, the bound statements lowered to a ``Part``, in order; ``clean``, whether none of
+    those adds to the slices or gates (a ``check`` does)."""
+
+    __slots__ = ("bound", "clean", "gates", "gcount", "kinds", "parts", "scount", "slices")
+
+    def __init__(self) -> None:
+        self.bound: list = []
+        self.kinds = bytearray()
+        self.scount = array("q", [0])
+        self.gcount = array("q", [0])
+        self.slices: list = []
+        self.gates: list = []
+        self.parts: list = []
+        self.clean = True
 
 
 class LoweringCache:
@@ -669,6 +697,7 @@ class LoweringCache:
         self.refs_previous = last.refs
         self.kinds_previous = last.kinds
         self.nodes_previous = last.nodes
+        self.top_previous = last.lowered_top
         #: what resolution found in this version, for the next (``State.refs``)
         self.resolved = ResolveMemo()
         #: (declared ids, token) of the declarations the unknown references were found against
@@ -705,14 +734,33 @@ class LoweringCache:
     def lower_all(self, bound: list, rb, lower_slice, lower_gate, lower_part) -> None:
         """What :func:`phasec.compiler.lower.lower` does with every top-level statement through
         :meth:`__call__` (a slice or a gate appended to the runbook's, any other statement's
-        ``Part`` added by ``lower.add_part``), in one loop: the same nodes, in the same order."""
+        ``Part`` added by ``lower.add_part``), in one loop: the same nodes, in the same order;
+        or, around an edit that replaced only slices and gates, the runbook's slices and gates
+        spliced from the previous version's (:meth:`_splice`)."""
+
+        fns = (lower_slice, lower_gate, lower_part)
+        rec = self.top_previous
+        kept = self.stats.kept_bound
+        if rec is not None and kept is not None and self._splice(bound, rb, rec, kept, fns):
+            return
+        new = _LowerTop()
+        slices, gates = rb.slices, rb.gates
+        self._lower_run(bound, rb, slices, gates, new, fns)
+        new.bound = list(bound)
+        new.slices, new.gates = slices, gates
+        self.resolved.lowered_top = new
+
+    def _lower_run(self, bound: list, rb, slices: list, gates: list, rec: _LowerTop, fns) -> None:
+        """Lower ``bound`` in order (a statement lowered before: its node as kept), appending the
+        slices and gates and adding the other statements' parts to ``rb`` in order (a ``check``
+        adds to the gates), recording each statement's kind and the counts in ``rec``."""
         from phasec.compiler.lower import add_part
 
         get = self.previous.get
         current = self.current
         done = self.fields_sets.done
         mark = done.add
-        slices, gates = rb.slices, rb.gates
+        kinds, sc, gc, parts = rec.kinds, rec.scount, rec.gcount, rec.parts
         reused = 0
         for b in bound:
             hit = get(id(b))
@@ -723,17 +771,84 @@ class LoweringCache:
                 kw = hit[2]  # kept with it: the bound statement itself is not read again
             else:
                 kw = b.stmt.keyword
-                node = self._lower(b, kw, lower_slice if kw == "slice" else lower_gate if kw == "gate" else lower_part)
+                fn = fns[0] if kw == "slice" else fns[1] if kw == "gate" else fns[2]
+                node = self._lower(b, kw, fn)
             if kw == "slice":
                 slices.append(node)
                 mark(id(node))
+                kinds.append(0)
             elif kw == "gate":
                 gates.append(node)
                 mark(id(node))
+                kinds.append(1)
             else:
+                parts.append(b)
+                kinds.append(2)
                 done.update(id(n) for n in node.nodes())
+                if rec.clean and any(name == "slices" or name == "gates" for name, _, _ in node.entries):
+                    rec.clean = False
                 add_part(rb, node)
+            sc.append(len(slices))
+            gc.append(len(gates))
         self.stats.reused_nodes += reused
+
+    def _splice(self, bound: list, rb, rec: _LowerTop, kept: tuple[int, int], fns) -> bool:
+        """Lower ``bound`` from the previous version's record when its first ``a`` and last ``b``
+        entries (``kept``, checked here by identity) are the previous version's and every entry in
+        between, before and after the edit, is a slice or a gate, and no other statement adds to
+        the slices or gates: then the runbook's slices and gates are the previous version's lists
+        (as resolved) with the middle replaced, and the other statements' parts, unchanged, are
+        added again in order.  False (nothing done) when that does not hold."""
+        from phasec.compiler.lower import add_part
+
+        a, b = kept
+        n, m = len(bound), len(rec.bound)
+        if not rec.clean or a + b > n or a + b > m or 2 in rec.kinds[a : m - b]:
+            return False
+        mid = bound[a : n - b]
+        for x in mid:
+            kw = x.stmt.keyword
+            if kw != "slice" and kw != "gate":
+                return False
+        old = rec.bound
+        if not (all(map(is_, bound[:a], old[:a])) and all(map(is_, bound[n - b :], old[m - b :]))):
+            return False
+        previous = self.previous
+        current = self.current = dict(previous)
+        for x in old[a : m - b]:
+            current.pop(id(x), None)
+        part = _LowerTop()
+        mid_slices: list = []
+        mid_gates: list = []
+        self._lower_run(mid, rb, mid_slices, mid_gates, part, fns)  # slices and gates only
+        sc, gc = rec.scount, rec.gcount
+        slices = rec.slices[: sc[a]] + mid_slices + rec.slices[sc[m - b] :]
+        gates = rec.gates[: gc[a]] + mid_gates + rec.gates[gc[m - b] :]
+        d = rb.__dict__
+        d["slices"], d["gates"] = slices, gates
+        done = self.fields_sets.done
+        done.update(map(id, slices))
+        done.update(map(id, gates))
+        for x in rec.parts:
+            p = previous[id(x)][1]
+            done.update(id(node) for node in p.nodes())
+            add_part(rb, p)
+        self.stats.reused_nodes += a + b
+        self.stats.spliced_nodes = a + b
+        new = _LowerTop()
+        new.bound = list(bound)
+        new.kinds = rec.kinds[:a] + part.kinds + rec.kinds[m - b :]
+        ns, ng = sc[a], gc[a]
+        new.scount = sc[: a + 1]
+        new.scount.extend(ns + x for x in part.scount[1:])
+        new.scount.extend(_moved(sc[m - b + 1 :], ns + part.scount[-1] - sc[m - b]))
+        new.gcount = gc[: a + 1]
+        new.gcount.extend(ng + x for x in part.gcount[1:])
+        new.gcount.extend(_moved(gc[m - b + 1 :], ng + part.gcount[-1] - gc[m - b]))
+        new.slices, new.gates = slices, gates
+        new.parts = rec.parts
+        self.resolved.lowered_top = new
+        return True
 
     def _lower(self, b, kw: str, lower_fn):
         """The node (or Part) of a statement not lowered before: lowered now, its fields-sets shared."""
