@@ -17,12 +17,19 @@ On an edit (the new text against the previous version's):
    the splitting are that module's), its spans built at their lines in the
    document (the fragment starts at a line start, so columns are final);
 2. the chunks after the region are kept: the same objects when the edit added
-   or removed no line, else copies with every span moved by the line delta;
+   or removed no line, else copies with every span moved by the line delta; their
+   offsets and the document's lists of statements and comments are spliced from
+   the previous version's (:class:`Chunks`), and so are the source's line table,
+   made only when asked for (``SourceFile.edited``), and the position mapper
+   (``PositionMapper.edited``);
 3. binding (the schema check of each statement) is reused for every
-   top-level statement object that was kept: :class:`CachingBinder`;
+   top-level statement object that was kept: :class:`CachingBinder`; around an
+   edit of statements that may repeat and are not required, what the statements
+   before and after it gave is spliced from the previous version's record;
 4. so is the lowering of every top-level statement bound before
    (:class:`LoweringCache`): a slice or a gate is its node, any other statement
-   the :class:`phasec.compiler.lower.Part` it contributes;
+   the :class:`phasec.compiler.lower.Part` it contributes; around an edit of slices
+   and gates, the runbook's slices and gates are spliced from the previous version's;
 5. name resolution runs on the whole runbook, reusing the references found
    under each unchanged node and the paths of slices already resolved against
    the same worktrees; the rules and the suppressions run as in ``phasec lint``
@@ -413,7 +420,7 @@ class CachingBinder(Binder):
     kept its chunk), so the result is what binding it again would give: binding
     a top-level statement depends on nothing but the statement.  The checks
     across statements (a statement given twice, a required one missing) run
-    every time, in :meth:`Binder.bind_block`.
+    every time, except around an edit that cannot change them (:meth:`_splice`).
     """
 
     def __init__(self, bag: DiagnosticBag, previous: dict | None = None, stats: Stats | None = None):
