@@ -138,16 +138,18 @@ class Binder:
         out: list[Bound] = []
         seen: dict[str, Statement] = {}
         for st in statements:
-            out.extend(self._bind_one(st, ctx.statements.get(st.keyword), context, seen))
+            bound = self._bind_one(st, ctx.statements.get(st.keyword), context, seen)
+            if bound is not None:
+                out.append(bound)
         self._required(context, seen, owner_span)
         return out
 
-    def _bind_one(self, st: Statement, spec: Stmt | None, context: str, seen: dict[str, Statement]) -> list[Bound]:
-        """One statement of a block (``seen``: the first statement of each keyword so far): [its
-        binding], or [] when it is unknown there, given twice, or does not fit."""
+    def _bind_one(self, st: Statement, spec: Stmt | None, context: str, seen: dict[str, Statement]) -> Bound | None:
+        """One statement of a block (``seen``: the first statement of each keyword so far): its
+        binding, or None when it is unknown there, given twice, or does not fit."""
         if spec is None:
             self.unknown(st, context)
-            return []
+            return None
         if not spec.many and st.keyword in seen:
             first = seen[st.keyword]
             self.bag.error(
@@ -156,10 +158,9 @@ class Binder:
                 st.keyword_span,
                 help=f"the first `{st.keyword}` is at line {first.span.line}",
             )
-            return []
+            return None
         seen.setdefault(st.keyword, st)
-        bound = self.bind_stmt(st, spec)
-        return [] if bound is None else [bound]
+        return self.bind_stmt(st, spec)
 
     def _required(self, context: str, seen: dict[str, Statement], owner_span: Span) -> None:
         """PC109 for each statement the block needs and does not have."""

@@ -494,7 +494,9 @@ class CachingBinder(Binder):
             else:
                 spec = specs.get(st.keyword)
             # anything else, as Binder.bind_block does it (one statement at a time)
-            out.extend(self._bind_one(st, spec, "file", seen))
+            bound = self._bind_one(st, spec, "file", seen)
+            if bound is not None:
+                out.append(bound)
             bc.append(len(out))
             dc.append(len(items) - base)
             ok.append(spec is not None and spec.many and not spec.required)
