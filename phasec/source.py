@@ -160,22 +160,51 @@ class Span:
 
 @dataclass
 class SourceFile:
-    """The text of one runbook and helpers to map offsets to positions."""
+    """The text of one runbook and helpers to map offsets to positions.
+
+    The table of line starts is built on first use (``position``, ``span``,
+    ``line_text``; nothing on the lint path needs it for a file without
+    suppression comments or fixes): a scan of the whole text, or, for a version
+    made by :meth:`edited` from one whose table was built, the previous table with
+    only the edited lines scanned (the lines before the edit kept, the lines after
+    it moved by the edit's length).  Either way the same table
+    (tests/test_source_lines.py compares them).
+    """
 
     path: str
     text: str
-    _line_starts: Sequence[int] = field(default_factory=list, repr=False)
     #: Lines of the file before this text: 0, except for a piece of a file parsed on its own
     #: (phasec/grammar/blocks.py), whose spans the parser moves down by this many lines;
     #: ``line_numbers[k]`` is then the piece's line ``k`` in the file.
     line0: int = field(default=0, repr=False, compare=False)
     line_numbers: Sequence[int] = field(default=(), repr=False, compare=False)
+    _starts: array | None = field(default=None, init=False, repr=False, compare=False)
+    #: (previous SourceFile, start, old end, new end) of the edit it was made by (:meth:`edited`)
+    _basis: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    _nlines: int | None = field(default=None, init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        # An array of machine integers: 8 bytes a line, where a list of ints costs 40.
-        starts = array("q", [0])
-        starts.extend(m.end() for m in _NEWLINE.finditer(self.text))
-        self._line_starts = starts
+    @classmethod
+    def edited(cls, path: str, text: str, previous: SourceFile, start: int, old_end: int, new_end: int) -> SourceFile:
+        """The source of ``text``, which is ``previous.text`` with ``[start, old_end)`` replaced by
+        ``text[start:new_end]``: its line table, when needed, is derived from ``previous``'s if that one
+        was built (else scanned), and its line count is carried over when ``previous`` knew it."""
+        src = cls(path, text)
+        if previous._starts is not None:
+            src._basis = (previous, start, old_end, new_end)
+        n = previous._nlines
+        if n is not None:
+            src._nlines = n + text.count("\n", start, new_end) - previous.text.count("\n", start, old_end)
+        return src
+
+    @property
+    def _line_starts(self) -> Sequence[int]:
+        starts = self._starts
+        if starts is None:
+            basis = self._basis
+            starts = _derived_starts(self.text, *basis) if basis is not None else _scan_starts(self.text)
+            self._starts = starts
+            self._basis = None  # the previous version need not stay alive for this one
+        return starts
 
     @property
     def sha256(self) -> str:
@@ -183,9 +212,10 @@ class SourceFile:
 
     def line_text(self, line: int) -> str:
         """The text of 1-based ``line`` without its newline ('' if out of range)."""
-        if line < 1 or line > len(self._line_starts):
+        starts = self._line_starts
+        if line < 1 or line > len(starts):
             return ""
-        start = self._line_starts[line - 1]
+        start = starts[line - 1]
         end = self.text.find("\n", start)
         if end == -1:
             end = len(self.text)
@@ -193,12 +223,24 @@ class SourceFile:
 
     @property
     def line_count(self) -> int:
-        return len(self._line_starts)
+        n = self._nlines
+        if n is None:
+            starts = self._starts
+            n = len(starts) if starts is not None else self.text.count("\n") + 1
+            self._nlines = n
+        return n
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""
-        line = bisect_right(self._line_starts, offset)
-        return line, offset - self._line_starts[line - 1] + 1
+        if self._starts is None:
+            # The start and the end of the text without the table (lowering asks for both).
+            if offset == 0:
+                return 1, 1
+            if offset == len(self.text):
+                return self.line_count, offset - self.text.rfind("\n")  # rfind: the last line's start - 1
+        starts = self._line_starts
+        line = bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
 
     def span(self, start: int, end: int) -> Span:
         line, col = self.position(start)
@@ -207,3 +249,29 @@ class SourceFile:
 
     def end_span(self) -> Span:
         return self.span(len(self.text), len(self.text))
+
+
+def _scan_starts(text: str) -> array:
+    # An array of machine integers: 8 bytes a line, where a list of ints costs 40.
+    starts = array("q", [0])
+    starts.extend(m.end() for m in _NEWLINE.finditer(text))
+    return starts
+
+
+def _derived_starts(text: str, previous: SourceFile, start: int, old_end: int, new_end: int) -> array:
+    """The line starts of ``text`` from those of ``previous`` (see :meth:`SourceFile.edited`).
+
+    A start at or before ``start`` follows a newline in the common prefix, one after ``new_end``
+    a newline in the common suffix (an old start after ``old_end``, moved by the change in
+    length); the starts in between follow the newlines of the new text in ``[start, new_end)``.
+    """
+    old = previous._starts
+    assert old is not None  # SourceFile.edited keeps a basis only when its table was made
+    k1 = bisect_right(old, start)
+    k2 = bisect_right(old, old_end)
+    starts = old[:k1]
+    starts.extend(m.end() for m in _NEWLINE.finditer(text, start, new_end))
+    d = new_end - old_end
+    tail = old[k2:]
+    starts.extend(tail if d == 0 else map(d.__add__, tail))
+    return starts

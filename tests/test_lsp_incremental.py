@@ -185,7 +185,22 @@ def undo(k: int):
     return ("undo", k)
 
 
+def across(frac: float, n: int):
+    """Delete from inside one top-level block into the next (two blocks become one, or a syntax error)."""
+
+    def apply(text: str) -> str:
+        b = _top_level_block(text, frac)
+        if b is None:
+            return text
+        mid = (b[0] + b[1]) // 2
+        return text[:mid] + text[b[1] + n :]
+
+    apply.__name__ = f"across({frac:.3f}, {n})"
+    return apply
+
+
 fracs = st.floats(min_value=0, max_value=1, allow_nan=False)
+ends = st.sampled_from([0.0, 1.0])  # the very start and end of the file
 snippets = st.sampled_from(
     ["x", " ", "A1", '"', "{", "}", "\n", "# note\n", "C9", "@own", ";", '"""', "\t", "é", "\r\n"]
 )
@@ -200,11 +215,31 @@ edits = st.one_of(
     st.builds(drop_block, fracs),
     st.builds(copy_block, fracs, fracs),
     st.builds(undo, st.integers(1, 4)),
+    st.builds(insert, ends, snippets),
+    st.builds(delete, ends, st.integers(1, 12)),
+    st.builds(across, fracs, st.integers(0, 40)),
 )
 
 
 def _dump(snap):
     return snap.runbook.model_dump() if snap.runbook is not None else None
+
+
+def _check_chunks(chunks, text: str, where: str) -> None:
+    """The offsets and list indexes a version keeps for the next (``incremental.Chunks``) fit its text
+    (a spliced version may divide the text into chunks otherwise than a full parse would, so each
+    chunk is checked against the text, not against a full parse's chunks)."""
+    starts, fs, fc = list(chunks.starts), list(chunks.first_statement), list(chunks.first_comment)
+    assert len(starts) == len(chunks.items) and chunks.end == len(text), where
+    assert starts[0] == 0 and starts == sorted(set(starts)), where
+    assert all(text[s - 1] == "\n" for s in starts[1:]), where
+    assert fs[-1] == len(chunks.statements) and fc[-1] == len(chunks.comments), where
+    bounds = [text.count("\n", 0, s) + 1 for s in starts] + [text.count("\n") + 2]
+    for k, c in enumerate(chunks.items):
+        assert chunks.statements[fs[k] : fs[k + 1]] == list(c.statements), where
+        assert chunks.comments[fc[k] : fc[k + 1]] == list(c.comments), where
+        for x in (*c.statements, *c.comments):
+            assert bounds[k] <= x.span.line <= x.span.end_line < bounds[k + 1], where
 
 
 def _check_sequence(text: str, sequence) -> None:
@@ -226,6 +261,21 @@ def _check_sequence(text: str, sequence) -> None:
         # the IR too: every top-level statement's lowering reused, resolution redone where it writes
         assert _dump(snap) == _dump(fresh), where
         assert snap.lsp_diagnostics == fresh.lsp_diagnostics, where
+        # positions: the mapper made from the previous one, the source's line table (derived from the
+        # previous version's when that was built, else scanned) and line count, as made from scratch
+        assert snap.mapper.lines == fresh.mapper.lines, where
+        if snap.stats.region_lines is not None:  # the parse's line counts, as counted in the text
+            start, old_end, _ = snap.stats.region
+            assert snap.stats.region_lines == (prev.text.count("\n", 0, start), prev.text.count("\n", start, old_end))
+        src, full = snap.document.source, fresh.document.source
+        assert src.line_count == full.line_count and src.end_span() == full.end_span(), where
+        assert list(src._line_starts) == list(full._line_starts), where
+        # the chunks spliced from the previous version's: offsets, and where each starts in the lists
+        mine, theirs = snap.incremental.chunks, fresh.incremental.chunks
+        assert (mine is None) == (theirs is None), where
+        if mine is not None:
+            _check_chunks(mine, text, where)
+            assert mine.statements == theirs.statements and mine.comments == theirs.comments, where
         # the batch pipeline (no statement memo: phasec lint's path) finds the same
         assert snap.diagnostics == analyze(text, URI).diagnostics, where
 
@@ -262,6 +312,13 @@ def test_incremental_snapshots_equal_full_analysis_small(sequence):
     _check_sequence(SMALL, sequence)
 
 
+@settings(max_examples=30, deadline=None)
+@given(sequence=st.lists(edits, min_size=1, max_size=8))
+def test_incremental_snapshots_equal_full_analysis_crlf(sequence):
+    """The same with Windows line ends (``\r`` ends a line's content for phasec and LSP alike)."""
+    _check_sequence(SMALL.replace("\n", "\r\n") + "# phasec: ignore[PC713] -- a suppression comment\r\n", sequence)
+
+
 # -- the shortcut is taken ---------------------------------------------------------------
 
 
@@ -281,6 +338,159 @@ def test_an_edit_inside_a_block_reparses_and_rebinds_that_block_only():
     assert stats.reparsed_chunks == 1 and stats.rebound == 1 and stats.relowered == 1
     assert stats.kept_chunks > 50 and stats.reused_bindings == stats.kept_chunks
     assert stats.reused_nodes > 30  # the other slices and the gates
+
+
+def test_an_edit_on_one_line_keeps_every_other_chunk_and_statement_object():
+    """No line added or removed: the chunks after the edit are the very same objects (their offsets
+    are in ``Chunks.starts``), and the document's lists are spliced, not rebuilt from the chunks."""
+    text = EXAMPLES["phase-c.phc"]
+    _, s1 = incremental.analyze(text, "x.phc", None)
+    pos = text.index('slice C3 "') + len('slice C3 "')
+    new = text[:pos] + "xyz" + text[pos:]
+    result, s2 = incremental.analyze(new, "x.phc", s1)
+    old_items, new_items = s1.chunks.items, s2.chunks.items
+    assert len(old_items) == len(new_items)
+    assert sum(a is not b for a, b in zip(old_items, new_items, strict=True)) == 1
+    k = next(i for i, (a, b) in enumerate(zip(old_items, new_items, strict=True)) if a is not b)
+    assert list(s2.chunks.starts[k + 1 :]) == [x + 3 for x in s1.chunks.starts[k + 1 :]]
+    assert new_items[k + 1].start == s1.chunks.starts[k + 1] != s2.chunks.starts[k + 1]  # as parsed
+    changed = [a is not b for a, b in zip(s1.chunks.statements, s2.chunks.statements, strict=True)]
+    assert sum(changed) == 1
+    assert result.document.statements == s2.chunks.statements
+    assert result.document.statements is not s2.chunks.statements  # the document's own list
+    fresh, _ = incremental.analyze(new, "x.phc", None)
+    assert result.diagnostics == fresh.diagnostics
+
+
+def test_name_resolution_reuses_the_kinds_and_slices_an_edit_did_not_change():
+    """A slice's title edited: the declarations of every other kind (their first declarations and
+    duplicates) and every other slice's own duplicate ids are reused; a copied slice declares an id
+    twice, and the duplicate is found again (the slices' kind is redone)."""
+    from phasec.compiler.resolve import _declared_nodes
+
+    text = EXAMPLES["phase-c.phc"]
+    pos = text.index('slice C3 "') + len('slice C3 "')
+    stats = _stats(text, text[:pos] + "x" + text[pos:])
+    rb = analyze(text, "x.phc").runbook
+    kinds = len(list(_declared_nodes(rb)))
+    assert stats.reused_kinds == kinds - 1  # all but the slices
+    assert stats.reused_per_node == len(rb.slices) - 1
+    start = text.index("slice C3 ")
+    end = text.index("\n}\n", start) + 3
+    doubled = text[:end] + text[start:end] + text[end:]
+    stats = _stats(text, doubled)  # the diagnostics compared with a full analysis there
+    assert any(d.code == "PC201" for d in analyze(doubled, "x.phc").diagnostics)
+
+
+def test_binding_and_lowering_take_the_statements_kept_in_one_loop(monkeypatch):
+    """At top level, a statement bound before is taken from the cache inside the binder's loop (no
+    ``bind_stmt`` call) and lowered in the cache's own loop (``lower_all``: no call per statement);
+    only the edited statement is bound and lowered, and the IR is what a full analysis gives."""
+    text = EXAMPLES["phase-c.phc"]
+    _, state = incremental.analyze(text, "x.phc", None)
+    calls = {"bind_stmt": 0, "call": 0}
+    bind_stmt, call = incremental.CachingBinder.bind_stmt, incremental.LoweringCache.__call__
+
+    def counted_bind(self, st, spec):
+        calls["bind_stmt"] += not self.depth
+        return bind_stmt(self, st, spec)
+
+    def counted_call(self, b, fn):
+        calls["call"] += 1
+        return call(self, b, fn)
+
+    monkeypatch.setattr(incremental.CachingBinder, "bind_stmt", counted_bind)
+    monkeypatch.setattr(incremental.LoweringCache, "__call__", counted_call)
+    pos = text.index('slice C3 "') + len('slice C3 "')
+    new = text[:pos] + "x" + text[pos:]
+    stats = incremental.Stats()
+    result, _ = incremental.analyze(new, "x.phc", state, stats=stats)
+    assert calls == {"bind_stmt": 1, "call": 0}
+    assert stats.rebound == stats.relowered == 1 and stats.reused_bindings == stats.kept_chunks
+    assert stats.reused_nodes == len(result.document.statements) - 1
+    full = analyze(new, "x.phc")
+    assert result.diagnostics == full.diagnostics
+    assert result.runbook.model_dump() == full.runbook.model_dump()
+    # a kept statement's binding diagnostics (an unknown keyword inside it) come with it
+    at = text.index("slice C2 ")
+    bad = text[:at] + text[at:].replace("\n", "\n  bogus_keyword 1\n", 1)
+    _, state = incremental.analyze(bad, "x.phc", None)
+    edited = bad.replace('slice C3 "', 'slice C3 "y', 1)
+    result, _ = incremental.analyze(edited, "x.phc", state)
+    assert any(d.code == "PC101" for d in result.diagnostics)
+    assert result.diagnostics == analyze(edited, "x.phc").diagnostics
+
+
+def test_the_top_level_binding_is_spliced_around_an_edited_slice():
+    """An edit inside a slice: the binding of the statements before and after it (their bound
+    entries and diagnostics, a `team` given twice after it, an unknown keyword, the missing
+    `phase`) is spliced from the previous version's; the diagnostics are a full analysis'.
+    An edit that touches a statement that may appear once, or a required one, binds every
+    statement again (what the checks across statements find may change)."""
+    body = "".join(f'slice S{k} "Slice {k}" {{\n  kind code\n}}\n' for k in range(8))
+    text = "team {\n  max_active 2\n}\nfrobnicate 1\n" + body + "team {\n  max_active 3\n}\n"
+    _, state = incremental.analyze(text, "x.phc", None)
+    at = text.index('"Slice 4') + 1
+    for version in range(3):
+        new = text[:at] + "x" + text[at:]
+        stats = incremental.Stats()
+        result, state = incremental.analyze(new, "x.phc", state, stats=stats)
+        n = len(result.document.statements)
+        assert stats.spliced_bindings == n - 1 and stats.rebound == 1, version
+        # the lowering too: the first `team` and the other slices (the second `team` is not bound)
+        assert stats.spliced_nodes == n - 3 and stats.relowered == 1, version
+        codes = {d.code for d in result.diagnostics}
+        assert {"PC106", "PC101", "PC109"} <= codes
+        full = analyze(new, "x.phc")
+        assert result.diagnostics == full.diagnostics
+        assert result.runbook.model_dump() == full.runbook.model_dump()
+        text = new
+    # the second `team` (given twice) edited: no splice, the same diagnostics as a full analysis
+    new = text.replace("max_active 3", "max_active 4")
+    stats = incremental.Stats()
+    result, state = incremental.analyze(new, "x.phc", state, stats=stats)
+    assert stats.spliced_bindings == 0 and not stats.full_parse
+    assert result.diagnostics == analyze(new, "x.phc").diagnostics
+    # and after it, splicing again from that version's record
+    new2 = new.replace('"xxxSlice 4', '"xxxxSlice 4')
+    stats = incremental.Stats()
+    result, _ = incremental.analyze(new2, "x.phc", state, stats=stats)
+    assert stats.spliced_bindings > 0
+    assert result.diagnostics == analyze(new2, "x.phc").diagnostics
+    # a binding diagnostic appears in one slice, then slices after and before it are edited
+    # (the counts of the spliced record moved), then the first `team` becomes a slice (the
+    # statement given twice is no longer a repeat: nothing may be spliced over that)
+    steps = [
+        lambda t: t.replace('"Slice 5" {\n  kind', '"Slice 5" {\n  kimd', 1),
+        lambda t: t.replace('slice S3 "', 'slice @S3 "', 1),  # a slice that does not bind
+        lambda t: t.replace('"Slice 6', '"Slice 6y', 1),
+        lambda t: t.replace('"Slice 2', '"Slice 2y', 1),
+        lambda t: t.replace('"Slice 7', '"Slice 7y', 1),
+        lambda t: t.replace("team {\n  max_active 2\n}\n", 'slice T "t" {\n  kind code\n}\n', 1),
+        lambda t: t.replace('"Slice 6y', '"Slice 6', 1),
+    ]
+    text = new2
+    for step in steps:
+        text = step(text)
+        result, state = incremental.analyze(text, "x.phc", state)
+        full = analyze(text, "x.phc")
+        assert result.diagnostics == full.diagnostics
+        assert result.runbook.model_dump() == full.runbook.model_dump()
+
+
+def test_a_check_among_the_gates_keeps_the_lowering_from_splicing():
+    """A `check` adds to the runbook's gates between gate statements: the gates are not spliced
+    (lowered in one loop instead), and come in the order a full analysis gives."""
+    gates = "".join(f'gate g{k} {{\n  run "echo {k}"\n}}\ncheck c{k} "Check {k}"\n' for k in range(4))
+    text = gates + "".join(f'slice S{k} "Slice {k}" {{\n  kind code\n}}\n' for k in range(4))
+    _, state = incremental.analyze(text, "x.phc", None)
+    new = text.replace('"Slice 2', '"Slice 2x')
+    stats = incremental.Stats()
+    result, _ = incremental.analyze(new, "x.phc", state, stats=stats)
+    assert stats.spliced_bindings > 0 and stats.spliced_nodes == 0
+    full = analyze(new, "x.phc")
+    assert result.runbook.model_dump() == full.runbook.model_dump()
+    assert [g.id for g in result.runbook.gates] == ["g0", "c0", "g1", "c1", "g2", "c2", "g3", "c3"]
 
 
 def test_an_added_line_shifts_the_blocks_after_it():

@@ -138,23 +138,33 @@ class Binder:
         out: list[Bound] = []
         seen: dict[str, Statement] = {}
         for st in statements:
-            spec = ctx.statements.get(st.keyword)
-            if spec is None:
-                self.unknown(st, context)
-                continue
-            if not spec.many and st.keyword in seen:
-                first = seen[st.keyword]
-                self.bag.error(
-                    "PC106",
-                    f"`{st.keyword}` may appear only once {_where(ctx.title)}",
-                    st.keyword_span,
-                    help=f"the first `{st.keyword}` is at line {first.span.line}",
-                )
-                continue
-            seen.setdefault(st.keyword, st)
-            bound = self.bind_stmt(st, spec)
+            bound = self._bind_one(st, ctx.statements.get(st.keyword), context, seen)
             if bound is not None:
                 out.append(bound)
+        self._required(context, seen, owner_span)
+        return out
+
+    def _bind_one(self, st: Statement, spec: Stmt | None, context: str, seen: dict[str, Statement]) -> Bound | None:
+        """One statement of a block (``seen``: the first statement of each keyword so far): its
+        binding, or None when it is unknown there, given twice, or does not fit."""
+        if spec is None:
+            self.unknown(st, context)
+            return None
+        if not spec.many and st.keyword in seen:
+            first = seen[st.keyword]
+            self.bag.error(
+                "PC106",
+                f"`{st.keyword}` may appear only once {_where(CONTEXTS[context].title)}",
+                st.keyword_span,
+                help=f"the first `{st.keyword}` is at line {first.span.line}",
+            )
+            return None
+        seen.setdefault(st.keyword, st)
+        return self.bind_stmt(st, spec)
+
+    def _required(self, context: str, seen: dict[str, Statement], owner_span: Span) -> None:
+        """PC109 for each statement the block needs and does not have."""
+        ctx = CONTEXTS[context]
         for spec in ctx.statements.values():
             if spec.required and spec.keyword not in seen:
                 self.bag.error(
@@ -165,7 +175,6 @@ class Binder:
                     owner_span,
                     help=f"add `{spec.keyword} {spec.sig}`".rstrip(),
                 )
-        return out
 
     def unknown(self, st: Statement, context: str) -> None:
         ctx = CONTEXTS[context]

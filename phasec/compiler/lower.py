@@ -589,6 +589,23 @@ def lower(bound: list[Bound], src: SourceFile, reuse=None, into: ir.Runbook | No
         if into is not None
         else ir.Runbook.model_construct(span=src.span(0, len(src.text)), path=src.path, sha256=src.sha256)
     )
+    if alone:
+        # Every statement through ``reuse`` (the language server): slices and gates are its nodes,
+        # the others the parts they contribute, added in order as lowering in place would.
+        many = getattr(reuse, "lower_all", None)
+        if many is not None:  # the same, in one loop of the reuse's own
+            many(bound, rb, _lower_slice, _lower_gate, _lower_part(src))
+            return rb
+        slices, gates = rb.slices, rb.gates
+        for b in bound:
+            kw = b.stmt.keyword
+            if kw == "slice":
+                slices.append(one(b, _lower_slice))
+            elif kw == "gate":
+                gates.append(one(b, _lower_gate))
+            else:
+                add_part(rb, one(b, _lower_part(src)))
+        return rb
     for b in bound:
         kw = b.keyword
         if alone and kw != "slice" and kw != "gate":
@@ -747,6 +764,11 @@ def lower(bound: list[Bound], src: SourceFile, reuse=None, into: ir.Runbook | No
         elif kw == "note":
             rb.notes.append(_prose(b))
     return rb
+
+
+def _lower_part(src: SourceFile):
+    """``b`` -> the :class:`Part` it alone contributes to a runbook."""
+    return lambda b: Part(lower([b], src, into=ir.Runbook.model_construct(span=b.span, path="", sha256="")))
 
 
 _NOT_PARTS = frozenset({"span", "path", "sha256"})

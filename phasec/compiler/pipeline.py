@@ -96,6 +96,7 @@ class FieldsSets:
         from phasec.compiler.ir import EMPTY
 
         shared = self.shared
+        done = self.done
         setattr_ = object.__setattr__
         seen: set[int] = set()
         stack: list = [root]
@@ -104,7 +105,7 @@ class FieldsSets:
             if isinstance(node, list):
                 stack.extend(node)
                 continue
-            if not isinstance(node, BaseModel) or id(node) in seen or id(node) in self.done:
+            if not isinstance(node, BaseModel) or id(node) in seen or id(node) in done:
                 continue
             seen.add(id(node))
             fs = node.__pydantic_fields_set__
@@ -114,10 +115,17 @@ class FieldsSets:
             d = node.__dict__
             for name, v in d.items():
                 if v.__class__ is list:
-                    if v:
-                        stack.extend(v)
-                    else:
+                    if not v:
                         d[name] = EMPTY  # same key: the dict does not change size while iterated
+                    elif len(v) > 16 and done:
+                        # a runbook's slices or gates: those already walked left out at C speed
+                        rest = set(map(id, v)) - done
+                        if len(rest) == len(v):
+                            stack.extend(v)
+                        elif rest:
+                            stack.extend(x for x in v if id(x) in rest)
+                    else:
+                        stack.extend(v)
                 elif isinstance(v, BaseModel):
                     stack.append(v)
         if top:

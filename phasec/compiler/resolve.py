@@ -40,18 +40,32 @@ def declarations(rb: ir.Runbook) -> dict[str, dict[str, Span]]:
 
 
 def _declared(rb: ir.Runbook):
-    yield "slice", [(s.id, s.span) for s in rb.slices]
-    yield "agent", [(a.id, a.span) for a in rb.agents()]
-    yield "gate", [(g.id, g.span) for g in rb.gates]
-    yield "stage", [(s.id, s.span) for s in rb.stages]
+    for kind, nodes, item in _declared_nodes(rb):
+        yield kind, [item(n) for n in nodes]
+
+
+def _id(n) -> tuple:
+    return (n.id, n.span)
+
+
+def _handle(o) -> tuple:
+    return (o.handle, o.span)
+
+
+def _declared_nodes(rb: ir.Runbook):
+    """(kind, nodes, node -> (id, span)) of each kind of declaration."""
+    yield "slice", rb.slices, _id
+    yield "agent", rb.agents(), _id
+    yield "gate", rb.gates, _id
+    yield "stage", rb.stages, _id
     if rb.owners is not None:
-        yield "owner", [(o.handle, o.span) for o in rb.owners]
-    yield "artifact", [(a.id, a.span) for a in rb.artifacts()] + [(a.id, a.span) for a in rb.inputs]
-    yield "cadence", [(c.id, c.span) for c in rb.cadences]
+        yield "owner", rb.owners, _handle
+    yield "artifact", rb.artifacts() + rb.inputs, _id
+    yield "cadence", rb.cadences, _id
     if rb.repo is not None:
-        yield "branch", [(b.id, b.span) for b in rb.repo.branches]
-    yield "lens", [(lens.id, lens.span) for lens in rb.lenses]
-    yield "role", [(r.id, r.span) for r in rb.roles]
+        yield "branch", rb.repo.branches, _id
+    yield "lens", rb.lenses, _id
+    yield "role", rb.roles, _id
 
 
 def _other_declared(rb: ir.Runbook):
@@ -68,13 +82,40 @@ def _other_declared(rb: ir.Runbook):
     yield "ledger", [(g.id, g.span) for g in rb.ledgers]
     if rb.repo is not None:
         yield "merge wave", [(w.id, w.span) for w in rb.repo.merge_waves]
-    for s in rb.slices:  # ids within one slice: only a slice with two or more can repeat one
-        if len(s.triggers) > 1:
-            yield f"trigger of slice {s.id}", [(t.id, t.span) for t in s.triggers]
-        if len(s.signals) > 1:
-            yield f"signal of slice {s.id}", [(g.id, g.span) for g in s.signals if g.id]
-        if len(s.implement) > 1:
-            yield f"implementation step of slice {s.id}", [(i.id, i.span) for i in s.implement if i.id]
+
+
+def _within_slice(s: ir.Slice) -> list:
+    """(kind, [(id, span)]) of the ids within one slice that could repeat (a pure function of the slice):
+    only a slice with two or more of a kind can repeat one."""
+    out = []
+    if len(s.triggers) > 1:
+        out.append((f"trigger of slice {s.id}", [(t.id, t.span) for t in s.triggers]))
+    if len(s.signals) > 1:
+        out.append((f"signal of slice {s.id}", [(g.id, g.span) for g in s.signals if g.id]))
+    if len(s.implement) > 1:
+        out.append((f"implementation step of slice {s.id}", [(i.id, i.span) for i in s.implement if i.id]))
+    return out
+
+
+def _duplicates(kind: str, items: list, first: dict) -> list[tuple]:
+    """(kind, id, span, first span) of each declaration of an id declared before it in ``items``
+    (``first``: filled with the first declaration of each id)."""
+    out = []
+    for ident, span in items:
+        if ident in first:
+            out.append((kind, ident, span, first[ident]))
+        else:
+            first[ident] = span
+    return out
+
+
+def _of_kind(kind: str, nodes: list, item) -> tuple[dict, list]:
+    first: dict = {}
+    return first, _duplicates(kind, [item(n) for n in nodes], first)
+
+
+def _slice_duplicates(sl: ir.Slice) -> list[tuple]:
+    return [d for kind, items in _within_slice(sl) for d in _duplicates(kind, items, {})]
 
 
 def _holds_models(annotation) -> bool:
@@ -173,25 +214,37 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag, across=None) -> None:
     are equal); ``across.settled(roots)`` tells which slices had their paths resolved
     against the same roots before, as the very same objects (then they hold what they should).  Without it (``phasec lint``) every node is new and written in place.
     """
-    declared = list(_declared(rb))
-    # Duplicates.
-    for kind, items in declared + list(_other_declared(rb)):
-        first: dict[str, Span] = {}
-        for ident, span in items:
-            if ident in first:
-                bag.error(
-                    "PC201",
-                    f"duplicate {kind} `{ident}`",
-                    span,
-                    related=[Related(span=first[ident], message=f"`{ident}` first declared here")],
-                    help="give each declaration its own id",
-                )
-            else:
-                first[ident] = span
-    table: dict[str, dict[str, Span]] = {k: {} for k in KIND_WORDS}  # declarations(rb), from the lists above
-    for kind, items in declared:
-        for ident, span in items:
-            table[kind].setdefault(ident, span)
+    # Duplicates (in the order of the kinds, each kind's in order of declaration), and the first
+    # declaration of each id per kind.  The language server reuses a kind's while its nodes are
+    # the same (``across.per_kind``) and a slice's own while it is the same node (``across.per_node``).
+    table: dict[str, dict[str, Span]] = {}
+    dups: list[tuple] = []
+    for kind, nodes, item in _declared_nodes(rb):
+        if across is None:
+            first: dict[str, Span] = {}
+            found = _duplicates(kind, [item(n) for n in nodes], first)
+        else:
+            first, found = across.per_kind(
+                kind, nodes, lambda kind=kind, nodes=nodes, item=item: _of_kind(kind, nodes, item)
+            )
+        table[kind] = first
+        dups.extend(found)
+    for kind in KIND_WORDS:
+        table.setdefault(kind, {})
+    for kind, items in _other_declared(rb):
+        dups.extend(_duplicates(kind, items, {}))
+    for sl in rb.slices:
+        within = _slice_duplicates(sl) if across is None else across.per_node(sl, _slice_duplicates)
+        if within:
+            dups.extend(within)
+    for kind, ident, span, first_span in dups:
+        bag.error(
+            "PC201",
+            f"duplicate {kind} `{ident}`",
+            span,
+            related=[Related(span=first_span, message=f"`{ident}` first declared here")],
+            help="give each declaration its own id",
+        )
     # Unknown references.
     known_of: dict[str, set[str]] = {}  # a reference's kind -> the ids it may name
 
@@ -204,8 +257,8 @@ def resolve(rb: ir.Runbook, bag: DiagnosticBag, across=None) -> None:
     if across is None:
         refs: Iterator[ir.Ref] = (ref for ref in iter_refs(rb) if unknown(ref))
     else:
-        declared_ids = tuple((k, frozenset(t)) for k, t in table.items())
-        refs = (ref for node in _top_level(rb) for ref in across.unknown_refs(node, declared_ids, unknown))
+        declared_ids = tuple((k, frozenset(table[k])) for k in KIND_WORDS)
+        refs = iter(across.unknown_refs_all(list(_top_level(rb)), declared_ids, unknown))
     for ref in refs:
         kinds = ref.kind.split("|")
         if "owner" in kinds and rb.owners is None:

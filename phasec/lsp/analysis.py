@@ -94,6 +94,10 @@ def load_config_for(path: str | None):
         return Config(), str(exc)
 
 
+def _encoding(encoding) -> str:
+    return str(encoding.value if isinstance(encoding, types.PositionEncodingKind) else encoding)
+
+
 def build_snapshot(
     uri: str, text: str, version: int | None, encoding: str = UTF16, previous: Snapshot | None = None
 ) -> Snapshot:
@@ -119,7 +123,12 @@ def build_snapshot(
     result, state = incremental.analyze(text, path or uri, prev_state, config=config, stats=stats)
     t2 = time.perf_counter()
     c2 = time.thread_time()
-    mapper = PositionMapper(text, encoding)
+    region = stats.region
+    if region is not None and previous is not None and previous.mapper.encoding == _encoding(encoding):
+        # the lines the edit touched split again
+        mapper = PositionMapper.edited(previous.mapper, text, *region, lines=stats.region_lines)
+    else:
+        mapper = PositionMapper(text, encoding)
     lsp_diagnostics = tuple(to_lsp_diagnostics(result.diagnostics, uri, mapper, version, config_error))
     return Snapshot(
         uri=uri,

@@ -17,12 +17,19 @@ On an edit (the new text against the previous version's):
    the splitting are that module's), its spans built at their lines in the
    document (the fragment starts at a line start, so columns are final);
 2. the chunks after the region are kept: the same objects when the edit added
-   or removed no line, else copies with every span moved by the line delta;
+   or removed no line, else copies with every span moved by the line delta; their
+   offsets and the document's lists of statements and comments are spliced from
+   the previous version's (:class:`Chunks`), and so are the source's line table,
+   made only when asked for (``SourceFile.edited``), and the position mapper
+   (``PositionMapper.edited``);
 3. binding (the schema check of each statement) is reused for every
-   top-level statement object that was kept: :class:`CachingBinder`;
+   top-level statement object that was kept: :class:`CachingBinder`; around an
+   edit of statements that may repeat and are not required, what the statements
+   before and after it gave is spliced from the previous version's record;
 4. so is the lowering of every top-level statement bound before
    (:class:`LoweringCache`): a slice or a gate is its node, any other statement
-   the :class:`phasec.compiler.lower.Part` it contributes;
+   the :class:`phasec.compiler.lower.Part` it contributes; around an edit of slices
+   and gates, the runbook's slices and gates are spliced from the previous version's;
 5. name resolution runs on the whole runbook, reusing the references found
    under each unchanged node and the paths of slices already resolved against
    the same worktrees; the rules and the suppressions run as in ``phasec lint``
@@ -66,8 +73,10 @@ read prose (PC609, PC715, PC717, PC805, PC813).
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from operator import is_
 
 from pydantic import BaseModel
 
@@ -86,12 +95,14 @@ class State:
 
     path: str
     text: str
-    chunks: tuple[Chunk, ...] | None  # None: this version had a syntax error (next time: parse it all)
-    bindings: dict = field(default_factory=dict, compare=False)  # id(statement) -> (statement, bound, diagnostics)
-    lowered: dict = field(default_factory=dict, compare=False)  # id(bound) -> (bound, slice or gate as lowered)
+    chunks: Chunks | None  # None: this version had a syntax error (next time: parse it all)
+    bindings: dict = field(
+        default_factory=dict, compare=False
+    )  # id(statement) -> (statement, bound, diagnostics, keyword)
+    lowered: dict = field(default_factory=dict, compare=False)  # id(bound) -> (bound, node or Part, keyword)
     memo: StatementMemo | None = field(default=None, compare=False)  # what rules derived per top-level statement
     fields_shared: dict | None = field(default=None, compare=False)  # pipeline.FieldsSets.shared, carried on
-    refs: dict = field(default_factory=dict, compare=False)  # id(top-level node) -> (node, token, unknown refs)
+    refs: ResolveMemo | None = field(default=None, compare=False)  # what name resolution found, per node and kind
     declared: tuple | None = field(default=None, compare=False)  # (declared ids, token) of LoweringCache
     settled: tuple | None = field(default=None, compare=False)  # LoweringCache.settled: slices resolved for roots
     #: this version's IR and each rule's findings (rule code -> list), when the rules ran; and the
@@ -118,6 +129,18 @@ class Stats:
     rules_run: int = 0
     #: why no rule was kept ("" when the edit changed only prose; see RuleReuse.keep)
     no_reuse: str = ""
+    reused_kinds: int = 0  # kinds of declaration whose first declarations and duplicates were reused
+    reused_per_node: int = 0  # what resolution derives from one node alone (a slice's own duplicates), reused
+    #: the text that differs from the previous version's, (start, old end, new end); None: no previous version
+    region: tuple[int, int, int] | None = None
+    #: (first, last): how many top-level statements before and after the edit the parse kept as they were
+    kept_statements: tuple[int, int] | None = None
+    spliced_bindings: int = 0  # top-level statements whose binding was spliced from the previous version's
+    #: (first, last): the bound top-level statements before and after the edit the binding kept
+    kept_bound: tuple[int, int] | None = None
+    spliced_nodes: int = 0  # bound top-level statements whose lowering was spliced from the previous version's
+    #: (lines before the region's start, line ends in it in the previous version), when the parse knew them
+    region_lines: tuple[int, int] | None = None
 
 
 # -- parsing ------------------------------------------------------------------------
@@ -156,14 +179,11 @@ def _shift_statement(st: Statement, d: int) -> Statement:
     )
 
 
-def _shift_chunk(c: Chunk, dchar: int, dline: int) -> Chunk:
-    if dline == 0:
-        if dchar == 0:
-            return c
-        return Chunk(c.start + dchar, c.end + dchar, c.statements, c.comments)
+def _shift_chunk(c: Chunk, dline: int) -> Chunk:
+    """A copy of ``c`` with its spans moved ``dline`` lines down (its offsets are :class:`Chunks`'s)."""
     return Chunk(
-        c.start + dchar,
-        c.end + dchar,
+        c.start,
+        c.end,
         tuple(_shift_statement(s, dline) for s in c.statements),
         tuple(Comment(x.text, _shift(x.span, dline)) for x in c.comments),
     )
@@ -228,9 +248,60 @@ def _changed_region(old: str, new: str) -> tuple[int, int, int]:
     return p, len(old) - s, len(new) - s
 
 
+class Chunks:
+    """The chunks of one version and what the document is made of, kept for the next version.
+
+    ``items``: the chunk objects, in order; an item kept from an earlier version (the edit added
+    or removed no line before it) is the very same object, so its ``start`` and ``end`` are
+    those of the version that parsed it: the offsets in this version are ``starts[k]`` (and
+    ``starts[k + 1]``, or ``end`` for the last).  ``statements`` and ``comments`` are the
+    document's lists; ``first_statement[k]`` and ``first_comment[k]`` the index in them of
+    chunk ``k``'s first (one more entry: their lengths).  The next version splices these
+    (the parts before and after the edit as slices, C speed) instead of visiting every chunk.
+    """
+
+    __slots__ = ("comments", "end", "first_comment", "first_statement", "items", "source", "starts", "statements")
+
+    def __init__(self, items, starts, end, statements, comments, first_statement, first_comment):
+        self.items: tuple[Chunk, ...] = items
+        self.starts: array = starts
+        self.end: int = end
+        self.statements: list[Statement] = statements
+        self.comments: list[Comment] = comments
+        self.first_statement: array = first_statement
+        self.first_comment: array = first_comment
+        #: the version's SourceFile (the next one derives its line table from it: SourceFile.edited)
+        self.source: SourceFile | None = None
+
+    @classmethod
+    def of(cls, chunks, end: int) -> Chunks:
+        """Chunks as parsed (their own offsets)."""
+        items = tuple(chunks)
+        fs, fc = array("q", [0]), array("q", [0])
+        statements: list[Statement] = []
+        comments: list[Comment] = []
+        for c in items:
+            statements.extend(c.statements)
+            comments.extend(c.comments)
+            fs.append(len(statements))
+            fc.append(len(comments))
+        return cls(items, array("q", (c.start for c in items)), end, statements, comments, fs, fc)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __getitem__(self, k):
+        return self.items[k]
+
+
 def parse_incremental(text: str, path: str, prev: State | None, stats: Stats | None = None):
-    """(document, syntax diagnostics, chunks or None) of ``text``, reusing ``prev``'s chunks where it can."""
+    """(document, syntax diagnostics, :class:`Chunks` or None) of ``text``, reusing ``prev``'s chunks where it can."""
     stats = stats if stats is not None else Stats()
+    if prev is not None and prev.path == path:
+        stats.region = (0, 0, 0) if prev.text == text else _changed_region(prev.text, text)
     got = (
         _try_incremental(text, path, prev, stats)
         if prev is not None and prev.chunks is not None and prev.path == path
@@ -240,20 +311,29 @@ def parse_incremental(text: str, path: str, prev: State | None, stats: Stats | N
         return got
     stats.full_parse = True
     doc, diags, chunks = _parse(text, path)
-    return doc, diags, None if chunks is None else tuple(chunks)
+    if chunks is None:
+        return doc, diags, None
+    kept = Chunks.of(chunks, len(text))
+    kept.source = doc.source
+    return doc, diags, kept
+
+
+def _moved(a: array, d: int) -> array | map:
+    return a if d == 0 else map(d.__add__, a)
 
 
 def _try_incremental(text: str, path: str, prev: State, stats: Stats):
     old = prev.text
     chunks = prev.chunks
-    if not chunks:
+    if chunks is None or not chunks.items:
         return None
+    starts = chunks.starts
+    n = len(chunks.items)
+    assert stats.region is not None  # parse_incremental found it
+    p, e_old, e_new = stats.region
     if old == text:
         i, j = 0, -1  # nothing to re-parse
-        p = e_old = 0
     else:
-        p, e_old, _ = _changed_region(old, text)
-        starts = [c.start for c in chunks]
         i = max(bisect_right(starts, max(p - 1, 0)) - 1, 0)
         j = max(bisect_right(starts, min(e_old, len(old) - 1)) - 1, i)
     dchar = len(text) - len(old)
@@ -261,8 +341,9 @@ def _try_incremental(text: str, path: str, prev: State, stats: Stats):
         mid_chunks: list[Chunk] = []
         dline = 0
     else:
-        start = chunks[i].start
-        end = chunks[j].end + dchar
+        start = starts[i]
+        old_end = starts[j + 1] if j + 1 < n else chunks.end
+        end = old_end + dchar
         fragment = text[start:end]
         if end < len(text) and not fragment.endswith("\n"):
             return None
@@ -270,25 +351,86 @@ def _try_incremental(text: str, path: str, prev: State, stats: Stats):
         # its lines are off by the lines before it: parsed alone, its spans moved down.
         from phasec.grammar.blocks import parse_chunks
 
-        before = old.count("\n", 0, start)
+        first = chunks.items[i].statements[:1] if i else ()
+        # the lines before the chunk: a chunk after the first starts on its first statement's line
+        before = first[0].span.line - 1 if first else old.count("\n", 0, start)
+        stats.region_lines = (before + old.count("\n", start, p), old.count("\n", p, e_old))
         got = parse_chunks(fragment, path, _top_level(), line0=before, offset=start)
         if got is None:
             return None
         mid_chunks = got
-        dline = fragment.count("\n") - old.count("\n", chunks[i].start, chunks[j].end)
-    after = [_shift_chunk(c, dchar, dline) for c in chunks[j + 1 :]]
-    new_chunks = tuple(chunks[:i]) + tuple(mid_chunks) + tuple(after)
-    statements = [s for c in new_chunks for s in c.statements]
-    comments = [x for c in new_chunks for x in c.comments]
-    comments.sort(key=lambda c: (c.span.line, c.span.column))
-    document = Document(SourceFile(path, text), statements, comments)
+        dline = fragment.count("\n") - old.count("\n", start, old_end)
+    k = j + 1  # the first chunk after the edit
+    fs, fc = chunks.first_statement, chunks.first_comment
+    mid_statements = [s for c in mid_chunks for s in c.statements]
+    mid_comments = [x for c in mid_chunks for x in c.comments]
+    new_starts = starts[:i]
+    new_starts.extend(c.start for c in mid_chunks)
+    new_fs = fs[: i + 1]
+    new_fc = fc[: i + 1]
+    for c in mid_chunks:
+        new_fs.append(new_fs[-1] + len(c.statements))
+        new_fc.append(new_fc[-1] + len(c.comments))
+    new_starts.extend(_moved(starts[k:], dchar))
+    ds = new_fs[-1] - fs[k]
+    dc = new_fc[-1] - fc[k]
+    new_fs.extend(_moved(fs[k + 1 :], ds))
+    new_fc.extend(_moved(fc[k + 1 :], dc))
+    if dline == 0:
+        # Every chunk after the edit is kept as it is: its statements and comments too.
+        after = chunks.items[k:]
+        statements = chunks.statements[: fs[i]] + mid_statements + chunks.statements[fs[k] :]
+        comments = chunks.comments[: fc[i]] + mid_comments + chunks.comments[fc[k] :]
+    else:
+        # The spans after the edit move: copies of those chunks.
+        after = tuple(_shift_chunk(c, dline) for c in chunks.items[k:])
+        statements = chunks.statements[: fs[i]] + mid_statements
+        statements.extend(s for c in after for s in c.statements)
+        comments = chunks.comments[: fc[i]] + mid_comments
+        comments.extend(x for c in after for x in c.comments)
+    new_chunks = Chunks(
+        chunks.items[:i] + tuple(mid_chunks) + after, new_starts, len(text), statements, comments, new_fs, new_fc
+    )
+    last = chunks.source
+    source = SourceFile(path, text) if last is None else SourceFile.edited(path, text, last, p, e_old, e_new)
+    new_chunks.source = source
+    document = Document(source, list(statements), list(comments))  # lists of its own (a copy of pointers)
     stats.full_parse = False
     stats.reparsed_chunks = max(j - i + 1, 0)
-    stats.kept_chunks = len(chunks) - stats.reparsed_chunks
+    stats.kept_chunks = n - stats.reparsed_chunks
+    # the statements before and after the edit that are the previous version's very objects
+    stats.kept_statements = (fs[i], len(chunks.statements) - fs[k] if dline == 0 else 0)
     return document, [], new_chunks
 
 
 # -- binding ------------------------------------------------------------------------
+
+
+#: The key of the top-level record (:class:`_TopLevel`) in ``State.bindings`` (ids are ints).
+_TOP = "top-level"
+
+
+class _TopLevel:
+    """What binding the top-level statements of one version gave, per statement, for the next
+    version to splice (:meth:`CachingBinder._splice`): the statements; ``bcount[k]`` and
+    ``dcount[k]``, the bound entries (``out``) and diagnostics (``diags``, in the order emitted)
+    of the statements before ``k``; ``ok[k]``, whether statement ``k``'s keyword is known at top
+    level, may repeat and is not required (nothing across statements depends on it); ``has[k]``,
+    whether it has a binding in the cache; ``required``, the PC109 diagnostics; ``seen``, the
+    first statement of each keyword."""
+
+    __slots__ = ("bcount", "dcount", "diags", "has", "ok", "out", "required", "seen", "statements")
+
+    def __init__(self) -> None:
+        self.statements: list = []
+        self.out: list = []
+        self.diags: list = []
+        self.required: list = []
+        self.seen: dict = {}
+        self.bcount = array("q", [0])
+        self.dcount = array("q", [0])
+        self.ok = bytearray()
+        self.has = bytearray()
 
 
 class CachingBinder(Binder):
@@ -298,7 +440,7 @@ class CachingBinder(Binder):
     kept its chunk), so the result is what binding it again would give: binding
     a top-level statement depends on nothing but the statement.  The checks
     across statements (a statement given twice, a required one missing) run
-    every time, in :meth:`Binder.bind_block`.
+    every time, except around an edit that cannot change them (:meth:`_splice`).
     """
 
     def __init__(self, bag: DiagnosticBag, previous: dict | None = None, stats: Stats | None = None):
@@ -308,12 +450,146 @@ class CachingBinder(Binder):
         self.depth = 0
         self.stats = stats if stats is not None else Stats()
 
+    def bind_block(self, statements, context, owner_span):
+        """:meth:`Binder.bind_block`; at top level, a statement bound before is taken from the
+        cache in the loop itself (no call per statement), and when the statements an edit
+        replaced (before and after) are all of keywords that may repeat and are not required,
+        what the statements before and after them gave is spliced from the previous version's
+        (:class:`_TopLevel`) instead.  The same results and diagnostics, in the same order
+        (tests/test_lsp_incremental.py compares with a full analysis)."""
+        if self.depth or context != "file":
+            return super().bind_block(statements, context, owner_span)
+        from phasec.compiler.schema import CONTEXTS
+
+        specs = CONTEXTS[context].statements
+        top = self.previous.get(_TOP)
+        kept = self.stats.kept_statements
+        if top is not None and kept is not None:
+            got = self._splice(statements, specs, top, kept)
+            if got is not None:
+                return got
+        items = self.bag.items
+        base = len(items)
+        rec = _TopLevel()
+        out = self._bind_run(statements, specs, {}, rec, base)
+        rec.statements = list(statements)
+        rec.out = list(out)
+        rec.diags = items[base:]
+        r0 = len(items)
+        self._required(context, rec.seen, owner_span)
+        rec.required = items[r0:]
+        self.bindings[_TOP] = rec
+        return out
+
+    def _bind_run(self, statements, specs, seen: dict, rec: _TopLevel, base: int) -> list:
+        """Bind ``statements`` in order as :meth:`Binder.bind_block` does, statements bound before
+        taken from the cache; ``rec`` gets, per statement, the bound entries and diagnostics so far,
+        whether it has a binding and whether a splice may pass over it."""
+        get = self.previous.get
+        bindings = self.bindings
+        items = self.bag.items
+        out: list = []
+        reused = 0
+        bc, dc, ok, has = rec.bcount, rec.dcount, rec.ok, rec.has
+        for st in statements:
+            hit = get(id(st))
+            if hit is not None and hit[0] is st:
+                kw = hit[3]  # kept with it: the statement itself is not read again
+                spec = specs[kw]  # it was bound here: its keyword is known at top level
+                if spec.many or kw not in seen:
+                    # what Binder.bind_block does with a known statement that is not a repeat
+                    if kw not in seen:
+                        seen[kw] = st
+                    reused += 1
+                    if hit[2]:
+                        items.extend(hit[2])
+                    bindings[id(st)] = hit
+                    if hit[1] is not None:
+                        out.append(hit[1])
+                    bc.append(len(out))
+                    dc.append(len(items) - base)
+                    ok.append(spec.many and not spec.required)
+                    has.append(1)
+                    continue
+            else:
+                spec = specs.get(st.keyword)
+            # anything else, as Binder.bind_block does it (one statement at a time)
+            bound = self._bind_one(st, spec, "file", seen)
+            if bound is not None:
+                out.append(bound)
+            bc.append(len(out))
+            dc.append(len(items) - base)
+            ok.append(spec is not None and spec.many and not spec.required)
+            has.append(id(st) in bindings)
+        self.stats.reused_bindings += reused
+        rec.seen = seen
+        return out
+
+    def _splice(self, statements, specs, top: _TopLevel, kept: tuple[int, int]) -> list | None:
+        """The binding of ``statements`` from the previous version's (``top``) when the parse kept
+        the first ``a`` and the last ``b`` statements (``kept``, checked here by identity) and every
+        statement in between, before and after the edit, may repeat and is not required: then
+        nothing across statements (given twice, required and missing) can differ for the kept
+        ones, and their bound entries and diagnostics are the previous version's, in order.
+        None when that does not hold."""
+        a, b = kept
+        n, m = len(statements), len(top.statements)
+        if a + b > n or a + b > m or 0 in top.ok[a : m - b]:
+            return None
+        old = top.statements
+        if not (all(map(is_, statements[:a], old[:a])) and all(map(is_, statements[n - b :], old[m - b :]))):
+            return None
+        mid = statements[a : n - b]
+        for st in mid:
+            spec = specs.get(st.keyword)
+            if spec is None or not spec.many or spec.required:
+                return None
+        bc, dc = top.bcount, top.dcount
+        items = self.bag.items
+        base = len(items)
+        items.extend(top.diags[: dc[a]])
+        out = top.out[: bc[a]]
+        # the statements before and after: their bindings as they were (the replaced ones dropped)
+        bindings = self.bindings = dict(self.previous)
+        for st in old[a : m - b]:
+            bindings.pop(id(st), None)
+        rec = _TopLevel()
+        mid_base = len(items)
+        mid_out = self._bind_run(mid, specs, {}, rec, mid_base)
+        out.extend(mid_out)
+        mid_diags = items[mid_base:]
+        items.extend(top.diags[dc[m - b] :])
+        out.extend(top.out[bc[m - b] :])
+        items.extend(top.required)
+        self.stats.reused_bindings += top.has[:a].count(1) + top.has[m - b :].count(1)
+        self.stats.spliced_bindings = a + b
+        self.stats.kept_bound = (bc[a], len(top.out) - bc[m - b])  # for the lowering's splice
+        # the record for the next version, spliced the same way
+        new = _TopLevel()
+        new.statements = list(statements)
+        new.out = list(out)
+        new.diags = top.diags[: dc[a]] + mid_diags + top.diags[dc[m - b] :]
+        new.required = top.required
+        new.seen = top.seen
+        new.ok = top.ok[:a] + rec.ok + top.ok[m - b :]
+        new.has = top.has[:a] + rec.has + top.has[m - b :]
+        nb, nd = bc[a], dc[a]
+        new.bcount = bc[: a + 1]
+        new.bcount.extend(nb + x for x in rec.bcount[1:])
+        new.dcount = dc[: a + 1]
+        new.dcount.extend(nd + x for x in rec.dcount[1:])
+        new.bcount.extend(_moved(bc[m - b + 1 :], nb + rec.bcount[-1] - bc[m - b]))
+        new.dcount.extend(_moved(dc[m - b + 1 :], nd + rec.dcount[-1] - dc[m - b]))
+        bindings[_TOP] = new
+        del base
+        return out
+
     def bind_stmt(self, st, spec):
         if self.depth:
             return super().bind_stmt(st, spec)
         hit = self.previous.get(id(st))
         if hit is not None and hit[0] is st:
-            _, bound, diags = hit
+            _, bound, diags, _ = hit
             self.stats.reused_bindings += 1
         else:
             saved, self.bag = self.bag, DiagnosticBag()
@@ -326,7 +602,7 @@ class CachingBinder(Binder):
             diags = tuple(inner.items)
             self.stats.rebound += 1
         self.bag.extend(list(diags))
-        self.bindings[id(st)] = (st, bound, diags)
+        self.bindings[id(st)] = (st, bound, diags, st.keyword)
         return bound
 
 
@@ -363,6 +639,44 @@ def _top_nodes(node):
     return node.nodes() if node.__class__ is Part else (node,)
 
 
+class ResolveMemo:
+    """What name resolution found in one version, for the next (``State.refs``): per top-level node,
+    its unknown references (``refs``: id -> (node, token, refs)) and what it alone gives (``nodes``:
+    id -> (node, value), a slice's duplicate ids within it); per kind of declaration, its first
+    declarations and duplicates with the nodes they came from (``kinds``: kind -> (nodes, value))."""
+
+    __slots__ = ("kinds", "lowered_top", "nodes", "refs")
+
+    def __init__(self) -> None:
+        self.refs: dict[int, tuple] = {}
+        self.nodes: dict[int, tuple] = {}
+        self.kinds: dict[str, tuple] = {}
+        #: the lowering's record of the top-level statements (:class:`_LowerTop`), carried with these
+        self.lowered_top: _LowerTop | None = None
+
+
+class _LowerTop:
+    """How the bound top-level statements of one version were lowered, for the next version to
+    splice (:meth:`LoweringCache._splice`): the bound statements; ``kinds[j]``, 0 for a slice, 1
+    for a gate, 2 for any other statement (its ``Part``); ``scount[j]`` and ``gcount[j]``, the
+    runbook's slices and gates before ``j``; ``slices`` and ``gates``, the runbook's lists
+    themselves (name resolution replaces slices in that very list, so they are as resolved);
+    ``parts``, the bound statements lowered to a ``Part``, in order; ``clean``, whether none of
+    those adds to the slices or gates (a ``check`` does)."""
+
+    __slots__ = ("bound", "clean", "gates", "gcount", "kinds", "parts", "scount", "slices")
+
+    def __init__(self) -> None:
+        self.bound: list = []
+        self.kinds = bytearray()
+        self.scount = array("q", [0])
+        self.gcount = array("q", [0])
+        self.slices: list = []
+        self.gates: list = []
+        self.parts: list = []
+        self.clean = True
+
+
 class LoweringCache:
     """``reuse`` for :func:`phasec.compiler.lower.lower`, and ``across`` for
     :func:`phasec.compiler.resolve.resolve`: the lowering of every top-level statement bound
@@ -394,27 +708,33 @@ class LoweringCache:
         previous: dict | None = None,
         stats: Stats | None = None,
         shared: dict | None = None,
-        refs: dict | None = None,
+        refs: ResolveMemo | None = None,
         settled: tuple | None = None,
         declared: tuple | None = None,
     ):
         from phasec.compiler.pipeline import FieldsSets
 
         self.previous = previous or {}
-        self.current: dict = {}  # id(bound) -> (bound, node)
+        self.current: dict = {}  # id(bound) -> (bound, node or Part, its keyword)
         self.stats = stats if stats is not None else Stats()
         self.fields_sets = FieldsSets()
         if shared is not None:
             self.fields_sets.shared = shared
         self.mine: dict[int, object] = {}  # id -> node made in this version (resolution may write it)
         self.replaced: dict[int, object] = {}  # id(node handed out) -> its copy that resolution wrote
-        self.refs_previous = refs or {}
+        last = refs if isinstance(refs, ResolveMemo) else ResolveMemo()
+        self.refs_previous = last.refs
+        self.kinds_previous = last.kinds
+        self.nodes_previous = last.nodes
+        self.top_previous = last.lowered_top
+        #: what resolution found in this version, for the next (``State.refs``)
+        self.resolved = ResolveMemo()
         #: (declared ids, token) of the declarations the unknown references were found against
         self.declared: tuple | None = declared
         #: (roots, {id(slice): slice}) of the slices whose paths were resolved against those roots
         self.settled_previous: tuple | None = settled
         self.settled_current: tuple | None = None
-        self.refs_current: dict[int, tuple] = {}  # id(node) -> (node, token, its unknown references)
+        self.refs_current = self.resolved  # what the next version gets (State.refs)
 
     @property
     def across(self) -> LoweringCache:
@@ -431,13 +751,142 @@ class LoweringCache:
                 self.fields_sets(n)
                 self.mine[id(n)] = n
             self.stats.relowered += 1
-            hit = (b, node)
+            hit = (b, node, b.stmt.keyword)
         self.current[id(b)] = hit
         # held by the runbook being built: the ids stay their own
         if node.__class__ is Part:
             self.fields_sets.done.update(id(n) for n in node.nodes())
         else:
             self.fields_sets.done.add(id(node))
+        return node
+
+    def lower_all(self, bound: list, rb, lower_slice, lower_gate, lower_part) -> None:
+        """What :func:`phasec.compiler.lower.lower` does with every top-level statement through
+        :meth:`__call__` (a slice or a gate appended to the runbook's, any other statement's
+        ``Part`` added by ``lower.add_part``), in one loop: the same nodes, in the same order;
+        or, around an edit that replaced only slices and gates, the runbook's slices and gates
+        spliced from the previous version's (:meth:`_splice`)."""
+
+        fns = (lower_slice, lower_gate, lower_part)
+        rec = self.top_previous
+        kept = self.stats.kept_bound
+        if rec is not None and kept is not None and self._splice(bound, rb, rec, kept, fns):
+            return
+        new = _LowerTop()
+        slices, gates = rb.slices, rb.gates
+        self._lower_run(bound, rb, slices, gates, new, fns)
+        new.bound = list(bound)
+        new.slices, new.gates = slices, gates
+        self.resolved.lowered_top = new
+
+    def _lower_run(self, bound: list, rb, slices: list, gates: list, rec: _LowerTop, fns) -> None:
+        """Lower ``bound`` in order (a statement lowered before: its node as kept), appending the
+        slices and gates and adding the other statements' parts to ``rb`` in order (a ``check``
+        adds to the gates), recording each statement's kind and the counts in ``rec``."""
+        from phasec.compiler.lower import add_part
+
+        get = self.previous.get
+        current = self.current
+        done = self.fields_sets.done
+        mark = done.add
+        kinds, sc, gc, parts = rec.kinds, rec.scount, rec.gcount, rec.parts
+        reused = 0
+        for b in bound:
+            hit = get(id(b))
+            if hit is not None and hit[0] is b:
+                reused += 1
+                current[id(b)] = hit
+                node = hit[1]
+                kw = hit[2]  # kept with it: the bound statement itself is not read again
+            else:
+                kw = b.stmt.keyword
+                fn = fns[0] if kw == "slice" else fns[1] if kw == "gate" else fns[2]
+                node = self._lower(b, kw, fn)
+            if kw == "slice":
+                slices.append(node)
+                mark(id(node))
+                kinds.append(0)
+            elif kw == "gate":
+                gates.append(node)
+                mark(id(node))
+                kinds.append(1)
+            else:
+                parts.append(b)
+                kinds.append(2)
+                done.update(id(n) for n in node.nodes())
+                if rec.clean and any(name == "slices" or name == "gates" for name, _, _ in node.entries):
+                    rec.clean = False
+                add_part(rb, node)
+            sc.append(len(slices))
+            gc.append(len(gates))
+        self.stats.reused_nodes += reused
+
+    def _splice(self, bound: list, rb, rec: _LowerTop, kept: tuple[int, int], fns) -> bool:
+        """Lower ``bound`` from the previous version's record when its first ``a`` and last ``b``
+        entries (``kept``, checked here by identity) are the previous version's and every entry in
+        between, before and after the edit, is a slice or a gate, and no other statement adds to
+        the slices or gates: then the runbook's slices and gates are the previous version's lists
+        (as resolved) with the middle replaced, and the other statements' parts, unchanged, are
+        added again in order.  False (nothing done) when that does not hold."""
+        from phasec.compiler.lower import add_part
+
+        a, b = kept
+        n, m = len(bound), len(rec.bound)
+        if not rec.clean or a + b > n or a + b > m or 2 in rec.kinds[a : m - b]:
+            return False
+        mid = bound[a : n - b]
+        for x in mid:
+            kw = x.stmt.keyword
+            if kw != "slice" and kw != "gate":
+                return False
+        old = rec.bound
+        if not (all(map(is_, bound[:a], old[:a])) and all(map(is_, bound[n - b :], old[m - b :]))):
+            return False
+        previous = self.previous
+        current = self.current = dict(previous)
+        for x in old[a : m - b]:
+            current.pop(id(x), None)
+        part = _LowerTop()
+        mid_slices: list = []
+        mid_gates: list = []
+        self._lower_run(mid, rb, mid_slices, mid_gates, part, fns)  # slices and gates only
+        sc, gc = rec.scount, rec.gcount
+        slices = rec.slices[: sc[a]] + mid_slices + rec.slices[sc[m - b] :]
+        gates = rec.gates[: gc[a]] + mid_gates + rec.gates[gc[m - b] :]
+        d = rb.__dict__
+        d["slices"], d["gates"] = slices, gates
+        done = self.fields_sets.done
+        done.update(map(id, slices))
+        done.update(map(id, gates))
+        for x in rec.parts:
+            p = previous[id(x)][1]
+            done.update(id(node) for node in p.nodes())
+            add_part(rb, p)
+        self.stats.reused_nodes += a + b
+        self.stats.spliced_nodes = a + b
+        new = _LowerTop()
+        new.bound = list(bound)
+        new.kinds = rec.kinds[:a] + part.kinds + rec.kinds[m - b :]
+        ns, ng = sc[a], gc[a]
+        new.scount = sc[: a + 1]
+        new.scount.extend(ns + x for x in part.scount[1:])
+        new.scount.extend(_moved(sc[m - b + 1 :], ns + part.scount[-1] - sc[m - b]))
+        new.gcount = gc[: a + 1]
+        new.gcount.extend(ng + x for x in part.gcount[1:])
+        new.gcount.extend(_moved(gc[m - b + 1 :], ng + part.gcount[-1] - gc[m - b]))
+        new.slices, new.gates = slices, gates
+        new.parts = rec.parts
+        self.resolved.lowered_top = new
+        return True
+
+    def _lower(self, b, kw: str, lower_fn):
+        """The node (or Part) of a statement not lowered before: lowered now, its fields-sets shared."""
+        node = lower_fn(b)
+        for n in _top_nodes(node):
+            self.fields_sets(n)
+            self.mine[id(n)] = n
+        self.stats.relowered += 1
+        self.current[id(b)] = (b, node, kw)
         return node
 
     def writable(self, node):
@@ -450,23 +899,70 @@ class LoweringCache:
         self.stats.copied += 1
         return new
 
-    def unknown_refs(self, node, declared_ids: tuple, unknown) -> tuple:
-        """The references under a top-level node (``resolve.iter_refs``) that ``unknown`` rejects, in
-        order: reused for the very same node while the declared ids (``declared_ids``, per kind,
-        all ``unknown`` reads) are equal to those it was computed with."""
+    def _token(self, declared_ids: tuple) -> object:
+        """A token for these declarations: the last one's while the declared ids are equal."""
         last = self.declared
         if last is None or last[0] is not declared_ids:
             # the first node of this version: a token for these declarations, the last one if equal
             token = last[1] if last is not None and last[0] == declared_ids else object()
             last = self.declared = (declared_ids, token)
-        token = last[1]
+        return last[1]
+
+    def unknown_refs(self, node, declared_ids: tuple, unknown) -> tuple:
+        """The references under a top-level node (``resolve.iter_refs``) that ``unknown`` rejects, in
+        order: reused for the very same node while the declared ids (``declared_ids``, per kind,
+        all ``unknown`` reads) are equal to those it was computed with."""
+        return self._unknown(node, self._token(declared_ids), unknown)[2]
+
+    def unknown_refs_all(self, nodes: list, declared_ids: tuple, unknown) -> list:
+        """:meth:`unknown_refs` of each of ``nodes`` (the top-level nodes), in order, in one list."""
+        token = self._token(declared_ids)
+        get = self.refs_previous.get
+        current = self.resolved.refs
+        out: list = []
+        for node in nodes:
+            e = get(id(node))
+            if e is None or e[0] is not node or e[1] is not token:
+                e = self._unknown(node, token, unknown)
+            else:
+                current[id(node)] = e
+            if e[2]:
+                out.extend(e[2])
+        return out
+
+    def _unknown(self, node, token, unknown) -> tuple:
+        """(node, token, its unknown references), reused or found now, kept for the next version."""
         e = self.refs_previous.get(id(node))
         if e is None or e[0] is not node or e[1] is not token:
             from phasec.compiler.resolve import iter_refs
 
             e = (node, token, tuple(r for r in iter_refs(node) if unknown(r)))
-        self.refs_current[id(node)] = e
-        return e[2]
+        self.resolved.refs[id(node)] = e
+        return e
+
+    def per_kind(self, kind: str, nodes: list, compute):
+        """``compute()`` for the declarations of one kind, reused while ``nodes`` (the declaring
+        nodes, in order) are the very same objects as in the last version (identity, not equality)."""
+        last = self.kinds_previous.get(kind)
+        if last is not None and len(last[0]) == len(nodes) and all(map(is_, last[0], nodes)):
+            got = last[1]
+            self.stats.reused_kinds += 1
+        else:
+            got = compute()
+        self.resolved.kinds[kind] = (list(nodes), got)  # a copy: resolution replaces slices in rb.slices
+        return got
+
+    def per_node(self, node, compute):
+        """``compute(node)`` (a pure function of the node), reused for the very same node."""
+        e = self.nodes_previous.get(id(node))
+        if e is not None and e[0] is node:
+            got = e[1]
+            self.stats.reused_per_node += 1
+        else:
+            got = compute(node)
+            e = (node, got)
+        self.resolved.nodes[id(node)] = e
+        return got
 
     def settled(self, roots: list):
         """(test, mark) for the slices' file paths resolved against ``roots`` (the worktrees and the
@@ -498,7 +994,7 @@ class LoweringCache:
             return self.current
         r = self.replaced
         out: dict = {}
-        for k, (b, node) in self.current.items():
+        for k, (b, node, kw) in self.current.items():
             if node.__class__ is Part:  # its outputs blocks may have been copied
                 if any(id(n) in r for n in node.nodes()):
                     new = Part.__new__(Part)
@@ -507,9 +1003,9 @@ class LoweringCache:
                         for name, v, assigned in node.entries
                     ]
                     node = new
-                out[k] = (b, node)
+                out[k] = (b, node, kw)
             else:
-                out[k] = (b, r.get(id(node), node))
+                out[k] = (b, r.get(id(node), node), kw)
         return out
 
 

@@ -62,14 +62,51 @@ def chars_to_units(line: str, chars: int, encoding: str = UTF16) -> int:
     return _units(line[:chars], encoding)
 
 
+def _lines(text: str) -> list[str]:
+    # LSP and phasec agree on "\n" as the line separator; a "\r" before it is
+    # the end of the line's content for both.
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
+
+
 class PositionMapper:
     """Converts between phasec spans and LSP ranges for one text."""
 
     def __init__(self, text: str, encoding: str = UTF16):
         self.encoding = str(encoding.value if isinstance(encoding, types.PositionEncodingKind) else encoding)
-        # LSP and phasec agree on "\n" as the line separator; a "\r" before it is
-        # the end of the line's content for both.
-        self.lines = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
+        self.lines = _lines(text)
+
+    @classmethod
+    def edited(
+        cls, previous: PositionMapper, text: str, start: int, old_end: int, new_end: int, lines: tuple | None = None
+    ) -> PositionMapper:
+        """The mapper of ``text``, which is the previous version's text with ``[start, old_end)``
+        replaced by ``text[start:new_end]``: ``previous``'s lines, those the edit touched split
+        again.  Equal to ``PositionMapper(text, previous.encoding)`` (tests/test_source_lines.py).
+
+        The lines before the one holding ``start`` end in the common prefix, the lines after the
+        one holding ``new_end`` lie in the common suffix: the same strings in both versions.
+        ``lines``: (lines before ``start``, line ends in the previous text's ``[start, old_end)``)
+        when the caller knows them (the parse does), else they are counted in the text.
+        """
+        first = text.rfind("\n", 0, start) + 1  # the start of the line holding ``start``
+        last = text.find("\n", new_end)  # the end of the line holding ``new_end``
+        old = previous.lines
+        if lines is not None:
+            a, removed = lines
+            # the previous version's lines from ``first`` to the end of the one holding ``old_end``:
+            # no line end between ``first`` and ``start``, nor between ``old_end`` and that end
+            after = len(old) - a - removed - 1
+        else:
+            a = text.count("\n", 0, first)  # lines before
+            after = 0 if last == -1 else text.count("\n", last + 1) + 1  # lines after, the same in both
+        if last == -1:
+            new = old[:a] + _lines(text[first:])
+        else:
+            new = old[:a] + _lines(text[first:last]) + old[len(old) - after :]
+        m = cls.__new__(cls)
+        m.encoding = previous.encoding
+        m.lines = new
+        return m
 
     def line(self, index0: int) -> str:
         if 0 <= index0 < len(self.lines):
