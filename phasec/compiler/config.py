@@ -21,6 +21,7 @@ suggested.
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -215,26 +216,56 @@ def _from_table(table: dict, path: Path, text: str | None = None) -> Config:
     return cfg
 
 
-def load_config(start: Path) -> Config:
-    """The configuration that applies to a runbook at ``start``."""
-    import tomllib
+def load_config(start: Path, cache: dict | None = None) -> Config:
+    """The configuration that applies to a runbook at ``start``.
 
+    ``cache`` (the language server's, per process): a dict in which each configuration file read
+    is kept with what it gave (a ``Config``, None for a ``pyproject.toml`` without
+    ``[tool.phasec]``, or the error), under its path, and read again only when the file's
+    identity, size or modification time changed.  The search itself (which folders hold which
+    file) is made every time.
+    """
     folder = start.resolve()
     if folder.is_file() or not folder.exists():
         folder = folder.parent
     for d in [folder, *folder.parents]:
         for name in ("phasec.toml", "pyproject.toml"):
             f = d / name
-            if not f.is_file():
-                continue
             try:
-                text = f.read_text(encoding="utf-8")
-                data = tomllib.loads(text)
-            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
-                raise ConfigError(f"{f}: {exc}") from None
-            if name == "phasec.toml":
-                return _from_table(data, f, text)
-            table = data.get("tool", {}).get("phasec")
-            if table is not None:
-                return _from_table(table, f, text)
+                st = f.stat()
+            except OSError:
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            if cache is None:
+                outcome = _read_config(f)
+            else:
+                key = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+                hit = cache.get(f)
+                if hit is None or hit[0] != key:
+                    hit = cache[f] = (key, _read_config(f))
+                outcome = hit[1]
+            if isinstance(outcome, ConfigError):
+                raise ConfigError(str(outcome), list(outcome.diagnostics), outcome.source)
+            if outcome is not None:
+                return outcome
     return Config()
+
+
+def _read_config(f: Path) -> Config | ConfigError | None:
+    """What the configuration file ``f`` gives: its configuration, None (a ``pyproject.toml``
+    without ``[tool.phasec]``), or the error that makes it unusable."""
+    import tomllib
+
+    try:
+        text = f.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
+        return ConfigError(f"{f}: {exc}")
+    try:
+        if f.name == "phasec.toml":
+            return _from_table(data, f, text)
+        table = data.get("tool", {}).get("phasec")
+        return None if table is None else _from_table(table, f, text)
+    except ConfigError as exc:
+        return exc

@@ -82,6 +82,11 @@ def path_of(uri: str) -> str | None:
     return to_fs_path(uri)
 
 
+#: The configuration files the server has read, each with what it gave (``load_config``'s cache):
+#: read again only when a file changes, not on every keystroke (0.7 ms for a ``pyproject.toml``).
+_CONFIG_FILES: dict = {}
+
+
 def load_config_for(path: str | None):
     """(config, error message) for a runbook at ``path`` — the CLI's configuration lookup."""
     from phasec.compiler.config import Config, ConfigError, load_config
@@ -89,7 +94,7 @@ def load_config_for(path: str | None):
     if path is None:
         return Config(), None
     try:
-        return load_config(Path(path)), None
+        return load_config(Path(path), _CONFIG_FILES), None
     except ConfigError as exc:
         return Config(), str(exc)
 
