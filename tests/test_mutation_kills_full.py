@@ -206,3 +206,154 @@ def test_check_shows_a_generated_file_edited_into_invalid_utf8_as_a_difference(t
     (tmp_path / "b.md").write_text("same\n", encoding="utf-8")
     diff = check_outputs(tmp_path, {"a.md": "same\n", "b.md": "same\n"})
     assert diff.splitlines() == ["--- a/a.md", "+++ b/a.md", "@@ -1,2 +1 @@", " same", "-\ufffd\ufffd edited"]
+
+
+# ─── the full run continued (12-01, second session) ─────────────────────────
+# docs/testing.md, "The full run continued (12-01, second session)", names the mutants each kills.
+
+
+def _runbook(text: str, path: str = "t.phc"):
+    from phasec.compiler.pipeline import analyze
+
+    res = analyze(text, path, rules=False)
+    assert not res.has_errors, [f"{d.span.line}: {d.code} {d.message}" for d in res.diagnostics]
+    return res.runbook
+
+
+def _emitted(outputs: dict[str, str], suffix: str) -> str:
+    (name,) = [n for n in outputs if n.endswith(suffix)]
+    return outputs[name]
+
+
+# ─── emitters/_documents: where `normalised` may cut the text (`_safe_cut`) ──
+
+
+def _last_safe_cut(text: str) -> int:
+    """The docstring of `_safe_cut`, read literally: the largest offset k with a line end
+    just before it and a character other than a blank or a line end at it (0: none)."""
+    return max((k for k in range(1, len(text)) if text[k - 1] == "\n" and text[k] not in " \t\n"), default=0)
+
+
+def test_a_chunk_is_cut_after_the_last_line_end_that_a_word_follows():
+    import itertools
+
+    from phasec.emitters._documents import _safe_cut
+
+    # the last such line end, not the first (the text before the cut is released)
+    assert _safe_cut("a\nb\nc\n d") == 4
+    assert _safe_cut("a\nb\n c") == 2
+    assert _safe_cut("\nb\n c") == 1  # a line end at offset 0 counts
+    assert _safe_cut("ab\nc") == 3  # and one just before the last character
+    assert _safe_cut("a \nb") == 3  # what comes before the line end does not matter
+    assert _safe_cut("ab\n c") == 0  # a blank follows the only line end
+    assert _safe_cut("a\nX") == 2  # any other character is a word
+    assert _safe_cut("abc\n") == 0  # nothing follows the last line end
+    for n in range(1, 7):
+        for chars in itertools.product("a \t\n", repeat=n):
+            text = "".join(chars)
+            assert _safe_cut(text) == _last_safe_cut(text), repr(text)
+
+
+# ─── emitters/execution_packet: ledgers ─────────────────────────────────────
+
+
+def _ledger_section(body: str) -> str:
+    from phasec.emitters import EmitOptions, execution_packet
+
+    text = f'phase Z "T" {{\n  posture forward_only\n}}\nledger log "Log" in "LOG.md" {{\n  field "When"\n{body}}}\n'
+    packet = _emitted(execution_packet.emit(_runbook(text), EmitOptions()), "EXECUTION_PACKET.md")
+    return packet.split("### Ledger `log`: Log\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_a_ledger_of_exactly_the_limit_is_shown_whole():
+    from phasec.emitters.execution_packet import LEDGER_LIMIT
+
+    # "ledgers longer than this are summarised": one of exactly LEDGER_LIMIT entries is not
+    rows = [f"row {n:02d}" for n in range(1, LEDGER_LIMIT + 1)]
+    section = _ledger_section("".join(f'  entry "{r}"\n' for r in rows))
+    assert f"- Entries: {LEDGER_LIMIT}:\n" in section
+    assert [line for line in section.splitlines() if line.startswith("  - ")] == [f"  - {r}" for r in rows]
+
+
+def test_a_ledgers_note_and_rule_on_several_lines_continue_under_their_bullet():
+    section = _ledger_section(
+        '  note """\n    First line of the note.\n    Second line of the note.\n    """\n'
+        '  rule """\n    First line of the rule.\n    Second line of the rule.\n    """\n'
+    )
+    # both are `- ` bullets: a second line is indented by the bullet's width, two columns
+    assert "\n- First line of the note.\n  Second line of the note.\n" in section
+    assert "\n- Rule: First line of the rule.\n  Second line of the rule.\n" in section
+
+
+# ─── emitters/scripts: preflight's advice on stack roots, review tokens ─────
+
+
+ROOTS = (
+    'phase R "Roots" {\n  posture forward_only\n}\n'
+    "repo {\n  tool graphite\n"
+    '  branch base "codex/r-base"\n'
+    '  branch next "codex/r-next" choose "main if Phase C merged, else the top of its stack"\n'
+    "  slice_base base\n}\n"
+    'slice R1 "First" {\n  branch "codex/r-r1"\n}\n'
+)
+
+
+def _root_messages(text: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The advice preflight.sh gives for each missing stack root, and the message stack.sh dies with."""
+    import shlex
+
+    from phasec.emitters import EmitOptions
+    from phasec.emitters import scripts as scripts_emitter
+
+    out = scripts_emitter.emit(_runbook(text), EmitOptions())
+    advice = {}
+    for line in _emitted(out, "preflight.sh").splitlines():
+        if line.startswith("check_root "):
+            _, name, said = shlex.split(line)
+            advice[name] = said
+    dies = {}
+    for line in _emitted(out, "stack.sh").splitlines():
+        if "|| die " in line and line.startswith("branch_exists "):
+            name = shlex.split(line)[1]
+            (dies[name],) = shlex.split(line.split("|| die ", 1)[1])
+    return advice, dies
+
+
+@pytest.mark.parametrize("tool", ["graphite", "plain git"])
+def test_preflight_advises_on_each_missing_stack_root_what_stack_sh_says(tool):
+    text = ROOTS if tool == "graphite" else ROOTS.replace("  tool graphite\n", "")
+    advice, dies = _root_messages(text)
+    assert set(advice) == set(dies) == {"codex/r-base", "codex/r-next"}
+    # a root with no parent: what stack.sh asks for, in its words
+    asked = dies["codex/r-base"].split("does not exist: ", 1)[1]
+    assert advice["codex/r-base"].startswith("it is a stack root: " + asked)
+    assert ("Graphite" in asked) == (tool == "graphite")
+    # a root whose parent is chosen at run time: the very command stack.sh gives
+    command = dies["codex/r-next"].split("then run: ", 1)[1].removesuffix(" (and run stack.sh again)")
+    assert advice["codex/r-next"].endswith(": run: " + command)
+    assert ("gt track" in command) == (tool == "graphite")
+
+
+def test_review_tokens_name_the_slices_first_agent_or_else_the_slice():
+    from phasec.emitters import EmitOptions
+    from phasec.emitters import scripts as scripts_emitter
+
+    text = (
+        'phase F "F" {\n  posture forward_only\n}\n'
+        'team {\n  max_active 2\n  agent AGENT-7 "Seventh" {\n  }\n  agent AGENT-8 "Eighth" {\n  }\n}\n'
+        'review {\n  stop "READY <AGENT> <SLICE>"\n'
+        '  verdict approved "OK <AGENT> <SLICE>"\n  verdict changes_requested "CHANGES <SLICE>"\n}\n'
+        'slice F1 "Two agents" {\n  agent AGENT-7 AGENT-8\n  branch "codex/f1"\n}\n'
+        'slice F2 "No agent" {\n  branch "codex/f2"\n}\n'
+    )
+    review = _emitted(scripts_emitter.emit(_runbook(text), EmitOptions()), "review.sh")
+    cases = review.split("load() {\n", 1)[1].split("\n}\n", 1)[0]
+    f1 = cases.split("    'F1')\n", 1)[1].split(";;", 1)[0]
+    f2 = cases.split("    'F2')\n", 1)[1].split(";;", 1)[0]
+    # <AGENT>: the first of the slice's agents; a slice with none is named by its id; <SLICE>: its id
+    assert "stop_tokens+=('READY AGENT-7 F1')" in f1
+    assert "token_approved='OK AGENT-7 F1'" in f1
+    assert "token_changes='CHANGES F1'" in f1
+    assert "stop_tokens+=('READY F2 F2')" in f2
+    assert "token_approved='OK F2 F2'" in f2
+    assert "token_changes='CHANGES F2'" in f2
