@@ -357,3 +357,113 @@ def test_review_tokens_name_the_slices_first_agent_or_else_the_slice():
     assert "stop_tokens+=('READY F2 F2')" in f2
     assert "token_approved='OK F2 F2'" in f2
     assert "token_changes='CHANGES F2'" in f2
+
+
+# ─── emitters/scripts: the plain-git base (`plain_base`) ────────────────────
+
+
+PLAIN = (
+    'phase P "P" {\n  posture forward_only\n}\n'
+    'repo {\n  branch base "codex/p-base" from "main"\n  branch late "codex/p-late" from base\n  slice_base base\n}\n'
+    'slice P1 "First" {\n  branch "codex/p-1"\n}\n'
+)
+
+
+def _sync_into(text: str) -> str:
+    from phasec.emitters import EmitOptions
+    from phasec.emitters import scripts as scripts_emitter
+
+    sync = _emitted(scripts_emitter.emit(_runbook(text), EmitOptions()), "sync.sh")
+    (line,) = [line for line in sync.splitlines() if line.startswith("into=")]
+    return line
+
+
+def test_plain_git_lanes_go_into_the_slice_base_else_the_last_branch_else_the_current_one():
+    # the declared slice base, though another branch (`late`, on it) comes after it
+    assert _sync_into(PLAIN) == "into='codex/p-base'"
+    # no slice base: the last repo branch (parents first)
+    assert _sync_into(PLAIN.replace("  slice_base base\n", "")) == "into='codex/p-late'"
+    # no branch at all: the branch checked out when the script runs
+    no_branches = PLAIN.replace(PLAIN[PLAIN.index("  branch base") : PLAIN.index("}\nslice")], "")
+    assert _sync_into(no_branches).startswith('into="$(git symbolic-ref --quiet --short HEAD)"')
+
+
+# ─── emitters/ci: the steps of a slice's job and of the exit job ────────────
+
+
+def _workflow(text: str) -> dict:
+    import yaml
+
+    from phasec.emitters import EmitOptions, ci
+
+    return yaml.safe_load(_emitted(ci.emit(_runbook(text), EmitOptions(extras=frozenset({"ci"}))), ".yml"))
+
+
+CI = (
+    'phase K "K" {\n  posture forward_only\n}\n'
+    'scripts {\n  runner "yarn"\n}\n'
+    "cadence quick\ncadence nightly\n"
+    'gate lint "make lint"\n'
+    'gate suite {\n  use lint\n  run "make test"\n}\n'
+    'check closed "All findings closed."\n'
+    "exit {\n  gate suite\n  covers K1\n}\n"
+    'slice K1 "x" {\n  owner @o\n  gate nightly "make nightly"\n  gate quick suite closed "make quick"\n}\n'
+)
+
+
+def test_ci_steps_are_named_by_cadence_and_gate_quick_first_and_the_declared_runner_set_up():
+    jobs = _workflow(CI)["jobs"]
+    steps = [(s["name"], s.get("run", s.get("uses", "")).split("@")[0]) for s in jobs["K1"]["steps"]]
+    assert steps == [
+        ("Check out", "actions/checkout"),
+        # the runner the runbook declares is set up though no command here names it
+        ("Set up Node.js", "actions/setup-node"),
+        ("Install dependencies", "yarn install --frozen-lockfile"),
+        # quick before the other cadences, whatever the order they are bound in; a named gate
+        # by its id (a composite expanded), an inline command by its text
+        ("quick: lint", "make lint"),
+        ("quick: suite", "make test"),
+        ("quick: closed (symbolic check)", 'echo "::notice title=Symbolic check (not automated)::$CHECK_TEXT"'),
+        ("quick: make quick", "make quick"),
+        ("nightly: make nightly", "make nightly"),
+    ]
+    assert jobs["K1"]["steps"][5]["env"] == {"CHECK_TEXT": "All findings closed."}
+    gate_steps = [(s["name"], s["run"]) for s in jobs["phase-exit"]["steps"] if s["name"].startswith("exit")]
+    assert gate_steps == [("exit: lint", "make lint"), ("exit: suite", "make test")]
+
+
+def test_a_bunx_command_alone_sets_up_bun():
+    text = 'phase B "B" {\n  posture forward_only\n}\ncadence quick\nslice B1 "x" {\n  owner @o\n  gate quick "bunx tsc"\n}\n'
+    setup = [s["name"] for s in _workflow(text)["jobs"]["B1"]["steps"]]
+    assert setup == ["Check out", "Set up Bun", "Install dependencies", "quick: bunx tsc"]
+
+
+# ─── emitters/write: `compile --check` ──────────────────────────────────────
+
+
+def test_check_shows_a_stale_output_deleted_line_by_line(tmp_path):
+    import hashlib
+    import json
+
+    from phasec.emitters.write import check_outputs
+
+    old = b"one\ntwo\n"
+    (tmp_path / "old.md").write_bytes(old)
+    manifest = {"files": [{"path": "old.md", "sha256": hashlib.sha256(old).hexdigest()}]}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    diff = check_outputs(tmp_path, {"manifest.json": json.dumps(manifest)})
+    assert diff.splitlines() == ["--- a/old.md", "+++ /dev/null", "@@ -1,2 +0,0 @@", "-one", "-two"]
+
+
+def test_check_shows_every_changed_and_missing_output_after_an_unchanged_one(tmp_path):
+    from phasec.emitters.write import check_outputs
+
+    (tmp_path / "a.md").write_text("same\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text("old\n", encoding="utf-8")
+    (tmp_path / "d.md").write_text("", encoding="utf-8")
+    outputs = {"a.md": "same\n", "b.md": "new\n", "c.md": "x\ny\n", "d.md": "z\n"}
+    assert check_outputs(tmp_path, outputs).splitlines() == [
+        *["--- a/b.md", "+++ b/b.md", "@@ -1 +1 @@", "-old", "+new"],
+        *["--- /dev/null", "+++ b/c.md", "@@ -0,0 +1,2 @@", "+x", "+y"],  # missing: added whole
+        *["--- a/d.md", "+++ b/d.md", "@@ -0,0 +1 @@", "+z"],  # empty: nothing removed
+    ]
