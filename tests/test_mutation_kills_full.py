@@ -467,3 +467,31 @@ def test_check_shows_every_changed_and_missing_output_after_an_unchanged_one(tmp
         *["--- /dev/null", "+++ b/c.md", "@@ -0,0 +1,2 @@", "+x", "+y"],  # missing: added whole
         *["--- a/d.md", "+++ b/d.md", "@@ -0,0 +1 @@", "+z"],  # empty: nothing removed
     ]
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (
+            "bun test",
+            [
+                ("Set up Bun", "oven-sh/setup-bun", None, None),
+                ("Install dependencies", None, None, "bun install --frozen-lockfile"),
+            ],
+        ),
+        (
+            # pnpm is installed before Node.js is set up: setup-node's pnpm cache needs it
+            "pnpm test",
+            [
+                ("Set up pnpm", "pnpm/action-setup", None, None),
+                ("Set up Node.js", "actions/setup-node", {"node-version": "lts/*", "cache": "pnpm"}, None),
+                ("Install dependencies", None, None, "pnpm install --frozen-lockfile"),
+            ],
+        ),
+    ],
+)
+def test_bun_and_pnpm_are_set_up_and_install_from_the_lockfile(command, expected):
+    text = f'phase B "B" {{\n  posture forward_only\n}}\ncadence quick\nslice B1 "x" {{\n  owner @o\n  gate quick "{command}"\n}}\n'
+    steps = _workflow(text)["jobs"]["B1"]["steps"][1:-1]
+    uses = [s["uses"].split("@")[0] if "uses" in s else None for s in steps]
+    assert [(s["name"], u, s.get("with"), s.get("run")) for s, u in zip(steps, uses, strict=True)] == expected
