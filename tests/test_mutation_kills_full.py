@@ -488,10 +488,49 @@ def test_check_shows_every_changed_and_missing_output_after_an_unchanged_one(tmp
                 ("Install dependencies", None, None, "pnpm install --frozen-lockfile"),
             ],
         ),
+        (
+            "yarn test",
+            [
+                ("Set up Node.js", "actions/setup-node", {"node-version": "lts/*", "cache": "yarn"}, None),
+                ("Install dependencies", None, None, "yarn install --frozen-lockfile"),
+            ],
+        ),
+        *[
+            (
+                command,  # npm, and the tools that come with Node.js and npm
+                [
+                    ("Set up Node.js", "actions/setup-node", {"node-version": "lts/*", "cache": "npm"}, None),
+                    ("Install dependencies", None, None, "npm ci"),
+                ],
+            )
+            for command in ("npm test", "npx eslint .", "node build.js")
+        ],
     ],
 )
-def test_bun_and_pnpm_are_set_up_and_install_from_the_lockfile(command, expected):
+def test_each_javascript_toolchain_is_set_up_and_installs_from_the_lockfile(command, expected):
     text = f'phase B "B" {{\n  posture forward_only\n}}\ncadence quick\nslice B1 "x" {{\n  owner @o\n  gate quick "{command}"\n}}\n'
     steps = _workflow(text)["jobs"]["B1"]["steps"][1:-1]
     uses = [s["uses"].split("@")[0] if "uses" in s else None for s in steps]
     assert [(s["name"], u, s.get("with"), s.get("run")) for s, u in zip(steps, uses, strict=True)] == expected
+
+
+def test_ci_jobs_of_conditional_slices_downstream_of_an_undecided_one_and_of_one_with_no_gates():
+    text = (
+        'phase W "W" {\n  posture forward_only\n}\n'
+        "cadence quick\ncadence full\n"
+        'gate scan "make scan"\n'
+        'slice W1 "Scan" conditional {\n  owner @o\n  trigger t "x" by scan\n  gate quick scan always\n}\n'
+        'slice W2 "Downstream" conditional {\n  owner @o\n  after W1 if_triggered\n  trigger t "y" by scan\n'
+        '  gate quick scan always\n  gate full "npm test"\n}\n'
+        'slice W3 "Empty" conditional {\n  owner @o\n  trigger t "z" by scan\n}\n'
+    )
+    jobs = _workflow(text)["jobs"]
+    # W2 (after W1, undecided) runs one job or the other, each only when nothing upstream failed
+    assert jobs["W2"]["if"] == "${{ inputs.W2_triggered && !cancelled() && !failure() }}"
+    assert jobs["W2_not_triggered"]["if"] == "${{ !inputs.W2_triggered && !cancelled() && !failure() }}"
+    assert jobs["W2"]["needs"] == jobs["W2_not_triggered"]["needs"] == ["W1", "W1_not_triggered"]
+    # one toolchain for the workflow: W2's npm is set up in W1's jobs too
+    for job in ("W1", "W1_not_triggered", "W2", "W2_not_triggered"):
+        assert {"name": "Install dependencies", "run": "npm ci"} in jobs[job]["steps"], job
+    # a conditional slice with no gates: its job says so, naming the slice
+    assert jobs["W3"]["steps"] == [{"name": "No gates", "run": "echo 'Slice W3 binds no gates.'"}]
