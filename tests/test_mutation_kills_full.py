@@ -514,7 +514,7 @@ def test_each_javascript_toolchain_is_set_up_and_installs_from_the_lockfile(comm
     assert [(s["name"], u, s.get("with"), s.get("run")) for s, u in zip(steps, uses, strict=True)] == expected
 
 
-def test_ci_jobs_of_conditional_slices_downstream_of_an_undecided_one_and_of_one_with_no_gates():
+def test_ci_jobs_of_a_conditional_slice_downstream_of_an_undecided_one_and_of_slices_with_no_gates():
     text = (
         'phase W "W" {\n  posture forward_only\n}\n'
         "cadence quick\ncadence full\n"
@@ -523,6 +523,8 @@ def test_ci_jobs_of_conditional_slices_downstream_of_an_undecided_one_and_of_one
         'slice W2 "Downstream" conditional {\n  owner @o\n  after W1 if_triggered\n  trigger t "y" by scan\n'
         '  gate quick scan always\n  gate full "npm test"\n}\n'
         'slice W3 "Empty" conditional {\n  owner @o\n  trigger t "z" by scan\n}\n'
+        'slice W4 "Branching" branching {\n  owner @o\n  trigger t "w" by scan\n}\n'
+        'slice W5 "Plain" {\n  owner @o\n}\n'
     )
     jobs = _workflow(text)["jobs"]
     # W2 (after W1, undecided) runs one job or the other, each only when nothing upstream failed
@@ -532,5 +534,6 @@ def test_ci_jobs_of_conditional_slices_downstream_of_an_undecided_one_and_of_one
     # one toolchain for the workflow: W2's npm is set up in W1's jobs too
     for job in ("W1", "W1_not_triggered", "W2", "W2_not_triggered"):
         assert {"name": "Install dependencies", "run": "npm ci"} in jobs[job]["steps"], job
-    # a conditional slice with no gates: its job says so, naming the slice
-    assert jobs["W3"]["steps"] == [{"name": "No gates", "run": "echo 'Slice W3 binds no gates.'"}]
+    # a slice with no gates: each of its jobs says so, naming the slice
+    for job, slice_id in [("W3", "W3"), ("W4", "W4"), ("W4_not_triggered", "W4"), ("W5", "W5")]:
+        assert jobs[job]["steps"] == [{"name": "No gates", "run": f"echo 'Slice {slice_id} binds no gates.'"}], job
