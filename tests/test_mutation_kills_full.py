@@ -537,3 +537,23 @@ def test_ci_jobs_of_a_conditional_slice_downstream_of_an_undecided_one_and_of_sl
     # a slice with no gates: each of its jobs says so, naming the slice
     for job, slice_id in [("W3", "W3"), ("W4", "W4"), ("W4_not_triggered", "W4"), ("W5", "W5")]:
         assert jobs[job]["steps"] == [{"name": "No gates", "run": f"echo 'Slice {slice_id} binds no gates.'"}], job
+
+
+def test_the_exit_job_fails_when_a_slice_job_failed_and_says_when_no_exit_gate_is_declared():
+    no_exit = (
+        'phase E "E" {\n  posture forward_only\n}\ncadence quick\nslice E1 "x" {\n  owner @o\n  gate quick "make"\n}\n'
+    )
+    exit_job = _workflow(no_exit)["jobs"]["phase-exit"]
+    assert exit_job["needs"] == ["E1"] and exit_job["if"] == "${{ always() }}"
+    assert exit_job["steps"] == [
+        {
+            "name": "Fail when a slice job failed or was cancelled",
+            "if": "${{ contains(needs.*.result, 'failure') || contains(needs.*.result, 'cancelled') }}",
+            "run": "exit 1",
+        },
+        {"name": "No exit gate", "run": "echo 'The runbook declares no exit gate.'"},
+    ]
+    # no slice: no job to wait for, nothing that could have failed
+    exit_job = _workflow('phase E "E" {\n  posture forward_only\n}\n')["jobs"]["phase-exit"]
+    assert "if" not in exit_job and exit_job.get("needs", []) == []
+    assert exit_job["steps"] == [{"name": "No exit gate", "run": "echo 'The runbook declares no exit gate.'"}]
