@@ -557,3 +557,66 @@ def test_the_exit_job_fails_when_a_slice_job_failed_and_says_when_no_exit_gate_i
     exit_job = _workflow('phase E "E" {\n  posture forward_only\n}\n')["jobs"]["phase-exit"]
     assert "if" not in exit_job and exit_job.get("needs", []) == []
     assert exit_job["steps"] == [{"name": "No exit gate", "run": "echo 'The runbook declares no exit gate.'"}]
+
+
+def test_ci_job_ids_that_collide_are_numbered_in_turn():
+    # GitHub job ids are case-insensitive and `.` is not allowed in them: all three are `a_1`
+    text = 'phase J "J" {\n  posture forward_only\n}\n' + "".join(
+        f'slice {sid} "x" {{\n  owner @o\n}}\n' for sid in ("A.1", "a.1", "a_1")
+    )
+    assert list(_workflow(text)["jobs"]) == ["A_1", "a_1_2", "a_1_3", "phase-exit"]
+
+
+# ─── a branching slice's triggers and gates: work breakdown, handoff, gates ─
+
+
+BRANCHING = (
+    'phase T "T" {\n  posture forward_only\n}\n'
+    'scripts {\n  runner "npm run"\n  manifest "package.json"\n}\n'
+    "cadence quick\n"
+    'gate scan_script {\n  script "scan:deps"\n  run "node scan.js --café"\n}\n'
+    'gate scan_plain "make scan"\n'
+    'slice T1 "Branching" branching {\n  owner @o\n'
+    '  trigger a "a dependency moved" by scan_script\n  trigger b "a file changed" by scan_plain\n'
+    '  gate quick "make assess" scan_plain\n}\n'
+)
+
+
+def test_a_trigger_names_the_script_its_gate_runs_else_the_gate():
+    import yaml
+
+    from phasec.emitters import EmitOptions, workbreakdown
+
+    doc = yaml.safe_load(_emitted(workbreakdown.emit(_runbook(BRANCHING), EmitOptions()), "WORKBREAKDOWN.yaml"))
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "trigger_criteria" in node:
+                found.append(node["trigger_criteria"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(doc)
+    assert found == [["scan:deps a dependency moved", "scan_plain a file changed"]]
+
+
+def test_the_handoff_lists_a_branching_slices_inline_commands_and_gates_on_both_paths():
+    from phasec.emitters import EmitOptions, planning_handoff
+
+    handoff = _emitted(planning_handoff.emit(_runbook(BRANCHING), EmitOptions()), "PLANNING_HANDOFF.md")
+    assert "Gates on both paths: `make assess`, `scan_plain`." in handoff
+
+
+def test_the_command_contract_shows_commands_as_written_not_as_json_escapes():
+    import json
+
+    from phasec.emitters import EmitOptions, acceptance_gates
+
+    gates = _emitted(acceptance_gates.emit(_runbook(BRANCHING), EmitOptions()), "ACCEPTANCE_GATES.md")
+    block = gates.split("## Planned Command Contract Additions", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
+    assert json.loads(block) == {"scan:deps": "node scan.js --café"}
+    assert '"node scan.js --café"' in block  # as in package.json, not "\u00e9"
