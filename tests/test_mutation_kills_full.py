@@ -576,9 +576,10 @@ BRANCHING = (
     "cadence quick\n"
     'gate scan_script {\n  script "scan:deps"\n  run "node scan.js --café"\n}\n'
     'gate scan_plain "make scan"\n'
+    'check closed "Findings closed."\n'
     'slice T1 "Branching" branching {\n  owner @o\n'
     '  trigger a "a dependency moved" by scan_script\n  trigger b "a file changed" by scan_plain\n'
-    '  gate quick "make assess" scan_plain\n}\n'
+    '  gate quick "make assess" scan_plain closed\n}\n'
 )
 
 
@@ -604,10 +605,11 @@ def test_a_trigger_names_the_script_its_gate_runs_else_the_gate():
     assert found == [["scan:deps a dependency moved", "scan_plain a file changed"]]
 
 
-def test_the_handoff_lists_a_branching_slices_inline_commands_and_gates_on_both_paths():
+def test_the_handoff_lists_what_a_branching_slice_runs_on_both_paths():
     from phasec.emitters import EmitOptions, planning_handoff
 
     handoff = _emitted(planning_handoff.emit(_runbook(BRANCHING), EmitOptions()), "PLANNING_HANDOFF.md")
+    # what runs to assess the triggers: the inline command and the gate, not the symbolic check
     assert "Gates on both paths: `make assess`, `scan_plain`." in handoff
 
 
@@ -620,3 +622,23 @@ def test_the_command_contract_shows_commands_as_written_not_as_json_escapes():
     block = gates.split("## Planned Command Contract Additions", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
     assert json.loads(block) == {"scan:deps": "node scan.js --café"}
     assert '"node scan.js --café"' in block  # as in package.json, not "\u00e9"
+
+
+def test_where_a_deferral_is_recorded_is_listed_once_per_slice_and_artifact():
+    from phasec.emitters import EmitOptions, acceptance_gates, planning_handoff
+
+    text = (
+        'phase D "D" {\n  posture forward_only\n}\n'
+        'outputs out "docs/out" {\n  artifact A1 "a1.md"\n  artifact A2 "a2.md"\n  artifact A3 "a3.md"\n}\n'
+        'slice D1 "Conditional" conditional {\n  owner @o\n  trigger t "x"\n'
+        "  defer_record D2 artifact A1\n  defer_record D2 artifact A2\n  defer_record D2 artifact A1\n"
+        "  defer_record A3\n  defer_record D2\n}\n"
+        'slice D2 "Later" {\n  owner @o\n  after D1 if_triggered\n}\n'
+    )
+    rb = _runbook(text)
+    # the repeated (D2, A1) is dropped, the rest kept in order; an artifact by its path, a slice alone by its id
+    where = "`D2` (`docs/out/a1.md`), `D2` (`docs/out/a2.md`), `docs/out/a3.md`, `D2`."
+    gates = _emitted(acceptance_gates.emit(rb, EmitOptions()), "ACCEPTANCE_GATES.md")
+    assert f"If not triggered, the defer disposition is recorded in: {where}" in gates
+    handoff = _emitted(planning_handoff.emit(rb, EmitOptions()), "PLANNING_HANDOFF.md")
+    assert f"If not triggered, the defer disposition is recorded in {where}" in handoff
