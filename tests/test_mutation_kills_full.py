@@ -642,3 +642,20 @@ def test_where_a_deferral_is_recorded_is_listed_once_per_slice_and_artifact():
     assert f"If not triggered, the defer disposition is recorded in: {where}" in gates
     handoff = _emitted(planning_handoff.emit(rb, EmitOptions()), "PLANNING_HANDOFF.md")
     assert f"If not triggered, the defer disposition is recorded in {where}" in handoff
+
+
+@pytest.mark.parametrize("root", ["docs/out", ""])
+def test_a_triggered_path_artifact_is_listed_unless_its_slice_is_assumed_deferred(root):
+    from phasec.emitters import EmitOptions, execution_packet
+
+    text = (
+        'phase V "V" {\n  posture forward_only\n}\n'
+        f'outputs out "{root}" {{\n  artifact PLAIN "plain.md"\n  artifact ONLY "only.md" by V1 conditional\n}}\n'
+        'slice V1 "Conditional" conditional {\n  owner @o\n  trigger t "x"\n}\n'
+    )
+    rb = _runbook(text)
+    path = f"{root}/only.md" if root else "only.md"  # no root: the name alone
+    for assume, listed in [({}, True), ({"V1": "triggered"}, True), ({"V1": "deferred"}, False)]:
+        packet = _emitted(execution_packet.emit(rb, EmitOptions(assume=assume)), "EXECUTION_PACKET.md")
+        assert (f"  - `{path}` (triggered path only)\n" in packet) is listed, assume
+        assert ("- `only.md` — by `V1` (conditional: triggered path only)\n" in packet) is listed, assume
