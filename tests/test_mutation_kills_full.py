@@ -644,8 +644,12 @@ def test_where_a_deferral_is_recorded_is_listed_once_per_slice_and_artifact():
     assert f"If not triggered, the defer disposition is recorded in {where}" in handoff
 
 
-@pytest.mark.parametrize("root", ["docs/out", ""])
-def test_a_triggered_path_artifact_is_listed_unless_its_slice_is_assumed_deferred(root):
+@pytest.mark.parametrize(
+    ("root", "path"),
+    # under its outputs root, one `/` between them; no root: the name alone
+    [("docs/out", "docs/out/only.md"), ("/srv/INBOX/", "/srv/INBOX/only.md"), ("", "only.md")],
+)
+def test_a_triggered_path_artifact_is_listed_unless_its_slice_is_assumed_deferred(root, path):
     from phasec.emitters import EmitOptions, execution_packet
 
     text = (
@@ -654,7 +658,6 @@ def test_a_triggered_path_artifact_is_listed_unless_its_slice_is_assumed_deferre
         'slice V1 "Conditional" conditional {\n  owner @o\n  trigger t "x"\n}\n'
     )
     rb = _runbook(text)
-    path = f"{root}/only.md" if root else "only.md"  # no root: the name alone
     for assume, listed in [({}, True), ({"V1": "triggered"}, True), ({"V1": "deferred"}, False)]:
         packet = _emitted(execution_packet.emit(rb, EmitOptions(assume=assume)), "EXECUTION_PACKET.md")
         assert (f"  - `{path}` (triggered path only)\n" in packet) is listed, assume
