@@ -662,3 +662,16 @@ def test_a_triggered_path_artifact_is_listed_unless_its_slice_is_assumed_deferre
         packet = _emitted(execution_packet.emit(rb, EmitOptions(assume=assume)), "EXECUTION_PACKET.md")
         assert (f"  - `{path}` (triggered path only)\n" in packet) is listed, assume
         assert ("- `only.md` — by `V1` (conditional: triggered path only)\n" in packet) is listed, assume
+
+
+def test_an_artifact_without_a_producer_is_attributed_to_the_stage_steps_that_produce_it():
+    from phasec.emitters import EmitOptions, execution_packet
+
+    text = (
+        'phase S "S" {\n  posture forward_only\n}\n'
+        'outputs out "docs/out" {\n  artifact LOG "log.md"\n  artifact PLAN "plan.md" by 0\n}\n'
+        'stage 0 "Setup" {\n  step "Prepare."\n  step "Write the log." produces LOG\n}\n'
+    )
+    packet = _emitted(execution_packet.emit(_runbook(text), EmitOptions()), "EXECUTION_PACKET.md")
+    assert "- `log.md` — by stage `0` step 2\n" in packet
+    assert "- `plan.md` — by stage `0`\n" in packet  # its declared producer, a stage
