@@ -675,3 +675,25 @@ def test_an_artifact_without_a_producer_is_attributed_to_the_stage_steps_that_pr
     packet = _emitted(execution_packet.emit(_runbook(text), EmitOptions()), "EXECUTION_PACKET.md")
     assert "- `log.md` — by stage `0` step 2\n" in packet
     assert "- `plan.md` — by stage `0`\n" in packet  # its declared producer, a stage
+
+
+def test_an_agents_file_lists_the_slices_it_carries_that_wait_for_approval_with_their_reviewer():
+    from phasec.emitters import EmitOptions, agent_protocol
+
+    text = (
+        'phase R "R" {\n  posture forward_only\n}\n'
+        'team {\n  max_active 2\n  agent W1 "Worker"\n}\n'
+        'role lead "Lead" agent W1\nrole checker "Checker"\nrole boss "Boss"\n'
+        'protocol {\n  artifact plan "AGENT_<N>_PLAN.md"\n}\n'
+        'review {\n  by checker\n  stop "READY <AGENT> <SLICE>"\n  verdict approved "OK <SLICE>"\n}\n'
+        'slice R1 "By the role" {\n  agent lead\n  approval\n}\n'
+        'slice R2 "By the boss" {\n  agent W1\n  approval by boss\n}\n'
+        'slice R3 "No approval" {\n  agent W1\n}\n'
+    )
+    plan = _emitted(agent_protocol.emit(_runbook(text), EmitOptions()), "AGENT_W1_PLAN.md")
+    review = plan.split("## Review\n", 1)[1].split("\n## ", 1)[0]
+    # R1 through the role W1 plays, reviewed by the review's reviewer; R2 by the approver it names; R3 not at all
+    assert review.splitlines() == [
+        "- `R1`: stop with `READY W1 R1` when done, then wait for the verdict of `checker`: approved `OK R1`.",
+        "- `R2`: stop with `READY W1 R2` when done, then wait for the verdict of `boss`: approved `OK R2`.",
+    ]
