@@ -697,3 +697,34 @@ def test_an_agents_file_lists_the_slices_it_carries_that_wait_for_approval_with_
         "- `R1`: stop with `READY W1 R1` when done, then wait for the verdict of `checker`: approved `OK R1`.",
         "- `R2`: stop with `READY W1 R2` when done, then wait for the verdict of `boss`: approved `OK R2`.",
     ]
+    # a review that names no reviewer: R1 waits for a verdict from no one named
+    plan = _emitted(agent_protocol.emit(_runbook(text.replace("  by checker\n", "")), EmitOptions()), "W1_PLAN.md")
+    assert "- `R1`: stop with `READY W1 R1` when done, then wait for the verdict: approved `OK R1`.\n" in plan
+
+
+@pytest.mark.parametrize(
+    ("artifacts", "log", "final"),
+    [
+        # no artifact says it is the final one: the last is
+        (["plan PLAN", "notes NOTES", "result RESULT"], "NOTES", "RESULT"),
+        # the one named `final`, wherever it is
+        (["plan PLAN", "final DONE", "notes NOTES"], "NOTES", "DONE"),
+        # the one whose name carries the objective
+        (["plan PLAN", "out <OBJECTIVE>", "notes NOTES"], "NOTES", "WORKER"),
+    ],
+)
+def test_an_agents_files_are_its_plan_then_logs_and_one_final_file(artifacts, log, final):
+    from phasec.emitters import EmitOptions, agent_protocol
+
+    arts = "".join(f'  artifact {a.split()[0]} "AGENT_<N>_{a.split()[1]}.md"\n' for a in artifacts)
+    text = (
+        'phase R "R" {\n  posture forward_only\n}\n'
+        'team {\n  max_active 1\n  agent W1 "Worker"\n}\n'
+        f"protocol {{\n{arts}}}\n"
+        'slice R1 "x" {\n  agent W1\n}\n'
+    )
+    out = agent_protocol.emit(_runbook(text), EmitOptions())
+    headings = {k.split("AGENT_W1_")[1]: [x for x in v.splitlines() if x.startswith("## ")] for k, v in out.items()}
+    assert headings["PLAN.md"][-1] == "## Plan (verbatim)"
+    assert headings[f"{log}.md"] == ["## Entries"]  # a log: entries appended
+    assert headings[f"{final}.md"] == []  # the final file
