@@ -711,6 +711,9 @@ def test_an_agents_file_lists_the_slices_it_carries_that_wait_for_approval_with_
         (["plan PLAN", "final DONE", "notes NOTES"], "NOTES", "DONE"),
         # the one whose name carries the objective
         (["plan PLAN", "out <OBJECTIVE>", "notes NOTES"], "NOTES", "WORKER"),
+        # two: a plan and the final file; one: the plan alone
+        (["plan PLAN", "result RESULT"], None, "RESULT"),
+        (["plan PLAN"], None, None),
     ],
 )
 def test_an_agents_files_are_its_plan_then_logs_and_one_final_file(artifacts, log, final):
@@ -726,5 +729,8 @@ def test_an_agents_files_are_its_plan_then_logs_and_one_final_file(artifacts, lo
     out = agent_protocol.emit(_runbook(text), EmitOptions())
     headings = {k.split("AGENT_W1_")[1]: [x for x in v.splitlines() if x.startswith("## ")] for k, v in out.items()}
     assert headings["PLAN.md"][-1] == "## Plan (verbatim)"
-    assert headings[f"{log}.md"] == ["## Entries"]  # a log: entries appended
-    assert headings[f"{final}.md"] == []  # the final file
+    assert len(out) == len(artifacts)
+    if log is not None:
+        assert headings[f"{log}.md"] == ["## Entries"]  # a log: entries appended
+    if final is not None:
+        assert headings[f"{final}.md"] == []  # the final file
