@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, EXAMPLES, GOLDENS, ROOT
 
+from phasec.compiler.agent_files import relpath
 from phasec.compiler.pipeline import analyze
 from phasec.emitters import (
     EmitError,
@@ -501,7 +502,7 @@ def test_absolute_roots_and_inner_dotdots_stay_inside():
     assert "agents/pass/AGENT_I1_PLAN.md" in out and not any(k.startswith("agents/abs/") for k in out)
     rb = from_text(MINI.replace("OUTROOT", "rel/pass").replace("AGENT_<N>_PLAN.md", "sub/../AGENT_<N>_PLAN.md"))
     assert "agents/rel/pass/AGENT_I1_PLAN.md" in agent_protocol.emit(rb, EmitOptions())
-    assert docs.safe_relpath("agents", "C:\\x", "y.md") == "agents/x/y.md"
+    assert relpath("agents", "C:\\x", "y.md") == "agents/x/y.md"  # a drive prefix is dropped
 
 
 def test_spec_only_when_the_runbook_declares_interfaces():

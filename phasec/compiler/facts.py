@@ -21,8 +21,10 @@ lint path.  The IR is not changed after resolution; the cache relies on that.
   dependency cycle (PC301) follow in declaration order.  O(n log n).
 * **Work** (:attr:`Facts.agent_activities`, :attr:`Facts.staffed_slices`,
   :meth:`Facts.step_slices`): the slices and stage steps each agent executes,
-  and which slices some agent carries out; :attr:`Facts.slices_naming`, the slices
-  that name an agent or role as written.
+  and which slices some agent carries out; :attr:`Facts.slices_executed_by` and
+  :attr:`Facts.steps_executed_by`, the same per agent with the role it acts as (a
+  slice or step naming a role bound to the agent is the agent's);
+  :attr:`Facts.slices_naming`, the slices that name an agent or role as written.
 * **Lookups** (:attr:`Facts.slices`, :attr:`Facts.gates`): the first declaration
   of each id, built once; the emitters use them instead of ``rb.slice``/``rb.gate``,
   whose index is rebuilt on every miss.
@@ -484,6 +486,41 @@ class Facts:
         if role is not None and "role" in ref.kind.split("|"):
             return role.agent.id if role.agent is not None else None
         return ref.id  # unknown (PC202): count it as written
+
+    @cached_property
+    def slices_executed_by(self) -> dict[str, list[tuple[ir.Slice, str | None]]]:
+        """Per agent (as :meth:`acting_agent` resolves a slice's ``agent``), the slices it executes,
+        in slice order, each once, with the role it executes the slice as (``None`` when the slice
+        names the agent itself)."""
+        out: dict[str, dict[str, tuple[ir.Slice, str | None]]] = {}
+        for s in self.slice_order:
+            for ref in s.agents:
+                agent = self.acting_agent(ref)
+                if agent is None:
+                    continue
+                mine = out.setdefault(agent, {})
+                via = None if ref.id == agent else ref.id
+                if s.id not in mine or (via is None and mine[s.id][1] is not None):
+                    mine[s.id] = (s, via)
+        return {a: list(v.values()) for a, v in out.items()}
+
+    @cached_property
+    def steps_executed_by(self) -> dict[str, list[tuple[ir.Stage, ir.Step, str | None]]]:
+        """Per agent (as :meth:`acting_agent` resolves a step's ``by``), the stage steps it executes,
+        in declaration order, each once, with the role it executes the step as (``None`` when the
+        step names the agent itself)."""
+        out: dict[str, dict[int, tuple[ir.Stage, ir.Step, str | None]]] = {}
+        for st in self.rb.stages:
+            for step in st.steps:
+                for ref in step.agents:
+                    agent = self.acting_agent(ref)
+                    if agent is None:
+                        continue
+                    mine = out.setdefault(agent, {})
+                    via = None if ref.id == agent else ref.id
+                    if id(step) not in mine or (via is None and mine[id(step)][2] is not None):
+                        mine[id(step)] = (st, step, via)
+        return {a: list(v.values()) for a, v in out.items()}
 
     @cached_property
     def working_agents(self) -> set[str]:

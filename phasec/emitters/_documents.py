@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from phasec.compiler import ir
-from phasec.compiler.agent_files import PathEscape, relpath, upper_snake
+from phasec.compiler.agent_files import upper_snake
 from phasec.compiler.facts import Facts, GateStep, facts
-from phasec.emitters import EmitError, EmitOptions
+from phasec.emitters import EmitOptions
 from phasec.emitters.env import environment
 from phasec.emitters.filters import html_comment, json_string, md_code, mermaid_label, table_cell  # noqa: F401 (re-exported)
 from phasec.emitters.workbreakdown import artifact_path
@@ -130,19 +130,6 @@ def packet_names(rb: ir.Runbook) -> dict[str, str | None]:
         "workbreakdown": doc_name(rb, "WORKBREAKDOWN.yaml"),
         "handoff": doc_name(rb, "PLANNING_HANDOFF.md"),
     }
-
-
-def safe_relpath(*parts: str) -> str:
-    """Join path parts into a relative POSIX path that stays inside the output folder.
-
-    Absolute prefixes (``/``, ``~``, ``C:``) are dropped; a ``..`` that would climb
-    above the folder is an error (PC806 reports it in the runbook; this guards
-    the emitters when they are called without the rules).
-    """
-    try:
-        return relpath(*parts)  # the one implementation, shared with the rules (PC815)
-    except PathEscape as exc:
-        raise EmitError(str(exc)) from exc
 
 
 # ─── header ──────────────────────────────────────────────────────────────────
@@ -566,7 +553,6 @@ __all__ = [
     "phase_id",
     "render",
     "restated_order",
-    "safe_relpath",
     "script_origin",
     "slice_bindings",
     "slice_order",

@@ -48,10 +48,9 @@ def review_lanes(rb: ir.Runbook, agent: ir.Agent) -> list[dict]:
         return []
     from phasec.emitters.execution_packet import fill_agent
 
-    f = d.facts(rb)
     out = []
-    for s in d.slice_order(rb):
-        if s.approval is None or not any((f.acting_agent(ref) or ref.id) == agent.id for ref in s.agents):
+    for s, _via in d.facts(rb).slices_executed_by.get(agent.id, []):
+        if s.approval is None:
             continue
         out.append(
             {
@@ -78,12 +77,11 @@ def roles(protocol: ir.Protocol) -> dict[str, str]:
 def agent_context(rb: ir.Runbook, agent: ir.Agent) -> dict:
     team = rb.team
     wave = next((w for w in team.waves if agent.id in w.agents), None) if team else None
-    slices = [{"id": s.id, "title": s.title} for s in facts(rb).slices_naming.get(agent.id, [])]
+    f = facts(rb)
+    slices = [{"id": s.id, "title": s.title, "via": via} for s, via in f.slices_executed_by.get(agent.id, [])]
     steps = [
-        {"stage": st.id, "stage_title": st.title, "kind": step.kind, "text": step.text}
-        for st in rb.stages
-        for step in st.steps
-        if any(r.id == agent.id for r in step.agents)
+        {"stage": st.id, "stage_title": st.title, "kind": step.kind, "text": step.text, "via": via}
+        for st, step, via in f.steps_executed_by.get(agent.id, [])
     ]
     reading = [{"path": doc.path, "note": doc.note} for doc in (rb.grounding.docs if rb.grounding else [])]
     equivalents = []
