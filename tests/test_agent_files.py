@@ -113,3 +113,22 @@ def test_a_slice_naming_the_agent_and_its_role_is_listed_once_as_the_agents_own(
     res = analyze(text, "every_string.phc")
     assert not res.has_errors, [d.message for d in res.diagnostics if d.severity == "error"]
     assert "- Executes: `K2` (Slice two title).\n" in _plan_of(res.runbook, "K_B")
+
+
+def test_an_agents_plan_states_its_release_point_and_its_charter_as_bullets():
+    # Kills agent_protocol.agent_context 83 (release_after dropped) and 91 (the charter numbered),
+    # survivors of the emitters' full mutation run (docs/testing.md).
+    text = _role_variant().replace(
+        '    agent K_A "Agent A responsibility" skills typescript {',
+        '    agent K_A "Agent A responsibility" skills typescript release_after 1 {',
+        1,
+    )
+    text = text.replace(
+        '      charter "Charter text."\n', '      charter "Charter text."\n      charter "Second charter text."\n', 1
+    )
+    res = analyze(text, "every_string.phc")
+    assert not res.has_errors, [d.message for d in res.diagnostics if d.severity == "error"]
+    plan = _plan_of(res.runbook, "K_A")
+    assert "- Released after `1`.\n" in plan
+    assert "\n- Charter text.\n- Second charter text.\n" in plan
+    assert "Released after" not in _plan_of(res.runbook, "K_B")
