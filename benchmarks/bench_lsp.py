@@ -3,6 +3,7 @@
     python benchmarks/bench_lsp.py                # examples/phase-c.phc and 2,000 generated slices
     python benchmarks/bench_lsp.py --repeat 10 --sizes 2000,10000
     python benchmarks/bench_lsp.py --in-process --sizes 1000 [--profile]   # where a re-lint goes
+    python benchmarks/bench_lsp.py --realistic --sizes 1000 --interval 0.1 --index-delay-ms 0   # typing
 
 Starts the real server (`python -m phasec lsp`) over stdio with
 ``initializationOptions = {"debounceMs": 0, "timings": true}``, opens each runbook,
@@ -46,7 +47,9 @@ args_verbose = "-v" in sys.argv
 
 
 class Bench:
-    def __init__(self) -> None:
+    def __init__(self, interval: float = 0.3, index_delay_ms: float | None = None) -> None:
+        self.interval = interval
+        self.index_delay_ms = index_delay_ms
         self.client = LanguageClient("phasec-bench", "1")
         self.published: dict[tuple[str, int | None], float] = {}
         self.timings: dict[tuple[str, int | None], dict] = {}
@@ -66,7 +69,8 @@ class Bench:
         await self.client.initialize_async(
             types.InitializeParams(
                 capabilities=types.ClientCapabilities(),
-                initialization_options={"debounceMs": 0, "timings": True},
+                initialization_options={"debounceMs": 0, "timings": True}
+                | ({} if self.index_delay_ms is None else {"indexDelayMs": self.index_delay_ms}),
             )
         )
         self.client.initialized(types.InitializedParams())
@@ -98,7 +102,7 @@ class Bench:
         col = lines[line].index('"') + 1  # first character of the title
         rows = []
         for n in range(repeat):
-            await asyncio.sleep(0.3)  # a pause between edits, as when typing
+            await asyncio.sleep(self.interval)  # a pause between edits, as when typing
             version = n + 2
             pos = types.Position(line=line, character=col)
             sent = time.perf_counter()
@@ -163,8 +167,11 @@ class Bench:
 async def main_async(args) -> None:
     inputs = [("examples/phase-c.phc", (ROOT / "examples" / "phase-c.phc").read_text(encoding="utf-8"))]
     for n in (int(s) for s in args.sizes.split(",") if s):
-        inputs.append((f"generated {n:,} slices", generate.lanes(n, 10 if n <= 2000 else max(2, n // 200))))
-    bench = Bench()
+        if args.realistic:
+            inputs.append((f"realistic {n:,} slices", generate.realistic(n)))
+        else:
+            inputs.append((f"generated {n:,} slices", generate.lanes(n, 10 if n <= 2000 else max(2, n // 200))))
+    bench = Bench(args.interval, args.index_delay_ms)
     await bench.start()
     try:
         results = []
@@ -173,7 +180,11 @@ async def main_async(args) -> None:
                 results.append(await bench.run(name, text, Path(d) / f"bench{i}.phc", args.repeat))
     finally:
         await bench.stop()
-    print(f"median of {args.repeat} edits; debounce 0 ms (the default 150 ms adds 150 ms to change→publish)")
+    print(
+        f"median of {args.repeat} edits {args.interval * 1000:.0f} ms apart; debounce 0 ms (the default 150 ms adds"
+        " 150 ms to change→publish)"
+        + ("" if args.index_delay_ms is None else f"; index delay {args.index_delay_ms:g} ms")
+    )
     print(
         f"{'input':<26} {'lines':>7} {'analyze':>9} {'snapshot':>9} {'chg→pub':>9} {'edit→diag':>10} {'hover':>8} {'complete':>9}"
     )
@@ -286,6 +297,16 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--sizes", default="2000")
     ap.add_argument("-v", action="store_true", help="print every analysis's timings")
+    ap.add_argument("--interval", type=float, default=0.3, help="seconds between edits (default 0.3)")
+    ap.add_argument(
+        "--realistic", action="store_true", help="generate.realistic(n) for --sizes (default: generate.lanes)"
+    )
+    ap.add_argument(
+        "--index-delay-ms",
+        type=float,
+        default=None,
+        help="the server's indexDelayMs (default: the server's own, 250; 0 builds the index right after each publish)",
+    )
     ap.add_argument(
         "--in-process", action="store_true", help="no server: phases and rules of a warm re-lint, in this process"
     )

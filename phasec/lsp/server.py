@@ -10,6 +10,12 @@ symbol index of one version — and re-analyses on change:
   answering requests meanwhile; a change that arrives during an analysis marks
   the document dirty and one more analysis follows.  Diagnostics are published
   in version order with their version, so the latest version always wins.
+* The symbol index (hover, definition, references, rename, symbols, completion
+  of ids) is built on the worker thread once the document has been quiet for
+  250 ms after its diagnostics were published (``indexDelayMs``): while the user
+  types, the next analysis does not queue behind an index nobody asked for (on
+  1,000 slices the index costs several times a re-lint).  A request that comes
+  sooner builds it itself.
 * Requests that need positions to match the text (hover, definition,
   references, rename, symbols) first bring the snapshot up to date; completion
   works on the current text directly (see :mod:`phasec.lsp.completion`).
@@ -19,9 +25,9 @@ Every analysis gives the CLI's result (``pipeline.analyze`` with the
 configuration ``load_config`` finds for the file), incrementally: only the
 top-level blocks an edit touched are parsed, bound and lowered again
 (:mod:`phasec.lsp.incremental`); nothing is re-imported and no process is
-started.  ``initializationOptions``: ``{"debounceMs": 150, "timings": false}``
-(with ``timings`` the server logs how long each analysis took, see
-benchmarks/bench_lsp.py).
+started.  ``initializationOptions``: ``{"debounceMs": 150, "indexDelayMs": 250,
+"timings": false}`` (with ``timings`` the server logs how long each analysis took,
+and each symbol index it builds, see benchmarks/bench_lsp.py).
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from phasec.lsp.document import PhasecDocument
 log = logging.getLogger("phasec.lsp")
 
 DEFAULT_DEBOUNCE_MS = 150
+DEFAULT_INDEX_DELAY_MS = 250
 
 
 @dataclass
@@ -56,6 +63,7 @@ class DocState:
     force: bool = False
     closed: bool = False
     changed_at: float | None = None  # first change not yet analysed (for timings)
+    index_timer: asyncio.TimerHandle | None = None  # the symbol index's build, once the document is quiet
 
 
 def _cap(obj, path: str):
@@ -71,6 +79,7 @@ class PhasecServer(LanguageServer):
         super().__init__("phasec", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.docs: dict[str, DocState] = {}
         self.debounce = DEFAULT_DEBOUNCE_MS / 1000
+        self.index_delay = DEFAULT_INDEX_DELAY_MS / 1000
         self.timings = False
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phasec-analysis")
 
@@ -105,6 +114,7 @@ class PhasecServer(LanguageServer):
             state = self.docs[uri] = DocState(uri)
         if state.changed_at is None:
             state.changed_at = time.perf_counter()
+        self._cancel_index(state)
         if state.timer is not None:
             state.timer.cancel()
         loop = asyncio.get_running_loop()
@@ -114,6 +124,7 @@ class PhasecServer(LanguageServer):
         state = self.docs.pop(uri, None)
         if state is not None:
             state.closed = True
+            self._cancel_index(state)
             if state.timer is not None:
                 state.timer.cancel()
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
@@ -172,12 +183,42 @@ class PhasecServer(LanguageServer):
             )
             if self.timings:
                 self._log_timings(state.uri, version, snap, changed_at, published)
-            # The symbol index is not needed for the diagnostics: build it now, on the
-            # worker thread, so that requests find it ready.
-            loop.run_in_executor(self.executor, _build_index, snap)
+            # The symbol index is not needed for the diagnostics: build it on the worker
+            # thread once the document is quiet, so that requests find it ready.
+            if not state.dirty:
+                self._schedule_index(state, snap)
             retired.clear()
             if not state.dirty:
                 return
+
+    def _schedule_index(self, state: DocState, snap: Snapshot) -> None:
+        self._cancel_index(state)
+        loop = asyncio.get_running_loop()
+        state.index_timer = loop.call_later(self.index_delay, self._build_index_if_current, state, snap)
+
+    @staticmethod
+    def _cancel_index(state: DocState) -> None:
+        if state.index_timer is not None:
+            state.index_timer.cancel()
+            state.index_timer = None
+
+    def _build_index_if_current(self, state: DocState, snap: Snapshot) -> None:
+        state.index_timer = None
+        if state.closed or state.snapshot is not snap or state.dirty or state.changed_at is not None:
+            return  # a newer version is coming: its own index is scheduled after it is published
+        future = asyncio.get_running_loop().run_in_executor(self.executor, _build_index, snap)
+        if self.timings:
+            uri, version = state.uri, snap.version
+
+            def _logged(_f) -> None:
+                self.window_log_message(
+                    types.LogMessageParams(
+                        type=types.MessageType.Log,
+                        message="phasec-index " + json.dumps({"uri": uri, "version": version}),
+                    )
+                )
+
+            future.add_done_callback(_logged)
 
     def _log_timings(self, uri: str, version, snap: Snapshot, changed_at: float | None, published: float) -> None:
         now = time.perf_counter()
@@ -228,6 +269,9 @@ def create_server() -> PhasecServer:
         debounce = opts.get("debounceMs", opts.get("debounce_ms"))
         if isinstance(debounce, (int, float)) and debounce >= 0:
             ls.debounce = debounce / 1000
+        delay = opts.get("indexDelayMs")
+        if isinstance(delay, (int, float)) and delay >= 0:
+            ls.index_delay = delay / 1000
         ls.timings = bool(opts.get("timings", False))
 
     @server.feature(types.INITIALIZED)
