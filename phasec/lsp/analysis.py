@@ -27,6 +27,8 @@ from phasec.lsp.index import SymbolIndex
 from phasec.lsp.positions import UTF16, PositionMapper
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from phasec.lsp.incremental import State
 
 
@@ -59,6 +61,13 @@ class Snapshot:
         building it on any thread is safe (at worst twice, to equal results).
         """
         return SymbolIndex(self.result.runbook, self.result.document)
+
+    def build_index(self, pause: Callable[[], object]) -> None:
+        """Build :attr:`index` now unless it is built, calling ``pause`` as it goes (the server's
+        background build, which waits there while an analysis runs)."""
+        if "index" not in self.__dict__:
+            index = SymbolIndex(self.result.runbook, self.result.document, pause)
+            self.__dict__.setdefault("index", index)  # a request may have built it meanwhile
 
     @property
     def diagnostics(self) -> list[Diagnostic]:

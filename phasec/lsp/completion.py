@@ -14,6 +14,7 @@ nothing we can suggest (prose).  Ids come from the last analysis.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from lsprotocol import types
@@ -106,13 +107,17 @@ def _tok(text: str) -> Tok:
     return Tok("name", text)
 
 
-def scan(text: str, offset: int) -> Cursor:
-    """Read ``text[:offset]``: the open blocks and the statement being typed."""
-    frames = [Frame("file", [])]
+def scan(text: str, offset: int, start: int = 0, seen: set[str] | None = None) -> Cursor:
+    """Read ``text[:offset]``: the open blocks and the statement being typed.
+
+    ``start`` (with ``seen``, the keywords of the top-level statements before it): read from there
+    instead, an offset known to be at top level, outside any block or string (:func:`resume_point`).
+    """
+    frames = [Frame("file", [], set(seen) if seen else set())]
     stmt: list[Tok] = []
     last = None
-    pos = 0
-    for m in _TOKEN.finditer(text, 0, offset):
+    pos = start
+    for m in _TOKEN.finditer(text, start, offset):
         kind = m.lastgroup
         last = m
         pos = m.end()
@@ -152,6 +157,25 @@ def scan(text: str, offset: int) -> Cursor:
         ):
             cur.in_string_or_comment = True
     return cur
+
+
+def resume_point(text: str, offset: int, snap) -> tuple[int, set[str] | None]:
+    """Where :func:`scan` may start for the cursor at ``offset``: the start of the top-level chunk of
+    the analysed version ``snap`` that holds the cursor, when the text before it is still that
+    version's (so it is still at top level, outside any block or string), with the keywords of the
+    top-level statements before it; else ``(0, None)``, the whole text.  The scan then costs the
+    size of one top-level statement, not of the file before the cursor."""
+    state = getattr(snap, "incremental", None) if snap is not None else None
+    chunks = getattr(state, "chunks", None)
+    if chunks is None or not len(chunks):
+        return 0, None
+    k = bisect_right(chunks.starts, offset) - 1
+    if k <= 0:
+        return 0, None
+    start = chunks.starts[k]
+    if not (start <= len(text) and text.startswith(snap.text[:start])):
+        return 0, None
+    return start, {st.keyword for st in chunks.statements[: chunks.first_statement[k]]}
 
 
 def _fits(t: Tok, types_: tuple[str, ...], choices: tuple[str, ...] = ()) -> bool:
@@ -250,15 +274,20 @@ def _id_detail(snap, kind: str, ident: str) -> str | None:
     return None
 
 
-def complete(text: str, pos: types.Position, encoding: str, snap) -> types.CompletionList:
-    """Completion items at ``pos`` in ``text`` (the document as it is now)."""
+def complete(text: str, pos: types.Position, encoding: str, snap, ids_from=None) -> types.CompletionList:
+    """Completion items at ``pos`` in ``text`` (the document as it is now).
+
+    ``snap``: the latest analysis (where the scan may start); ``ids_from``: the analysis whose
+    symbol index gives the ids offered (default ``snap``; the server passes the latest one whose
+    index is built, so that a completion typed between two analyses does not build one)."""
+    ids = ids_from if ids_from is not None else snap
     lines = text.split("\n")
     if pos.line >= len(lines):
         return types.CompletionList(is_incomplete=False, items=[])
     line_text = lines[pos.line].rstrip("\r")
     col = units_to_chars(line_text, pos.character, encoding)
     offset = sum(len(x) + 1 for x in lines[: pos.line]) + col
-    cur = scan(text, offset)
+    cur = scan(text, offset, *resume_point(text, offset, snap))
     if cur.in_string_or_comment or not cur.ctx:
         return types.CompletionList(is_incomplete=False, items=[])
     start = col - len(cur.partial)
@@ -297,7 +326,7 @@ def complete(text: str, pos: types.Position, encoding: str, snap) -> types.Compl
     expected, words = expected_next(spec.signature, vals)
     typed = {v.text for v in vals}
     own = cur.frames[-1].head[1].text if len(cur.frames[-1].head) > 1 else None
-    index = snap.index if snap is not None else None
+    index = ids.index if ids is not None else None
     n = 0
     for ty in sorted(expected):
         kinds: list[str] = []
@@ -316,7 +345,7 @@ def complete(text: str, pos: types.Position, encoding: str, snap) -> types.Compl
                     if kind == "slice" and cur.ctx == "slice" and ident == own and head.text == "after":
                         continue
                     items.append(
-                        item(ident, ID_KIND.get(kind, CIK.Value), _id_detail(snap, kind, ident), None, f"0{n:05d}")
+                        item(ident, ID_KIND.get(kind, CIK.Value), _id_detail(ids, kind, ident), None, f"0{n:05d}")
                     )
                     n += 1
         elif ty in ("id", "handle") and not vals and index is not None:

@@ -14,7 +14,7 @@ first kind in which its id is declared.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,7 +85,10 @@ def declared_nodes(rb: ir.Runbook) -> Iterator[tuple[str, str, Any]]:
 
 
 class SymbolIndex:
-    def __init__(self, rb: ir.Runbook | None, doc: Document | None):
+    def __init__(self, rb: ir.Runbook | None, doc: Document | None, pause: Callable[[], object] | None = None):
+        """The index of ``doc`` and its runbook.  ``pause``, when given, is called every few hundred
+        statements, declarations and references: the server's background build waits there while
+        an analysis runs, so that the analysis does not share the interpreter with it."""
         self.rb = rb
         self.doc = doc
         self.decls: dict[tuple[str, str], list[Occurrence]] = {}
@@ -95,7 +98,9 @@ class SymbolIndex:
         self.keywords: dict[int, list[tuple[Statement, str, Stmt | None]]] = {}
         self.statements: dict[tuple[int, int, int, int], Statement] = {}
         if doc is not None:
-            for st, ctx, spec in walk_statements(doc.statements):
+            for n, (st, ctx, spec) in enumerate(walk_statements(doc.statements)):
+                if pause is not None and not n & 255:
+                    pause()
                 self.statements[_key(st.span)] = st
                 self.keywords.setdefault(st.keyword_span.line, []).append((st, ctx, spec))
         if rb is None:
@@ -105,7 +110,9 @@ class SymbolIndex:
             self.decls.setdefault((kind, ident), []).append(occ)
             self.by_line.setdefault(occ.span.line, []).append(occ)
         implicit_owners = rb.owners is None
-        for ref in iter_refs(rb):
+        for n, ref in enumerate(iter_refs(rb)):
+            if pause is not None and not n & 255:
+                pause()
             kinds = ref.kind.split("|")
             found = next((k for k in kinds if (k, ref.id) in self.decls), None)
             resolved = found is not None

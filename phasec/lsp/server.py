@@ -11,11 +11,13 @@ symbol index of one version — and re-analyses on change:
   the document dirty and one more analysis follows.  Diagnostics are published
   in version order with their version, so the latest version always wins.
 * The symbol index (hover, definition, references, rename, symbols, completion
-  of ids) is built on the worker thread once the document has been quiet for
-  250 ms after its diagnostics were published (``indexDelayMs``): while the user
-  types, the next analysis does not queue behind an index nobody asked for (on
-  1,000 slices the index costs several times a re-lint).  A request that comes
-  sooner builds it itself.
+  of ids) is built on a second worker thread of its own, once the document has
+  been quiet for 250 ms after its diagnostics were published (``indexDelayMs``)
+  and only if that version is still the current one; the build waits while an
+  analysis runs.  So the next analysis never queues behind an index (on 1,000
+  slices it costs several times a re-lint) nor shares the interpreter with one,
+  and while the user types no index is built for versions already replaced.  A
+  request that comes sooner builds it itself.
 * Requests that need positions to match the text (hover, definition,
   references, rename, symbols) first bring the snapshot up to date; completion
   works on the current text directly (see :mod:`phasec.lsp.completion`).
@@ -35,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -64,6 +67,7 @@ class DocState:
     closed: bool = False
     changed_at: float | None = None  # first change not yet analysed (for timings)
     index_timer: asyncio.TimerHandle | None = None  # the symbol index's build, once the document is quiet
+    indexed: Snapshot | None = None  # the latest snapshot whose symbol index is built (completion's ids)
 
 
 def _cap(obj, path: str):
@@ -82,6 +86,12 @@ class PhasecServer(LanguageServer):
         self.index_delay = DEFAULT_INDEX_DELAY_MS / 1000
         self.timings = False
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phasec-analysis")
+        #: the symbol indexes' own thread: an analysis never waits for an index being built
+        self.index_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phasec-index")
+        #: set while no analysis runs: the background index build waits on it (SymbolIndex's ``pause``)
+        self.no_analysis = threading.Event()
+        self.no_analysis.set()
+        self.analyses = 0  # analyses submitted and not finished, all documents
 
     # -- encoding and capabilities ------------------------------------------
     @property
@@ -164,6 +174,8 @@ class PhasecServer(LanguageServer):
             state.force = False
             changed_at, state.changed_at = state.changed_at, None
             retired = [state.snapshot]  # the previous snapshot, freed only after publishing
+            self.analyses += 1
+            self.no_analysis.clear()
             try:
                 snap = await loop.run_in_executor(
                     self.executor, build_snapshot, state.uri, text, version, self.encoding, state.snapshot
@@ -174,6 +186,10 @@ class PhasecServer(LanguageServer):
                     types.LogMessageParams(type=types.MessageType.Error, message=f"phasec: analysis failed: {exc}")
                 )
                 return
+            finally:
+                self.analyses -= 1
+                if not self.analyses:
+                    self.no_analysis.set()
             if state.closed:
                 return
             state.snapshot = snap
@@ -206,7 +222,13 @@ class PhasecServer(LanguageServer):
         state.index_timer = None
         if state.closed or state.snapshot is not snap or state.dirty or state.changed_at is not None:
             return  # a newer version is coming: its own index is scheduled after it is published
-        future = asyncio.get_running_loop().run_in_executor(self.executor, _build_index, snap)
+
+        def build() -> None:
+            if state.snapshot is snap:  # still current when its turn comes (an older one may have been building)
+                _build_index(snap, self.no_analysis.wait)
+
+        future = asyncio.get_running_loop().run_in_executor(self.index_executor, build)
+        future.add_done_callback(lambda _f: self._indexed(state, snap))
         if self.timings:
             uri, version = state.uri, snap.version
 
@@ -219,6 +241,11 @@ class PhasecServer(LanguageServer):
                 )
 
             future.add_done_callback(_logged)
+
+    @staticmethod
+    def _indexed(state: DocState, snap: Snapshot) -> None:
+        if "index" in snap.__dict__ and (state.indexed is None or state.indexed.version != snap.version):
+            state.indexed = snap
 
     def _log_timings(self, uri: str, version, snap: Snapshot, changed_at: float | None, published: float) -> None:
         now = time.perf_counter()
@@ -252,12 +279,25 @@ class PhasecServer(LanguageServer):
             if self._fresh(state):
                 break
             await asyncio.shield(self.kick(state))
-        return state.snapshot
+        snap = state.snapshot
+        if snap is not None and "index" not in snap.__dict__:
+            # Built on the index thread, after a background build of this version if one is
+            # running (it then finds the index built), not on the event loop.
+            await asyncio.get_running_loop().run_in_executor(self.index_executor, snap.build_index, _no_pause)
+            self._indexed(state, snap)
+        return snap
 
     def latest(self, uri: str) -> Snapshot | None:
         """The last analysis, however old (completion only needs the ids)."""
         state = self.docs.get(uri)
         return state.snapshot if state else None
+
+    def latest_indexed(self, uri: str) -> Snapshot | None:
+        """The last analysis whose symbol index is built, else the last one (completion's ids)."""
+        state = self.docs.get(uri)
+        if state is None:
+            return None
+        return state.indexed if state.indexed is not None and not state.closed else state.snapshot
 
 
 def create_server() -> PhasecServer:
@@ -351,7 +391,8 @@ def create_server() -> PhasecServer:
         text, _ = ls._current(params.text_document.uri)
         if text is None:
             return None
-        return completion.complete(text, params.position, ls.encoding, ls.latest(params.text_document.uri))
+        uri = params.text_document.uri
+        return completion.complete(text, params.position, ls.encoding, ls.latest(uri), ls.latest_indexed(uri))
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
@@ -410,9 +451,13 @@ def _formatted(ls: PhasecServer, res) -> list[types.TextEdit] | None:
     return res.edits
 
 
-def _build_index(snap: Snapshot) -> None:
+def _no_pause() -> None:
+    return None
+
+
+def _build_index(snap: Snapshot, pause) -> None:
     try:
-        snap.index  # noqa: B018 - a cached property
+        snap.build_index(pause)
     except Exception:
         log.debug("symbol index failed", exc_info=True)
 
